@@ -1,0 +1,1 @@
+"""medledger: an append-only patient-accounts ledger for medical practices."""

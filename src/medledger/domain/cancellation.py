@@ -1,0 +1,82 @@
+"""Cancel PR: the practice says the PR is wrong and should never have existed.
+
+Unlike a write-off (PR due but not collected), a cancellation sends the cents back to the
+insurance balance. It is restricted: PR from a payer's remittance is the payer's adjudication and
+changes only by a payer correction; paid PR must be refunded first; written-off PR must have its
+write-off removed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from medledger.domain.balance import Balance, Entry, identity_violations
+from medledger.domain.columns import Column, pr_sort_key
+from medledger.domain.errors import (
+    ExceedsOpenPR,
+    InvalidAmount,
+    NothingAssigned,
+    NotPatientResponsibility,
+    PaidPRMustBeRefundedFirst,
+    RemittancePRCannotBeCancelled,
+    WriteOffMustBeRemovedFirst,
+)
+from medledger.domain.money import format_cents, require_positive
+from medledger.domain.permission import Permission
+
+
+def can_cancel(balance: Balance, *, pr_from_remittance: bool) -> Permission:
+    """Whether the procedure's PR can be cancelled now, and if not, why not."""
+    if not balance.pr_net:
+        return Permission.deny(NothingAssigned("this procedure has no PR to cancel"))
+    if pr_from_remittance:
+        return Permission.deny(
+            RemittancePRCannotBeCancelled(
+                "this PR came from the payer's remittance and cannot be cancelled; "
+                "it changes only by a payer correction or reversal (or write it off instead)"
+            )
+        )
+    paid = sum(balance.paid_applied(carc) for carc in balance.pr_carcs())
+    if paid:
+        return Permission.deny(
+            PaidPRMustBeRefundedFirst(
+                f"the PR is already paid ({format_cents(paid)}); refund the payment first",
+                paid_cents=paid,
+            )
+        )
+    if balance.other_adjustments:
+        return Permission.deny(
+            WriteOffMustBeRemovedFirst(
+                "part of this PR is written off; remove the write-off first",
+                written_off_cents=balance.other_adjustments,
+            )
+        )
+    return Permission.grant(balance.by_carc(Column.PR))
+
+
+def plan_cancellation(
+    procedure_id: int, balance: Balance, amounts: Mapping[str, int], *, pr_from_remittance: bool
+) -> list[Entry]:
+    """Entries cancelling ``amounts`` (cents per PR CARC): PR[carc] → cancelled (insurance)."""
+    can_cancel(balance, pr_from_remittance=pr_from_remittance).raise_if_denied()
+    if not amounts:
+        raise InvalidAmount("give an amount for at least one PR CARC")
+    for carc, cents in amounts.items():
+        require_positive(cents, "amount to cancel")
+        pr = balance.amount(Column.PR, carc)
+        if not pr:
+            raise NotPatientResponsibility(f"CARC {carc} has no PR to cancel", carc=carc)
+        if cents > pr:
+            raise ExceedsOpenPR(
+                f"cancellation of {format_cents(cents)} exceeds the PR of CARC {carc} "
+                f"({format_cents(pr)})",
+                open_cents=pr,
+                requested_cents=cents,
+            )
+    entries: list[Entry] = []
+    for carc in sorted(amounts, key=pr_sort_key):
+        entries.append(Entry(procedure_id, Column.PR, carc, -amounts[carc]))
+        entries.append(Entry(procedure_id, Column.CANCELLED, carc, amounts[carc]))
+    assert sum(e.amount_cents for e in entries) == 0, "a cancellation is a move"
+    assert not identity_violations(balance.plus(entries))
+    return entries

@@ -1,0 +1,117 @@
+"""What a user can do wrong, each as its own named error.
+
+Every error carries a stable ``code`` (the API's problem ``type`` and the UI's tooltip key), a
+sentence a billing person can act on, and the numbers involved. Program bugs are ``assert``s, not
+these: these are answers, not crashes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class LedgerError(Exception):
+    """Root of every error a user of medledger can cause."""
+
+    code: ClassVar[str] = "ledger-error"
+    status: ClassVar[int] = 422
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidAmount(LedgerError):
+    code = "invalid-amount"
+
+
+class FloatAmount(InvalidAmount):
+    code = "float-amount"
+
+    def __init__(self, value: float) -> None:
+        super().__init__(
+            f'amount {value!r} is a binary float; send a decimal string such as "12.50"',
+            value=repr(value),
+        )
+
+
+class NotFound(LedgerError):
+    """Also raised for rows of another organisation, so their existence never leaks."""
+
+    code = "not-found"
+    status = 404
+
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} {key} not found", what=what, key=str(key))
+
+
+class IdempotencyConflict(LedgerError):
+    """The key was used before for a different request: answering either would be a guess."""
+
+    code = "idempotency-key-reused"
+    status = 409
+
+
+class NotPatientResponsibility(LedgerError):
+    code = "not-patient-responsibility"
+
+
+class NothingAssigned(LedgerError):
+    code = "no-patient-responsibility"
+
+
+class ClaimLevelItem(LedgerError):
+    code = "claim-level-item"
+
+
+class ExceedsOpenPR(LedgerError):
+    code = "over-limit"
+
+
+class PaidPRMustBeRefundedFirst(LedgerError):
+    code = "already-paid-refund-first"
+
+
+class AlreadyFullyWrittenOff(LedgerError):
+    code = "already-written-off"
+
+
+class RemittancePRCannotBeCancelled(LedgerError):
+    code = "remittance-pr-not-cancellable"
+
+
+class WriteOffMustBeRemovedFirst(LedgerError):
+    code = "written-off-remove-first"
+
+
+class NotAWriteOff(LedgerError):
+    code = "not-a-write-off"
+
+
+class ReversalExceedsOriginal(LedgerError):
+    code = "reversal-exceeds-original"
+
+
+class NotReversible(LedgerError):
+    code = "not-reversible"
+
+
+class AdjudicationExceedsCharge(LedgerError):
+    code = "adjudication-exceeds-charge"
+
+
+class RefundExceedsPayment(LedgerError):
+    code = "refund-exceeds-payment"
+
+
+class CreditExceeded(LedgerError):
+    code = "credit-exceeded"
+
+
+class InvalidReason(LedgerError):
+    code = "invalid-reason"
+
+
+class InvalidInput(LedgerError):
+    code = "invalid-input"
