@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from medledger.domain.balance import Balance, Entry, identity_violations
 from medledger.domain.columns import Column, pr_sort_key
 from medledger.domain.errors import (
+    NotAWriteOff,
     NotReversible,
     ReversalExceedsOriginal,
 )
@@ -74,8 +75,7 @@ def plan_write_off_removal(
     ``amounts`` maps (procedure, CARC) to the cents to restore to PR. Each is limited by what the
     write-off still has standing and by what is still written off on the procedure now.
     """
-    if posted.kind != "write_off":
-        raise NotReversible(f"this is a {posted.kind.replace('_', ' ')}, not a write-off")
+    require_write_off(posted)
     left = {
         key: cents
         for key, cents in written_off_by_key((*posted.entries, *posted.reversal_entries)).items()
@@ -103,6 +103,7 @@ def plan_write_off_removal(
 
 def split_removal(posted: Posted, total_cents: int) -> dict[tuple[int, str], int]:
     """Split one amount to remove over a write-off's standing parts: procedure order, PR_ORDER."""
+    require_write_off(posted)
     require_positive(total_cents, "amount to remove")
     left = written_off_by_key((*posted.entries, *posted.reversal_entries))
     available = sum(cents for cents in left.values() if cents > 0)
@@ -121,6 +122,11 @@ def split_removal(posted: Posted, total_cents: int) -> dict[tuple[int, str], int
             split[key] = take
             remaining -= take
     return split
+
+
+def require_write_off(posted: Posted) -> None:
+    if posted.kind != "write_off":
+        raise NotAWriteOff(f"this is a {posted.kind.replace('_', ' ')}, not a write-off")
 
 
 def _check_result(entries: Iterable[Entry], balances: Mapping[int, Balance]) -> None:

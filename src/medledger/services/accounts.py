@@ -1,0 +1,94 @@
+"""Balances per procedure, encounter and patient, computed by one service so every screen agrees.
+
+Encounter and patient figures are exactly the sums of their procedures' balances (``Balance``
+adds up), and each procedure's balance is read from the materialised rows: a few rows per
+procedure, however long its history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Row
+
+from medledger.domain.balance import Balance
+from medledger.domain.cancellation import can_cancel
+from medledger.domain.permission import Permission
+from medledger.domain.write_off import can_write_off
+from medledger.services.actor import Actor
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ProcedureAccount:
+    """A procedure with its balance and what may be done to it now (and why not)."""
+
+    procedure: Row[Any]
+    balance: Balance
+    write_off: Permission
+    cancel: Permission
+
+
+@dataclass(frozen=True)
+class EncounterAccount:
+    encounter: Row[Any]
+    procedures: tuple[ProcedureAccount, ...]
+
+    @property
+    def balance(self) -> Balance:
+        return Balance.total(p.balance for p in self.procedures)
+
+
+@dataclass(frozen=True)
+class PatientAccount:
+    patient: Row[Any]
+    encounters: tuple[EncounterAccount, ...]
+
+    @property
+    def balance(self) -> Balance:
+        return Balance.total(e.balance for e in self.encounters)
+
+
+def _procedure_accounts(uow: UnitOfWork, rows: list[Row[Any]]) -> list[ProcedureAccount]:
+    balances = uow.ledger.balances([row.id for row in rows])
+    return [
+        ProcedureAccount(
+            row,
+            balances[row.id],
+            can_write_off(balances[row.id]),
+            can_cancel(balances[row.id], pr_from_remittance=row.pr_source == "remittance"),
+        )
+        for row in rows
+    ]
+
+
+def procedure_account(engine: Engine, actor: Actor, procedure_id: int) -> ProcedureAccount:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return _procedure_accounts(uow, [uow.registry.procedure(procedure_id)])[0]
+
+
+def encounter_account(engine: Engine, actor: Actor, encounter_id: int) -> EncounterAccount:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        encounter = uow.registry.encounter(encounter_id)
+        rows = uow.registry.procedures_of_encounter(encounter_id)
+        return EncounterAccount(encounter, tuple(_procedure_accounts(uow, rows)))
+
+
+def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> PatientAccount:
+    """A patient (by id, or MRN) with every encounter and procedure and their balances."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        patient = (
+            uow.registry.patient(patient_ref)
+            if isinstance(patient_ref, int)
+            else uow.registry.patient_by_ref(patient_ref)
+        )
+        procedures = _procedure_accounts(uow, uow.registry.procedures_of_patient(patient.id))
+        encounters = tuple(
+            EncounterAccount(
+                encounter,
+                tuple(p for p in procedures if p.procedure.encounter_id == encounter.id),
+            )
+            for encounter in uow.registry.encounters_of_patient(patient.id)
+        )
+        return PatientAccount(patient, encounters)

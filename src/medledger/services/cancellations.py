@@ -1,0 +1,72 @@
+"""Cancel PR, recorded and reported apart from write-offs (see domain/cancellation.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import Engine
+
+from medledger.domain.cancellation import can_cancel as rule_can_cancel
+from medledger.domain.cancellation import plan_cancellation
+from medledger.domain.columns import Column
+from medledger.domain.money import to_cents
+from medledger.domain.permission import Permission
+from medledger.domain.reasons import CANCEL_REASONS, choose_reason
+from medledger.domain.write_off import split_total
+from medledger.services.actor import Actor
+from medledger.services.posting import Plan, post_once
+from medledger.services.write_offs import amounts_in_cents
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+def can_cancel(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        procedure = uow.registry.procedure(procedure_id)
+        return rule_can_cancel(
+            uow.ledger.balance(procedure_id),
+            pr_from_remittance=procedure.pr_source == "remittance",
+        )
+
+
+def cancel_pr(
+    engine: Engine,
+    actor: Actor,
+    procedure_id: int,
+    *,
+    reason: str,
+    amounts: Mapping[str, object] | None = None,
+    total: object | None = None,
+    custom_reason: str | None = None,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+) -> int:
+    """Cancel a procedure's PR: all of it, ``amounts`` per CARC, or a ``total`` split by PR_ORDER."""
+    chosen = choose_reason(CANCEL_REASONS, reason, custom_reason)
+    per_carc = amounts_in_cents(amounts) if amounts is not None else None
+    total_cents = to_cents(total) if total is not None else None
+
+    def plan(uow: UnitOfWork) -> Plan:
+        procedure = uow.registry.procedure(procedure_id)
+        uow.ledger.lock_procedures([procedure_id])
+        balance = uow.ledger.balance(procedure_id)
+        from_remittance = procedure.pr_source == "remittance"
+        rule_can_cancel(balance, pr_from_remittance=from_remittance).raise_if_denied()
+        pr = {carc: cents for carc, cents in balance.by_carc(Column.PR).items() if cents}
+        wanted = per_carc if per_carc is not None else (
+            split_total(total_cents, pr) if total_cents is not None else pr
+        )  # fmt: skip
+        entries = plan_cancellation(
+            procedure_id, balance, wanted, pr_from_remittance=from_remittance
+        )
+        return Plan(
+            "cancellation",
+            entries,
+            reason_code=chosen.code,
+            reason_text=chosen.text,
+            note=note,
+            patient_id=procedure.patient_id,
+        )
+
+    request = {"cancel": procedure_id, "amounts": per_carc, "total": total_cents,
+               "reason": chosen.code, "text": chosen.text, "note": note}  # fmt: skip
+    return post_once(engine, actor, request, idempotency_key, plan)

@@ -1,0 +1,101 @@
+"""The ledger's history: every transaction with who, when, source, reason, note and its entries.
+
+The original amounts stay visible because nothing is ever changed: a write-off is its own line,
+and its removal is another line that ``reverts`` it (the original shows it as ``reverted_by``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from medledger.domain.balance import Entry
+from medledger.services.actor import Actor
+from medledger.storage.tables import ledger_entries, ledger_transactions, procedures, users
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class TransactionView:
+    """One posted transaction as a person reads it."""
+
+    id: int
+    kind: str
+    created_at: datetime
+    user: str
+    source: str
+    reason_code: str | None
+    reason_text: str | None
+    note: str | None
+    reverts_id: int | None
+    reverted_by: tuple[int, ...]
+    entries: tuple[Entry, ...]
+
+    @property
+    def net_cents(self) -> int:
+        return sum(e.amount_cents for e in self.entries)
+
+
+def transaction(engine: Engine, actor: Actor, transaction_id: int) -> TransactionView:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        uow.ledger.transaction(transaction_id)
+        return _views(uow, [transaction_id])[0]
+
+
+def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[TransactionView]:
+    """Every transaction touching the patient's procedures, oldest first."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        uow.registry.patient(patient_id)
+        ids = uow.connection.execute(
+            select(ledger_entries.c.transaction_id)
+            .join(procedures, procedures.c.id == ledger_entries.c.procedure_id)
+            .where(
+                procedures.c.organisation_id == actor.organisation_id,
+                procedures.c.patient_id == patient_id,
+            )
+            .distinct()
+        ).scalars()
+        return _views(uow, sorted(ids))
+
+
+def _views(uow: UnitOfWork, transaction_ids: list[int]) -> list[TransactionView]:
+    if not transaction_ids:
+        return []
+    rows = list(
+        uow.connection.execute(
+            select(ledger_transactions, users.c.display_name)
+            .join(users, users.c.id == ledger_transactions.c.user_id)
+            .where(
+                ledger_transactions.c.organisation_id == uow.organisation_id,
+                ledger_transactions.c.id.in_(transaction_ids),
+            )
+            .order_by(ledger_transactions.c.id)
+        )
+    )
+    reversals: dict[int, list[int]] = {}
+    for row in uow.connection.execute(
+        select(ledger_transactions.c.id, ledger_transactions.c.reverts_id).where(
+            ledger_transactions.c.organisation_id == uow.organisation_id,
+            ledger_transactions.c.reverts_id.in_(transaction_ids),
+        )
+    ):
+        reversals.setdefault(row.reverts_id, []).append(row.id)
+    entries = uow.ledger.entries(transaction_ids)
+    return [
+        TransactionView(
+            id=row.id,
+            kind=row.kind,
+            created_at=row.created_at,
+            user=row.display_name,
+            source=row.source,
+            reason_code=row.reason_code,
+            reason_text=row.reason_text,
+            note=row.note,
+            reverts_id=row.reverts_id,
+            reverted_by=tuple(sorted(reversals.get(row.id, []))),
+            entries=tuple(entries[row.id]),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,172 @@
+"""Patient payments, refunds and credit.
+
+A payment is applied to the patient's open PR (one encounter's, or all of the patient's) in the
+documented default order unless the user gives an explicit allocation; what is left is credit on
+the encounter. A refund returns money and re-opens the PR it had paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import Engine
+
+from medledger.domain.errors import InvalidInput
+from medledger.domain.money import format_cents, require_positive, to_cents
+from medledger.domain.payments import allocate, plan_credit_application, plan_payment, plan_refund
+from medledger.services.actor import Actor
+from medledger.services.posting import Plan, post_once
+from medledger.storage.unit_of_work import UnitOfWork
+
+PAYMENT_METHODS = ("cash", "check", "card", "ach", "other")
+
+
+def record_payment(
+    engine: Engine,
+    actor: Actor,
+    patient_id: int,
+    amount: object,
+    *,
+    method: str = "card",
+    encounter_id: int | None = None,
+    allocation: Mapping[tuple[int, str], object] | None = None,
+    reference: str | None = None,
+    received_on: date | None = None,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+) -> int:
+    """Record a patient payment and apply it; returns the ledger transaction id.
+
+    ``allocation`` maps (procedure, CARC) to amounts; without it the default order applies.
+    """
+    cents = require_positive(to_cents(amount), "payment")
+    if method not in PAYMENT_METHODS:
+        raise InvalidInput(
+            f"unknown payment method {method!r}; one of {', '.join(PAYMENT_METHODS)}"
+        )
+    explicit = (
+        {key: to_cents(value) for key, value in allocation.items()}
+        if allocation is not None
+        else None
+    )
+
+    def plan(uow: UnitOfWork) -> Plan:
+        uow.registry.patient(patient_id)
+        if encounter_id is not None:
+            encounter = uow.registry.encounter(encounter_id)
+            if encounter.patient_id != patient_id:
+                raise InvalidInput(f"encounter {encounter_id} is not this patient's")
+            rows = uow.registry.procedures_of_encounter(encounter_id)
+        else:
+            rows = uow.registry.procedures_of_patient(patient_id)
+        if not rows:
+            raise InvalidInput("the patient has no charges to apply a payment to")
+        ids = [row.id for row in rows]
+        if explicit is not None:
+            ids = sorted({*ids, *(pid for pid, _ in explicit)})
+        uow.ledger.lock_procedures(ids)
+        balances = uow.ledger.balances(ids)
+        for pid in ids:
+            if uow.registry.procedure(pid).patient_id != patient_id:
+                raise InvalidInput(f"procedure {pid} is not this patient's")
+        chosen = (
+            explicit
+            if explicit is not None
+            else allocate(cents, [(row.id, balances[row.id]) for row in rows])
+        )
+        credit_at = _credit_procedure(rows, chosen)
+        payment_id = uow.payments.add(
+            patient_id, encounter_id, cents, method, reference, received_on or date.today()
+        )
+        entries = plan_payment(payment_id, cents, balances, chosen, credit_at)
+        return Plan("payment", entries, note=note, patient_id=patient_id, payment_id=payment_id)
+
+    request = {"patient": patient_id, "amount": cents, "method": method, "encounter": encounter_id,
+               "allocation": sorted((explicit or {}).items()), "reference": reference}  # fmt: skip
+    return post_once(engine, actor, request, idempotency_key, plan)
+
+
+def _credit_procedure(rows: list, allocation: Mapping[tuple[int, str], int]) -> int:  # type: ignore[type-arg]
+    """Credit sits on the last procedure the payment paid, or the newest one if it paid none."""
+    paid = [pid for (pid, _), cents in allocation.items() if cents]
+    return paid[-1] if paid else rows[-1].id
+
+
+def refund_payment(
+    engine: Engine,
+    actor: Actor,
+    payment_id: int,
+    amount: object | None = None,
+    *,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+) -> int:
+    """Refund a payment in whole (no ``amount``) or in part; credit goes back first."""
+    cents = to_cents(amount) if amount is not None else None
+
+    def plan(uow: UnitOfWork) -> Plan:
+        payment = uow.payments.get(payment_id)
+        holdings = uow.ledger.payment_holdings(payment_id)
+        procedure_ids = sorted({pid for pid, _ in holdings})
+        uow.ledger.lock_procedures(procedure_ids)
+        holdings = uow.ledger.payment_holdings(payment_id)  # re-read under the lock
+        refundable = sum(v for v in holdings.values() if v > 0)
+        wanted = refundable if cents is None else cents
+        if cents is None and not refundable:
+            raise InvalidInput("this payment has been refunded in full already")
+        entries = plan_refund(payment_id, wanted, holdings, uow.ledger.balances(procedure_ids))
+
+        def record(uow: UnitOfWork, transaction_id: int) -> None:
+            uow.payments.add_refund(payment_id, wanted, transaction_id)
+
+        return Plan(
+            "refund",
+            entries,
+            note=note,
+            patient_id=payment.patient_id,
+            payment_id=payment_id,
+            after_post=record,
+        )
+
+    request = {"refund": payment_id, "amount": cents, "note": note}
+    return post_once(engine, actor, request, idempotency_key, plan)
+
+
+def apply_credit(
+    engine: Engine,
+    actor: Actor,
+    payment_id: int,
+    *,
+    encounter_id: int | None = None,
+    amount: object | None = None,
+    idempotency_key: str | None = None,
+) -> int:
+    """Apply a payment's credit to the patient's open PR (one encounter's, or all)."""
+    cents = to_cents(amount) if amount is not None else None
+
+    def plan(uow: UnitOfWork) -> Plan:
+        payment = uow.payments.get(payment_id)
+        if encounter_id is not None:
+            rows = uow.registry.procedures_of_encounter(uow.registry.encounter(encounter_id).id)
+        else:
+            rows = uow.registry.procedures_of_patient(payment.patient_id)
+        holdings = uow.ledger.payment_holdings(payment_id)
+        ids = sorted({*(row.id for row in rows), *(pid for pid, _ in holdings)})
+        uow.ledger.lock_procedures(ids)
+        holdings = uow.ledger.payment_holdings(payment_id)
+        credit = {pid: c for (pid, carc), c in holdings.items() if carc == "" and c > 0}
+        balances = uow.ledger.balances(ids)
+        entries = plan_credit_application(
+            payment_id, credit, balances, [row.id for row in rows], cents
+        )
+        if not any(e.carc for e in entries):
+            raise InvalidInput(
+                f"no open PR to apply the credit of {format_cents(sum(credit.values()))} to"
+            )
+        return Plan(
+            "credit_application", entries, patient_id=payment.patient_id, payment_id=payment_id
+        )
+
+    request = {"apply_credit": payment_id, "encounter": encounter_id, "amount": cents}
+    return post_once(engine, actor, request, idempotency_key, plan)

@@ -1,0 +1,106 @@
+"""Posting a ledger transaction exactly once.
+
+Every mutating service goes through ``post_once``: a repeated idempotency key with the same
+request answers with the first transaction; the same key with a different request is refused.
+Two concurrent requests with one key race to the UNIQUE constraint; the loser reads the winner's
+transaction and answers with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from medledger.domain.balance import Entry
+from medledger.domain.errors import IdempotencyConflict
+from medledger.services.actor import Actor
+from medledger.storage.ledger_store import TransactionHeader
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Plan:
+    """What a use case decided to post: entries plus the header fields it knows.
+
+    after_post runs inside the same database transaction with the new transaction id (to write
+    rows that point at it: a refund, a remittance link, a draft's status).
+    """
+
+    kind: str
+    entries: Sequence[Entry]
+    reason_code: str | None = None
+    reason_text: str | None = None
+    note: str | None = None
+    reverts_id: int | None = None
+    patient_id: int | None = None
+    remittance_id: int | None = None
+    payment_id: int | None = None
+    after_post: Callable[[UnitOfWork, int], None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fingerprint(request: Mapping[str, Any]) -> str:
+    """A stable hash of a request, to tell a repeat from a different request with the same key."""
+    canonical = json.dumps(request, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def post_once(
+    engine: Engine,
+    actor: Actor,
+    request: Mapping[str, Any],
+    idempotency_key: str | None,
+    plan: Callable[[UnitOfWork], Plan],
+) -> int:
+    """Plan and post one transaction in one unit of work; return its id (the first one's on a
+    repeat)."""
+    key = idempotency_key or f"auto:{uuid.uuid4()}"
+    request_hash = fingerprint(request)
+    try:
+        with UnitOfWork(engine, actor.organisation_id) as uow:
+            existing = uow.ledger.find_by_key(key)
+            if existing is not None:
+                return _answer_repeat(existing, request_hash, key)
+            decided = plan(uow)
+            header = TransactionHeader(
+                kind=decided.kind,
+                user_id=actor.user_id,
+                source=actor.source,
+                idempotency_key=key,
+                request_hash=request_hash,
+                reason_code=decided.reason_code,
+                reason_text=decided.reason_text,
+                note=decided.note,
+                reverts_id=decided.reverts_id,
+                patient_id=decided.patient_id,
+                remittance_id=decided.remittance_id,
+                payment_id=decided.payment_id,
+            )
+            transaction_id = uow.ledger.post(header, decided.entries)
+            if decided.after_post is not None:
+                decided.after_post(uow, transaction_id)
+            uow.commit()
+            return transaction_id
+    except IntegrityError:
+        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+            existing = uow.ledger.find_by_key(key)
+        if existing is None:
+            raise
+        return _answer_repeat(existing, request_hash, key)
+
+
+def _answer_repeat(existing: Any, request_hash: str, key: str) -> int:
+    if existing.request_hash != request_hash:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was already used for a different request "
+            f"(transaction {existing.id})",
+            transaction_id=existing.id,
+        )
+    return int(existing.id)

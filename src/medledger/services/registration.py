@@ -1,0 +1,148 @@
+"""Setting up the practice: organisations, users, patients, payers, encounters and their charges.
+
+An encounter's procedures are charged through the ledger (a ``charge`` transaction), so the
+charge column is a journal fact like every other column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+
+from medledger.domain.balance import Entry
+from medledger.domain.columns import Column
+from medledger.domain.errors import InvalidInput
+from medledger.domain.money import to_cents
+from medledger.services.actor import Actor
+from medledger.services.posting import Plan, post_once
+from medledger.storage.registry import add_organisation
+from medledger.storage.tables import ROLES
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureInput:
+    """One billed service line: CPT/HCPCS code, modifiers, units, charge (decimal string or
+    cents), and the line item control number a payer will echo back (REF*6R)."""
+
+    code: str
+    charge: object
+    modifiers: tuple[str, ...] = ()
+    units: int = 1
+    line_item_control_number: str | None = None
+
+
+def create_organisation(engine: Engine, name: str, admin_username: str = "admin") -> Actor:
+    """A new organisation with its first (admin) user; returns that user as an actor."""
+    with engine.connect().execution_options(medledger_write=True) as connection:
+        connection.begin()
+        organisation_id = add_organisation(connection, name)
+        connection.commit()
+    with UnitOfWork(engine, organisation_id) as uow:
+        user_id = uow.registry.add_user(admin_username, "Administrator", "admin")
+        uow.commit()
+    return Actor(organisation_id, user_id)
+
+
+def add_user(
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: str,
+    write_off_limit: object | None = None,
+    password_hash: str | None = None,
+) -> int:
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    limit = None if write_off_limit is None else to_cents(write_off_limit)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        user_id = uow.registry.add_user(username, display_name, role, password_hash, limit)
+        uow.commit()
+    return user_id
+
+
+def add_patient(
+    engine: Engine,
+    actor: Actor,
+    mrn: str,
+    first_name: str,
+    last_name: str,
+    birth_date: date | None = None,
+) -> int:
+    if not mrn.strip() or not last_name.strip():
+        raise InvalidInput("a patient needs an MRN and a last name")
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        patient_id = uow.registry.add_patient(mrn.strip(), first_name, last_name, birth_date)
+        uow.commit()
+    return patient_id
+
+
+def add_payer(engine: Engine, actor: Actor, payer_code: str, name: str) -> int:
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        existing = uow.registry.payer_by_code(payer_code)
+        if existing is not None:
+            return int(existing.id)
+        payer_id = uow.registry.add_payer(payer_code, name)
+        uow.commit()
+    return payer_id
+
+
+def add_encounter(
+    engine: Engine,
+    actor: Actor,
+    patient_id: int,
+    patient_control_number: str,
+    date_of_service: date,
+    lines: Sequence[ProcedureInput],
+    payer_id: int | None = None,
+) -> int:
+    """Create an encounter and its procedures, and post their charges, in one transaction."""
+    if not lines:
+        raise InvalidInput("an encounter needs at least one procedure")
+    charges = [to_cents(line.charge) for line in lines]
+    if any(cents < 0 for cents in charges) or not any(charges):
+        raise InvalidInput("charges cannot be negative, and at least one must be above zero")
+    created: dict[str, int] = {}
+
+    def plan(uow: UnitOfWork) -> Plan:
+        encounter_id = uow.registry.add_encounter(
+            patient_id, patient_control_number, date_of_service, payer_id
+        )
+        encounter = uow.registry.encounter(encounter_id)
+        entries = []
+        for number, (line, cents) in enumerate(zip(lines, charges, strict=True), start=1):
+            procedure_id = uow.registry.add_procedure(
+                encounter,
+                number,
+                code=line.code,
+                modifiers=":".join(line.modifiers),
+                units=line.units,
+                date_of_service=date_of_service,
+                charge_cents=cents,
+                line_item_control_number=line.line_item_control_number,
+            )
+            if cents:
+                entries.append(Entry(procedure_id, Column.CHARGE, "", cents))
+        created["encounter_id"] = encounter_id
+        return Plan("charge", entries, patient_id=patient_id)
+
+    request = {
+        "patient_id": patient_id,
+        "pcn": patient_control_number,
+        "dos": date_of_service,
+        "lines": [
+            (line.code, line.modifiers, line.units, c)
+            for line, c in zip(lines, charges, strict=True)
+        ],
+    }
+    post_once(engine, actor, request, f"encounter:{patient_control_number}", plan)
+    if "encounter_id" not in created:  # a repeat: the encounter exists already
+        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+            row = uow.registry.encounter_by_control_number(patient_control_number)
+            assert row is not None
+            return int(row.id)
+    return created["encounter_id"]

@@ -1,0 +1,58 @@
+"""Reverse any posted transaction in full: a payment, a refund, a cancellation, an estimate, a
+credit application, a remittance's adjudication. (Write-offs also have ``remove_write_off``,
+which can remove part of one.) The reversal is a new transaction linked by ``reverts``."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from medledger.domain.errors import NotReversible
+from medledger.domain.reasons import REVERSAL_REASONS, choose_reason
+from medledger.domain.reversal import plan_full_reversal
+from medledger.services.actor import Actor
+from medledger.services.posting import Plan, post_once
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+def reverse_transaction(
+    engine: Engine,
+    actor: Actor,
+    transaction_id: int,
+    *,
+    reason: str,
+    custom_reason: str | None = None,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+) -> int:
+    chosen = choose_reason(REVERSAL_REASONS, reason, custom_reason)
+
+    def plan(uow: UnitOfWork) -> Plan:
+        original = uow.ledger.transaction(transaction_id)
+        if original.kind == "charge":
+            raise NotReversible("a charge is corrected by the claim, not reversed here")
+        procedure_ids = uow.ledger.procedures_of_transaction(transaction_id)
+        uow.ledger.lock_procedures(procedure_ids)
+        posted = uow.ledger.posted(transaction_id)
+        entries = plan_full_reversal(posted, uow.ledger.balances(procedure_ids))
+        if original.kind in ("adjudication", "estimate"):
+            _restore_pr_source(uow, procedure_ids, transaction_id)
+        return Plan(
+            "reversal",
+            entries,
+            reason_code=chosen.code,
+            reason_text=chosen.text,
+            note=note,
+            reverts_id=transaction_id,
+            patient_id=original.patient_id,
+            payment_id=original.payment_id,
+        )
+
+    request = {"reverse": transaction_id, "reason": chosen.code, "text": chosen.text, "note": note}
+    return post_once(engine, actor, request, idempotency_key, plan)
+
+
+def _restore_pr_source(uow: UnitOfWork, procedure_ids: list[int], reversed_id: int) -> None:
+    """After reversing a remittance (or estimate), a procedure's PR source is what is left."""
+    for procedure_id in procedure_ids:
+        source = uow.ledger.pr_source(procedure_id, excluding_transaction=reversed_id)
+        uow.registry.set_pr_source([procedure_id], source)

@@ -1,0 +1,81 @@
+"""Opening the database: the SQLite default or PostgreSQL, migrated to the current schema.
+
+SQLite runs in WAL mode with foreign keys on, and write transactions start with
+``BEGIN IMMEDIATE`` so that two writers are serialised before either reads a balance: that is how
+the embedded default keeps concurrent write-offs from exceeding the open PR. PostgreSQL does the
+same with row locks on the procedures a transaction touches (see ``LedgerStore.lock_procedures``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_URL = "sqlite:///medledger.sqlite3"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url() -> str:
+    """MEDLEDGER_DATABASE_URL, or a SQLite file in the working directory."""
+    return os.environ.get("MEDLEDGER_DATABASE_URL", DEFAULT_URL)
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("medledger_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates a new SQLite file's tables)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        connection.rollback()
+    return current == head
+
+
+def open_database(url: str | None = None) -> Engine:
+    """An engine on a database at the current schema, migrating it first if needed."""
+    engine = make_engine(url)
+    if not is_current(engine):
+        migrate(engine)
+    return engine

@@ -1,0 +1,343 @@
+"""The journal and the balances materialised from it.
+
+``post`` writes a transaction's row, its entries, and adds the entries to ``procedure_balances``
+in the same database transaction, so a balance read costs a handful of rows however long the
+history is. ``recompute`` sums the journal from scratch so ``verify`` can compare the two.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+
+from medledger.domain.balance import Balance, Entry
+from medledger.domain.columns import Column
+from medledger.domain.errors import NotFound
+from medledger.domain.reversal import Posted
+from medledger.storage.registry import now
+from medledger.storage.tables import (
+    ledger_entries,
+    ledger_transactions,
+    procedure_balances,
+    procedures,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionHeader:
+    """Everything about a transaction but its entries (see tables.ledger_transactions)."""
+
+    kind: str
+    user_id: int
+    source: str
+    idempotency_key: str
+    request_hash: str
+    reason_code: str | None = None
+    reason_text: str | None = None
+    note: str | None = None
+    reverts_id: int | None = None
+    patient_id: int | None = None
+    remittance_id: int | None = None
+    payment_id: int | None = None
+
+
+class LedgerStore:
+    def __init__(self, connection: Connection, organisation_id: int) -> None:
+        self.connection = connection
+        self.organisation_id = organisation_id
+        self._dialect = connection.dialect.name
+
+    # -- serialisation ---------------------------------------------------------------------
+    def lock_procedures(self, procedure_ids: Iterable[int]) -> None:
+        """Serialise writers per procedure, and refuse procedures of other organisations.
+
+        PostgreSQL: row locks in id order (no deadlocks between two multi-procedure posts).
+        SQLite: the write transaction already holds the database's single writer lock.
+        """
+        wanted = sorted(set(procedure_ids))
+        query = (
+            select(procedures.c.id)
+            .where(
+                procedures.c.organisation_id == self.organisation_id, procedures.c.id.in_(wanted)
+            )
+            .order_by(procedures.c.id)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update()
+        found = {row.id for row in self.connection.execute(query)}
+        missing = [pid for pid in wanted if pid not in found]
+        if missing:
+            raise NotFound("procedure", missing[0])
+
+    # -- balances ---------------------------------------------------------------------------
+    def balances(self, procedure_ids: Iterable[int]) -> dict[int, Balance]:
+        wanted = list(set(procedure_ids))
+        sums: dict[int, dict[tuple[Column, str], int]] = {pid: {} for pid in wanted}
+        rows = self.connection.execute(
+            select(
+                procedure_balances.c.procedure_id,
+                procedure_balances.c.column,
+                procedure_balances.c.carc,
+                procedure_balances.c.amount_cents,
+            ).where(
+                procedure_balances.c.organisation_id == self.organisation_id,
+                procedure_balances.c.procedure_id.in_(wanted),
+            )
+        )
+        for row in rows:
+            sums[row.procedure_id][(Column(row.column), row.carc)] = row.amount_cents
+        return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
+
+    def balance(self, procedure_id: int) -> Balance:
+        return self.balances([procedure_id])[procedure_id]
+
+    # -- posting ----------------------------------------------------------------------------
+    def find_by_key(self, idempotency_key: str) -> Row[Any] | None:
+        return self.connection.execute(
+            select(ledger_transactions).where(
+                ledger_transactions.c.organisation_id == self.organisation_id,
+                ledger_transactions.c.idempotency_key == idempotency_key,
+            )
+        ).first()
+
+    def post(self, header: TransactionHeader, entries: Sequence[Entry]) -> int:
+        """Write one transaction and its entries, and add them to the materialised balances."""
+        assert entries, "a transaction without entries says nothing"
+        transaction_id = int(
+            self.connection.execute(
+                insert(ledger_transactions)
+                .values(
+                    organisation_id=self.organisation_id,
+                    created_at=now(),
+                    **_fields(header),
+                )
+                .returning(ledger_transactions.c.id)
+            ).scalar_one()
+        )
+        self.connection.execute(
+            insert(ledger_entries),
+            [
+                {
+                    "organisation_id": self.organisation_id,
+                    "transaction_id": transaction_id,
+                    "procedure_id": e.procedure_id,
+                    "column": e.column.value,
+                    "carc": e.carc,
+                    "amount_cents": e.amount_cents,
+                    "payment_id": e.payment_id,
+                }
+                for e in entries
+            ],
+        )
+        self._add_to_balances(entries)
+        return transaction_id
+
+    def _add_to_balances(self, entries: Sequence[Entry]) -> None:
+        """Add entries to the materialised rows: UPDATE the keys that exist, INSERT the others.
+
+        (Not an upsert: the CHECK on a new row would see the bare delta, e.g. −15.00 of PR.)
+        """
+        sums: dict[tuple[int, str, str], int] = defaultdict(int)
+        for e in entries:
+            sums[(e.procedure_id, e.column.value, e.carc)] += e.amount_cents
+        deltas = {key: cents for key, cents in sums.items() if cents}
+        if not deltas:
+            return
+        table = procedure_balances
+        existing = {
+            (row.procedure_id, row.column, row.carc)
+            for row in self.connection.execute(
+                select(table.c.procedure_id, table.c.column, table.c.carc).where(
+                    table.c.organisation_id == self.organisation_id,
+                    table.c.procedure_id.in_({pid for pid, _, _ in deltas}),
+                )
+            )
+        }
+        updates = [
+            {"p": pid, "col": column, "c": carc, "delta": cents}
+            for (pid, column, carc), cents in sorted(deltas.items())
+            if (pid, column, carc) in existing
+        ]
+        inserts = [
+            {"procedure_id": pid, "organisation_id": self.organisation_id, "column": column,
+             "carc": carc, "amount_cents": cents}
+            for (pid, column, carc), cents in sorted(deltas.items())
+            if (pid, column, carc) not in existing
+        ]  # fmt: skip
+        if updates:
+            self.connection.execute(
+                update(table)
+                .where(
+                    table.c.procedure_id == bindparam("p"),
+                    table.c.column == bindparam("col"),
+                    table.c.carc == bindparam("c"),
+                )
+                .values(amount_cents=table.c.amount_cents + bindparam("delta")),
+                updates,
+            )
+        if inserts:
+            self.connection.execute(insert(table), inserts)
+
+    # -- reading the journal ------------------------------------------------------------------
+    def transaction(self, transaction_id: int) -> Row[Any]:
+        row = self.connection.execute(
+            select(ledger_transactions).where(
+                ledger_transactions.c.organisation_id == self.organisation_id,
+                ledger_transactions.c.id == transaction_id,
+            )
+        ).first()
+        if row is None:
+            raise NotFound("transaction", transaction_id)
+        return row
+
+    def entries(self, transaction_ids: Iterable[int]) -> dict[int, list[Entry]]:
+        wanted = list(transaction_ids)
+        result: dict[int, list[Entry]] = {tid: [] for tid in wanted}
+        rows = self.connection.execute(
+            select(ledger_entries)
+            .where(
+                ledger_entries.c.organisation_id == self.organisation_id,
+                ledger_entries.c.transaction_id.in_(wanted),
+            )
+            .order_by(ledger_entries.c.id)
+        )
+        for row in rows:
+            result[row.transaction_id].append(_entry(row))
+        return result
+
+    def reversals_of(self, transaction_id: int) -> list[Row[Any]]:
+        return list(
+            self.connection.execute(
+                select(ledger_transactions)
+                .where(
+                    ledger_transactions.c.organisation_id == self.organisation_id,
+                    ledger_transactions.c.reverts_id == transaction_id,
+                )
+                .order_by(ledger_transactions.c.id)
+            )
+        )
+
+    def posted(self, transaction_id: int) -> Posted:
+        """A transaction with the entries of every reversal already made against it."""
+        row = self.transaction(transaction_id)
+        reversal_ids = [r.id for r in self.reversals_of(transaction_id)]
+        entries = self.entries([transaction_id, *reversal_ids])
+        return Posted(
+            row.kind,
+            tuple(entries[transaction_id]),
+            tuple(e for rid in reversal_ids for e in entries[rid]),
+        )
+
+    def procedures_of_transaction(self, transaction_id: int) -> list[int]:
+        rows = self.connection.execute(
+            select(ledger_entries.c.procedure_id)
+            .where(
+                ledger_entries.c.organisation_id == self.organisation_id,
+                ledger_entries.c.transaction_id == transaction_id,
+            )
+            .distinct()
+        )
+        return sorted(row.procedure_id for row in rows)
+
+    def payment_holdings(self, payment_id: int) -> dict[tuple[int, str], int]:
+        """What a payment holds now, per (procedure, CARC): paid − refunded ("" is credit)."""
+        holdings: dict[tuple[int, str], int] = defaultdict(int)
+        rows = self.connection.execute(
+            select(
+                ledger_entries.c.procedure_id,
+                ledger_entries.c.column,
+                ledger_entries.c.carc,
+                func.sum(ledger_entries.c.amount_cents).label("cents"),
+            )
+            .where(
+                ledger_entries.c.organisation_id == self.organisation_id,
+                ledger_entries.c.payment_id == payment_id,
+            )
+            .group_by(ledger_entries.c.procedure_id, ledger_entries.c.column, ledger_entries.c.carc)
+        )
+        for row in rows:
+            sign = 1 if row.column == Column.PATIENT_PAID else -1
+            holdings[(row.procedure_id, row.carc)] += sign * int(row.cents)
+        return {key: cents for key, cents in holdings.items() if cents}
+
+    def holdings_on_procedure(self, procedure_id: int) -> dict[int, dict[str, int]]:
+        """What each payment holds on one procedure, per CARC ("" is credit)."""
+        result: dict[int, dict[str, int]] = defaultdict(dict)
+        rows = self.connection.execute(
+            select(
+                ledger_entries.c.payment_id,
+                ledger_entries.c.column,
+                ledger_entries.c.carc,
+                func.sum(ledger_entries.c.amount_cents).label("cents"),
+            )
+            .where(
+                ledger_entries.c.organisation_id == self.organisation_id,
+                ledger_entries.c.procedure_id == procedure_id,
+                ledger_entries.c.payment_id.is_not(None),
+            )
+            .group_by(ledger_entries.c.payment_id, ledger_entries.c.column, ledger_entries.c.carc)
+        )
+        for row in rows:
+            sign = 1 if row.column == Column.PATIENT_PAID else -1
+            held = result[row.payment_id]
+            held[row.carc] = held.get(row.carc, 0) + sign * int(row.cents)
+        return {pid: {c: v for c, v in held.items() if v} for pid, held in result.items()}
+
+    def pr_source(self, procedure_id: int, excluding_transaction: int | None = None) -> str:
+        """Where the procedure's PR comes from, by the journal: "remittance" if an adjudication
+        stands unreversed, else "estimate" if an estimate does, else "none"."""
+        reversal = ledger_transactions.alias("reversal")
+        query = (
+            select(ledger_transactions.c.kind)
+            .join(ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id)
+            .where(
+                ledger_transactions.c.organisation_id == self.organisation_id,
+                ledger_entries.c.procedure_id == procedure_id,
+                ledger_transactions.c.kind.in_(["adjudication", "estimate"]),
+                ~select(reversal.c.id)
+                .where(reversal.c.reverts_id == ledger_transactions.c.id)
+                .exists(),
+            )
+            .distinct()
+        )
+        if excluding_transaction is not None:
+            query = query.where(ledger_transactions.c.id != excluding_transaction)
+        kinds = {row.kind for row in self.connection.execute(query)}
+        if "adjudication" in kinds:
+            return "remittance"
+        return "estimate" if "estimate" in kinds else "none"
+
+    # -- verification -----------------------------------------------------------------------
+    def recompute(self) -> dict[tuple[int, str, str], int]:
+        """Every (procedure, column, CARC) sum, straight from the journal."""
+        rows = self.connection.execute(
+            select(
+                ledger_entries.c.procedure_id,
+                ledger_entries.c.column,
+                ledger_entries.c.carc,
+                func.sum(ledger_entries.c.amount_cents).label("cents"),
+            )
+            .where(ledger_entries.c.organisation_id == self.organisation_id)
+            .group_by(ledger_entries.c.procedure_id, ledger_entries.c.column, ledger_entries.c.carc)
+        )
+        return {(r.procedure_id, r.column, r.carc): int(r.cents) for r in rows if int(r.cents)}
+
+    def materialised(self) -> dict[tuple[int, str, str], int]:
+        rows = self.connection.execute(
+            select(procedure_balances).where(
+                procedure_balances.c.organisation_id == self.organisation_id
+            )
+        )
+        return {(r.procedure_id, r.column, r.carc): r.amount_cents for r in rows if r.amount_cents}
+
+
+def _entry(row: Row[Any]) -> Entry:
+    return Entry(row.procedure_id, Column(row.column), row.carc, row.amount_cents, row.payment_id)
+
+
+def _fields(header: TransactionHeader) -> dict[str, Any]:
+    return {name: getattr(header, name) for name in TransactionHeader.__slots__}

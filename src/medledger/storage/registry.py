@@ -1,0 +1,220 @@
+"""Who and what the ledger is about: organisations, users, patients, payers, encounters, procedures.
+
+Every lookup is scoped to the unit of work's organisation; a row of another organisation is
+reported as not found, exactly like a row that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, func, insert, or_, select, update
+
+from medledger.domain.errors import NotFound
+from medledger.storage.tables import (
+    encounters,
+    organisations,
+    patients,
+    payers,
+    procedures,
+    users,
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Registry:
+    def __init__(self, connection: Connection, organisation_id: int) -> None:
+        self.connection = connection
+        self.organisation_id = organisation_id
+
+    # -- generic ------------------------------------------------------------------------------
+    def _insert(self, table: Table, **values: Any) -> int:
+        values.setdefault("organisation_id", self.organisation_id)
+        values.setdefault("created_at", now())
+        result = self.connection.execute(insert(table).values(**values).returning(table.c.id))
+        return int(result.scalar_one())
+
+    def _get(self, table: Table, what: str, row_id: int) -> Row[Any]:
+        row = self.connection.execute(
+            select(table).where(
+                table.c.id == row_id, table.c.organisation_id == self.organisation_id
+            )
+        ).first()
+        if row is None:
+            raise NotFound(what, row_id)
+        return row
+
+    # -- users ----------------------------------------------------------------------------------
+    def add_user(
+        self,
+        username: str,
+        display_name: str,
+        role: str,
+        password_hash: str | None = None,
+        write_off_limit_cents: int | None = None,
+    ) -> int:
+        return self._insert(
+            users,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            write_off_limit_cents=write_off_limit_cents,
+            active=True,
+        )
+
+    def user(self, user_id: int) -> Row[Any]:
+        return self._get(users, "user", user_id)
+
+    def user_by_name(self, username: str) -> Row[Any]:
+        row = self.connection.execute(
+            select(users).where(
+                users.c.organisation_id == self.organisation_id, users.c.username == username
+            )
+        ).first()
+        if row is None:
+            raise NotFound("user", username)
+        return row
+
+    # -- patients -------------------------------------------------------------------------------
+    def add_patient(
+        self, mrn: str, first_name: str, last_name: str, birth_date: date | None = None
+    ) -> int:
+        return self._insert(
+            patients, mrn=mrn, first_name=first_name, last_name=last_name, birth_date=birth_date
+        )
+
+    def patient(self, patient_id: int) -> Row[Any]:
+        return self._get(patients, "patient", patient_id)
+
+    def patient_by_ref(self, ref: str) -> Row[Any]:
+        """A patient by MRN, or by numeric id when no MRN matches."""
+        row = self.connection.execute(
+            select(patients).where(
+                patients.c.organisation_id == self.organisation_id, patients.c.mrn == ref
+            )
+        ).first()
+        if row is not None:
+            return row
+        if ref.isdigit():
+            return self.patient(int(ref))
+        raise NotFound("patient", ref)
+
+    def search_patients(self, text: str = "", limit: int = 50, offset: int = 0) -> list[Row[Any]]:
+        query = select(patients).where(patients.c.organisation_id == self.organisation_id)
+        if text:
+            like = f"%{text.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(patients.c.last_name).like(like),
+                    func.lower(patients.c.first_name).like(like),
+                    func.lower(patients.c.mrn).like(like),
+                )
+            )
+        query = query.order_by(patients.c.last_name, patients.c.first_name, patients.c.id)
+        return list(self.connection.execute(query.limit(limit).offset(offset)))
+
+    # -- payers ---------------------------------------------------------------------------------
+    def add_payer(self, payer_code: str, name: str) -> int:
+        return self._insert(payers, payer_code=payer_code, name=name)
+
+    def payer(self, payer_id: int) -> Row[Any]:
+        return self._get(payers, "payer", payer_id)
+
+    def payer_by_code(self, payer_code: str) -> Row[Any] | None:
+        return self.connection.execute(
+            select(payers).where(
+                payers.c.organisation_id == self.organisation_id, payers.c.payer_code == payer_code
+            )
+        ).first()
+
+    # -- encounters and procedures ------------------------------------------------------------
+    def add_encounter(
+        self,
+        patient_id: int,
+        patient_control_number: str,
+        date_of_service: date,
+        payer_id: int | None = None,
+    ) -> int:
+        self.patient(patient_id)
+        return self._insert(
+            encounters,
+            patient_id=patient_id,
+            payer_id=payer_id,
+            patient_control_number=patient_control_number,
+            date_of_service=date_of_service,
+        )
+
+    def encounter(self, encounter_id: int) -> Row[Any]:
+        return self._get(encounters, "encounter", encounter_id)
+
+    def encounter_by_control_number(self, patient_control_number: str) -> Row[Any] | None:
+        return self.connection.execute(
+            select(encounters).where(
+                encounters.c.organisation_id == self.organisation_id,
+                encounters.c.patient_control_number == patient_control_number,
+            )
+        ).first()
+
+    def encounters_of_patient(self, patient_id: int) -> list[Row[Any]]:
+        return list(
+            self.connection.execute(
+                select(encounters)
+                .where(
+                    encounters.c.organisation_id == self.organisation_id,
+                    encounters.c.patient_id == patient_id,
+                )
+                .order_by(encounters.c.date_of_service, encounters.c.id)
+            )
+        )
+
+    def add_procedure(self, encounter: Row[Any], line_number: int, **values: Any) -> int:
+        return self._insert(
+            procedures,
+            encounter_id=encounter.id,
+            patient_id=encounter.patient_id,
+            line_number=line_number,
+            pr_source="none",
+            **values,
+        )
+
+    def procedure(self, procedure_id: int) -> Row[Any]:
+        return self._get(procedures, "procedure", procedure_id)
+
+    def procedures_where(self, *conditions: Any) -> list[Row[Any]]:
+        """Procedures oldest first (date of service, then id): the documented allocation order."""
+        return list(
+            self.connection.execute(
+                select(procedures)
+                .where(procedures.c.organisation_id == self.organisation_id, *conditions)
+                .order_by(procedures.c.date_of_service, procedures.c.id)
+            )
+        )
+
+    def procedures_of_encounter(self, encounter_id: int) -> list[Row[Any]]:
+        return self.procedures_where(procedures.c.encounter_id == encounter_id)
+
+    def procedures_of_patient(self, patient_id: int) -> list[Row[Any]]:
+        return self.procedures_where(procedures.c.patient_id == patient_id)
+
+    def set_pr_source(self, procedure_ids: Sequence[int], source: str) -> None:
+        self.connection.execute(
+            update(procedures)
+            .where(
+                procedures.c.organisation_id == self.organisation_id,
+                procedures.c.id.in_(procedure_ids),
+            )
+            .values(pr_source=source)
+        )
+
+
+def add_organisation(connection: Connection, name: str) -> int:
+    result = connection.execute(
+        insert(organisations).values(name=name, created_at=now()).returning(organisations.c.id)
+    )
+    return int(result.scalar_one())

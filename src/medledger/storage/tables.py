@@ -1,0 +1,299 @@
+"""The schema. Every row carries its organisation; money columns end in ``_cents``.
+
+Rules the database can hold, it holds: CHECKs on kinds, columns and signs, UNIQUE idempotency keys,
+foreign keys, and (in the migration's SQL) triggers refusing UPDATE/DELETE on the journal.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from medledger.domain.columns import Column as LedgerColumn
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "%(table_name)s_chk_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER keys
+
+TRANSACTION_KINDS = (
+    "charge",
+    "estimate",
+    "adjudication",
+    "payment",
+    "refund",
+    "credit_application",
+    "write_off",
+    "cancellation",
+    "reversal",
+)
+SOURCES = ("ui", "api", "cli", "era", "rule", "demo", "test")
+ROLES = ("front_desk", "biller", "billing_manager", "admin")
+_ledger_columns = ", ".join(f"'{c.value}'" for c in LedgerColumn)
+_kinds = ", ".join(f"'{k}'" for k in TRANSACTION_KINDS)
+
+
+def _org() -> Column[int]:
+    return Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False)
+
+
+def _created() -> Column[object]:
+    return Column("created_at", DateTime(timezone=True), nullable=False)
+
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    _created(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("username", String(100), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text),
+    Column("write_off_limit_cents", BigInteger),
+    Column("active", Boolean, nullable=False, default=True),
+    _created(),
+    UniqueConstraint("organisation_id", "username"),
+    CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
+)
+
+patients = Table(
+    "patients",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("mrn", String(50), nullable=False),
+    Column("first_name", String(100), nullable=False),
+    Column("last_name", String(100), nullable=False),
+    Column("birth_date", Date),
+    _created(),
+    UniqueConstraint("organisation_id", "mrn"),
+    Index("ix_patients_name", "organisation_id", "last_name", "first_name"),
+)
+
+payers = Table(
+    "payers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("payer_code", String(80), nullable=False),
+    Column("name", String(200), nullable=False),
+    _created(),
+    UniqueConstraint("organisation_id", "payer_code"),
+)
+
+encounters = Table(
+    "encounters",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("patient_id", Id, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("payer_id", Id, ForeignKey("payers.id")),
+    Column("patient_control_number", String(38), nullable=False),
+    Column("date_of_service", Date, nullable=False),
+    _created(),
+    UniqueConstraint("organisation_id", "patient_control_number"),
+)
+
+procedures = Table(
+    "procedures",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("encounter_id", Id, ForeignKey("encounters.id"), nullable=False, index=True),
+    Column("patient_id", Id, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("line_number", Integer, nullable=False),
+    Column("code", String(10), nullable=False),
+    Column("modifiers", String(20), nullable=False, default=""),
+    Column("units", Integer, nullable=False, default=1),
+    Column("date_of_service", Date, nullable=False),
+    Column("charge_cents", BigInteger, nullable=False),
+    Column("line_item_control_number", String(50)),
+    Column("pr_source", String(10), nullable=False, default="none"),
+    _created(),
+    UniqueConstraint("encounter_id", "line_number"),
+    CheckConstraint("charge_cents >= 0", name="charge_not_negative"),
+    CheckConstraint("units > 0", name="units_positive"),
+    CheckConstraint("pr_source IN ('none', 'estimate', 'remittance')", name="pr_source"),
+)
+
+remittances = Table(
+    "remittances",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("payer_id", Id, ForeignKey("payers.id"), nullable=False),
+    Column("trace_number", String(80), nullable=False),
+    Column("payment_cents", BigInteger, nullable=False),
+    Column("payment_date", Date),
+    Column("source", String(10), nullable=False),
+    Column("file_name", String(255)),
+    Column("content_hash", String(64)),
+    _created(),
+    UniqueConstraint("organisation_id", "payer_id", "trace_number"),
+)
+
+payment_items = Table(
+    "payment_items",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("remittance_id", Id, ForeignKey("remittances.id"), nullable=False, index=True),
+    Column("parent_id", Id, ForeignKey("payment_items.id")),
+    Column("level", String(10), nullable=False),
+    Column("encounter_id", Id, ForeignKey("encounters.id"), nullable=False, index=True),
+    Column("procedure_id", Id, ForeignKey("procedures.id"), index=True),
+    Column("status_code", String(3)),
+    Column("charge_cents", BigInteger, nullable=False),
+    Column("paid_cents", BigInteger, nullable=False),
+    Column("allowed_cents", BigInteger),
+    CheckConstraint("level IN ('claim', 'procedure')", name="level"),
+    CheckConstraint(
+        "(level = 'claim' AND procedure_id IS NULL) OR (level = 'procedure' AND procedure_id IS NOT NULL)",
+        name="procedure_matches_level",
+    ),
+)
+
+payment_item_adjustments = Table(
+    "payment_item_adjustments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("payment_item_id", Id, ForeignKey("payment_items.id"), nullable=False, index=True),
+    Column("group_code", String(2), nullable=False),
+    Column("carc", String(5), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    CheckConstraint("group_code IN ('CO', 'PR', 'OA', 'PI', 'CR')", name="group_code"),
+)
+
+patient_payments = Table(
+    "patient_payments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("patient_id", Id, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("encounter_id", Id, ForeignKey("encounters.id")),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("reference", String(80)),
+    Column("received_on", Date, nullable=False),
+    _created(),
+    CheckConstraint("amount_cents > 0", name="amount_positive"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("payment_id", Id, ForeignKey("patient_payments.id"), nullable=False, index=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False),
+    _created(),
+    CheckConstraint("amount_cents > 0", name="amount_positive"),
+)
+
+ledger_transactions = Table(
+    "ledger_transactions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("kind", String(20), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("reason_code", String(40)),
+    Column("reason_text", String(500)),
+    Column("note", Text),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("reverts_id", Id, ForeignKey("ledger_transactions.id"), index=True),
+    Column("patient_id", Id, ForeignKey("patients.id")),
+    Column("remittance_id", Id, ForeignKey("remittances.id")),
+    Column("payment_id", Id, ForeignKey("patient_payments.id")),
+    _created(),
+    UniqueConstraint("organisation_id", "idempotency_key"),
+    CheckConstraint(f"kind IN ({_kinds})", name="kind"),
+    CheckConstraint(f"source IN ({', '.join(repr(s) for s in SOURCES)})", name="source"),
+    CheckConstraint("(kind = 'reversal') = (reverts_id IS NOT NULL)", name="reversal_links"),
+    Index("ix_ledger_transactions_patient", "organisation_id", "patient_id"),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False, index=True),
+    Column("procedure_id", Id, ForeignKey("procedures.id"), nullable=False, index=True),
+    Column("column", String(20), nullable=False),
+    Column("carc", String(5), nullable=False, default=""),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("payment_id", Id, ForeignKey("patient_payments.id"), index=True),
+    CheckConstraint("amount_cents <> 0", name="amount_nonzero"),
+    CheckConstraint(f'"column" IN ({_ledger_columns})', name="column"),
+)
+
+procedure_balances = Table(
+    "procedure_balances",
+    metadata,
+    Column("procedure_id", Id, ForeignKey("procedures.id"), nullable=False),
+    _org(),
+    Column("column", String(20), nullable=False),
+    Column("carc", String(5), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    PrimaryKeyConstraint("procedure_id", "column", "carc"),
+    CheckConstraint(
+        "amount_cents >= 0 OR \"column\" IN ('payer_paid', 'contractual', 'payer_oa', 'payer_pi', 'payer_cr')",
+        name="patient_columns_not_negative",
+    ),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("kind", String(20), nullable=False),
+    Column("procedure_id", Id, ForeignKey("procedures.id"), nullable=False, index=True),
+    Column("payment_item_id", Id, ForeignKey("payment_items.id")),
+    Column("amounts", Text, nullable=False),
+    Column("reason_code", String(40), nullable=False),
+    Column("reason_text", String(500), nullable=False),
+    Column("note", Text),
+    Column("status", String(10), nullable=False, default="open"),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("posted_transaction_id", Id, ForeignKey("ledger_transactions.id")),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('open', 'posted', 'discarded')", name="status"),
+    CheckConstraint("kind IN ('write_off')", name="kind"),
+)

@@ -1,0 +1,51 @@
+"""One unit of work per command: a database transaction that rolls back unless committed.
+
+Stores are scoped to one organisation when the unit of work is opened, so no query a service
+makes can reach another organisation's rows.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from medledger.storage.ledger_store import LedgerStore
+from medledger.storage.payment_store import PaymentStore
+from medledger.storage.registry import Registry
+from medledger.storage.remittance_store import RemittanceStore
+
+
+class UnitOfWork:
+    """``with UnitOfWork(engine, org) as uow: ...; uow.commit()``."""
+
+    def __init__(self, engine: Engine, organisation_id: int, *, write: bool = True) -> None:
+        self._engine = engine
+        self.organisation_id = organisation_id
+        self._write = write
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.connection: Connection = self._engine.connect().execution_options(
+            medledger_write=self._write
+        )
+        self.connection.begin()
+        self.registry = Registry(self.connection, self.organisation_id)
+        self.ledger = LedgerStore(self.connection, self.organisation_id)
+        self.remittances = RemittanceStore(self.connection, self.organisation_id)
+        self.payments = PaymentStore(self.connection, self.organisation_id)
+        return self
+
+    def commit(self) -> None:
+        self.connection.commit()
+        self._committed = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.connection.rollback()
+        self.connection.close()

@@ -1,0 +1,55 @@
+"""Streaming reader for X12 835 electronic remittance advice (ERA) files.
+
+``read_remittances(stream)`` yields one ``Remittance`` per 835 transaction set, amounts in integer
+cents; ``check(remittance)`` raises ``ReconciliationError`` unless it balances. Every refusal is an
+``X12Error`` that names the segment number where the problem is.
+"""
+
+from medledger.x12.amounts import format_cents, parse_amount
+from medledger.x12.era import read_remittances
+from medledger.x12.errors import (
+    BadAmount,
+    BadCode,
+    BadDate,
+    MalformedEnvelope,
+    MalformedSegment,
+    NotAnERA,
+    ReconciliationError,
+    TruncatedFile,
+    X12Error,
+)
+from medledger.x12.reconcile import check, imbalances
+from medledger.x12.records import (
+    Adjustment,
+    Claim,
+    ProviderAdjustment,
+    Remittance,
+    ServiceLine,
+)
+from medledger.x12.tokens import Delimiters, Segment, SegmentReader, iter_segments
+
+__all__ = [
+    "Adjustment",
+    "BadAmount",
+    "BadCode",
+    "BadDate",
+    "Claim",
+    "Delimiters",
+    "MalformedEnvelope",
+    "MalformedSegment",
+    "NotAnERA",
+    "ProviderAdjustment",
+    "ReconciliationError",
+    "Remittance",
+    "Segment",
+    "SegmentReader",
+    "ServiceLine",
+    "TruncatedFile",
+    "X12Error",
+    "check",
+    "format_cents",
+    "imbalances",
+    "iter_segments",
+    "parse_amount",
+    "read_remittances",
+]

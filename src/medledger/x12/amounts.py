@@ -1,0 +1,52 @@
+"""Exact money parsing for X12 amounts (data type R), always to integer cents.
+
+X12 amounts are decimal text ("150000.00", "-1.27", "945", ".5"). Reading them through float
+would silently turn 0.1 + 0.2 into 0.30000000000000004 and break balancing by a cent, so the text
+is split on the decimal point and converted with integer arithmetic only. A value that cannot be
+held exactly in cents (e.g. "12.345") is refused, never rounded: rounding money the payer did
+not round is how ledgers drift.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medledger.x12.errors import BadAmount, show
+
+# ASCII digits only: \d would also accept e.g. Arabic-Indic digits, which int() happily converts.
+_AMOUNT = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?")
+# X12 data type R allows at most 18 significant digits for an amount.
+MAX_DIGITS = 18
+
+
+def parse_amount(text: str, position: int | None, segment_id: str | None, element_name: str) -> int:
+    """Return ``text`` (an X12 decimal amount) as integer cents, or raise ``BadAmount``.
+
+    Accepts an optional leading '-', digits, and an optional decimal point with at most two
+    significant decimals ("12.50", "12.5", "12", "12.", ".5"). Trailing zeros past the second
+    decimal ("12.500") are exact and accepted; anything that would need rounding is refused.
+    """
+
+    def refuse(reason: str) -> BadAmount:
+        return BadAmount(f"{element_name} {show(text)} {reason}", position, segment_id)
+
+    if text == "":
+        raise BadAmount(f"{element_name} is empty; an amount is required", position, segment_id)
+    match = _AMOUNT.fullmatch(text)
+    if match is None or not (match.group(2) or match.group(3)):
+        raise refuse("is not a decimal amount")
+    sign, units, decimals = match.group(1), match.group(2), match.group(3) or ""
+    if len(decimals) > 2 and decimals[2:].strip("0"):
+        raise refuse("has more than two decimals")
+    if len(units.lstrip("0")) + len(decimals.rstrip("0")) > MAX_DIGITS:
+        raise refuse(f"has more than {MAX_DIGITS} digits")
+    # Leading zeros are stripped first: int() refuses strings past 4300 digits, zeros or not.
+    cents = int(units.lstrip("0") or "0") * 100 + int((decimals + "00")[:2])
+    return -cents if sign else cents
+
+
+def format_cents(cents: int) -> str:
+    """Render cents as a plain decimal string ("-1.27", "150000.00") for messages."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"

@@ -1,0 +1,740 @@
+"""Read 835 remittances (5010 X221A1, and the older 4010 X091A1) from a stream, one pass.
+
+``read_remittances`` yields one ``Remittance`` per ST..SE transaction set as soon as its SE has
+been checked, holding only that transaction set's claims in memory. Around it the envelope is
+checked as it streams by: ISA/IEA and GS/GE pairing, IEA01 (number of groups), GE01 (number of
+transaction sets), SE01 (segments in ST..SE), the control numbers that must repeat, GS01 'HP' and
+ST01 '835'. A file that ends early is refused with the position of its last segment.
+
+Because checking is streamed, an error in the envelope *after* a transaction set (a bad GE01, a
+missing IEA) is raised after that set has been yielded. A caller that must post a file
+all-or-nothing consumes the whole iterator before writing anything.
+
+The parser is strict where money or identity is read (amounts, dates, codes, the order of
+loops) and silent about segments it has no use for (MIA, MOA, PER, TS3, other NM1/REF/DTM...).
+A segment id that does not belong to an 835 at all is refused: it means the file is not what it
+claims to be, or the loops are being misread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import IO, Any
+
+from medledger.x12.amounts import parse_amount
+from medledger.x12.errors import (
+    BadCode,
+    BadDate,
+    MalformedEnvelope,
+    MalformedSegment,
+    NotAnERA,
+    TruncatedFile,
+    show,
+)
+from medledger.x12.records import (
+    GROUP_CODES,
+    Adjustment,
+    Claim,
+    ProviderAdjustment,
+    Remittance,
+    ServiceLine,
+)
+from medledger.x12.tokens import Segment, SegmentReader
+
+# Segments of the 835 by area (TR3 5010 X221A1 plus N2, which 4010 X091A1 allowed in 1000A/B).
+HEADER_SEGMENTS = frozenset(
+    {"BPR", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM"}
+)
+CLAIM_SEGMENTS = frozenset({"CAS", "NM1", "MIA", "MOA", "REF", "DTM", "PER", "AMT", "QTY"})
+LINE_SEGMENTS = frozenset({"DTM", "CAS", "REF", "AMT", "QTY", "LQ"})
+DETAIL_STARTERS = frozenset({"LX", "TS3", "TS2", "CLP", "SVC"})
+SUMMARY_SEGMENTS = frozenset({"PLB"})
+HEADER_ONLY_SEGMENTS = HEADER_SEGMENTS - CLAIM_SEGMENTS - LINE_SEGMENTS
+KNOWN_SEGMENTS = (
+    HEADER_SEGMENTS | CLAIM_SEGMENTS | LINE_SEGMENTS | DETAIL_STARTERS | SUMMARY_SEGMENTS
+)
+
+HANDLING_CODES = frozenset({"C", "D", "H", "I", "P", "U", "X"})  # BPR01
+CREDIT_DEBIT_FLAGS = frozenset({"C", "D"})  # BPR03
+PAYMENT_METHODS = frozenset({"ACH", "BOP", "CHK", "FWT", "NON"})  # BPR04
+
+_CODE = re.compile(r"[A-Z0-9]{1,5}")
+_DIGITS = re.compile(r"[0-9]+")
+_CAS_TRIPLES = 6
+_PLB_PAIRS = 6
+
+
+def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Remittance]:
+    """Yield each 835 transaction set of ``stream`` (text or binary) as a ``Remittance``.
+
+    Raises an ``X12Error`` subclass (and nothing else) for anything it refuses. Balancing is not
+    checked here: call ``medledger.x12.reconcile.check`` on each remittance.
+    """
+    reader = SegmentReader(stream, encoding=encoding)
+    envelope = _Envelope()
+    for segment in reader:
+        component = reader.delimiters.component if reader.delimiters else ":"
+        remittance = envelope.feed(segment, component)
+        if remittance is not None:
+            yield remittance
+    envelope.finish()
+
+
+# -- element helpers ---------------------------------------------------------------------------
+
+
+def _required(segment: Segment, number: int, what: str) -> str:
+    value = segment.get(number)
+    if value == "":
+        raise MalformedSegment(
+            f"{segment.name(number)} ({what}) is missing", segment.position, segment.segment_id
+        )
+    return value
+
+
+def _optional(segment: Segment, number: int) -> str | None:
+    return segment.get(number) or None
+
+
+def _amount(segment: Segment, number: int) -> int:
+    return parse_amount(
+        segment.get(number), segment.position, segment.segment_id, segment.name(number)
+    )
+
+
+def _optional_amount(segment: Segment, number: int) -> int | None:
+    if segment.get(number) == "":
+        return None
+    return _amount(segment, number)
+
+
+def _code(segment: Segment, number: int, allowed: frozenset[str], what: str) -> str:
+    value = _required(segment, number, what)
+    if value not in allowed:
+        raise BadCode(
+            f"{segment.name(number)} {show(value)} is not a known {what} "
+            f"({', '.join(sorted(allowed))})",
+            segment.position,
+            segment.segment_id,
+        )
+    return value
+
+
+def _parse_date(text: str, segment: Segment, element: str) -> date:
+    if len(text) == 8 and _DIGITS.fullmatch(text):
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            pass
+    raise BadDate(
+        f"{element} {show(text)} is not a valid CCYYMMDD date", segment.position, segment.segment_id
+    )
+
+
+def _date(segment: Segment, number: int, what: str) -> date:
+    return _parse_date(_required(segment, number, what), segment, segment.name(number))
+
+
+def _dtm(segment: Segment) -> tuple[str, date, date]:
+    """DTM qualifier and its date (DTM02), or the range in DTM06 when DTM05 is RD8."""
+    qualifier = _required(segment, 1, "date qualifier")
+    if segment.get(2) == "" and segment.get(5) == "RD8":
+        text = _required(segment, 6, "date range")
+        first, _, last = text.partition("-")
+        start = _parse_date(first, segment, "DTM06")
+        end = _parse_date(last, segment, "DTM06")
+        return qualifier, start, end
+    day = _date(segment, 2, "date")
+    return qualifier, day, day
+
+
+def _control_count(segment: Segment, number: int, what: str) -> int:
+    value = _required(segment, number, what)
+    if not _DIGITS.fullmatch(value) or len(value) > 10:
+        raise MalformedEnvelope(
+            f"{segment.name(number)} {show(value)} is not a count",
+            segment.position,
+            segment.segment_id,
+        )
+    return int(value)
+
+
+def _unique(segment: Segment, current: object, what: str) -> None:
+    if current is not None:
+        raise MalformedSegment(
+            f"a second {what} in the same loop", segment.position, segment.segment_id
+        )
+
+
+# -- envelope ----------------------------------------------------------------------------------
+
+
+class _Envelope:
+    """ISA > GS > ST nesting, counts and control numbers, checked as segments stream by."""
+
+    def __init__(self) -> None:
+        self.isa: Segment | None = None
+        self.gs: Segment | None = None
+        self.group_count = 0
+        self.set_count = 0
+        self.transaction: _Transaction | None = None
+        self.last: Segment | None = None
+        self.seen_interchange = False
+
+    def feed(self, segment: Segment, component: str) -> Remittance | None:
+        self.last = segment
+        sid = segment.segment_id
+        if self.transaction is not None and sid not in ("SE", "ST", "GS", "GE", "ISA", "IEA"):
+            self.transaction.feed(segment)
+            return None
+        if sid == "ISA":
+            self._isa(segment)
+        elif sid == "GS":
+            self._gs(segment)
+        elif sid == "ST":
+            self._st(segment, component)
+        elif sid == "SE":
+            return self._se(segment)
+        elif sid == "GE":
+            self._ge(segment)
+        elif sid == "IEA":
+            self._iea(segment)
+        else:
+            raise MalformedEnvelope(
+                f"{sid} segment outside a transaction set ({self._expecting()})",
+                segment.position,
+                sid,
+            )
+        return None
+
+    def _expecting(self) -> str:
+        if self.transaction is not None:
+            st = self.transaction.st
+            return f"expected SE closing transaction set {show(st.get(2))} begun at segment {st.position}"
+        if self.gs is not None:
+            return f"expected ST or GE in the group begun at segment {self.gs.position}"
+        if self.isa is not None:
+            return f"expected GS or IEA in the interchange begun at segment {self.isa.position}"
+        return "expected ISA"
+
+    def _out_of_place(self, segment: Segment) -> MalformedEnvelope:
+        return MalformedEnvelope(
+            f"{segment.segment_id} out of place: {self._expecting()}",
+            segment.position,
+            segment.segment_id,
+        )
+
+    def _isa(self, segment: Segment) -> None:
+        if self.isa is not None:
+            raise self._out_of_place(segment)
+        self.isa = segment
+        self.group_count = 0
+        self.seen_interchange = True
+
+    def _gs(self, segment: Segment) -> None:
+        if self.isa is None or self.gs is not None:
+            raise self._out_of_place(segment)
+        functional_id = segment.get(1)
+        if functional_id != "HP":
+            raise NotAnERA(
+                f"GS01 {show(functional_id)}: the functional group is not HP "
+                "(health care claim payment/advice)",
+                segment.position,
+                "GS",
+            )
+        _required(segment, 6, "group control number")
+        self.gs = segment
+        self.group_count += 1
+        self.set_count = 0
+
+    def _st(self, segment: Segment, component: str) -> None:
+        if self.gs is None or self.transaction is not None:
+            raise self._out_of_place(segment)
+        set_id = segment.get(1)
+        if set_id != "835":
+            raise NotAnERA(
+                f"ST01 {show(set_id)}: the transaction set is not an 835",
+                segment.position,
+                "ST",
+            )
+        _required(segment, 2, "transaction set control number")
+        assert self.isa is not None
+        self.transaction = _Transaction(
+            segment,
+            component,
+            interchange_control_number=self.isa.get(13),
+            group_control_number=self.gs.get(6),
+            version=self.gs.get(8),
+        )
+        self.set_count += 1
+
+    def _se(self, segment: Segment) -> Remittance:
+        transaction = self.transaction
+        if transaction is None:
+            raise self._out_of_place(segment)
+        st = transaction.st
+        declared = _control_count(segment, 1, "number of included segments")
+        counted = segment.position - st.position + 1
+        if declared != counted:
+            raise MalformedEnvelope(
+                f"SE01 says {declared} segments but transaction set {show(st.get(2))} "
+                f"(ST at segment {st.position}) has {counted}",
+                segment.position,
+                "SE",
+            )
+        if segment.get(2) != st.get(2):
+            raise MalformedEnvelope(
+                f"SE02 {show(segment.get(2))} does not match ST02 {show(st.get(2))}",
+                segment.position,
+                "SE",
+            )
+        remittance = transaction.finish(segment)
+        self.transaction = None
+        return remittance
+
+    def _ge(self, segment: Segment) -> None:
+        if self.gs is None or self.transaction is not None:
+            raise self._out_of_place(segment)
+        declared = _control_count(segment, 1, "number of transaction sets")
+        if declared != self.set_count:
+            raise MalformedEnvelope(
+                f"GE01 says {declared} transaction sets but the group (GS at segment "
+                f"{self.gs.position}) has {self.set_count}",
+                segment.position,
+                "GE",
+            )
+        if segment.get(2) != self.gs.get(6):
+            raise MalformedEnvelope(
+                f"GE02 {show(segment.get(2))} does not match GS06 {show(self.gs.get(6))}",
+                segment.position,
+                "GE",
+            )
+        self.gs = None
+
+    def _iea(self, segment: Segment) -> None:
+        if self.isa is None or self.gs is not None:
+            raise self._out_of_place(segment)
+        declared = _control_count(segment, 1, "number of functional groups")
+        if declared != self.group_count:
+            raise MalformedEnvelope(
+                f"IEA01 says {declared} functional groups but the interchange (ISA at segment "
+                f"{self.isa.position}) has {self.group_count}",
+                segment.position,
+                "IEA",
+            )
+        if segment.get(2) != self.isa.get(13):
+            raise MalformedEnvelope(
+                f"IEA02 {show(segment.get(2))} does not match ISA13 {show(self.isa.get(13))}",
+                segment.position,
+                "IEA",
+            )
+        self.isa = None
+
+    def finish(self) -> None:
+        if self.isa is None and self.seen_interchange:
+            return
+        last = self.last
+        missing = self._expecting().removeprefix("expected ")
+        if last is None:
+            raise TruncatedFile("the file holds no segments")
+        raise TruncatedFile(
+            f"the file ends after segment {last.position} ({last.segment_id}) without {missing}",
+            last.position,
+            last.segment_id,
+        )
+
+
+# -- one transaction set -----------------------------------------------------------------------
+
+
+class _LineBuilder:
+    def __init__(self, segment: Segment, component: str) -> None:
+        self.segment = segment
+        raw = _required(segment, 1, "procedure identifier")
+        parts = raw.split(component)
+        if len(parts) < 2 or parts[0] == "" or parts[1] == "":
+            raise MalformedSegment(
+                f"SVC01 {show(raw)} is not a composite 'qualifier{component}code' "
+                f"(the ISA declares component separator {show(component)})",
+                segment.position,
+                "SVC",
+            )
+        if len(parts) > 8:
+            raise MalformedSegment(
+                f"SVC01 {show(raw)} has more than 8 components", segment.position, "SVC"
+            )
+        self.qualifier = parts[0]
+        self.code = parts[1]
+        self.modifiers = tuple(m for m in parts[2:6] if m)
+        self.charge = _amount(segment, 2)
+        self.paid = _amount(segment, 3)
+        self.revenue_code = _optional(segment, 4)
+        self.units = _optional(segment, 5)
+        self.original_qualifier: str | None = None
+        self.original_code: str | None = None
+        original = segment.get(6)
+        if original:
+            original_parts = original.split(component)
+            if len(original_parts) < 2 or not original_parts[0] or not original_parts[1]:
+                raise MalformedSegment(
+                    f"SVC06 {show(original)} is not a composite 'qualifier{component}code'",
+                    segment.position,
+                    "SVC",
+                )
+            self.original_qualifier, self.original_code = original_parts[0], original_parts[1]
+        self.date_from: date | None = None
+        self.date_to: date | None = None
+        self.control_number: str | None = None
+        self.allowed: int | None = None
+        self.adjustments: list[Adjustment] = []
+        self.remarks: list[str] = []
+
+    def feed(self, segment: Segment) -> None:
+        sid = segment.segment_id
+        if sid == "CAS":
+            self.adjustments.extend(_adjustments(segment))
+        elif sid == "DTM" and segment.get(1) in ("472", "150", "151"):
+            qualifier, start, end = _dtm(segment)
+            if qualifier in ("472", "150"):
+                _unique(segment, self.date_from, "service start date (DTM*472/150)")
+                self.date_from = start
+            if qualifier in ("472", "151"):
+                _unique(segment, self.date_to, "service end date (DTM*472/151)")
+                self.date_to = end
+        elif sid == "REF" and segment.get(1) == "6R":
+            _unique(segment, self.control_number, "REF*6R")
+            self.control_number = _required(segment, 2, "line item control number")
+        elif sid == "AMT" and segment.get(1) == "B6":
+            _unique(segment, self.allowed, "AMT*B6")
+            self.allowed = _amount(segment, 2)
+        elif sid == "LQ":
+            self.remarks.append(_required(segment, 2, "remark code"))
+
+    def build(self) -> ServiceLine:
+        return ServiceLine(
+            code_qualifier=self.qualifier,
+            procedure_code=self.code,
+            modifiers=self.modifiers,
+            charge_cents=self.charge,
+            paid_cents=self.paid,
+            revenue_code=self.revenue_code,
+            units=self.units,
+            original_code_qualifier=self.original_qualifier,
+            original_procedure_code=self.original_code,
+            service_date_from=self.date_from,
+            service_date_to=self.date_to,
+            line_item_control_number=self.control_number,
+            allowed_cents=self.allowed,
+            adjustments=tuple(self.adjustments),
+            remark_codes=tuple(self.remarks),
+            position=self.segment.position,
+        )
+
+
+class _ClaimBuilder:
+    def __init__(self, segment: Segment) -> None:
+        self.segment = segment
+        self.patient_control_number = _required(segment, 1, "patient control number")
+        self.status = _required(segment, 2, "claim status code")
+        if not _DIGITS.fullmatch(self.status) or len(self.status) > 2:
+            raise BadCode(
+                f"CLP02 {show(self.status)} is not a claim status code", segment.position, "CLP"
+            )
+        self.charge = _amount(segment, 3)
+        self.paid = _amount(segment, 4)
+        self.patient_responsibility = _optional_amount(segment, 5)
+        self.filing_indicator = _optional(segment, 6)
+        self.payer_control_number = _optional(segment, 7)
+        self.patient: Segment | None = None
+        self.statement_from: date | None = None
+        self.statement_to: date | None = None
+        self.adjustments: list[Adjustment] = []
+        self.lines: list[ServiceLine] = []
+
+    def feed(self, segment: Segment) -> None:
+        sid = segment.segment_id
+        if sid == "CAS":
+            self.adjustments.extend(_adjustments(segment))
+        elif sid == "NM1" and segment.get(1) == "QC":
+            _unique(segment, self.patient, "patient name (NM1*QC)")
+            _required(segment, 3, "patient last name")
+            self.patient = segment
+        elif sid == "DTM" and segment.get(1) in ("232", "233"):
+            _, start, end = _dtm(segment)
+            if segment.get(1) == "232":
+                _unique(segment, self.statement_from, "DTM*232")
+                self.statement_from = start
+            else:
+                _unique(segment, self.statement_to, "DTM*233")
+                self.statement_to = end
+
+    def build(self) -> Claim:
+        if self.patient is None:
+            raise MalformedSegment(
+                f"claim {show(self.patient_control_number)} has no patient name (NM1*QC)",
+                self.segment.position,
+                "CLP",
+            )
+        return Claim(
+            patient_control_number=self.patient_control_number,
+            status_code=self.status,
+            charge_cents=self.charge,
+            paid_cents=self.paid,
+            patient_responsibility_cents=self.patient_responsibility,
+            claim_filing_indicator=self.filing_indicator,
+            payer_claim_control_number=self.payer_control_number,
+            patient_last_name=self.patient.get(3),
+            patient_first_name=_optional(self.patient, 4),
+            patient_member_id=_optional(self.patient, 9),
+            statement_date_from=self.statement_from,
+            statement_date_to=self.statement_to,
+            adjustments=tuple(self.adjustments),
+            lines=tuple(self.lines),
+            position=self.segment.position,
+        )
+
+
+def _adjustments(segment: Segment) -> list[Adjustment]:
+    """The up to six reason/amount/quantity triples of one CAS."""
+    group = _code(segment, 1, GROUP_CODES, "claim adjustment group code")
+    if len(segment.elements) > 1 + 3 * _CAS_TRIPLES:
+        raise MalformedSegment(
+            f"CAS has {len(segment.elements)} elements; at most 19 are defined",
+            segment.position,
+            "CAS",
+        )
+    found: list[Adjustment] = []
+    for index in range(_CAS_TRIPLES):
+        reason_at = 2 + 3 * index
+        reason, amount, quantity = (segment.get(reason_at + k) for k in range(3))
+        if not (reason or amount or quantity):
+            continue
+        if not reason:
+            raise MalformedSegment(
+                f"{segment.name(reason_at)} (adjustment reason code) is missing",
+                segment.position,
+                "CAS",
+            )
+        if not _CODE.fullmatch(reason):
+            raise BadCode(
+                f"{segment.name(reason_at)} {show(reason)} is not an adjustment reason code",
+                segment.position,
+                "CAS",
+            )
+        cents = _amount(segment, reason_at + 1)
+        found.append(Adjustment(group, reason, cents, quantity or None))
+    if not found:
+        raise MalformedSegment("CAS holds no adjustment", segment.position, "CAS")
+    return found
+
+
+def _provider_adjustments(segment: Segment, component: str) -> list[ProviderAdjustment]:
+    """The up to six reason:reference/amount pairs of one PLB."""
+    provider_id = _required(segment, 1, "provider identifier")
+    period = _date(segment, 2, "fiscal period date")
+    if len(segment.elements) > 2 + 2 * _PLB_PAIRS:
+        raise MalformedSegment(
+            f"PLB has {len(segment.elements)} elements; at most 14 are defined",
+            segment.position,
+            "PLB",
+        )
+    found: list[ProviderAdjustment] = []
+    for index in range(_PLB_PAIRS):
+        reason_at = 3 + 2 * index
+        identifier, amount = segment.get(reason_at), segment.get(reason_at + 1)
+        if not (identifier or amount):
+            continue
+        reason, _, reference = identifier.partition(component)
+        if not _CODE.fullmatch(reason):
+            raise BadCode(
+                f"{segment.name(reason_at)} {show(identifier)} does not begin with an "
+                "adjustment reason code",
+                segment.position,
+                "PLB",
+            )
+        cents = _amount(segment, reason_at + 1)
+        found.append(
+            ProviderAdjustment(
+                provider_id, period, reason, reference or None, cents, segment.position
+            )
+        )
+    if not found:
+        raise MalformedSegment("PLB holds no adjustment", segment.position, "PLB")
+    return found
+
+
+class _Transaction:
+    """Builds one Remittance from the segments between ST and SE, checking loop order."""
+
+    def __init__(
+        self,
+        st: Segment,
+        component: str,
+        *,
+        interchange_control_number: str,
+        group_control_number: str,
+        version: str,
+    ) -> None:
+        self.st = st
+        self.component = component
+        self.interchange_control_number = interchange_control_number
+        self.group_control_number = group_control_number
+        self.version = version
+        self.area = "start"  # start -> header -> detail -> summary
+        self.bpr: Segment | None = None
+        self.trn: Segment | None = None
+        self.payer: Segment | None = None
+        self.payee: Segment | None = None
+        self.after_lx = False
+        self.claim: _ClaimBuilder | None = None
+        self.line: _LineBuilder | None = None
+        self.claims: list[Claim] = []
+        self.provider_adjustments: list[ProviderAdjustment] = []
+
+    def _refuse(self, segment: Segment, message: str) -> MalformedSegment:
+        return MalformedSegment(message, segment.position, segment.segment_id)
+
+    def feed(self, segment: Segment) -> None:
+        sid = segment.segment_id
+        if sid not in KNOWN_SEGMENTS:
+            raise self._refuse(segment, f"{sid} is not a segment of the 835 transaction set")
+        if self.area == "start":
+            if sid != "BPR":
+                raise self._refuse(segment, f"expected BPR right after ST, found {sid}")
+            self._bpr(segment)
+            self.area = "header"
+            return
+        if self.area == "header":
+            if sid in HEADER_SEGMENTS:
+                self._header(segment)
+                return
+            if sid not in ("LX", "CLP", "PLB"):
+                raise self._refuse(segment, f"{sid} is not allowed in the 835 header (table 1)")
+            self._end_header(segment)
+            self.area = "detail"
+        if self.area == "detail":
+            self._detail(segment)
+            return
+        if sid != "PLB":
+            raise self._refuse(segment, f"{sid} after PLB: only PLB may follow PLB (table 3)")
+        self.provider_adjustments.extend(_provider_adjustments(segment, self.component))
+
+    # header
+
+    def _bpr(self, segment: Segment) -> None:
+        _code(segment, 1, HANDLING_CODES, "transaction handling code")
+        amount = _amount(segment, 2)
+        if amount < 0:
+            raise self._refuse(segment, "BPR02 is negative; BPR03 carries credit or debit")
+        _code(segment, 3, CREDIT_DEBIT_FLAGS, "credit/debit flag")
+        _code(segment, 4, PAYMENT_METHODS, "payment method")
+        _date(segment, 16, "payment date")
+        self.bpr = segment
+
+    def _header(self, segment: Segment) -> None:
+        sid = segment.segment_id
+        if sid == "BPR":
+            raise self._refuse(segment, "a second BPR in one transaction set")
+        if sid == "TRN":
+            _unique(segment, self.trn, "TRN")
+            _required(segment, 2, "check or EFT trace number")
+            _required(segment, 3, "payer identifier")
+            self.trn = segment
+        elif sid == "N1" and segment.get(1) in ("PR", "PE"):
+            is_payer = segment.get(1) == "PR"
+            _unique(segment, self.payer if is_payer else self.payee, f"N1*{segment.get(1)}")
+            _required(segment, 2, "payer name" if is_payer else "payee name")
+            if is_payer:
+                self.payer = segment
+            else:
+                self.payee = segment
+
+    def _end_header(self, segment: Segment) -> None:
+        for present, what in (
+            (self.trn, "TRN (check/EFT trace number)"),
+            (self.payer, "N1*PR (payer identification)"),
+            (self.payee, "N1*PE (payee identification)"),
+        ):
+            if present is None:
+                raise self._refuse(segment, f"the 835 header has no {what}")
+
+    # detail
+
+    def _detail(self, segment: Segment) -> None:
+        sid = segment.segment_id
+        if sid in ("LX", "CLP", "PLB"):
+            self._close_claim()
+            if sid == "LX":
+                self.after_lx = True
+            elif sid == "CLP":
+                self.after_lx = False
+                self.claim = _ClaimBuilder(segment)
+            else:
+                self.area = "summary"
+                self.provider_adjustments.extend(_provider_adjustments(segment, self.component))
+            return
+        if sid in ("TS3", "TS2"):
+            if not self.after_lx:
+                raise self._refuse(segment, f"{sid} must follow LX (loop 2000 header)")
+            return
+        if sid in HEADER_ONLY_SEGMENTS:
+            raise self._refuse(
+                segment, f"{sid} belongs to the 835 header (table 1) but claim detail has begun"
+            )
+        if self.claim is None:
+            raise self._refuse(segment, f"{sid} before the first CLP (claim payment loop)")
+        if sid == "SVC":
+            self._close_line()
+            self.line = _LineBuilder(segment, self.component)
+        elif self.line is not None:
+            if sid not in LINE_SEGMENTS:
+                raise self._refuse(segment, f"{sid} is not allowed in a service line (loop 2110)")
+            self.line.feed(segment)
+        else:
+            if sid not in CLAIM_SEGMENTS:
+                raise self._refuse(segment, f"{sid} is not allowed in a claim (loop 2100)")
+            self.claim.feed(segment)
+
+    def _close_line(self) -> None:
+        if self.line is not None:
+            assert self.claim is not None
+            self.claim.lines.append(self.line.build())
+            self.line = None
+
+    def _close_claim(self) -> None:
+        self._close_line()
+        if self.claim is not None:
+            self.claims.append(self.claim.build())
+            self.claim = None
+
+    def finish(self, se: Segment) -> Remittance:
+        if self.area == "start":
+            raise self._refuse(se, "the transaction set has no BPR")
+        if self.area == "header":
+            self._end_header(se)
+        self._close_claim()
+        bpr, trn, payer, payee = self.bpr, self.trn, self.payer, self.payee
+        assert bpr is not None and trn is not None and payer is not None and payee is not None
+        return Remittance(
+            control_number=self.st.get(2),
+            payment_amount_cents=_amount(bpr, 2),
+            credit_debit_flag=bpr.get(3),
+            handling_code=bpr.get(1),
+            payment_method=bpr.get(4),
+            payment_date=_date(bpr, 16, "payment date"),
+            trace_number=trn.get(2),
+            payer_id=trn.get(3),
+            payer_name=payer.get(2),
+            payer_identifier=_optional(payer, 4),
+            payee_name=payee.get(2),
+            payee_id_qualifier=_optional(payee, 3),
+            payee_id=_optional(payee, 4),
+            claims=tuple(self.claims),
+            provider_adjustments=tuple(self.provider_adjustments),
+            interchange_control_number=self.interchange_control_number,
+            group_control_number=self.group_control_number,
+            version=self.version,
+            position=self.st.position,
+        )

@@ -1,0 +1,80 @@
+"""Errors raised while reading an X12 835 file.
+
+Every refusal names the 1-based segment number where the problem was found, so an operator can
+open the file and go straight to it: an ERA is money, and "could not parse" without a place is
+useless when a payer must be asked to resend. Every error is an ``X12Error``, so an importer can
+catch one type and be sure nothing else (``IndexError``, ``ValueError``...) escapes the parser.
+"""
+
+from __future__ import annotations
+
+_MAX_SHOWN = 40
+
+
+def show(value: str) -> str:
+    """Quote a value from the file for a one-line message (escaped, and cut if very long)."""
+    if len(value) > _MAX_SHOWN:
+        value = value[:_MAX_SHOWN] + "..."
+    return repr(value)
+
+
+class X12Error(Exception):
+    """Base of every refusal: ``position`` (segment number or None), ``segment_id``, ``message``.
+
+    ``str()`` gives e.g. ``segment 14 (CLP): CLP03 '12.345' has more than two decimals``.
+    """
+
+    def __init__(self, message: str, position: int | None = None, segment_id: str | None = None):
+        self.message = message.replace("\r", "\\r").replace("\n", "\\n")  # always one line
+        self.position = position
+        self.segment_id = segment_id
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return self.message
+        if self.segment_id:
+            return f"segment {self.position} ({self.segment_id}): {self.message}"
+        return f"segment {self.position}: {self.message}"
+
+
+class MalformedEnvelope(X12Error):
+    """The ISA/GS/ST envelope is wrong: bad ISA header, pairing, control numbers or counts."""
+
+
+class TruncatedFile(MalformedEnvelope):
+    """The file ends before the envelope is closed (a missing SE, GE or IEA, or a cut segment)."""
+
+
+class NotAnERA(X12Error):
+    """The file is X12 but not a Health Care Claim Payment/Advice (835), e.g. a 997/999 ack."""
+
+
+class MalformedSegment(X12Error):
+    """A segment is in the wrong place, or an element is missing or has a value we cannot use."""
+
+
+class BadAmount(MalformedSegment):
+    """A monetary element is not an exact decimal amount with at most two decimals."""
+
+
+class BadDate(MalformedSegment):
+    """A date element is not a real CCYYMMDD calendar date."""
+
+
+class BadCode(MalformedSegment):
+    """A code element holds a value outside its code list (e.g. CAS01 group 'XX')."""
+
+
+class ReconciliationError(X12Error):
+    """The amounts do not balance; ``difference_cents`` says by how much (signed, in cents)."""
+
+    def __init__(
+        self,
+        message: str,
+        position: int | None,
+        segment_id: str | None,
+        difference_cents: int,
+    ):
+        self.difference_cents = difference_cents
+        super().__init__(message, position, segment_id)

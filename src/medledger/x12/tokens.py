@@ -1,0 +1,302 @@
+"""Split an X12 interchange into segments, lazily, from a stream.
+
+X12 has no fixed delimiters: each interchange declares its own in the ISA header, which is the one
+fixed-width segment (106 characters). The element separator is the character right after "ISA",
+the repetition separator is ISA11 (5010 and later; in 4010 ISA11 is a plain 'U'), the component
+separator is ISA16 and the segment terminator is the character right after ISA16. Reading them
+by position, not by guessing, is what makes '|'/'^' or newline-terminated files work and what
+lets a file with a broken header be refused at segment 1 instead of being misread.
+
+The reader pulls fixed-size chunks and never holds more than one chunk plus one unfinished
+segment, so a 2 GB file costs the same memory as a 2 KB one, and a large blob of garbage is
+refused within its first few kilobytes: it either lacks the ISA header, or has a "segment" longer
+than ``MAX_SEGMENT_LENGTH`` with no terminator, or an invalid segment id.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from medledger.x12.errors import MalformedEnvelope, MalformedSegment, TruncatedFile, show
+
+ISA_LENGTH = 106
+# Width of ISA01..ISA16 in the fixed-width header (X12 control segment definition).
+ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+# No real 835 segment comes near this; a longer run without a terminator is not X12.
+MAX_SEGMENT_LENGTH = 8192
+CHUNK_SIZE = 64 * 1024
+
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+# Characters tolerated between segments (line breaks after terminators) and around the file.
+_BETWEEN_SEGMENTS = "\r\n"
+_FILE_PADDING = " \t\r\n\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four separators declared by one ISA header."""
+
+    element: str
+    component: str
+    segment: str
+    repetition: str | None  # None before version 00402 (ISA11 was not a separator then)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment: ``elements[0]`` is element 01 (the segment id is not repeated in it)."""
+
+    position: int  # 1-based segment number in the file
+    segment_id: str
+    elements: tuple[str, ...]
+
+    def get(self, number: int) -> str:
+        """Element ``number`` (1-based, as in "CLP03"); '' when absent."""
+        if 1 <= number <= len(self.elements):
+            return self.elements[number - 1]
+        return ""
+
+    def name(self, number: int) -> str:
+        """Reference designator of element ``number``, e.g. ``CLP03``."""
+        return f"{self.segment_id}{number:02d}"
+
+
+class SegmentReader:
+    """Iterate the segments of a text or binary stream; ``delimiters`` follows the current ISA.
+
+    Binary streams are decoded incrementally with ``encoding`` (default UTF-8, strict): X12 is
+    ASCII-based, and a byte that does not decode is refused rather than replaced. Text streams
+    should be opened with ``newline=""`` so a '\\r' terminator is not rewritten.
+    """
+
+    def __init__(
+        self,
+        stream: IO[Any],
+        *,
+        encoding: str = "utf-8",
+        chunk_size: int = CHUNK_SIZE,
+        max_segment_length: int = MAX_SEGMENT_LENGTH,
+    ) -> None:
+        self._stream = stream
+        self._encoding = encoding
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._chunk_size = chunk_size
+        self._max_segment_length = max_segment_length
+        self._buffer = ""
+        self._start = 0
+        self._eof = False
+        self._bytes_read = 0
+        self._position = 0
+        self.delimiters: Delimiters | None = None
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def _fill(self) -> bool:
+        """Append the next chunk to the buffer; False once the stream is exhausted."""
+        while not self._eof:
+            data = self._stream.read(self._chunk_size)
+            if isinstance(data, bytes | bytearray):
+                text = self._decode(bytes(data))
+            elif isinstance(data, str):
+                text = data
+                if not data:
+                    self._eof = True
+            elif data is None:
+                text = ""
+                self._eof = True
+            else:
+                raise MalformedEnvelope(f"stream.read() returned {type(data).__name__}, not text")
+            if text:
+                self._buffer = self._buffer[self._start :] + text
+                self._start = 0
+                return True
+        return False
+
+    def _decode(self, data: bytes) -> str:
+        if self._decoder is None:
+            try:
+                self._decoder = codecs.getincrementaldecoder(self._encoding)("strict")
+            except LookupError as exc:
+                raise MalformedEnvelope(f"unknown encoding {show(self._encoding)}") from exc
+        final = not data
+        if final:
+            self._eof = True
+        try:
+            text = self._decoder.decode(data, final=final)
+        except UnicodeDecodeError as exc:
+            offset = self._bytes_read + exc.start
+            raise MalformedEnvelope(
+                f"byte {offset} of the input is not valid {self._encoding} text",
+                self._position + 1 if self._position else None,
+            ) from exc
+        self._bytes_read += len(data)
+        return text
+
+    def _available(self) -> int:
+        return len(self._buffer) - self._start
+
+    def _skip(self, characters: str) -> None:
+        """Skip characters in ``characters`` at the read position, reading more as needed."""
+        while True:
+            buffer, start = self._buffer, self._start
+            end = len(buffer)
+            while start < end and buffer[start] in characters:
+                start += 1
+            self._start = start
+            if start < end or not self._fill():
+                return
+
+    def _ensure(self, count: int) -> bool:
+        """Make ``count`` characters available at the read position if the stream has them."""
+        while self._available() < count:
+            if not self._fill():
+                return False
+        return True
+
+    # -- segments ------------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Segment]:
+        self._skip(_FILE_PADDING)
+        if not self._ensure(1):
+            raise MalformedEnvelope("the file is empty")
+        while True:
+            if self.delimiters is None or self._at_isa():
+                yield self._read_isa()
+            else:
+                segment = self._read_segment()
+                if segment is None:
+                    return
+                yield segment
+            self._skip(_BETWEEN_SEGMENTS)
+            if not self._ensure(1):
+                return
+
+    def _at_isa(self) -> bool:
+        self._ensure(4)
+        head = self._buffer[self._start : self._start + 4]
+        return len(head) == 4 and head.startswith("ISA") and not head[3].isalnum()
+
+    def _read_isa(self) -> Segment:
+        position = self._position + 1
+        self._ensure(ISA_LENGTH)
+        header = self._buffer[self._start : self._start + ISA_LENGTH]
+        if not header.startswith("ISA"):
+            start = header[:20]
+            raise MalformedEnvelope(
+                f"the file does not begin with an ISA interchange header (it begins {show(start)})",
+                position,
+            )
+        if len(header) < ISA_LENGTH:
+            raise TruncatedFile(
+                f"the file ends inside the {ISA_LENGTH}-character ISA header", position, "ISA"
+            )
+        delimiters, elements = parse_isa_header(header, position)
+        self._start += ISA_LENGTH
+        self._position = position
+        self.delimiters = delimiters
+        return Segment(position, "ISA", elements)
+
+    def _read_segment(self) -> Segment | None:
+        assert self.delimiters is not None
+        terminator = self.delimiters.segment
+        searched = self._start
+        while True:
+            end = self._buffer.find(terminator, searched)
+            if end >= 0:
+                break
+            if self._available() > self._max_segment_length:
+                raise MalformedSegment(
+                    f"no segment terminator {show(terminator)} within "
+                    f"{self._max_segment_length} characters; this is not X12 data",
+                    self._position + 1,
+                )
+            searched = len(self._buffer)
+            offset = searched - self._start
+            if not self._fill():
+                rest = self._buffer[self._start :]
+                if rest.strip(_FILE_PADDING):
+                    raise TruncatedFile(
+                        f"the file ends inside a segment that has no terminator "
+                        f"{show(terminator)} (begins {show(rest[:20])})",
+                        self._position + 1,
+                    )
+                return None
+            searched = self._start + offset
+        raw = self._buffer[self._start : end]
+        self._start = end + 1
+        if len(raw) > self._max_segment_length:
+            raise MalformedSegment(
+                f"segment is longer than {self._max_segment_length} characters",
+                self._position + 1,
+            )
+        self._position += 1
+        return split_segment(raw, self._position, self.delimiters)
+
+
+def parse_isa_header(header: str, position: int) -> tuple[Delimiters, tuple[str, ...]]:
+    """Read the delimiters and the 16 elements from a 106-character ISA header, checking widths."""
+
+    def refuse(message: str) -> MalformedEnvelope:
+        return MalformedEnvelope(message, position, "ISA")
+
+    element, component, terminator = header[3], header[104], header[105]
+    if element.isalnum() or element.isspace():
+        raise refuse(f"element separator {show(element)} must be a punctuation character")
+    if component == element:
+        raise refuse(f"component separator ISA16 is the element separator {show(element)}")
+    fields = header[4:105].split(element)
+    if len(fields) != len(ISA_WIDTHS):
+        raise refuse(
+            f"the fixed-width ISA header has {len(fields)} elements separated by "
+            f"{show(element)}, expected {len(ISA_WIDTHS)}"
+        )
+    for number, (value, width) in enumerate(zip(fields, ISA_WIDTHS, strict=True), start=1):
+        if len(value) != width:
+            raise refuse(
+                f"ISA{number:02d} {show(value)} is {len(value)} characters wide; "
+                f"the fixed-width ISA header needs {width}"
+            )
+    if not (fields[12].isascii() and fields[12].isdigit()):
+        raise refuse(f"ISA13 control number {show(fields[12])} is not 9 digits")
+    # ISA11 became the repetition separator in version 00402; before that it is a code ('U').
+    repetition = fields[10] if fields[11] >= "00402" else None
+    if component.isalnum() or component.isspace():
+        raise refuse(f"component separator ISA16 {show(component)} must be a punctuation character")
+    if repetition is not None and (repetition.isalnum() or repetition.isspace()):
+        raise refuse(
+            f"repetition separator ISA11 {show(repetition)} must be a punctuation character"
+        )
+    if terminator.isalnum() or terminator in " \t":
+        raise refuse(f"segment terminator {show(terminator)} must not be a letter, digit or blank")
+    declared = [element, component, terminator] + ([repetition] if repetition else [])
+    if len(set(declared)) != len(declared):
+        raise refuse(
+            "delimiters (element, component, segment[, repetition]) are not distinct: "
+            + " ".join(show(c) for c in declared)
+        )
+    return Delimiters(element, component, terminator, repetition), tuple(fields)
+
+
+def split_segment(raw: str, position: int, delimiters: Delimiters) -> Segment:
+    """Split one segment's text (without its terminator) into id and elements."""
+    if delimiters.segment == "\n" and raw.endswith("\r"):
+        raw = raw[:-1]
+    parts = raw.split(delimiters.element)
+    segment_id = parts[0]
+    if not _SEGMENT_ID.fullmatch(segment_id):
+        raise MalformedSegment(
+            f"segment id {show(segment_id)} is not 2-3 capital letters/digits "
+            f"(the ISA declares element separator {show(delimiters.element)} and segment "
+            f"terminator {show(delimiters.segment)})",
+            position,
+        )
+    return Segment(position, segment_id, tuple(parts[1:]))
+
+
+def iter_segments(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Segment]:
+    """Convenience: the segments of ``stream`` (see ``SegmentReader``)."""
+    return iter(SegmentReader(stream, encoding=encoding))

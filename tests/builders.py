@@ -1,0 +1,81 @@
+"""Small builders that read like a billing scenario: a patient, a visit, a remittance."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlalchemy import Engine
+
+from medledger.domain.adjudication import Adjustment
+from medledger.services.actor import Actor
+from medledger.services.adjudication import (
+    ClaimResult,
+    LineResult,
+    RemittanceInput,
+    post_remittance,
+)
+from medledger.services.registration import (
+    ProcedureInput,
+    add_encounter,
+    add_patient,
+    add_payer,
+)
+from medledger.storage.unit_of_work import UnitOfWork
+
+_numbers = itertools.count(1)
+
+
+def patient(engine: Engine, actor: Actor, last_name: str = "Doe") -> int:
+    n = next(_numbers)
+    return add_patient(engine, actor, f"MRN{n:06d}", "Jane", last_name, date(1980, 1, 1))
+
+
+def visit(
+    engine: Engine,
+    actor: Actor,
+    patient_id: int,
+    charges: list[str],
+    on: date = date(2026, 3, 1),
+    codes: list[str] | None = None,
+) -> tuple[int, list[int]]:
+    """An encounter with one procedure per charge; returns (encounter id, procedure ids)."""
+    n = next(_numbers)
+    codes = codes or ["99213", "85025", "36415", "80053"][: len(charges)]
+    lines = [ProcedureInput(code, charge) for code, charge in zip(codes, charges, strict=False)]
+    encounter_id = add_encounter(engine, actor, patient_id, f"PCN{n:08d}", on, lines)
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        ids = [row.id for row in uow.registry.procedures_of_encounter(encounter_id)]
+    return encounter_id, ids
+
+
+def payer(engine: Engine, actor: Actor) -> int:
+    return add_payer(engine, actor, "87726", "United Healthcare")
+
+
+def adjudicate(
+    engine: Engine,
+    actor: Actor,
+    encounter_id: int,
+    lines: dict[int, tuple[int, int, dict[str, int]]],
+) -> int:
+    """Post a remittance: per procedure (charge, paid, {"CO-45": cents, "PR-1": cents, ...})."""
+    results = []
+    for procedure_id, (charge, paid, adjustments) in lines.items():
+        cas = tuple(
+            Adjustment(key.split("-")[0], key.split("-")[1], cents)
+            for key, cents in adjustments.items()
+        )
+        results.append(LineResult(procedure_id, charge, paid, cas))
+    claim = ClaimResult(
+        encounter_id,
+        "1",
+        sum(line.charge_cents for line in results),
+        sum(line.paid_cents for line in results),
+        tuple(results),
+    )
+    return post_remittance(
+        engine,
+        actor,
+        RemittanceInput(payer(engine, actor), f"TRN{next(_numbers)}", claim.paid_cents, (claim,)),
+    )

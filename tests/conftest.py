@@ -1,0 +1,60 @@
+"""Every test runs against SQLite and PostgreSQL.
+
+One database per engine per session, migrated once; each test gets its own organisation, which
+the tenant scoping keeps apart from every other test's rows. PostgreSQL tests skip loudly when no
+server answers, and fail instead of skipping when MEDLEDGER_REQUIRE_POSTGRES=1 (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from medledger.services.actor import Actor
+from medledger.services.registration import create_organisation
+from medledger.storage.database import make_engine, migrate
+
+POSTGRES_URL = os.environ.get(
+    "MEDLEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_engine() -> Engine:
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as error:
+        engine.dispose()
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {error.__class__.__name__}"
+        if os.environ.get("MEDLEDGER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " (MEDLEDGER_REQUIRE_POSTGRES=1)", pytrace=False)
+        print(f"\n*** SKIPPING POSTGRESQL TESTS: {message} ***\n")
+        pytest.skip(message)
+    return engine
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "medledger.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = _postgres_engine()
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def actor(engine: Engine) -> Actor:
+    """A fresh organisation and its admin user, acting as the test."""
+    admin = create_organisation(engine, f"Practice {uuid.uuid4().hex[:8]}")
+    return Actor(admin.organisation_id, admin.user_id, source="test")
