@@ -1,0 +1,36 @@
+# medledger: `make demo` runs the product on SQLite with demo data; `make test` runs every check.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+export MEDLEDGER_DATABASE_URL ?= sqlite:///medledger.sqlite3
+
+.PHONY: install demo test lint typecheck unit clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/medledger demo
+	$(BIN)/medledger patients --limit 10
+	$(BIN)/medledger balance $$($(BIN)/medledger patients --limit 1 --ids-only)
+	$(BIN)/medledger verify
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(PY) -m pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) medledger.sqlite3*
