@@ -105,8 +105,11 @@ class LedgerStore:
         ).first()
 
     def post(self, header: TransactionHeader, entries: Sequence[Entry]) -> int:
-        """Write one transaction and its entries, and add them to the materialised balances."""
-        assert entries, "a transaction without entries says nothing"
+        """Write one transaction and its entries, and add them to the materialised balances.
+
+        A transaction may have no entries: a payer's $0 decision (a denial with no adjustments)
+        is still a posted remittance.
+        """
         transaction_id = int(
             self.connection.execute(
                 insert(ledger_transactions)
@@ -118,6 +121,11 @@ class LedgerStore:
                 .returning(ledger_transactions.c.id)
             ).scalar_one()
         )
+        if entries:
+            self._insert_entries(transaction_id, entries)
+        return transaction_id
+
+    def _insert_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:
         self.connection.execute(
             insert(ledger_entries),
             [
@@ -134,7 +142,6 @@ class LedgerStore:
             ],
         )
         self._add_to_balances(entries)
-        return transaction_id
 
     def _add_to_balances(self, entries: Sequence[Entry]) -> None:
         """Add entries to the materialised rows: UPDATE the keys that exist, INSERT the others.

@@ -212,7 +212,10 @@ class _Envelope:
     def _expecting(self) -> str:
         if self.transaction is not None:
             st = self.transaction.st
-            return f"expected SE closing transaction set {show(st.get(2))} begun at segment {st.position}"
+            return (
+                f"expected SE closing transaction set {show(st.get(2))} "
+                f"begun at segment {st.position}"
+            )
         if self.gs is not None:
             return f"expected ST or GE in the group begun at segment {self.gs.position}"
         if self.isa is not None:

@@ -81,7 +81,7 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class ProviderAdjustment:
-    """One reason/amount pair of a PLB. A positive amount reduces the payment (e.g. a recoupment)."""
+    """One reason/amount pair of a PLB; a positive amount reduces the payment (a recoupment)."""
 
     provider_id: str  # PLB01
     fiscal_period_date: date  # PLB02

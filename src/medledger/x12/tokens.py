@@ -244,8 +244,8 @@ def parse_isa_header(header: str, position: int) -> tuple[Delimiters, tuple[str,
         return MalformedEnvelope(message, position, "ISA")
 
     element, component, terminator = header[3], header[104], header[105]
-    if element.isalnum() or element.isspace():
-        raise refuse(f"element separator {show(element)} must be a punctuation character")
+    if not _is_separator(element):
+        raise refuse(f"element separator {show(element)} {_NOT_A_SEPARATOR}")
     if component == element:
         raise refuse(f"component separator ISA16 is the element separator {show(element)}")
     fields = header[4:105].split(element)
@@ -264,12 +264,11 @@ def parse_isa_header(header: str, position: int) -> tuple[Delimiters, tuple[str,
         raise refuse(f"ISA13 control number {show(fields[12])} is not 9 digits")
     # ISA11 became the repetition separator in version 00402; before that it is a code ('U').
     repetition = fields[10] if fields[11] >= "00402" else None
-    if component.isalnum() or component.isspace():
-        raise refuse(f"component separator ISA16 {show(component)} must be a punctuation character")
-    if repetition is not None and (repetition.isalnum() or repetition.isspace()):
-        raise refuse(
-            f"repetition separator ISA11 {show(repetition)} must be a punctuation character"
-        )
+    if not _is_separator(component):
+        raise refuse(f"component separator ISA16 {show(component)} {_NOT_A_SEPARATOR}")
+    if repetition is not None and not _is_separator(repetition):
+        raise refuse(f"repetition separator ISA11 {show(repetition)} {_NOT_A_SEPARATOR}")
+    # A line break is a legal terminator (some senders end each segment with one).
     if terminator.isalnum() or terminator in " \t":
         raise refuse(f"segment terminator {show(terminator)} must not be a letter, digit or blank")
     declared = [element, component, terminator] + ([repetition] if repetition else [])
@@ -279,6 +278,14 @@ def parse_isa_header(header: str, position: int) -> tuple[Delimiters, tuple[str,
             + " ".join(show(c) for c in declared)
         )
     return Delimiters(element, component, terminator, repetition), tuple(fields)
+
+
+_NOT_A_SEPARATOR = "must not be a letter, digit, blank or line break"
+
+
+def _is_separator(char: str) -> bool:
+    """Punctuation or a control character (some networks use e.g. 0x1D); never data or blanks."""
+    return not char.isalnum() and char not in " \t\r\n"
 
 
 def split_segment(raw: str, position: int, delimiters: Delimiters) -> Segment:

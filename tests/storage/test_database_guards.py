@@ -1,0 +1,81 @@
+"""The database itself refuses what the ledger must never contain (illegal SQL issued directly)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from medledger.services import write_offs
+from medledger.services.verification import verify_organisation
+from tests import builders
+
+
+@pytest.fixture
+def write_off_id(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
+    builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 8000, {"PR-2": 2000})})
+    return write_offs.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
+
+
+def refused(engine, sql: str, **params) -> None:
+    with pytest.raises(DBAPIError), engine.begin() as connection:
+        connection.execute(text(sql), params)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE ledger_entries SET amount_cents = 1 WHERE transaction_id = :t",
+        "DELETE FROM ledger_entries WHERE transaction_id = :t",
+        "UPDATE ledger_transactions SET note = 'edited' WHERE id = :t",
+        "DELETE FROM ledger_transactions WHERE id = :t",
+    ],
+)
+def test_journal_is_append_only(engine, write_off_id, sql):
+    refused(engine, sql, t=write_off_id)
+
+
+def test_entry_rules_are_checks(engine, actor, write_off_id):
+    insert = (
+        'INSERT INTO ledger_entries (organisation_id, transaction_id, procedure_id, "column", '
+        "carc, amount_cents) SELECT organisation_id, transaction_id, procedure_id, :col, carc, :cents "
+        "FROM ledger_entries WHERE transaction_id = :t LIMIT 1"
+    )
+    refused(engine, insert, t=write_off_id, col="pr", cents=0)
+    refused(engine, insert, t=write_off_id, col="invented", cents=5)
+
+
+def test_unbalanced_move_is_refused_or_caught(engine, actor, write_off_id):
+    """PostgreSQL refuses a move that does not net to zero at commit; SQLite has no deferred
+    triggers, so there the domain's assertion guards it and ``verify`` catches a forged row."""
+    forge = (
+        'INSERT INTO ledger_entries (organisation_id, transaction_id, procedure_id, "column", carc,'
+        " amount_cents) SELECT organisation_id, transaction_id, procedure_id, 'pr', carc, 7 "
+        "FROM ledger_entries WHERE transaction_id = :t LIMIT 1"
+    )
+    if engine.dialect.name == "postgresql":
+        refused(engine, forge, t=write_off_id)
+        return
+    with engine.begin() as connection:
+        connection.execute(text(forge), {"t": write_off_id})
+    report = verify_organisation(engine, actor.organisation_id)
+    assert not report.ok and "journal" in report.differences[0]
+
+
+def test_duplicate_idempotency_key_is_refused(engine, write_off_id):
+    refused(
+        engine,
+        "INSERT INTO ledger_transactions (organisation_id, kind, user_id, source, idempotency_key,"
+        " request_hash, created_at) SELECT organisation_id, kind, user_id, source, idempotency_key,"
+        " 'x', created_at FROM ledger_transactions WHERE id = :t",
+        t=write_off_id,
+    )
+
+
+def test_materialised_patient_columns_cannot_go_negative(engine, write_off_id):
+    refused(
+        engine,
+        "UPDATE procedure_balances SET amount_cents = -1 WHERE \"column\" = 'written_off'",
+    )

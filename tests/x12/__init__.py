@@ -1,0 +1,1 @@
+"""Tests of the X12 835 reader (medledger.x12)."""

@@ -1,0 +1,91 @@
+"""Amounts are exact: integer cents from decimal text, never through float."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medledger.x12 import BadAmount, X12Error, format_cents, parse_amount
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("0", 0),
+        ("945", 94500),
+        ("945.00", 94500),
+        ("810.8", 81080),
+        ("138018.4", 13801840),
+        ("-1.27", -127),
+        ("-0", 0),
+        (".5", 50),
+        ("-.05", -5),
+        ("12.", 1200),
+        ("12.500", 1250),  # exact: zeros past the second decimal change nothing
+        ("0.10", 10),
+        ("000012.34", 1234),
+        ("9999999999999999.99", 999999999999999999),
+    ],
+)
+def test_valid_amounts(text: str, cents: int) -> None:
+    assert parse_amount(text, 1, "CLP", "CLP03") == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("12.345", "has more than two decimals"),
+        ("0.001", "has more than two decimals"),
+        ("12.3401", "has more than two decimals"),
+        ("ABC", "is not a decimal amount"),
+        ("1,234.00", "is not a decimal amount"),
+        ("$12", "is not a decimal amount"),
+        ("+12", "is not a decimal amount"),
+        ("1e3", "is not a decimal amount"),
+        (" 12", "is not a decimal amount"),
+        ("12 ", "is not a decimal amount"),
+        ("-", "is not a decimal amount"),
+        (".", "is not a decimal amount"),
+        ("--1", "is not a decimal amount"),
+        ("1.2.3", "is not a decimal amount"),
+        ("١٢", "is not a decimal amount"),  # Arabic-Indic digits: \d would accept them
+        ("NaN", "is not a decimal amount"),
+        ("1" * 19, "has more than 18 digits"),
+    ],
+)
+def test_invalid_amounts(text: str, reason: str) -> None:
+    with pytest.raises(BadAmount) as caught:
+        parse_amount(text, 14, "CLP", "CLP03")
+    assert str(caught.value) == f"segment 14 (CLP): CLP03 {text!r} {reason}"
+
+
+def test_the_message_format_of_the_brief() -> None:
+    with pytest.raises(BadAmount) as caught:
+        parse_amount("12.345", 14, "CLP", "CLP03")
+    assert str(caught.value) == "segment 14 (CLP): CLP03 '12.345' has more than two decimals"
+    assert (caught.value.position, caught.value.segment_id) == (14, "CLP")
+
+
+def test_empty_amount() -> None:
+    with pytest.raises(BadAmount, match="CLP04 is empty; an amount is required"):
+        parse_amount("", 3, "CLP", "CLP04")
+
+
+def test_leading_zeros_beyond_int_string_limits_do_not_escape_as_value_error() -> None:
+    assert parse_amount("0" * 6000 + "1.5", 1, "CLP", "CLP03") == 150
+
+
+@settings(database=None)
+@given(st.integers(min_value=-(10**17), max_value=10**17))
+def test_round_trip_through_format(cents: int) -> None:
+    assert parse_amount(format_cents(cents), 1, "AMT", "AMT02") == cents
+
+
+@settings(database=None)
+@given(st.text(max_size=30))
+def test_any_text_is_either_an_amount_or_an_x12_error(text: str) -> None:
+    with contextlib.suppress(X12Error):
+        parse_amount(text, 1, "AMT", "AMT02")

@@ -1,0 +1,488 @@
+"""Every public sample in shared/era has an explicit expected outcome here.
+
+A sample either parses and balances, and the test pins numbers read from the file by hand, or it
+is refused with a specific reason. ``test_every_sample_has_an_expected_outcome`` fails when a new
+file appears in the folder without a row in ``EXPECTED``, so nothing slips through unjudged.
+
+The second half repairs the *first* defect of some refused samples (in memory only) to show the
+defect behind it: this is how each refusal was judged to be the file's fault, not the rule's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from medledger.x12 import (
+    BadDate,
+    MalformedEnvelope,
+    MalformedSegment,
+    NotAnERA,
+    ReconciliationError,
+    Remittance,
+    X12Error,
+    check,
+    read_remittances,
+)
+from tests.x12.x12_testkit import SAMPLES, parse_and_check
+
+NOT_SAMPLES = {"SOURCES.md", "carc.tsv"}
+
+
+def by_group_carc(remittance: Remittance) -> Counter[tuple[str, str]]:
+    totals: Counter[tuple[str, str]] = Counter()
+    for claim in remittance.claims:
+        for adjustment in claim.all_adjustments:
+            totals[adjustment.group_code, adjustment.carc] += adjustment.amount_cents
+    return totals
+
+
+@dataclass(frozen=True)
+class Parses:
+    verify: Callable[[list[Remittance]], None]
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: type[X12Error]
+    position: int | None
+    segment_id: str | None
+    fragment: str
+    difference_cents: int | None = None
+
+
+# -- accepted samples: numbers read from the files ----------------------------------------------
+
+
+def medicare_part_a(remittances: list[Remittance]) -> None:
+    """TR3 example 'dollars and data sent together' (institutional, no SVC, PLB CV:CP -1.27)."""
+    (r,) = remittances
+    assert (r.control_number, r.payment_amount_cents, r.credit_debit_flag) == (
+        "1234",
+        15000000,
+        "C",
+    )
+    assert (r.payment_method, r.payment_date) == ("ACH", dt.date(2002, 9, 13))
+    assert (r.trace_number, r.payer_id) == ("12345", "1512345678")
+    assert r.payer_name == "INSURANCE COMPANY OF TIMBUCKTU"
+    assert (r.payee_name, r.payee_id_qualifier, r.payee_id) == (
+        "REGIONAL HOPE HOSPITAL",
+        "XX",
+        "6543210903",
+    )
+    assert [c.patient_control_number for c in r.claims] == ["666123", "777777"]
+    first, second = r.claims
+    assert (first.charge_cents, first.paid_cents, first.lines) == (21136697, 13801840, ())
+    assert (first.patient_last_name, first.patient_first_name) == ("JONES", "SAM")
+    assert first.patient_member_id == "666666666A"
+    assert (first.statement_date_from, first.statement_date_to) == (
+        dt.date(2002, 8, 16),
+        dt.date(2002, 8, 24),
+    )
+    assert first.claim_filing_indicator == "MA"
+    assert second.paid_cents == 1198033
+    assert second.adjustments[0].amount_cents == 301967
+    assert by_group_carc(r) == {("CO", "45"): 7334857 + 301967}
+    (plb,) = r.provider_adjustments
+    assert (plb.provider_id, plb.fiscal_period_date) == ("6543210903", dt.date(2002, 12, 31))
+    assert (plb.reason_code, plb.reference, plb.amount_cents) == ("CV", "CP", -127)
+
+
+def dollars_and_data_separate(remittances: list[Remittance]) -> None:
+    (r,) = remittances
+    assert (r.control_number, r.payment_amount_cents, r.payment_date) == (
+        "112233",
+        94500,
+        dt.date(2002, 3, 16),
+    )
+    assert (r.trace_number, r.payer_name, r.payee_id) == (
+        "71700666555",
+        "RUSHMORE LIFE",
+        "5544667733",
+    )
+    budd, settle = r.claims
+    assert (budd.charge_cents, budd.paid_cents, budd.patient_responsibility_cents) == (
+        80000,
+        45000,
+        30000,
+    )
+    (line,) = budd.lines
+    assert (line.code_qualifier, line.procedure_code, line.charge_cents, line.paid_cents) == (
+        "HC",
+        "99211",
+        80000,
+        50000,
+    )
+    assert (line.service_date_from, line.service_date_to) == (
+        dt.date(2002, 3, 1),
+        dt.date(2002, 3, 4),
+    )
+    assert settle.paid_cents == 49500
+    assert by_group_carc(r) == {("PR", "1"): 90000, ("CO", "A2"): 10500, ("CO", "45"): 5000}
+
+
+def era_sample_dental(remittances: list[Remittance]) -> None:
+    (r,) = remittances
+    assert (r.payment_amount_cents, r.payment_method, r.payer_name) == (
+        13200,
+        "CHK",
+        "DELTA DENTAL OF ABC",
+    )
+    (claim,) = r.claims
+    assert [line.procedure_code for line in claim.lines] == [
+        "D0120",
+        "D0220",
+        "D0230",
+        "D0274",
+        "D1110",
+    ]
+    assert {line.code_qualifier for line in claim.lines} == {"AD"}
+    assert [line.allowed_cents for line in claim.lines] == [2500, 1400, 1000, 3400, 4900]
+    assert by_group_carc(r) == {("CO", "131"): 9400}
+
+
+def multiple_claims_single_check(remittances: list[Remittance]) -> None:
+    (r,) = remittances
+    assert r.payment_amount_cents == 81080
+    assert len(r.claims) == 9
+    assert sum(len(c.lines) for c in r.claims) == 33
+    assert [c.paid_cents for c in r.claims] == [
+        13200,
+        7400,
+        10800,
+        1400,
+        1680,
+        13200,
+        10800,
+        8200,
+        14400,
+    ]
+    # PR*3 co-payments equal the patient responsibility the claims report in CLP05.
+    assert by_group_carc(r)["PR", "3"] == 97020
+    assert sum(c.patient_responsibility_cents or 0 for c in r.claims) == 97020
+    assert by_group_carc(r)["CO", "131"] == 103800
+
+
+def secondary_higher_fee_schedule(remittances: list[Remittance]) -> None:
+    (r,) = remittances
+    (claim,) = r.claims
+    assert (claim.status_code, claim.charge_cents, claim.paid_cents) == ("2", 54100, 3400)
+    (line,) = claim.lines
+    assert (line.procedure_code, line.units, line.allowed_cents) == ("55669", "1", 55000)
+    # OA*94 is negative (processed in excess of charges): it increases the payment.
+    assert [(a.carc, a.amount_cents) for a in line.adjustments] == [("23", 51600), ("94", -900)]
+
+
+def secondary_payments(remittances: list[Remittance]) -> None:
+    (r,) = remittances
+    assert r.payment_amount_cents == 122200
+    townsend, baki = r.claims
+    assert townsend.lines == ()
+    assert [(a.group_code, a.carc, a.amount_cents) for a in townsend.adjustments] == [
+        ("OA", "23", 941164)
+    ]
+    first, second = baki.lines
+    assert (first.procedure_code, first.modifiers) == ("12345", ("26",))
+    assert (second.procedure_code, second.modifiers, second.revenue_code) == (
+        "66543",
+        ("26",),
+        "220",
+    )
+    # One CAS with two triples: PR*1 150.00 and PR*2 70.00.
+    assert [(a.group_code, a.carc, a.amount_cents) for a in second.adjustments] == [
+        ("PR", "1", 15000),
+        ("PR", "2", 7000),
+        ("CO", "42", 8500),
+    ]
+    assert baki.patient_responsibility_cents == 22000
+
+
+def tertiary_payments(remittances: list[Remittance]) -> None:
+    (r,) = remittances
+    (claim,) = r.claims
+    assert (claim.status_code, claim.charge_cents, claim.paid_cents) == ("3", 176650, 18750)
+    assert by_group_carc(r) == {("OA", "23"): 157900}
+
+
+def pyx12_mult_loops(remittances: list[Remittance]) -> None:
+    """Notification-only 835 (BPR H/0/NON): a denied claim, every line adjusted to zero."""
+    (r,) = remittances
+    assert (r.handling_code, r.payment_amount_cents, r.payment_method) == ("H", 0, "NON")
+    (claim,) = r.claims
+    assert (claim.status_code, claim.charge_cents, claim.paid_cents) == ("4", 91539, 0)
+    assert [line.units for line in claim.lines] == ["68", "16", "36"]
+    assert {line.remark_codes for line in claim.lines} == {("N14",)}
+    assert by_group_carc(r) == {("CO", "16"): 50004, ("OA", "A7"): 41535}
+
+
+NO_ISA = "does not begin with an ISA interchange header"
+BPR16_MISSING = "BPR16 (payment date) is missing"
+
+EXPECTED: dict[str, Parses | Refused] = {
+    "LinuxForHealth__x12__demo-file_demo.835": Parses(medicare_part_a),
+    "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_medicare-part-a.835": Parses(
+        medicare_part_a
+    ),
+    "albmarin__badX12__tests_files_edi_X221-dollars-and-data-sent-together.edi": Parses(
+        medicare_part_a
+    ),
+    "albmarin__badX12__tests_files_edi_X221-dollars-and-data-sent-separate.edi": Parses(
+        dollars_and_data_separate
+    ),
+    "albmarin__badX12__tests_files_edi_X221-era-sample.edi": Parses(era_sample_dental),
+    "albmarin__badX12__tests_files_edi_X221-multiple-claims-single-check.edi": Parses(
+        multiple_claims_single_check
+    ),
+    "albmarin__badX12__tests_files_edi_X221-secondary-payment-with-higher-fee-schedule.edi": (
+        Parses(secondary_higher_fee_schedule)
+    ),
+    "albmarin__badX12__tests_files_edi_X221-secondary-payments.edi": Parses(secondary_payments),
+    "albmarin__badX12__tests_files_edi_X221-tertiary-payments.edi": Parses(tertiary_payments),
+    "azoner__pyx12__pyx12_tests_835_mult_loops.txt": Parses(pyx12_mult_loops),
+    # BPR has 15 elements: the date landed in BPR15 and the required BPR16 is empty.
+    "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_cob-contractural-adjustment.835": (
+        Refused(MalformedSegment, 4, "BPR", BPR16_MISSING)
+    ),
+    "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_secondary-payment.835": Refused(
+        MalformedSegment, 4, "BPR", BPR16_MISSING
+    ),
+    "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_tertiary-payment.835": Refused(
+        MalformedSegment, 4, "BPR", BPR16_MISSING
+    ),
+    "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_managed-care.835": Refused(
+        BadDate, 4, "BPR", "BPR16 '20002316' is not a valid CCYYMMDD date"
+    ),
+    # Acknowledgements, not remittances (and cut short after AK1).
+    "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_medicare-part-a.835.997": Refused(
+        NotAnERA, 2, "GS", "GS01 'FA'"
+    ),
+    "albmarin__badX12__tests_files_edi_X221-multiple-claims-single-check.edi.997": Refused(
+        NotAnERA, 2, "GS", "GS01 'FA'"
+    ),
+    "albmarin__badX12__tests_files_errors_error_validation.edi": Refused(
+        NotAnERA, 2, "GS", "GS01 'HPO'"
+    ),
+    # Claims balance, but the check (BPR02 5950.21) is not sum(CLP04) - sum(PLB) = 467.69.
+    "azoner__pyx12__test_files_835_simple.txt": Refused(
+        ReconciliationError, 4, "BPR", "BPR02 pays 5950.21", difference_cents=-548252
+    ),
+    # Header loops (N1*PR, N1*PE, LX...) repeated after the claim detail.
+    "azoner__pyx12__test_files_bad_header_looping.txt": Refused(
+        MalformedSegment, 41, "N1", "N1 belongs to the 835 header (table 1)"
+    ),
+    "diasks2__era_835_parser__spec_example_1.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_2.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_3.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_4.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_5.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_6.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_7.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "diasks2__era_835_parser__spec_example_8.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
+    "ryanco__x12-parser__src_test_resources_example835NoISA.txt": Refused(
+        MalformedEnvelope, 1, None, NO_ISA + " (it begins 'GS*1212"
+    ),
+    # ISA08 one short and ISA13 one long: 106 characters in all, but not the fixed layout.
+    "ryanco__x12-parser__src_test_resources_example835One.txt": Refused(
+        MalformedEnvelope, 1, "ISA", "ISA08 'RECEIVERID    ' is 14 characters wide"
+    ),
+    "ryanco__x12-parser__src_test_resources_example835SpecialCharsOne.txt": Refused(
+        MalformedEnvelope, 1, "ISA", "ISA08 'RECEIVERID    ' is 14 characters wide"
+    ),
+    "ryanco__x12-parser__src_test_resources_example835nonasciielemsep.txt": Refused(
+        MalformedEnvelope, 1, "ISA", "element separator 'Ö' must not be a letter"
+    ),
+    # The character after ISA16 is a newline, so by the ISA's own rule that is the terminator and
+    # the next segment id is '~GS' ('~' is written at the start of each line). pyx12 agrees.
+    "slott56__TigerShark__tests_835-example.txt": Refused(
+        MalformedSegment, 2, None, "segment id '~GS' is not 2-3 capital letters/digits"
+    ),
+    "slott56__TigerShark__tests_835-example-2.txt": Refused(
+        MalformedSegment, 2, None, "segment id '~GS' is not 2-3 capital letters/digits"
+    ),
+}
+
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no sample folder {SAMPLES}")
+
+
+def load(name: str) -> list[Remittance]:
+    """Parse and reconcile a sample from bytes, as an importer would read an upload."""
+    with open(SAMPLES / name, "rb") as stream:
+        remittances = list(read_remittances(stream))
+    for remittance in remittances:
+        check(remittance)
+    return remittances
+
+
+def sample_text(name: str) -> str:
+    return (SAMPLES / name).read_text(encoding="utf-8")
+
+
+@needs_samples
+def test_every_sample_has_an_expected_outcome() -> None:
+    present = {p.name for p in SAMPLES.iterdir() if p.is_file()} - NOT_SAMPLES
+    assert present == set(EXPECTED), "add a row to EXPECTED for every new sample file"
+
+
+@needs_samples
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample(name: str) -> None:
+    expected = EXPECTED[name]
+    if isinstance(expected, Parses):
+        expected.verify(load(name))
+        return
+    with pytest.raises(expected.error) as caught:
+        load(name)
+    error = caught.value
+    assert (error.position, error.segment_id) == (expected.position, expected.segment_id), error
+    assert expected.fragment in str(error)
+    if expected.difference_cents is not None:
+        assert isinstance(error, ReconciliationError)
+        assert error.difference_cents == expected.difference_cents
+
+
+@needs_samples
+def test_acknowledgements_are_never_parsed_as_eras() -> None:
+    acks = [name for name in EXPECTED if name.endswith(".997")]
+    assert len(acks) == 2
+    for name in acks:
+        assert isinstance(EXPECTED[name], Refused)
+        assert EXPECTED[name].error is NotAnERA  # type: ignore[union-attr]
+
+
+# -- the defect behind the first one ------------------------------------------------------------
+
+LFH = "LinuxForHealth__x12__src_tests_resources_835_005010X221A1_"
+
+
+def repair_bpr16(text: str) -> str:
+    """Move the date from BPR15 to BPR16 (the only change), to reach the next defect."""
+    assert text.count("CHK***********2005") == 1
+    return text.replace("CHK***********2005", "CHK************2005")
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    ("name", "position", "fragment"),
+    [
+        (
+            "cob-contractural-adjustment.835",
+            21,
+            "SVC01 'HC>55669' is not a composite 'qualifier:code'",
+        ),
+        ("secondary-payment.835", 29, "SVC01 'HC>12345>26' is not a composite"),
+        # The procedure code slid out of SVC01 ('SVC*HC*24599.00*...'): amounts are shifted.
+        ("tertiary-payment.835", 20, "SVC01 'HC' is not a composite"),
+    ],
+)
+def test_linuxforhealth_copies_also_break_svc01(name: str, position: int, fragment: str) -> None:
+    """Behind BPR16, these copies use '>' (or nothing) in SVC01 while ISA16 declares ':'.
+
+    The albmarin copies of the same TR3 examples use ':' and parse and balance; guessing '>'
+    would mean reading a composite with a separator the interchange never declared.
+    """
+    with pytest.raises(MalformedSegment) as caught:
+        parse_and_check(repair_bpr16(sample_text(LFH + name)))
+    assert (caught.value.position, caught.value.segment_id) == (position, "SVC")
+    assert fragment in str(caught.value)
+
+
+@needs_samples
+def test_managed_care_with_a_real_date_is_the_albmarin_example() -> None:
+    text = sample_text(LFH + "managed-care.835").replace("*20002316~", "*20020316~")
+    (repaired,) = parse_and_check(text)
+    (albmarin,) = load("albmarin__badX12__tests_files_edi_X221-dollars-and-data-sent-separate.edi")
+    assert [(c.charge_cents, c.paid_cents) for c in repaired.claims] == [
+        (c.charge_cents, c.paid_cents) for c in albmarin.claims
+    ]
+    assert by_group_carc(repaired) == by_group_carc(albmarin)
+
+
+def wrap(body: str) -> str:
+    """Put a bare ST..SE text (the diasks2 samples) inside a correct ISA/GS envelope."""
+    sets = body.count("ST*835*")
+    head = (
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
+        "*240101*1200*^*00501*000000001*0*T*:~GS*HP*S*R*20240101*1200*1*X*005010X221A1~"
+    )
+    return head + body + f"GE*{sets}*1~IEA*1*000000001~"
+
+
+DIASKS2 = "diasks2__era_835_parser__spec_example_{}.835"
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    ("number", "error", "position", "fragment", "difference"),
+    [
+        (1, MalformedEnvelope, 26, "SE01 says 21 segments", None),
+        # Third line 'SVC*HC:59426*742*742' was added without changing the claim totals.
+        (2, ReconciliationError, 18, "service lines charge 2842.00", 74200),
+        (3, ReconciliationError, 18, "service lines charge 2842.00", 74200),
+        (4, MalformedEnvelope, 34, "SE01 says 33 segments", None),
+        (5, MalformedEnvelope, 36, "SE01 says 33 segments", None),
+        # BPR H/0 but the claim pays 150.00.
+        (6, ReconciliationError, 4, "BPR02 pays 0.00", 15000),
+        (7, MalformedEnvelope, 26, "SE01 says 27 segments", None),
+    ],
+)
+def test_diasks2_bodies_in_an_envelope(
+    number: int,
+    error: type[X12Error],
+    position: int,
+    fragment: str,
+    difference: int | None,
+) -> None:
+    with pytest.raises(error) as caught:
+        parse_and_check(wrap(sample_text(DIASKS2.format(number))))
+    assert caught.value.position == position
+    assert fragment in str(caught.value)
+    if difference is not None:
+        assert isinstance(caught.value, ReconciliationError)
+        assert caught.value.difference_cents == difference
+
+
+@needs_samples
+def test_diasks2_example_8_in_an_envelope_parses_and_balances() -> None:
+    """Modifiers, revenue-code lines, NDC, SVC04/SVC06, REF*6R: all from one Medicaid sample."""
+    (r,) = parse_and_check(wrap(sample_text(DIASKS2.format(8))))
+    assert (r.payment_amount_cents, len(r.claims)) == (54600, 3)
+    lines = [line for claim in r.claims for line in claim.lines]
+    assert len(lines) == 7
+    assert (lines[0].procedure_code, lines[0].modifiers, lines[0].units) == (
+        "97530",
+        ("59", "GO", "UB"),
+        "4",
+    )
+    assert (lines[1].code_qualifier, lines[1].procedure_code) == ("NU", "0441")
+    assert lines[1].line_item_control_number == "A1B2C3-1"
+    fourth = lines[3]
+    assert fourth.modifiers == ("GP", "59", "UB", "KX")
+    assert (fourth.revenue_code, fourth.units) == ("0431", "2")
+    assert (fourth.original_code_qualifier, fourth.original_procedure_code) == ("HC", "97110")
+    assert (lines[5].code_qualifier, lines[5].procedure_code) == ("N4", "00093505601")
+    assert lines[6].code_qualifier == "HP"
+    assert by_group_carc(r) == {("CO", "45"): 27400}
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    ("name", "position", "declared", "counted"),
+    [
+        ("slott56__TigerShark__tests_835-example.txt", 49, 43, 47),
+        ("slott56__TigerShark__tests_835-example-2.txt", 31, 28, 29),
+    ],
+)
+def test_tigershark_with_terminators_moved_still_fails_se01(
+    name: str, position: int, declared: int, counted: int
+) -> None:
+    """Read as '~'-terminated files (the author's intent), '|' and '^' work, but SE01 is wrong."""
+    text = sample_text(name).replace("\n~", "~\n")
+    with pytest.raises(MalformedEnvelope) as caught:
+        parse_and_check(text)
+    assert caught.value.position == position
+    assert f"SE01 says {declared} segments" in str(caught.value)
+    assert f"has {counted}" in str(caught.value)
