@@ -115,3 +115,15 @@ class InvalidReason(LedgerError):
 
 class InvalidInput(LedgerError):
     code = "invalid-input"
+
+
+class StaleDraft(LedgerError):
+    """The ledger moved since the draft was made (a payment arrived, PR was written off...)."""
+
+    code = "stale-draft"
+    status = 409
+
+
+class DraftClosed(LedgerError):
+    code = "draft-closed"
+    status = 409

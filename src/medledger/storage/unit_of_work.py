@@ -10,6 +10,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from medledger.storage.draft_store import DraftStore
 from medledger.storage.ledger_store import LedgerStore
 from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.ledger = LedgerStore(self.connection, self.organisation_id)
         self.remittances = RemittanceStore(self.connection, self.organisation_id)
         self.payments = PaymentStore(self.connection, self.organisation_id)
+        self.drafts = DraftStore(self.connection, self.organisation_id)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,211 @@
+"""Draft → preview → post: the posting tool's Write Off PR (seed 000).
+
+A draft is not in the ledger. Creating or editing one checks it against the ledger as it is now
+and answers with the preview (every figure of the procedure and its encounter, before and after).
+Undo discards it. Post turns it into a write-off transaction once, however often it is pressed:
+the draft's own id is the idempotency key. If the ledger moved since (a payment arrived), the
+post is refused as stale, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Row
+
+from medledger.domain.balance import Balance
+from medledger.domain.errors import ClaimLevelItem, DraftClosed, LedgerError, StaleDraft
+from medledger.domain.preview import Preview, preview
+from medledger.domain.reasons import WRITE_OFF_REASONS, choose_reason
+from medledger.domain.write_off import can_write_off, plan_write_off
+from medledger.services.actor import Actor
+from medledger.services.posting import Plan, post_once
+from medledger.services.write_offs import amounts_in_cents
+from medledger.storage.draft_store import amounts_of
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A draft as the preview row shows it.
+
+    preview: the figures before/after if it were posted now (None when it no longer fits).
+    problem: why it cannot be posted now (None when it can).
+    """
+
+    id: int
+    procedure_id: int
+    payment_item_id: int | None
+    amounts: dict[str, int]
+    reason_code: str
+    reason_text: str
+    note: str | None
+    status: str
+    posted_transaction_id: int | None
+    preview: Preview | None
+    problem: LedgerError | None
+
+
+def procedure_of_item(uow: UnitOfWork, payment_item_id: int) -> int:
+    """The procedure of a procedure-level payment item; claim-level items are refused."""
+    item = uow.remittances.item(payment_item_id)
+    if item.level != "procedure":
+        raise ClaimLevelItem(
+            "write-offs apply to procedure-level payment items only; "
+            "open the claim and pick one of its procedures",
+            payment_item_id=payment_item_id,
+        )
+    return int(item.procedure_id)
+
+
+def create_draft(
+    engine: Engine,
+    actor: Actor,
+    *,
+    amounts: Mapping[str, object],
+    reason: str,
+    payment_item_id: int | None = None,
+    procedure_id: int | None = None,
+    custom_reason: str | None = None,
+    note: str | None = None,
+) -> DraftView:
+    """Draft a write-off on a payment item (posting tool) or a procedure; checked now."""
+    chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
+    per_carc = amounts_in_cents(amounts)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        if payment_item_id is not None:
+            procedure_id = procedure_of_item(uow, payment_item_id)
+        if procedure_id is None:
+            raise ClaimLevelItem("a draft needs a procedure-level payment item or a procedure")
+        uow.registry.procedure(procedure_id)
+        _check(uow, procedure_id, per_carc)
+        draft_id = uow.drafts.add(
+            procedure_id, payment_item_id, per_carc, chosen.code, chosen.text, note, actor.user_id
+        )
+        uow.commit()
+    return get_draft(engine, actor, draft_id)
+
+
+def update_draft(
+    engine: Engine,
+    actor: Actor,
+    draft_id: int,
+    *,
+    amounts: Mapping[str, object] | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    custom_reason: str | None = None,
+) -> DraftView:
+    """Edit a draft's amounts, note or reason in place (the preview row's editable cells)."""
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        row = _open_draft(uow, draft_id)
+        values: dict[str, Any] = {}
+        if amounts is not None:
+            values["amounts"] = amounts_in_cents(amounts)
+            _check(uow, row.procedure_id, values["amounts"])
+        if note is not None:
+            values["note"] = note
+        if reason is not None:
+            chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
+            values.update(reason_code=chosen.code, reason_text=chosen.text)
+        uow.drafts.change(draft_id, **values)
+        uow.commit()
+    return get_draft(engine, actor, draft_id)
+
+
+def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:
+    """Undo: the preview row goes away; nothing reached the ledger."""
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        _open_draft(uow, draft_id)
+        uow.drafts.change(draft_id, status="discarded")
+        uow.commit()
+
+
+def post_draft(engine: Engine, actor: Actor, draft_id: int) -> int:
+    """Post the draft as a write-off; a second post returns the first transaction."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        row = uow.drafts.get(draft_id)
+    if row.status == "posted":
+        return int(row.posted_transaction_id)
+    if row.status != "open":
+        raise DraftClosed(f"draft {draft_id} was {row.status}", draft_id=draft_id)
+    amounts = amounts_of(row)
+
+    def plan(uow: UnitOfWork) -> Plan:
+        uow.ledger.lock_procedures([row.procedure_id])
+        current = uow.drafts.get(draft_id, for_update=True)
+        if current.status != "open":
+            raise DraftClosed(f"draft {draft_id} was {current.status}", draft_id=draft_id)
+        try:
+            entries = plan_write_off(
+                row.procedure_id, uow.ledger.balance(row.procedure_id), amounts
+            )
+        except LedgerError as error:
+            raise StaleDraft(
+                f"the ledger changed since this draft was made: {error.message}",
+                cause=error.code,
+                **error.details,
+            ) from error
+
+        def mark_posted(uow: UnitOfWork, transaction_id: int) -> None:
+            uow.drafts.change(draft_id, status="posted", posted_transaction_id=transaction_id)
+
+        return Plan(
+            "write_off",
+            entries,
+            reason_code=row.reason_code,
+            reason_text=row.reason_text,
+            note=row.note,
+            patient_id=uow.registry.procedure(row.procedure_id).patient_id,
+            after_post=mark_posted,
+        )
+
+    request = {"draft": draft_id, "amounts": amounts, "reason": row.reason_code, "note": row.note}
+    return post_once(engine, actor, request, f"draft:{draft_id}", plan)
+
+
+def get_draft(engine: Engine, actor: Actor, draft_id: int) -> DraftView:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return _view(uow, uow.drafts.get(draft_id))
+
+
+def open_drafts(engine: Engine, actor: Actor, remittance_id: int) -> list[DraftView]:
+    """The preview rows of a remittance's Payment Items Table."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        item_ids = [item.id for item in uow.remittances.items(remittance_id)]
+        return [_view(uow, row) for row in uow.drafts.open_for_items(item_ids)]
+
+
+def _open_draft(uow: UnitOfWork, draft_id: int) -> Row[Any]:
+    row = uow.drafts.get(draft_id, for_update=True)
+    if row.status != "open":
+        raise DraftClosed(f"draft {draft_id} was {row.status}", draft_id=draft_id)
+    return row
+
+
+def _check(uow: UnitOfWork, procedure_id: int, amounts: dict[str, int]) -> None:
+    balance = uow.ledger.balance(procedure_id)
+    can_write_off(balance).raise_if_denied()
+    plan_write_off(procedure_id, balance, amounts)
+
+
+def _view(uow: UnitOfWork, row: Row[Any]) -> DraftView:
+    amounts = amounts_of(row)
+    shown: Preview | None = None
+    problem: LedgerError | None = None
+    if row.status == "open":
+        procedure = uow.registry.procedure(row.procedure_id)
+        siblings = [p.id for p in uow.registry.procedures_of_encounter(procedure.encounter_id)]
+        balances = uow.ledger.balances(siblings)
+        try:
+            entries = plan_write_off(row.procedure_id, balances[row.procedure_id], amounts)
+            encounter = Balance.total(balances[pid] for pid in siblings)
+            shown = preview(row.procedure_id, balances[row.procedure_id], encounter, entries)
+        except LedgerError as error:
+            problem = error
+    return DraftView(
+        row.id, row.procedure_id, row.payment_item_id, amounts, row.reason_code,
+        row.reason_text, row.note, row.status, row.posted_transaction_id, shown, problem,
+    )  # fmt: skip

@@ -1,0 +1,87 @@
+"""Drafts: write-offs being prepared in the posting tool. Not ledger rows: they may change."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from medledger.domain.errors import NotFound
+from medledger.storage.registry import now
+from medledger.storage.tables import drafts
+
+
+class DraftStore:
+    def __init__(self, connection: Connection, organisation_id: int) -> None:
+        self.connection = connection
+        self.organisation_id = organisation_id
+
+    def add(
+        self,
+        procedure_id: int,
+        payment_item_id: int | None,
+        amounts: dict[str, int],
+        reason_code: str,
+        reason_text: str,
+        note: str | None,
+        created_by: int,
+    ) -> int:
+        stamp = now()
+        return int(
+            self.connection.execute(
+                insert(drafts)
+                .values(
+                    organisation_id=self.organisation_id,
+                    kind="write_off",
+                    procedure_id=procedure_id,
+                    payment_item_id=payment_item_id,
+                    amounts=json.dumps(amounts, sort_keys=True),
+                    reason_code=reason_code,
+                    reason_text=reason_text,
+                    note=note,
+                    status="open",
+                    created_by=created_by,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+                .returning(drafts.c.id)
+            ).scalar_one()
+        )
+
+    def get(self, draft_id: int, *, for_update: bool = False) -> Row[Any]:
+        query = select(drafts).where(
+            drafts.c.organisation_id == self.organisation_id, drafts.c.id == draft_id
+        )
+        if for_update and self.connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.connection.execute(query).first()
+        if row is None:
+            raise NotFound("draft", draft_id)
+        return row
+
+    def change(self, draft_id: int, **values: Any) -> None:
+        if "amounts" in values:
+            values["amounts"] = json.dumps(values["amounts"], sort_keys=True)
+        self.connection.execute(
+            update(drafts)
+            .where(drafts.c.organisation_id == self.organisation_id, drafts.c.id == draft_id)
+            .values(updated_at=now(), **values)
+        )
+
+    def open_for_items(self, payment_item_ids: list[int]) -> list[Row[Any]]:
+        return list(
+            self.connection.execute(
+                select(drafts)
+                .where(
+                    drafts.c.organisation_id == self.organisation_id,
+                    drafts.c.payment_item_id.in_(payment_item_ids),
+                    drafts.c.status == "open",
+                )
+                .order_by(drafts.c.id)
+            )
+        )
+
+
+def amounts_of(row: Row[Any]) -> dict[str, int]:
+    return {carc: int(cents) for carc, cents in json.loads(row.amounts).items()}
