@@ -1,0 +1,81 @@
+"""Pure rules on plain balances: the documented orders and the ladder of guards."""
+
+from __future__ import annotations
+
+import pytest
+
+from medledger.domain import errors
+from medledger.domain.balance import Balance, Entry, identity_violations
+from medledger.domain.columns import Column
+from medledger.domain.payments import allocate, plan_refund
+from medledger.domain.write_off import (
+    can_write_off,
+    plan_write_off,
+    split_over_procedures,
+    split_total,
+)
+
+
+def balance(**columns: dict[str, int] | int) -> Balance:
+    amounts = {}
+    for name, value in columns.items():
+        column = Column(name)
+        for carc, cents in value.items() if isinstance(value, dict) else [("", value)]:
+            amounts[(column, carc)] = cents
+    return Balance.of(amounts)
+
+
+ADJUDICATED = balance(
+    charge=10000, payer_paid=6000, contractual={"45": 1000}, pr={"1": 2000, "2": 500, "3": 500}
+)
+
+
+def test_split_takes_copay_then_coinsurance_then_deductible():
+    assert split_total(700, ADJUDICATED.open_pr_by_carc()) == {"3": 500, "2": 200}
+    assert split_total(3000, ADJUDICATED.open_pr_by_carc()) == {"3": 500, "2": 500, "1": 2000}
+    with pytest.raises(errors.ExceedsOpenPR):
+        split_total(3001, ADJUDICATED.open_pr_by_carc())
+
+
+def test_encounter_split_takes_oldest_procedure_first():
+    younger = balance(charge=5000, pr={"2": 900})
+    plan = split_over_procedures(3100, [(1, ADJUDICATED), (2, younger)])
+    assert plan == {1: {"3": 500, "2": 500, "1": 2000}, 2: {"2": 100}}
+
+
+def test_write_off_is_a_move_of_exactly_the_amount():
+    entries = plan_write_off(7, ADJUDICATED, {"1": 1500})
+    assert entries == [Entry(7, Column.PR, "1", -1500), Entry(7, Column.WRITTEN_OFF, "1", 1500)]
+    after = ADJUDICATED.plus(entries)
+    assert after.patient_balance == ADJUDICATED.patient_balance - 1500
+    assert after.insurance_balance == ADJUDICATED.insurance_balance
+    assert not identity_violations(after)
+
+
+def test_guard_ladder_names_the_reason():
+    paid = ADJUDICATED.plus([Entry(7, Column.PATIENT_PAID, "1", 2000, 1)])
+    with pytest.raises(errors.PaidPRMustBeRefundedFirst):
+        plan_write_off(7, paid, {"1": 1})
+    with pytest.raises(errors.ExceedsOpenPR):
+        plan_write_off(7, ADJUDICATED, {"1": 2001})
+    with pytest.raises(errors.NotPatientResponsibility):
+        plan_write_off(7, ADJUDICATED, {"45": 100})
+    assert isinstance(can_write_off(ADJUDICATED, claim_level=True).reason, errors.ClaimLevelItem)
+    fully_paid = ADJUDICATED.plus(
+        [
+            Entry(7, Column.PATIENT_PAID, carc, cents, 1)
+            for carc, cents in {"1": 2000, "2": 500, "3": 500}.items()
+        ]
+    )
+    reason = can_write_off(fully_paid).reason
+    assert isinstance(reason, errors.PaidPRMustBeRefundedFirst) and "30.00" in reason.message
+
+
+def test_payment_allocation_and_refund_orders():
+    assert allocate(800, [(1, ADJUDICATED)]) == {(1, "3"): 500, (1, "2"): 300}
+    holdings = {(1, "3"): 500, (1, "2"): 300, (1, ""): 200}
+    paid = ADJUDICATED.plus(
+        [Entry(1, Column.PATIENT_PAID, carc, cents, 9) for (_, carc), cents in holdings.items()]
+    )
+    refund = plan_refund(9, 400, holdings, {1: paid})
+    assert [(e.carc, e.amount_cents) for e in refund] == [("", 200), ("2", 200)]
