@@ -94,7 +94,9 @@ def post_remittance(engine: Engine, actor: Actor, remittance: RemittanceInput) -
                 pr_from_remittance=procedure.pr_source == "remittance",
                 payments=uow.ledger.holdings_on_procedure(procedure_id),
             )
-        uow.registry.set_pr_source(list(results), "remittance")
+        # The journal is the truth of where PR comes from (verify checks it): a line that moved
+        # no money (paid 0, no adjustments) leaves the procedure's PR source as it was.
+        uow.registry.set_pr_source(sorted({e.procedure_id for e in entries}), "remittance")
         remittance_id = _store_remittance(uow, remittance)
         return Plan("adjudication", entries, note=remittance.note, remittance_id=remittance_id)
 

@@ -40,11 +40,12 @@ def verify_organisation(engine: Engine, organisation_id: int) -> VerificationRep
                 )
         rows = uow.registry.procedures_where()
         balances = uow.ledger.balances([row.id for row in rows])
+        sources = uow.ledger.pr_sources()
         for row in rows:
             report.procedures_checked += 1
             for problem in identity_violations(balances[row.id]):
                 report.differences.append(f"procedure {row.id}: {problem}")
-            source = uow.ledger.pr_source(row.id)
+            source = sources.get(row.id, "none")
             if source != row.pr_source:
                 report.differences.append(
                     f"procedure {row.id}: PR source {row.pr_source!r}, journal says {source!r}"

@@ -297,13 +297,18 @@ class LedgerStore:
     def pr_source(self, procedure_id: int, excluding_transaction: int | None = None) -> str:
         """Where the procedure's PR comes from, by the journal: "remittance" if an adjudication
         stands unreversed, else "estimate" if an estimate does, else "none"."""
+        return self.pr_sources([procedure_id], excluding_transaction).get(procedure_id, "none")
+
+    def pr_sources(
+        self, procedure_ids: list[int] | None = None, excluding_transaction: int | None = None
+    ) -> dict[int, str]:
+        """``pr_source`` for many procedures (all of the organisation's when None) in one query."""
         reversal = ledger_transactions.alias("reversal")
         query = (
-            select(ledger_transactions.c.kind)
-            .join(ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id)
+            select(ledger_entries.c.procedure_id, ledger_transactions.c.kind)
+            .join(ledger_transactions, ledger_entries.c.transaction_id == ledger_transactions.c.id)
             .where(
                 ledger_transactions.c.organisation_id == self.organisation_id,
-                ledger_entries.c.procedure_id == procedure_id,
                 ledger_transactions.c.kind.in_(["adjudication", "estimate"]),
                 ~select(reversal.c.id)
                 .where(reversal.c.reverts_id == ledger_transactions.c.id)
@@ -311,12 +316,17 @@ class LedgerStore:
             )
             .distinct()
         )
+        if procedure_ids is not None:
+            query = query.where(ledger_entries.c.procedure_id.in_(procedure_ids))
         if excluding_transaction is not None:
             query = query.where(ledger_transactions.c.id != excluding_transaction)
-        kinds = {row.kind for row in self.connection.execute(query)}
-        if "adjudication" in kinds:
-            return "remittance"
-        return "estimate" if "estimate" in kinds else "none"
+        sources: dict[int, str] = {}
+        for row in self.connection.execute(query):
+            if row.kind == "adjudication" or sources.get(row.procedure_id) is None:
+                sources[row.procedure_id] = (
+                    "remittance" if row.kind == "adjudication" else "estimate"
+                )
+        return sources
 
     # -- verification -----------------------------------------------------------------------
     def recompute(self) -> dict[tuple[int, str, str], int]:
