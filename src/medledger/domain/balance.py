@@ -187,6 +187,10 @@ class Balance:
         """Patient money applied to the CARC's PR, less refunds of it."""
         return self.amount(Column.PATIENT_PAID, carc) - self.amount(Column.REFUNDED, carc)
 
+    def pr_paid(self) -> int:
+        """Patient money applied to PR over all CARCs, less refunds (credit not included)."""
+        return sum(self.paid_applied(carc) for carc in self.pr_carcs())
+
     def open_pr(self, carc: str) -> int:
         """PR of the CARC still to collect: assigned − paid − written off − cancelled."""
         return self.amount(Column.PR, carc) - self.paid_applied(carc)

@@ -36,14 +36,9 @@ def can_cancel(balance: Balance, *, pr_from_remittance: bool) -> Permission:
                 "it changes only by a payer correction or reversal (or write it off instead)"
             )
         )
-    paid = sum(balance.paid_applied(carc) for carc in balance.pr_carcs())
+    paid = balance.pr_paid()
     if paid:
-        return Permission.deny(
-            PaidPRMustBeRefundedFirst(
-                f"the PR is already paid ({format_cents(paid)}); refund the payment first",
-                paid_cents=paid,
-            )
-        )
+        return Permission.deny(PaidPRMustBeRefundedFirst.for_paid(paid))
     if balance.other_adjustments:
         return Permission.deny(
             WriteOffMustBeRemovedFirst(

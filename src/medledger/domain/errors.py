@@ -72,6 +72,15 @@ class ExceedsOpenPR(LedgerError):
 class PaidPRMustBeRefundedFirst(LedgerError):
     code = "already-paid-refund-first"
 
+    @classmethod
+    def for_paid(cls, paid_cents: int) -> PaidPRMustBeRefundedFirst:
+        """The seed's most common tooltip: the PR is paid, so refund first."""
+        units, cents = divmod(paid_cents, 100)
+        return cls(
+            f"the PR is already paid ({units}.{cents:02d}); refund the payment first",
+            paid_cents=paid_cents,
+        )
+
 
 class AlreadyFullyWrittenOff(LedgerError):
     code = "already-written-off"

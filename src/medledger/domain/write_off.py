@@ -42,14 +42,9 @@ def can_write_off(balance: Balance, *, claim_level: bool = False) -> Permission:
     open_by_carc = balance.open_pr_by_carc()
     if open_by_carc:
         return Permission.grant(open_by_carc)
-    paid = sum(balance.paid_applied(carc) for carc in carcs)
+    paid = balance.pr_paid()
     if paid:
-        return Permission.deny(
-            PaidPRMustBeRefundedFirst(
-                f"the PR is already paid ({format_cents(paid)}); refund the payment first",
-                paid_cents=paid,
-            )
-        )
+        return Permission.deny(PaidPRMustBeRefundedFirst.for_paid(paid))
     if balance.other_adjustments:
         return Permission.deny(
             AlreadyFullyWrittenOff(

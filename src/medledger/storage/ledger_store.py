@@ -252,47 +252,33 @@ class LedgerStore:
 
     def payment_holdings(self, payment_id: int) -> dict[tuple[int, str], int]:
         """What a payment holds now, per (procedure, CARC): paid − refunded ("" is credit)."""
-        holdings: dict[tuple[int, str], int] = defaultdict(int)
-        rows = self.connection.execute(
-            select(
-                ledger_entries.c.procedure_id,
-                ledger_entries.c.column,
-                ledger_entries.c.carc,
-                func.sum(ledger_entries.c.amount_cents).label("cents"),
-            )
-            .where(
-                ledger_entries.c.organisation_id == self.organisation_id,
-                ledger_entries.c.payment_id == payment_id,
-            )
-            .group_by(ledger_entries.c.procedure_id, ledger_entries.c.column, ledger_entries.c.carc)
-        )
-        for row in rows:
-            sign = 1 if row.column == Column.PATIENT_PAID else -1
-            holdings[(row.procedure_id, row.carc)] += sign * int(row.cents)
-        return {key: cents for key, cents in holdings.items() if cents}
+        held = self._patient_money(ledger_entries.c.payment_id == payment_id)
+        return {(pid, carc): cents for (_, pid, carc), cents in held.items()}
 
     def holdings_on_procedure(self, procedure_id: int) -> dict[int, dict[str, int]]:
         """What each payment holds on one procedure, per CARC ("" is credit)."""
         result: dict[int, dict[str, int]] = defaultdict(dict)
+        for (payment_id, _, carc), cents in self._patient_money(
+            ledger_entries.c.procedure_id == procedure_id
+        ).items():
+            result[payment_id][carc] = cents
+        return dict(result)
+
+    def _patient_money(self, condition: Any) -> dict[tuple[int, int, str], int]:
+        """Patient money per (payment, procedure, CARC): paid − refunded, zero sums dropped."""
+        entries = ledger_entries.c
+        sums: dict[tuple[int, int, str], int] = defaultdict(int)
         rows = self.connection.execute(
-            select(
-                ledger_entries.c.payment_id,
-                ledger_entries.c.column,
-                ledger_entries.c.carc,
-                func.sum(ledger_entries.c.amount_cents).label("cents"),
-            )
-            .where(
-                ledger_entries.c.organisation_id == self.organisation_id,
-                ledger_entries.c.procedure_id == procedure_id,
-                ledger_entries.c.payment_id.is_not(None),
-            )
-            .group_by(ledger_entries.c.payment_id, ledger_entries.c.column, ledger_entries.c.carc)
-        )
+            select(entries.payment_id, entries.procedure_id, entries.column, entries.carc,
+                   func.sum(entries.amount_cents).label("cents"))
+            .where(entries.organisation_id == self.organisation_id,
+                   entries.payment_id.is_not(None), condition)
+            .group_by(entries.payment_id, entries.procedure_id, entries.column, entries.carc)
+        )  # fmt: skip
         for row in rows:
             sign = 1 if row.column == Column.PATIENT_PAID else -1
-            held = result[row.payment_id]
-            held[row.carc] = held.get(row.carc, 0) + sign * int(row.cents)
-        return {pid: {c: v for c, v in held.items() if v} for pid, held in result.items()}
+            sums[(row.payment_id, row.procedure_id, row.carc)] += sign * int(row.cents)
+        return {key: cents for key, cents in sums.items() if cents}
 
     def pr_source(self, procedure_id: int, excluding_transaction: int | None = None) -> str:
         """Where the procedure's PR comes from, by the journal: "remittance" if an adjudication
