@@ -1,0 +1,729 @@
+"""The command-line tool: ``medledger COMMAND``.
+
+Thin on purpose: each command parses its input, calls one service and prints the answer, so the
+CLI, the API and the web UI cannot disagree about a rule. A user's mistake (an unknown patient, an
+amount with three decimals, a write-off of paid PR) ends as one line on stderr, ``error: ...``,
+with exit code 1 — never a traceback. Amounts stay strings until a service converts them exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
+from rich.table import Table
+from sqlalchemy import Engine, make_url, select
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+
+from medledger.demo import DEMO_NAME, load_demo
+from medledger.domain.balance import Balance, Entry
+from medledger.domain.columns import Column, pr_category
+from medledger.domain.errors import InvalidInput, LedgerError, NotFound
+from medledger.domain.money import format_cents
+from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
+from medledger.services import accounts, history, verification, write_offs
+from medledger.services.actor import Actor
+from medledger.services.adjudication import post_estimate
+from medledger.services.cancellations import cancel_pr
+from medledger.services.payments import PAYMENT_METHODS, record_payment, refund_payment
+from medledger.services.registration import add_user, create_organisation
+from medledger.services.reversals import reverse_transaction
+from medledger.storage.database import DEFAULT_URL, open_database
+from medledger.storage.tables import ROLES, organisations
+from medledger.storage.unit_of_work import UnitOfWork
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals of a crash may hold patient data
+    help="medledger: patient accounts for a medical practice — PR, write-offs, payments, refunds.",
+)
+user_app = typer.Typer(no_args_is_help=True, help="Manage the organisation's users.")
+app.add_typer(user_app, name="user")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NoOrganisation(LedgerError):
+    code = "no-organisation"
+
+
+# -- the session: database, organisation and acting user ------------------------------------------
+@dataclass
+class Session:
+    """What the app options chose; the database is opened (and migrated) on first use only, so
+    ``--help`` and usage errors never touch it."""
+
+    url: str
+    username: str
+    organisation_id: int | None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return open_database(self.url)
+
+    def organisations(self) -> dict[int, str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(organisations.c.id, organisations.c.name))
+            return {row.id: row.name for row in rows}
+
+    @cached_property
+    def actor(self) -> Actor:
+        known = self.organisations()
+        if not known:
+            raise NoOrganisation(
+                "no organisation yet: run `medledger demo` or `medledger init --organisation NAME`"
+            )
+        organisation_id = min(known) if self.organisation_id is None else self.organisation_id
+        if organisation_id not in known:
+            raise NotFound("organisation", organisation_id)
+        with UnitOfWork(self.engine, organisation_id, write=False) as uow:
+            user = uow.registry.user_by_name(self.username)
+        if not user.active:
+            raise InvalidInput(f"user {self.username} is inactive")
+        return Actor(organisation_id, user.id, source="cli")
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def command(name: str | None = None, group: typer.Typer = app) -> Callable[[F], F]:
+    """Register a command whose user errors end as one ``error:`` line and exit code 1.
+
+    Every command goes through here, so no command can leak a traceback for a rule the ledger
+    refused, an input it could not read, or a database it could not open.
+    """
+
+    def register(function: F) -> F:
+        @functools.wraps(function)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except LedgerError as error:
+                fail(error.message)
+            except IntegrityError as error:
+                fail(f"the database refused the change: {error.orig}")
+            except (OperationalError, ArgumentError) as error:
+                reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+                fail(f"cannot use the database: {reason}")
+
+        group.command(name)(guarded)
+        return function
+
+    return register
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str,
+        typer.Option(envvar="MEDLEDGER_DATABASE_URL", help="SQLite file or PostgreSQL URL."),
+    ] = DEFAULT_URL,
+    user: Annotated[str, typer.Option("--user", help="Act as this user.")] = "admin",
+    organisation: Annotated[
+        int | None, typer.Option("--organisation", help="Organisation id (default: the first).")
+    ] = None,
+) -> None:
+    session = Session(database_url, user, organisation)
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+
+
+# -- shared options and parsing --------------------------------------------------------------------
+WriteOffReason = Literal[tuple(WRITE_OFF_REASONS)]  # type: ignore[valid-type]
+CancelReason = Literal[tuple(CANCEL_REASONS)]  # type: ignore[valid-type]
+ReversalReason = Literal[tuple(REVERSAL_REASONS)]  # type: ignore[valid-type]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Method = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
+
+AmountOption = Annotated[
+    str | None, typer.Option("--amount", help="One amount such as 12.50, split copay first.")
+]
+CarcOption = Annotated[
+    list[str] | None,
+    typer.Option("--carc", metavar="CARC=AMOUNT", help="Amount for one PR CARC, e.g. 2=15.00."),
+]
+CustomOption = Annotated[
+    str | None, typer.Option("--custom", help="The reason in your words, with --reason custom.")
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Free text kept with the entry.")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--idempotency-key", help="Repeating a command with the same key posts once."),
+]
+
+
+def parse_carc_amounts(values: list[str] | None) -> dict[str, str] | None:
+    """``--carc 2=15.00 --carc 3=5.00`` → ``{"2": "15.00", "3": "5.00"}``.
+
+    The amounts stay strings: the service converts them to cents exactly (or refuses them).
+    """
+    if not values:
+        return None
+    amounts: dict[str, str] = {}
+    for value in values:
+        carc, separator, amount = (part.strip() for part in value.partition("="))
+        if not separator or not carc or not amount:
+            raise InvalidInput(f"--carc takes CARC=AMOUNT, like 2=15.00 (got {value!r})")
+        if carc in amounts:
+            raise InvalidInput(f"CARC {carc} is given twice")
+        amounts[carc] = amount
+    return amounts
+
+
+def amounts_or_total(
+    amount: str | None, carcs: list[str] | None, *, required: bool
+) -> dict[str, Any]:
+    """The ``amounts=`` / ``total=`` keywords of a service from ``--carc`` / ``--amount``."""
+    per_carc = parse_carc_amounts(carcs)
+    if amount is not None and per_carc is not None:
+        raise InvalidInput("give --amount or --carc, not both")
+    if required and amount is None and per_carc is None:
+        raise InvalidInput("give --amount, or --carc CARC=AMOUNT for each PR CARC")
+    return {"amounts": per_carc, "total": amount}
+
+
+def session_of(ctx: typer.Context) -> Session:
+    session: Session = ctx.obj
+    return session
+
+
+def find_patient(session: Session, ref: str) -> Any:
+    """A patient row by MRN, or by id when no MRN matches."""
+    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
+        return uow.registry.patient_by_ref(ref)
+
+
+# -- printing --------------------------------------------------------------------------------------
+def show(table: Table) -> None:
+    """Print a table at least as wide as its amounts need, even past a narrow console: Rich
+    would otherwise cut "1234.56" to "12…", and a cut amount is a wrong amount."""
+    needed = Console(width=10_000).measure(table).maximum
+    console = Console(markup=False, highlight=False)  # names and notes print as typed
+    if needed > console.width:
+        console = Console(markup=False, highlight=False, width=needed)
+    console.print(table)
+
+
+def amount_table(*headers: str, title: str | None = None) -> Table:
+    """A table; a header starting with "$" makes an amount column: right-aligned, never wrapped."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for header in headers:
+        if header.startswith("$"):
+            table.add_column(header[1:], justify="right", no_wrap=True)
+        else:
+            table.add_column(header)
+    return table
+
+
+def _pr(category: str) -> Callable[[Balance], int]:
+    return lambda balance: balance.by_category(Column.PR)[category]
+
+
+#: The columns of a procedure (DESIGN.md), shared by the table and the JSON of ``balance``.
+BALANCE_COLUMNS: tuple[tuple[str, str, Callable[[Balance], int]], ...] = (
+    ("charge", "Charge", lambda b: b.charge),
+    ("payer_paid", "Payer\npaid", lambda b: b.payer_paid),
+    ("contractual", "Contrac-\ntual", lambda b: b.contractual),
+    ("payer_other", "Payer\nother", lambda b: b.payer_other),
+    ("deductible", "Deduct-\nible", _pr("deductible")),
+    ("coinsurance", "Coin-\nsurance", _pr("coinsurance")),
+    ("copay", "Copay", _pr("copay")),
+    ("other_pr", "Other\nPR", _pr("other")),
+    ("written_off", "Other adj.\n(written off)", lambda b: b.other_adjustments),
+    ("patient_paid", "Patient\npaid", lambda b: b.patient_paid),
+    ("refunded", "Refund-\ned", lambda b: b.refunded),
+    ("patient_balance", "Patient\nbalance", lambda b: b.patient_balance),
+)
+
+
+def balance_amounts(balance: Balance) -> dict[str, str]:
+    return {key: format_cents(value(balance)) for key, _, value in BALANCE_COLUMNS}
+
+
+def patient_line(patient: Any, balance: Balance) -> str:
+    line = f"{patient.mrn} {patient.first_name} {patient.last_name} (patient {patient.id}): "
+    line += f"balance {format_cents(balance.patient_balance)}"
+    return line + (f", credit {format_cents(balance.credit)}" if balance.credit else "")
+
+
+def signed(cents: int) -> str:
+    return ("+" if cents > 0 else "") + format_cents(cents)
+
+
+def describe_entry(entry: Entry) -> str:
+    carc = f"[{entry.carc}]" if entry.carc else ""
+    return f"proc {entry.procedure_id} {entry.column.value}{carc} {signed(entry.amount_cents)}"
+
+
+def report_posted(session: Session, transaction_id: int) -> history.TransactionView:
+    """After a posting: the transaction and the new balance of the patient it touched."""
+    view = history.transaction(session.engine, session.actor, transaction_id)
+    procedure = accounts.procedure_account(
+        session.engine, session.actor, view.entries[0].procedure_id
+    ).procedure
+    account = accounts.patient_account(session.engine, session.actor, procedure.patient_id)
+    typer.echo(f"posted transaction {transaction_id} ({view.kind.replace('_', ' ')})")
+    typer.echo(patient_line(account.patient, account.balance))
+    return view
+
+
+# -- setting up --------------------------------------------------------------------------------------
+@command()
+def init(
+    ctx: typer.Context,
+    organisation: Annotated[
+        str | None, typer.Option("--organisation", help="Create an organisation with this name.")
+    ] = None,
+) -> None:
+    """Create or migrate the database; optionally create an organisation and its admin user."""
+    session = session_of(ctx)
+    engine = session.engine
+    typer.echo(f"database ready: {make_url(session.url).render_as_string(hide_password=True)}")
+    if organisation:
+        admin = create_organisation(engine, organisation)
+        typer.echo(f"organisation {admin.organisation_id} created: {organisation}")
+        typer.echo("admin user: admin (act as another user with --user)")
+
+
+@command()
+def demo(
+    ctx: typer.Context,
+    patients: Annotated[int, typer.Option(min=1, help="How many patients.")] = 300,
+    seed: Annotated[int, typer.Option(help="Same seed, same practice.")] = 7,
+) -> None:
+    """Load "Demo Family Practice": staff, payers, patients, visits, remittances and payments."""
+    session = session_of(ctx)
+    existing = [oid for oid, name in session.organisations().items() if name == DEMO_NAME]
+    if existing:
+        typer.echo(f"demo practice already loaded (organisation {existing[0]})")
+        return
+    progress = Progress(
+        *Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True)
+    )
+    with progress:
+        summary = load_demo(
+            session.engine,
+            patients=patients,
+            seed=seed,
+            track=lambda items, label: progress.track(items, description=label),
+        )
+    typer.echo(f"{DEMO_NAME} loaded (organisation {summary.organisation_id})")
+    if summary.organisation_id != min(session.organisations()):
+        typer.echo(
+            f"it is not the first organisation: add --organisation {summary.organisation_id}"
+        )
+    typer.echo("users: admin, biller, manager, frontdesk")
+    for label, value in (
+        ("patients", summary.patients),
+        ("encounters", summary.encounters),
+        ("procedures", summary.procedures),
+        ("remittances", summary.remittances),
+        ("estimates", summary.estimates),
+        ("patient payments", summary.payments),
+        ("write-offs", summary.write_offs),
+        ("refunds", summary.refunds),
+        ("cancellations", summary.cancellations),
+        ("total PR", format_cents(summary.total_pr_cents)),
+        ("outstanding", format_cents(summary.outstanding_cents)),
+        ("credit", format_cents(summary.credit_cents)),
+    ):
+        typer.echo(f"  {label:<17}{value:>12}")
+
+
+@command("add", group=user_app)
+def user_add(
+    ctx: typer.Context,
+    username: str,
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
+    limit: Annotated[str | None, typer.Option(help="Write-off limit, e.g. 100.00.")] = None,
+) -> None:
+    """Add a user to the organisation."""
+    session = session_of(ctx)
+    user_id = add_user(session.engine, session.actor, username, name or username, role, limit)
+    typer.echo(f"user {user_id} added: {username} ({role})")
+
+
+@command()
+def serve() -> None:
+    """Not available yet: the HTTP API and web UI arrive with the API issue."""
+    fail("`serve` is not available yet: the HTTP API and web UI arrive with the API issue")
+
+
+# -- reading -----------------------------------------------------------------------------------------
+@command()
+def patients(
+    ctx: typer.Context,
+    search: Annotated[str, typer.Option(help="Part of a name or MRN.")] = "",
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    ids_only: Annotated[bool, typer.Option(help="Print only the MRNs, for scripts.")] = False,
+) -> None:
+    """Patients with their outstanding balance."""
+    session = session_of(ctx)
+    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
+        rows = uow.registry.search_patients(search, limit)
+    if ids_only:
+        for row in rows:
+            typer.echo(row.mrn)
+        return
+    if not rows:
+        typer.echo("no patients found")
+        return
+    table = amount_table("ID", "MRN", "Name", "$Balance")
+    for row in rows:
+        balance = accounts.patient_account(session.engine, session.actor, row.id).balance
+        table.add_row(
+            str(row.id),
+            row.mrn,
+            f"{row.last_name}, {row.first_name}",
+            format_cents(balance.patient_balance),
+        )
+    show(table)
+
+
+@command()
+def balance(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="MRN or patient id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (decimal strings).")] = False,
+) -> None:
+    """A patient's account: every procedure's columns, encounter subtotals and the total."""
+    session = session_of(ctx)
+    row = find_patient(session, patient)
+    account = accounts.patient_account(session.engine, session.actor, row.id)
+    if as_json:
+        typer.echo(json.dumps(_account_json(account), indent=2))
+        return
+    table = amount_table(
+        "Date", "Proc", "Code", *(f"${header}" for _, header, _ in BALANCE_COLUMNS),
+        title=patient_line(account.patient, account.balance),
+    )  # fmt: skip
+    for encounter in account.encounters:
+        for number, procedure in enumerate(encounter.procedures):
+            when = str(encounter.encounter.date_of_service) if number == 0 else ""
+            table.add_row(
+                when,
+                str(procedure.procedure.id),
+                procedure.procedure.code,
+                *balance_amounts(procedure.balance).values(),
+            )
+        table.add_row(
+            f"encounter {encounter.encounter.id}",
+            "",
+            "subtotal",
+            *balance_amounts(encounter.balance).values(),
+            style="bold",
+            end_section=True,
+        )
+    table.add_row("patient", "", "total", *balance_amounts(account.balance).values(), style="bold")
+    show(table)
+
+
+def _account_json(account: accounts.PatientAccount) -> dict[str, Any]:
+    patient = account.patient
+    return {
+        "patient": {
+            "id": patient.id,
+            "mrn": patient.mrn,
+            "first_name": patient.first_name,
+            "last_name": patient.last_name,
+        },
+        "balance": format_cents(account.balance.patient_balance),
+        "credit": format_cents(account.balance.credit),
+        "encounters": [
+            {
+                "id": encounter.encounter.id,
+                "date_of_service": str(encounter.encounter.date_of_service),
+                "patient_control_number": encounter.encounter.patient_control_number,
+                "procedures": [
+                    {
+                        "id": procedure.procedure.id,
+                        "code": procedure.procedure.code,
+                        "units": procedure.procedure.units,
+                        **balance_amounts(procedure.balance),
+                    }
+                    for procedure in encounter.procedures
+                ],
+                "total": balance_amounts(encounter.balance),
+            }
+            for encounter in account.encounters
+        ],
+        "total": balance_amounts(account.balance),
+    }
+
+
+@command("history")
+def history_command(
+    ctx: typer.Context, patient: Annotated[str, typer.Argument(help="MRN or patient id.")]
+) -> None:
+    """Every transaction on a patient's account, oldest first, with its entries.
+
+    A remittance is one transaction over many patients: only this patient's entries are shown.
+    """
+    session = session_of(ctx)
+    account = accounts.patient_account(
+        session.engine, session.actor, find_patient(session, patient).id
+    )
+    own = {p.procedure.id for e in account.encounters for p in e.procedures}
+    typer.echo(patient_line(account.patient, account.balance))
+    for view in history.patient_history(session.engine, session.actor, account.patient.id):
+        typer.echo(
+            f"\n#{view.id}  {view.created_at:%Y-%m-%d %H:%M}  {view.kind}  by {view.user} ({view.source})"
+        )
+        if view.reason_code:
+            typer.echo(f"  reason: {view.reason_code} ({view.reason_text})")
+        if view.note:
+            typer.echo(f"  note: {view.note}")
+        if view.reverts_id:
+            typer.echo(f"  reverts #{view.reverts_id}")
+        if view.reverted_by:
+            typer.echo("  reverted by " + ", ".join(f"#{tid}" for tid in view.reverted_by))
+        for entry in view.entries:
+            if entry.procedure_id in own:
+                typer.echo(f"    {describe_entry(entry)}")
+
+
+@command("payments")
+def payments_command(
+    ctx: typer.Context, patient: Annotated[str, typer.Argument(help="MRN or patient id.")]
+) -> None:
+    """A patient's payments and what each still holds: applied to PR, credit, or given back."""
+    session = session_of(ctx)
+    row = find_patient(session, patient)
+    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
+        payments = [(p, uow.ledger.payment_holdings(p.id)) for p in uow.payments.of_patient(row.id)]
+    table = amount_table(
+        "Payment", "Received", "Method", "$Amount", "$Applied", "$Credit", "$Refunded/reversed"
+    )
+    for payment, holdings in payments:
+        applied = sum(cents for (_, carc), cents in holdings.items() if carc)
+        credit = sum(cents for (_, carc), cents in holdings.items() if not carc)
+        returned = payment.amount_cents - applied - credit
+        table.add_row(
+            str(payment.id),
+            str(payment.received_on),
+            payment.method,
+            *map(format_cents, (payment.amount_cents, applied, credit, returned)),
+        )
+    show(table)
+
+
+@command("can-write-off")
+def can_write_off_command(ctx: typer.Context, procedure_id: int) -> None:
+    """Whether a procedure's PR can be written off now: the open PR per CARC, or why not.
+
+    Exit code 0 when it can, 1 when it cannot (so scripts can test it).
+    """
+    session = session_of(ctx)
+    permission = write_offs.can_write_off(session.engine, session.actor, procedure_id)
+    if not permission.allowed:
+        assert permission.reason is not None
+        typer.echo(f"cannot write off: {permission.reason.message}")
+        raise typer.Exit(1)
+    typer.echo(f"write-off allowed; open PR of procedure {procedure_id}:")
+    for carc, cents in permission.open_by_carc.items():
+        typer.echo(f"  CARC {carc:<4} {pr_category(carc):<12}{format_cents(cents):>10}")
+    typer.echo(f"  {'total':<22}{format_cents(permission.total_cents):>10}")
+
+
+@command()
+def verify(ctx: typer.Context) -> None:
+    """Recompute every balance from the journal and check the ledger's identities."""
+    reports = verification.verify_all(session_of(ctx).engine)
+    checked = sum(report.procedures_checked for report in reports)
+    problems = [f"organisation {r.organisation_id}: {d}" for r in reports for d in r.differences]
+    if not problems:
+        typer.echo(f"OK: {checked} procedures checked, no differences")
+        return
+    for problem in problems:
+        typer.echo(problem)
+    fail(f"{len(problems)} differences found in {checked} procedures")
+
+
+# -- posting -----------------------------------------------------------------------------------------
+@command("write-off")
+def write_off_command(
+    ctx: typer.Context,
+    reason: Annotated[WriteOffReason, typer.Option(help="Why the PR is not collected.")],
+    procedure_id: Annotated[int | None, typer.Argument(help="The procedure.")] = None,
+    amount: AmountOption = None,
+    carc: CarcOption = None,
+    encounter: Annotated[
+        int | None, typer.Option(help="Write off --amount over this encounter instead.")
+    ] = None,
+    patient: Annotated[
+        str | None, typer.Option(help="Write off --amount over this patient (MRN or id) instead.")
+    ] = None,
+    custom: CustomOption = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Write off PR: moved to Other Adjustments, the patient balance drops by the amount.
+
+    On one procedure (per CARC with --carc, or --amount split copay → coinsurance → deductible),
+    or --amount over a whole encounter or patient, oldest procedure first.
+    """
+    session = session_of(ctx)
+    if sum(target is not None for target in (procedure_id, encounter, patient)) != 1:
+        raise InvalidInput("give exactly one of PROCEDURE_ID, --encounter or --patient")
+    common: dict[str, Any] = {"reason": reason, "custom_reason": custom, "note": note,
+                              "idempotency_key": idempotency_key}  # fmt: skip
+    engine, actor = session.engine, session.actor
+    if procedure_id is not None:
+        amounts = amounts_or_total(amount, carc, required=True)
+        posted = write_offs.write_off(engine, actor, procedure_id, **amounts, **common)
+    elif carc or amount is None:
+        raise InvalidInput("over an encounter or a patient, give one --amount (not --carc)")
+    elif encounter is not None:
+        posted = write_offs.write_off_encounter(engine, actor, encounter, amount, **common)
+    else:
+        patient_id = find_patient(session, str(patient)).id
+        posted = write_offs.write_off_patient(engine, actor, patient_id, amount, **common)
+    report_posted(session, posted)
+
+
+@command("remove-write-off")
+def remove_write_off_command(
+    ctx: typer.Context,
+    transaction_id: Annotated[int, typer.Argument(help="The write-off's transaction.")],
+    reason: Annotated[ReversalReason, typer.Option(help="Why it is removed.")],
+    amount: Annotated[str | None, typer.Option(help="Remove only this much.")] = None,
+    custom: CustomOption = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Undo a write-off, in whole or in part: the PR is owed again."""
+    session = session_of(ctx)
+    posted = write_offs.remove_write_off(
+        session.engine, session.actor, transaction_id, reason=reason, amount=amount,
+        custom_reason=custom, note=note, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    report_posted(session, posted)
+
+
+@command("cancel-pr")
+def cancel_pr_command(
+    ctx: typer.Context,
+    procedure_id: int,
+    reason: Annotated[CancelReason, typer.Option(help="Why the PR was wrong.")],
+    amount: AmountOption = None,
+    carc: CarcOption = None,
+    custom: CustomOption = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Cancel PR that should never have existed (all of it unless --amount or --carc).
+
+    Only estimated PR can be cancelled; PR from a remittance changes by payer correction only.
+    """
+    session = session_of(ctx)
+    posted = cancel_pr(
+        session.engine, session.actor, procedure_id, reason=reason,
+        **amounts_or_total(amount, carc, required=False),
+        custom_reason=custom, note=note, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    report_posted(session, posted)
+
+
+@command()
+def estimate(
+    ctx: typer.Context,
+    procedure_id: int,
+    carc: CarcOption = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Enter estimated PR before adjudication, e.g. the copay at check-in: --carc 3=20.00."""
+    session = session_of(ctx)
+    amounts = parse_carc_amounts(carc)
+    if amounts is None:
+        raise InvalidInput("give --carc CARC=AMOUNT, e.g. --carc 3=20.00 for a copay")
+    posted = post_estimate(
+        session.engine, session.actor, procedure_id, {**amounts}, note=note,
+        idempotency_key=idempotency_key,
+    )  # fmt: skip
+    report_posted(session, posted)
+
+
+@command()
+def pay(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="MRN or patient id.")],
+    amount: Annotated[str, typer.Argument(help="e.g. 40.00")],
+    encounter: Annotated[int | None, typer.Option(help="Apply to this encounter only.")] = None,
+    method: Annotated[Method, typer.Option()] = "card",
+    reference: Annotated[str | None, typer.Option(help="Check or card reference.")] = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Record a patient payment and show where it went.
+
+    It pays open PR oldest procedure first (copay, coinsurance, deductible, other PR); anything
+    more stays as credit on the encounter.
+    """
+    session = session_of(ctx)
+    patient_id = find_patient(session, patient).id
+    posted = record_payment(
+        session.engine, session.actor, patient_id, amount, method=method, encounter_id=encounter,
+        reference=reference, note=note, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    view = report_posted(session, posted)
+    typer.echo(f"payment {view.entries[0].payment_id}:")
+    for entry in view.entries:
+        target = f"CARC {entry.carc} ({pr_category(entry.carc)})" if entry.carc else "credit"
+        typer.echo(
+            f"  {format_cents(entry.amount_cents):>10}  procedure {entry.procedure_id} {target}"
+        )
+
+
+@command()
+def refund(
+    ctx: typer.Context,
+    payment_id: int,
+    amount: Annotated[str | None, typer.Option(help="Refund only this much.")] = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Give money back from a payment: all it still holds, or --amount.
+
+    Credit goes back first, then the PR it paid, which is owed again.
+    """
+    session = session_of(ctx)
+    posted = refund_payment(
+        session.engine, session.actor, payment_id, amount, note=note,
+        idempotency_key=idempotency_key,
+    )  # fmt: skip
+    report_posted(session, posted)
+
+
+@command()
+def reverse(
+    ctx: typer.Context,
+    transaction_id: int,
+    reason: Annotated[ReversalReason, typer.Option(help="Why it is reversed.")],
+    custom: CustomOption = None,
+    note: NoteOption = None,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Reverse a posted transaction in full (a payment, refund, estimate, remittance, …)."""
+    session = session_of(ctx)
+    posted = reverse_transaction(
+        session.engine, session.actor, transaction_id, reason=reason, custom_reason=custom,
+        note=note, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    report_posted(session, posted)

@@ -1,0 +1,278 @@
+"""The command-line tool, end to end on a small demo practice in a temporary SQLite file.
+
+The demo is generated once per module and copied for each test, so every test starts from the
+same ledger and may change it freely. Numbers are checked against the services the CLI calls.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from medledger.cli import Session, app, parse_carc_amounts
+from medledger.domain.columns import Column
+from medledger.domain.errors import InvalidInput
+from medledger.domain.money import format_cents
+from medledger.services import accounts, write_offs
+from medledger.services.accounts import ProcedureAccount
+
+runner = CliRunner()
+DEMO_PATIENTS = 20
+
+
+def url_of(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def cli(url: str, *args: str) -> Result:
+    return runner.invoke(app, ["--database-url", url, *args])
+
+
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    """A user error: exit code 1, nothing but ``error: ...`` on stderr, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "x.sqlite3"
+    result = cli(url_of(path), "demo", "--patients", str(DEMO_PATIENTS))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def url(tmp_path: Path, demo_template: Path) -> str:
+    """A private copy of the demo database."""
+    for file in demo_template.parent.glob(demo_template.name + "*"):
+        shutil.copy(file, tmp_path / file.name)
+    return url_of(tmp_path / demo_template.name)
+
+
+@pytest.fixture
+def session(url: str) -> Iterator[Session]:
+    """The services' view of the same database, as the demo's admin."""
+    session = Session(url, "admin", None)
+    yield session
+    session.close()
+
+
+def procedures(session: Session) -> Iterator[tuple[str, ProcedureAccount]]:
+    """Every procedure of the demo with its patient's MRN."""
+    with_mrn = cli(session.url, "patients", "--limit", "1000", "--ids-only").stdout.split()
+    for mrn in with_mrn:
+        account = accounts.patient_account(session.engine, session.actor, mrn)
+        for encounter in account.encounters:
+            for procedure in encounter.procedures:
+                yield mrn, procedure
+
+
+def open_procedure(session: Session, at_least: int) -> tuple[str, ProcedureAccount]:
+    """A procedure with at least ``at_least`` cents of open PR, on a patient without credit."""
+    for mrn, procedure in procedures(session):
+        patient = accounts.patient_account(session.engine, session.actor, mrn)
+        if procedure.write_off.total_cents >= at_least and not patient.balance.credit:
+            return mrn, procedure
+    pytest.fail("the demo has no procedure with enough open PR")
+
+
+def patient_balance(session: Session, mrn: str) -> int:
+    return accounts.patient_account(session.engine, session.actor, mrn).balance.patient_balance
+
+
+# -- the demo ---------------------------------------------------------------------------------------
+def test_demo_loads_and_verify_says_ok(url: str) -> None:
+    result = cli(url, "verify")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("OK: ")
+    assert "procedures checked, no differences" in result.stdout
+    assert len(cli(url, "patients", "--limit", "1000", "--ids-only").stdout.split()) == 20
+
+
+def test_demo_twice_does_not_duplicate(url: str) -> None:
+    result = cli(url, "demo", "--patients", str(DEMO_PATIENTS))
+    assert result.exit_code == 0
+    assert "demo practice already loaded" in result.stdout
+    assert len(cli(url, "patients", "--limit", "1000", "--ids-only").stdout.split()) == 20
+
+
+def test_commands_need_an_organisation(tmp_path: Path) -> None:
+    result = cli(url_of(tmp_path / "empty.sqlite3"), "patients")
+    assert_one_line_error(result, "no organisation yet: run `medledger demo`")
+
+
+def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> None:
+    url = url_of(tmp_path / "new.sqlite3")
+    result = cli(url, "init", "--organisation", "Riverside Clinic")
+    assert result.exit_code == 0, result.output
+    assert "organisation 1 created: Riverside Clinic" in result.stdout
+    added = cli(url, "user", "add", "sam", "--role", "biller", "--limit", "100.00")
+    assert added.exit_code == 0, added.output
+    assert cli(url, "--user", "sam", "patients").stdout.strip() == "no patients found"
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def test_balance_matches_the_accounts_service(session: Session) -> None:
+    mrns = cli(session.url, "patients", "--limit", "1000", "--ids-only").stdout.split()
+    for mrn in mrns[:5]:
+        account = accounts.patient_account(session.engine, session.actor, mrn)
+        shown = json.loads(cli(session.url, "balance", mrn, "--json").stdout)
+        assert shown["balance"] == format_cents(account.balance.patient_balance)
+        assert shown["total"]["charge"] == format_cents(account.balance.charge)
+        assert shown["total"]["payer_paid"] == format_cents(account.balance.payer_paid)
+        assert shown["total"]["coinsurance"] == format_cents(
+            account.balance.by_category(Column.PR)["coinsurance"]
+        )
+        procedures = [p for e in account.encounters for p in e.procedures]
+        shown_procedures = [p for e in shown["encounters"] for p in e["procedures"]]
+        assert [p["id"] for p in shown_procedures] == [p.procedure.id for p in procedures]
+        assert [p["patient_balance"] for p in shown_procedures] == [
+            format_cents(p.balance.patient_balance) for p in procedures
+        ]
+        table = cli(session.url, "balance", mrn).stdout
+        assert f"balance {format_cents(account.balance.patient_balance)}" in table
+        assert format_cents(account.balance.charge) in table
+
+
+def test_unknown_patient_is_one_line(url: str) -> None:
+    assert_one_line_error(cli(url, "balance", "NOPE"), "patient NOPE not found")
+    assert_one_line_error(cli(url, "history", "NOPE"), "patient NOPE not found")
+
+
+# -- write-offs -------------------------------------------------------------------------------------
+def test_write_off_lowers_the_balance_shows_in_history_and_can_be_removed(
+    session: Session,
+) -> None:
+    mrn, procedure = open_procedure(session, 1250)
+    before = patient_balance(session, mrn)
+
+    result = cli(
+        session.url, "write-off", str(procedure.procedure.id), "--amount", "12.5",
+        "--reason", "small_balance", "--note", "not worth a statement",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert patient_balance(session, mrn) == before - 1250
+    assert f"balance {format_cents(before - 1250)}" in result.stdout
+    transaction_id = result.stdout.split()[2]
+    history = cli(session.url, "history", mrn).stdout
+    assert f"#{transaction_id}" in history
+    assert "reason: small_balance (Small balance)" in history
+    assert "note: not worth a statement" in history
+    assert "+12.50" in history
+
+    removed = cli(session.url, "remove-write-off", transaction_id, "--reason", "posted_in_error")
+    assert removed.exit_code == 0, removed.output
+    assert patient_balance(session, mrn) == before
+    assert f"reverted by #{removed.stdout.split()[2]}" in cli(session.url, "history", mrn).stdout
+    assert cli(session.url, "verify").exit_code == 0
+
+
+def test_write_off_per_carc(session: Session) -> None:
+    mrn, procedure = open_procedure(session, 2)
+    carc, open_cents = next(iter(procedure.write_off.open_by_carc.items()))
+    before = patient_balance(session, mrn)
+    result = cli(
+        session.url, "write-off", str(procedure.procedure.id),
+        "--carc", f"{carc}={format_cents(open_cents)}", "--reason", "financial_hardship",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert patient_balance(session, mrn) == before - open_cents
+
+
+def test_paid_pr_cannot_be_written_off(session: Session) -> None:
+    mrn, procedure = open_procedure(session, 1)
+    paid = cli(session.url, "pay", mrn, format_cents(patient_balance(session, mrn)))
+    assert paid.exit_code == 0, paid.output
+    assert patient_balance(session, mrn) == 0
+
+    result = cli(
+        session.url, "write-off", str(procedure.procedure.id), "--amount", "0.01",
+        "--reason", "small_balance",
+    )  # fmt: skip
+
+    assert_one_line_error(result, "refund the payment first")
+    can = cli(session.url, "can-write-off", str(procedure.procedure.id))
+    assert can.exit_code == 1
+    assert "refund the payment first" in can.stdout
+
+
+def test_partly_paid_pr_cannot_be_written_off_beyond_what_is_open(session: Session) -> None:
+    """Paying one cent of a procedure's PR leaves that cent out of reach of a write-off."""
+    mrn, procedure = open_procedure(session, 2)
+    encounter_id = procedure.procedure.encounter_id
+    first_open = next(
+        p
+        for p in accounts.encounter_account(session.engine, session.actor, encounter_id).procedures
+        if p.write_off.allowed
+    )
+    assert cli(session.url, "pay", mrn, "0.01", "--encounter", str(encounter_id)).exit_code == 0
+    after = accounts.procedure_account(session.engine, session.actor, first_open.procedure.id)
+    carc = next(c for c in after.balance.pr_carcs() if after.balance.paid_applied(c))
+    pr = after.balance.amount(Column.PR, carc)
+
+    result = cli(
+        session.url, "write-off", str(first_open.procedure.id),
+        "--carc", f"{carc}={format_cents(pr)}", "--reason", "small_balance",
+    )  # fmt: skip
+
+    assert_one_line_error(result, "refund the payment first")
+    assert cli(session.url, "verify").exit_code == 0
+
+
+def test_amounts_with_more_than_two_decimals_are_refused(session: Session) -> None:
+    _, procedure = open_procedure(session, 1250)
+    result = cli(
+        session.url, "write-off", str(procedure.procedure.id), "--amount", "12.345",
+        "--reason", "small_balance",
+    )  # fmt: skip
+    assert_one_line_error(result, "'12.345' has more than two decimals")
+    assert write_offs.can_write_off(session.engine, session.actor, procedure.procedure.id).allowed
+
+
+def test_write_off_needs_exactly_one_target_and_one_kind_of_amount(url: str) -> None:
+    reason = ("--reason", "small_balance")
+    assert_one_line_error(cli(url, "write-off", *reason, "--amount", "1"), "exactly one of")
+    assert_one_line_error(
+        cli(url, "write-off", "1", "--amount", "1", "--carc", "2=1.00", *reason), "not both"
+    )
+    assert_one_line_error(
+        cli(url, "write-off", "--encounter", "1", "--carc", "2=1.00", *reason), "one --amount"
+    )
+
+
+# -- payments and the rest --------------------------------------------------------------------------
+def test_overpayment_leaves_credit_that_can_be_refunded(session: Session) -> None:
+    mrn, _ = open_procedure(session, 1)
+    owed = patient_balance(session, mrn)
+    paid = cli(session.url, "pay", mrn, format_cents(owed + 1000), "--method", "cash")
+    assert paid.exit_code == 0, paid.output
+    assert "credit 10.00" in paid.stdout
+    payment_id = paid.stdout.split("payment ")[1].split(":")[0]
+    refunded = cli(session.url, "refund", payment_id, "--amount", "10.00")
+    assert refunded.exit_code == 0, refunded.output
+    assert patient_balance(session, mrn) == 0
+    assert cli(session.url, "verify").exit_code == 0
+
+
+def test_serve_is_a_placeholder(url: str) -> None:
+    assert "API issue" in runner.invoke(app, ["serve", "--help"]).stdout
+    assert_one_line_error(cli(url, "serve"), "not available yet")
+
+
+def test_parse_carc_amounts() -> None:
+    assert parse_carc_amounts(["2=15.00", " 3 = 5 "]) == {"2": "15.00", "3": "5"}
+    assert parse_carc_amounts(None) is None
+    for bad in (["2"], ["=1.00"], ["2="], ["2=1", "2=3"]):
+        with pytest.raises(InvalidInput):
+            parse_carc_amounts(bad)
