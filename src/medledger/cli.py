@@ -20,7 +20,7 @@ from rich import box
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
-from sqlalchemy import Engine, make_url, select
+from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from medledger.demo import DEMO_NAME, load_demo
@@ -29,7 +29,7 @@ from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
 from medledger.domain.money import format_cents
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
-from medledger.services import accounts, history, verification, write_offs
+from medledger.services import accounts, history, payments, registration, verification, write_offs
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
@@ -37,8 +37,7 @@ from medledger.services.payments import PAYMENT_METHODS, record_payment, refund_
 from medledger.services.registration import add_user, create_organisation
 from medledger.services.reversals import reverse_transaction
 from medledger.storage.database import DEFAULT_URL, open_database
-from medledger.storage.tables import ROLES, organisations
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.tables import ROLES
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -69,14 +68,9 @@ class Session:
     def engine(self) -> Engine:
         return open_database(self.url)
 
-    def organisations(self) -> dict[int, str]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(organisations.c.id, organisations.c.name))
-            return {row.id: row.name for row in rows}
-
     @cached_property
     def actor(self) -> Actor:
-        known = self.organisations()
+        known = registration.organisations(self.engine)
         if not known:
             raise NoOrganisation(
                 "no organisation yet: run `medledger demo` or `medledger init --organisation NAME`"
@@ -84,11 +78,7 @@ class Session:
         organisation_id = min(known) if self.organisation_id is None else self.organisation_id
         if organisation_id not in known:
             raise NotFound("organisation", organisation_id)
-        with UnitOfWork(self.engine, organisation_id, write=False) as uow:
-            user = uow.registry.user_by_name(self.username)
-        if not user.active:
-            raise InvalidInput(f"user {self.username} is inactive")
-        return Actor(organisation_id, user.id, source="cli")
+        return registration.actor_for(self.engine, organisation_id, self.username, "cli")
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -204,8 +194,7 @@ def session_of(ctx: typer.Context) -> Session:
 
 def find_patient(session: Session, ref: str) -> Any:
     """A patient row by MRN, or by id when no MRN matches."""
-    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
-        return uow.registry.patient_by_ref(ref)
+    return registration.find_patient(session.engine, session.actor, ref)
 
 
 # -- printing --------------------------------------------------------------------------------------
@@ -308,7 +297,9 @@ def demo(
 ) -> None:
     """Load "Demo Family Practice": staff, payers, patients, visits, remittances and payments."""
     session = session_of(ctx)
-    existing = [oid for oid, name in session.organisations().items() if name == DEMO_NAME]
+    existing = [
+        oid for oid, name in registration.organisations(session.engine).items() if name == DEMO_NAME
+    ]
     if existing:
         typer.echo(f"demo practice already loaded (organisation {existing[0]})")
         return
@@ -323,7 +314,7 @@ def demo(
             track=lambda items, label: progress.track(items, description=label),
         )
     typer.echo(f"{DEMO_NAME} loaded (organisation {summary.organisation_id})")
-    if summary.organisation_id != min(session.organisations()):
+    if summary.organisation_id != min(registration.organisations(session.engine)):
         typer.echo(
             f"it is not the first organisation: add --organisation {summary.organisation_id}"
         )
@@ -375,23 +366,22 @@ def patients(
 ) -> None:
     """Patients with their outstanding balance."""
     session = session_of(ctx)
-    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
-        rows = uow.registry.search_patients(search, limit)
+    found = accounts.search_patients(session.engine, session.actor, search, limit)
     if ids_only:
-        for row in rows:
-            typer.echo(row.mrn)
+        for summary in found:
+            typer.echo(summary.patient.mrn)
         return
-    if not rows:
+    if not found:
         typer.echo("no patients found")
         return
     table = amount_table("ID", "MRN", "Name", "$Balance")
-    for row in rows:
-        balance = accounts.patient_account(session.engine, session.actor, row.id).balance
+    for summary in found:
+        row = summary.patient
         table.add_row(
             str(row.id),
             row.mrn,
             f"{row.last_name}, {row.first_name}",
-            format_cents(balance.patient_balance),
+            format_cents(summary.balance.patient_balance),
         )
     show(table)
 
@@ -471,15 +461,11 @@ def _account_json(account: accounts.PatientAccount) -> dict[str, Any]:
 def history_command(
     ctx: typer.Context, patient: Annotated[str, typer.Argument(help="MRN or patient id.")]
 ) -> None:
-    """Every transaction on a patient's account, oldest first, with its entries.
-
-    A remittance is one transaction over many patients: only this patient's entries are shown.
-    """
+    """Every transaction on a patient's account, oldest first, with this patient's entries."""
     session = session_of(ctx)
     account = accounts.patient_account(
         session.engine, session.actor, find_patient(session, patient).id
     )
-    own = {p.procedure.id for e in account.encounters for p in e.procedures}
     typer.echo(patient_line(account.patient, account.balance))
     for view in history.patient_history(session.engine, session.actor, account.patient.id):
         typer.echo(
@@ -494,8 +480,7 @@ def history_command(
         if view.reverted_by:
             typer.echo("  reverted by " + ", ".join(f"#{tid}" for tid in view.reverted_by))
         for entry in view.entries:
-            if entry.procedure_id in own:
-                typer.echo(f"    {describe_entry(entry)}")
+            typer.echo(f"    {describe_entry(entry)}")
 
 
 @command("payments")
@@ -505,20 +490,19 @@ def payments_command(
     """A patient's payments and what each still holds: applied to PR, credit, or given back."""
     session = session_of(ctx)
     row = find_patient(session, patient)
-    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
-        payments = [(p, uow.ledger.payment_holdings(p.id)) for p in uow.payments.of_patient(row.id)]
     table = amount_table(
         "Payment", "Received", "Method", "$Amount", "$Applied", "$Credit", "$Refunded/reversed"
     )
-    for payment, holdings in payments:
-        applied = sum(cents for (_, carc), cents in holdings.items() if carc)
-        credit = sum(cents for (_, carc), cents in holdings.items() if not carc)
-        returned = payment.amount_cents - applied - credit
+    for view in payments.patient_payments(session.engine, session.actor, row.id):
+        payment = view.payment
         table.add_row(
             str(payment.id),
             str(payment.received_on),
             payment.method,
-            *map(format_cents, (payment.amount_cents, applied, credit, returned)),
+            *map(
+                format_cents,
+                (payment.amount_cents, view.applied_cents, view.credit_cents, view.returned_cents),
+            ),
         )
     show(table)
 
@@ -683,7 +667,7 @@ def pay(
         reference=reference, note=note, idempotency_key=idempotency_key,
     )  # fmt: skip
     view = report_posted(session, posted)
-    typer.echo(f"payment {view.entries[0].payment_id}:")
+    typer.echo(f"payment {view.payment_id}:")
     for entry in view.entries:
         target = f"CARC {entry.carc} ({pr_category(entry.carc)})" if entry.carc else "credit"
         typer.echo(

@@ -237,3 +237,35 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, a
         reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
     with pytest.raises(errors.NotAWriteOff):
         write_offs.remove_write_off(engine, actor, remittance_txn, reason="posted_in_error")
+
+
+def test_patient_history_never_shows_another_patients_entries(engine, actor):
+    first, second = builders.patient(engine, actor), builders.patient(engine, actor)
+    encounter_one, (procedure_one,) = builders.visit(engine, actor, first, ["100.00"])
+    encounter_two, (procedure_two,) = builders.visit(engine, actor, second, ["90.00"])
+    from medledger.services.adjudication import ClaimResult, LineResult, RemittanceInput
+
+    claims = (
+        ClaimResult(encounter_one, "1", 10000, 9000, (LineResult(procedure_one, 10000, 9000),)),
+        ClaimResult(encounter_two, "1", 9000, 8000, (LineResult(procedure_two, 9000, 8000),)),
+    )
+    post_remittance(
+        engine, actor, RemittanceInput(builders.payer(engine, actor), "ONE-CHECK", 17000, claims)
+    )
+    seen = {
+        e.procedure_id
+        for view in history.patient_history(engine, actor, first)
+        for e in view.entries
+    }
+    assert seen == {procedure_one}
+
+
+def test_duplicate_users_and_patients_are_named_errors(engine, actor):
+    from medledger.services.registration import add_patient, add_user
+
+    add_user(engine, actor, "alice", "Alice", "biller")
+    with pytest.raises(errors.AlreadyExists):
+        add_user(engine, actor, "alice", "Alice again", "biller")
+    add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")
+    with pytest.raises(errors.AlreadyExists):
+        add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")

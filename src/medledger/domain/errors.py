@@ -46,6 +46,11 @@ class NotFound(LedgerError):
         super().__init__(f"{what} {key} not found", what=what, key=str(key))
 
 
+class AlreadyExists(LedgerError):
+    code = "already-exists"
+    status = 409
+
+
 class IdempotencyConflict(LedgerError):
     """The key was used before for a different request: answering either would be a guess."""
 

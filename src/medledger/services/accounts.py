@@ -17,6 +17,7 @@ from medledger.domain.cancellation import can_cancel
 from medledger.domain.permission import Permission
 from medledger.domain.write_off import can_write_off
 from medledger.services.actor import Actor
+from medledger.storage.tables import procedures as procedures_table
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -92,3 +93,27 @@ def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> Pat
             for encounter in uow.registry.encounters_of_patient(patient.id)
         )
         return PatientAccount(patient, encounters)
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """A patient row with the total of its procedures' balances (the patient list's line)."""
+
+    patient: Row[Any]
+    balance: Balance
+
+
+def search_patients(
+    engine: Engine, actor: Actor, text: str = "", limit: int = 50, offset: int = 0
+) -> list[PatientSummary]:
+    """Patients matching a name or MRN fragment, with their balances, in three queries."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        patients = uow.registry.search_patients(text, limit, offset)
+        procedures = uow.registry.procedures_where(
+            procedures_table.c.patient_id.in_([p.id for p in patients])
+        )
+        balances = uow.ledger.balances([p.id for p in procedures])
+    totals: dict[int, list[Balance]] = {p.id: [] for p in patients}
+    for procedure in procedures:
+        totals[procedure.patient_id].append(balances[procedure.id])
+    return [PatientSummary(p, Balance.total(totals[p.id])) for p in patients]

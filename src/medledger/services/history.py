@@ -32,6 +32,8 @@ class TransactionView:
     reverts_id: int | None
     reverted_by: tuple[int, ...]
     entries: tuple[Entry, ...]
+    payment_id: int | None = None
+    remittance_id: int | None = None
 
     @property
     def net_cents(self) -> int:
@@ -45,9 +47,14 @@ def transaction(engine: Engine, actor: Actor, transaction_id: int) -> Transactio
 
 
 def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[TransactionView]:
-    """Every transaction touching the patient's procedures, oldest first."""
+    """Every transaction touching the patient's procedures, oldest first.
+
+    Only this patient's entries are shown: a remittance is one transaction over many patients,
+    and one patient's history must never show another's charges.
+    """
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         uow.registry.patient(patient_id)
+        own = {row.id for row in uow.registry.procedures_of_patient(patient_id)}
         ids = uow.connection.execute(
             select(ledger_entries.c.transaction_id)
             .join(procedures, procedures.c.id == ledger_entries.c.procedure_id)
@@ -57,10 +64,12 @@ def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[Trans
             )
             .distinct()
         ).scalars()
-        return _views(uow, sorted(ids))
+        return _views(uow, sorted(ids), own)
 
 
-def _views(uow: UnitOfWork, transaction_ids: list[int]) -> list[TransactionView]:
+def _views(
+    uow: UnitOfWork, transaction_ids: list[int], procedure_ids: set[int] | None = None
+) -> list[TransactionView]:
     if not transaction_ids:
         return []
     rows = list(
@@ -95,7 +104,13 @@ def _views(uow: UnitOfWork, transaction_ids: list[int]) -> list[TransactionView]
             note=row.note,
             reverts_id=row.reverts_id,
             reverted_by=tuple(sorted(reversals.get(row.id, []))),
-            entries=tuple(entries[row.id]),
+            entries=tuple(
+                e
+                for e in entries[row.id]
+                if procedure_ids is None or e.procedure_id in procedure_ids
+            ),
+            payment_id=row.payment_id,
+            remittance_id=row.remittance_id,
         )
         for row in rows
     ]

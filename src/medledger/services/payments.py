@@ -7,10 +7,12 @@ the encounter. A refund returns money and re-opens the PR it had paid.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents, require_positive, to_cents
@@ -87,7 +89,7 @@ def record_payment(
     return post_once(engine, actor, request, idempotency_key, plan)
 
 
-def _credit_procedure(rows: list, allocation: Mapping[tuple[int, str], int]) -> int:  # type: ignore[type-arg]
+def _credit_procedure(rows: Sequence[Row[Any]], allocation: Mapping[tuple[int, str], int]) -> int:
     """Credit sits on the last procedure the payment paid, or the newest one if it paid none."""
     paid = [pid for (pid, _), cents in allocation.items() if cents]
     return paid[-1] if paid else rows[-1].id
@@ -114,7 +116,7 @@ def refund_payment(
         refundable = sum(v for v in holdings.values() if v > 0)
         wanted = refundable if cents is None else cents
         if cents is None and not refundable:
-            raise InvalidInput("this payment has been refunded in full already")
+            raise InvalidInput("nothing of this payment is left to refund (refunded or reversed)")
         entries = plan_refund(payment_id, wanted, holdings, uow.ledger.balances(procedure_ids))
 
         def record(uow: UnitOfWork, transaction_id: int) -> None:
@@ -170,3 +172,33 @@ def apply_credit(
 
     request = {"apply_credit": payment_id, "encounter": encounter_id, "amount": cents}
     return post_once(engine, actor, request, idempotency_key, plan)
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """A payment and where its money is now: applied to PR, credit, or given back."""
+
+    payment: Row[Any]
+    applied_cents: int
+    credit_cents: int
+
+    @property
+    def returned_cents(self) -> int:
+        """Refunded or reversed."""
+        return int(self.payment.amount_cents) - self.applied_cents - self.credit_cents
+
+
+def patient_payments(engine: Engine, actor: Actor, patient_id: int) -> list[PaymentView]:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        uow.registry.patient(patient_id)
+        views = []
+        for payment in uow.payments.of_patient(patient_id):
+            held = uow.ledger.payment_holdings(payment.id)
+            views.append(
+                PaymentView(
+                    payment,
+                    sum(cents for (_, carc), cents in held.items() if carc),
+                    sum(cents for (_, carc), cents in held.items() if not carc),
+                )
+            )
+        return views

@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row, select
 
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
-from medledger.domain.errors import InvalidInput
+from medledger.domain.errors import AlreadyExists, InvalidInput
 from medledger.domain.money import to_cents
 from medledger.services.actor import Actor
 from medledger.services.posting import Plan, post_once
 from medledger.storage.registry import add_organisation
 from medledger.storage.tables import ROLES
+from medledger.storage.tables import organisations as organisations_table
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -47,6 +49,22 @@ def create_organisation(engine: Engine, name: str, admin_username: str = "admin"
     return Actor(organisation_id, user_id)
 
 
+def organisations(engine: Engine) -> dict[int, str]:
+    """Every organisation by id: for choosing one at the command line or the login page."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(organisations_table.c.id, organisations_table.c.name))
+        return {row.id: row.name for row in rows}
+
+
+def actor_for(engine: Engine, organisation_id: int, username: str, source: str) -> Actor:
+    """The acting user of an organisation, by name; inactive users cannot act."""
+    with UnitOfWork(engine, organisation_id, write=False) as uow:
+        user = uow.registry.user_by_name(username)
+    if not user.active:
+        raise InvalidInput(f"user {username} is inactive")
+    return Actor(organisation_id, user.id, source)
+
+
 def add_user(
     engine: Engine,
     actor: Actor,
@@ -60,6 +78,8 @@ def add_user(
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     limit = None if write_off_limit is None else to_cents(write_off_limit)
     with UnitOfWork(engine, actor.organisation_id) as uow:
+        if uow.registry.find_user(username) is not None:
+            raise AlreadyExists(f"user {username!r} exists already")
         user_id = uow.registry.add_user(username, display_name, role, password_hash, limit)
         uow.commit()
     return user_id
@@ -76,9 +96,17 @@ def add_patient(
     if not mrn.strip() or not last_name.strip():
         raise InvalidInput("a patient needs an MRN and a last name")
     with UnitOfWork(engine, actor.organisation_id) as uow:
+        if uow.registry.find_patient(mrn.strip()) is not None:
+            raise AlreadyExists(f"a patient with MRN {mrn.strip()!r} exists already")
         patient_id = uow.registry.add_patient(mrn.strip(), first_name, last_name, birth_date)
         uow.commit()
     return patient_id
+
+
+def find_patient(engine: Engine, actor: Actor, ref: str) -> Row[Any]:
+    """A patient by MRN, or by id when no MRN matches."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return uow.registry.patient_by_ref(ref)
 
 
 def add_payer(engine: Engine, actor: Actor, payer_code: str, name: str) -> int:

@@ -71,12 +71,15 @@ class Registry:
     def user(self, user_id: int) -> Row[Any]:
         return self._get(users, "user", user_id)
 
-    def user_by_name(self, username: str) -> Row[Any]:
-        row = self.connection.execute(
+    def find_user(self, username: str) -> Row[Any] | None:
+        return self.connection.execute(
             select(users).where(
                 users.c.organisation_id == self.organisation_id, users.c.username == username
             )
         ).first()
+
+    def user_by_name(self, username: str) -> Row[Any]:
+        row = self.find_user(username)
         if row is None:
             raise NotFound("user", username)
         return row
@@ -92,13 +95,16 @@ class Registry:
     def patient(self, patient_id: int) -> Row[Any]:
         return self._get(patients, "patient", patient_id)
 
-    def patient_by_ref(self, ref: str) -> Row[Any]:
-        """A patient by MRN, or by numeric id when no MRN matches."""
-        row = self.connection.execute(
+    def find_patient(self, mrn: str) -> Row[Any] | None:
+        return self.connection.execute(
             select(patients).where(
-                patients.c.organisation_id == self.organisation_id, patients.c.mrn == ref
+                patients.c.organisation_id == self.organisation_id, patients.c.mrn == mrn
             )
         ).first()
+
+    def patient_by_ref(self, ref: str) -> Row[Any]:
+        """A patient by MRN, or by numeric id when no MRN matches."""
+        row = self.find_patient(ref)
         if row is not None:
             return row
         if ref.isdigit():
