@@ -574,10 +574,12 @@ def write_off_command(
     elif carc or amount is None:
         raise InvalidInput("over an encounter or a patient, give one --amount (not --carc)")
     elif encounter is not None:
-        posted = write_offs.write_off_encounter(engine, actor, encounter, amount, **common)
+        posted = write_offs.write_off_spread(
+            engine, actor, amount, encounter_id=encounter, **common
+        )
     else:
         patient_id = find_patient(session, str(patient)).id
-        posted = write_offs.write_off_patient(engine, actor, patient_id, amount, **common)
+        posted = write_offs.write_off_spread(engine, actor, amount, patient_id=patient_id, **common)
     report_posted(session, posted)
 
 

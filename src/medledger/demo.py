@@ -41,7 +41,7 @@ from medledger.services.registration import (
     add_user,
     create_organisation,
 )
-from medledger.services.write_offs import write_off_patient
+from medledger.services.write_offs import write_off_spread
 
 DEMO_NAME = "Demo Family Practice"
 
@@ -382,7 +382,9 @@ def _write_offs(practice: _Practice) -> None:
             actor, reason, note = practice.biller, "small_balance", None
         else:
             continue
-        write_off_patient(practice.engine, actor, patient_id, balance, reason=reason, note=note)
+        write_off_spread(
+            practice.engine, actor, balance, patient_id=patient_id, reason=reason, note=note
+        )
         practice.summary.write_offs += 1
 
 

@@ -132,8 +132,8 @@ def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, acto
         encounter_id,
         {first: (10000, 8000, {"PR-1": 1500, "PR-3": 500}), second: (5000, 4000, {"PR-2": 1000})},
     )
-    txn = write_offs.write_off_encounter(
-        engine, actor, encounter_id, "25.00", reason="charity_care"
+    txn = write_offs.write_off_spread(
+        engine, actor, "25.00", encounter_id=encounter_id, reason="charity_care"
     )
     view = history.transaction(engine, actor, txn)
     moved = {(e.procedure_id, e.carc): e.amount_cents for e in view.entries if e.amount_cents > 0}
@@ -183,6 +183,11 @@ def test_remittance_replaces_estimate_and_reapplies_copay(engine, actor):
     assert verify_organisation(engine, actor.organisation_id).ok
     with pytest.raises(errors.InvalidInput):
         post_estimate(engine, actor, procedure_id, {"3": "10.00"})
+
+
+def test_spread_write_off_needs_exactly_one_target(engine, actor):
+    with pytest.raises(errors.InvalidInput):
+        write_offs.write_off_spread(engine, actor, "1.00", reason="small_balance")
 
 
 def test_overpayment_leaves_credit_that_can_be_applied_and_refunded(engine, actor, adjudicated):

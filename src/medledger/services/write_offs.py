@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from medledger.domain.balance import Balance, Entry
+from medledger.domain.errors import InvalidInput
 from medledger.domain.money import to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, Reason, choose_reason
@@ -75,54 +76,36 @@ def write_off(
     )  # fmt: skip
 
 
-def write_off_encounter(
+def write_off_spread(
     engine: Engine,
     actor: Actor,
-    encounter_id: int,
     total: object,
     *,
     reason: str,
+    encounter_id: int | None = None,
+    patient_id: int | None = None,
     custom_reason: str | None = None,
     note: str | None = None,
     idempotency_key: str | None = None,
 ) -> int:
-    """Write off ``total`` over the encounter's procedures as one transaction."""
+    """Write off ``total`` over an encounter's (or a patient's) procedures as one transaction."""
+    if (encounter_id is None) == (patient_id is None):
+        raise InvalidInput("write off over an encounter or over a patient: give exactly one")
     chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
     cents = to_cents(total)
 
     def targets(uow: UnitOfWork) -> list[int]:
-        uow.registry.encounter(encounter_id)
-        return [row.id for row in uow.registry.procedures_of_encounter(encounter_id)]
+        if encounter_id is not None:
+            rows = uow.registry.procedures_of_encounter(uow.registry.encounter(encounter_id).id)
+        else:
+            assert patient_id is not None
+            rows = uow.registry.procedures_of_patient(uow.registry.patient(patient_id).id)
+        return [row.id for row in rows]
 
+    request = {"encounter": encounter_id, "patient": patient_id, "total": cents}
     return _post_write_off(
-        engine, actor, chosen, note, idempotency_key, {"encounter": encounter_id, "total": cents},
-        targets, _split_oldest_first(cents),
-    )  # fmt: skip
-
-
-def write_off_patient(
-    engine: Engine,
-    actor: Actor,
-    patient_id: int,
-    total: object,
-    *,
-    reason: str,
-    custom_reason: str | None = None,
-    note: str | None = None,
-    idempotency_key: str | None = None,
-) -> int:
-    """Write off ``total`` over all the patient's procedures as one transaction."""
-    chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
-    cents = to_cents(total)
-
-    def targets(uow: UnitOfWork) -> list[int]:
-        uow.registry.patient(patient_id)
-        return [row.id for row in uow.registry.procedures_of_patient(patient_id)]
-
-    return _post_write_off(
-        engine, actor, chosen, note, idempotency_key, {"patient": patient_id, "total": cents},
-        targets, _split_oldest_first(cents),
-    )  # fmt: skip
+        engine, actor, chosen, note, idempotency_key, request, targets, _split_oldest_first(cents)
+    )
 
 
 def _split_oldest_first(cents: int) -> Callable[[dict[int, Balance]], AmountsByProcedure]:
