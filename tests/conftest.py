@@ -57,4 +57,4 @@ def engine(
 def actor(engine: Engine) -> Actor:
     """A fresh organisation and its admin user, acting as the test."""
     admin = create_organisation(engine, f"Practice {uuid.uuid4().hex[:8]}")
-    return Actor(admin.organisation_id, admin.user_id, source="test")
+    return Actor(admin.organisation_id, admin.user_id, "test", "admin")

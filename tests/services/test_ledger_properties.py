@@ -46,7 +46,7 @@ def ledger_machine(engine):
         def __init__(self) -> None:
             super().__init__()
             admin = create_organisation(engine, f"prop-{uuid.uuid4().hex[:10]}")
-            self.actor = Actor(admin.organisation_id, admin.user_id, "test")
+            self.actor = Actor(admin.organisation_id, admin.user_id, "test", "admin")
             self.patient_id = builders.patient(engine, self.actor)
             self.encounter_id, self.procedure_ids = builders.visit(
                 engine, self.actor, self.patient_id, ["200.00", "80.00"]

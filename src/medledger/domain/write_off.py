@@ -149,6 +149,11 @@ def split_over_procedures(
     return plan
 
 
+def written_off_total(entries: Iterable[Entry]) -> int:
+    """Cents a set of entries writes off (net), e.g. to compare with a user's limit."""
+    return sum(e.amount_cents for e in entries if e.column == Column.WRITTEN_OFF)
+
+
 def written_off_by_key(entries: Iterable[Entry]) -> dict[tuple[int, str], int]:
     """Cents written off per (procedure, CARC) by a write-off's entries or its reversals."""
     result: dict[tuple[int, str], int] = {}

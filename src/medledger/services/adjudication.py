@@ -25,6 +25,7 @@ from medledger.domain.adjudication import (
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.errors import IdempotencyConflict, InvalidInput, LedgerError
 from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
 from medledger.services.write_offs import amounts_in_cents
 from medledger.storage.unit_of_work import UnitOfWork
@@ -75,6 +76,7 @@ class RemittanceInput:
 
 def post_remittance(engine: Engine, actor: Actor, remittance: RemittanceInput) -> int:
     """Post a remittance; returns the ledger transaction id. Re-posting the same one posts nothing."""
+    authorize(actor, "post_remittance")
     if not remittance.trace_number.strip():
         raise InvalidInput("a remittance needs its trace (check or EFT) number")
     key = f"remittance:{remittance.payer_id}:{remittance.trace_number}"
@@ -227,6 +229,7 @@ def post_estimate(
     idempotency_key: str | None = None,
 ) -> int:
     """Assign estimated PR (e.g. the copay collected at check-in) before adjudication."""
+    authorize(actor, "estimate")
     per_carc = amounts_in_cents(amounts)
 
     def plan(uow: UnitOfWork) -> Plan:

@@ -14,6 +14,7 @@ from medledger.domain.permission import Permission
 from medledger.domain.reasons import CANCEL_REASONS, choose_reason
 from medledger.domain.write_off import split_total
 from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
 from medledger.services.write_offs import amounts_in_cents
 from medledger.storage.unit_of_work import UnitOfWork
@@ -41,6 +42,7 @@ def cancel_pr(
     idempotency_key: str | None = None,
 ) -> int:
     """Cancel a procedure's PR: all of it, ``amounts`` per CARC, or a ``total`` split by PR_ORDER."""
+    authorize(actor, "cancel")
     chosen = choose_reason(CANCEL_REASONS, reason, custom_reason)
     per_carc = amounts_in_cents(amounts) if amounts is not None else None
     total_cents = to_cents(total) if total is not None else None

@@ -19,8 +19,9 @@ from medledger.domain.balance import Balance
 from medledger.domain.errors import ClaimLevelItem, DraftClosed, LedgerError, StaleDraft
 from medledger.domain.preview import Preview, preview
 from medledger.domain.reasons import WRITE_OFF_REASONS, choose_reason
-from medledger.domain.write_off import can_write_off, plan_write_off
+from medledger.domain.write_off import can_write_off, plan_write_off, written_off_total
 from medledger.services.actor import Actor
+from medledger.services.authorization import authorize, authorize_write_off
 from medledger.services.posting import Plan, post_once
 from medledger.services.write_offs import amounts_in_cents
 from medledger.storage.draft_store import amounts_of
@@ -72,6 +73,7 @@ def create_draft(
     note: str | None = None,
 ) -> DraftView:
     """Draft a write-off on a payment item (posting tool) or a procedure; checked now."""
+    authorize(actor, "write_off")
     chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
     per_carc = amounts_in_cents(amounts)
     with UnitOfWork(engine, actor.organisation_id) as uow:
@@ -99,6 +101,7 @@ def update_draft(
     custom_reason: str | None = None,
 ) -> DraftView:
     """Edit a draft's amounts, note or reason in place (the preview row's editable cells)."""
+    authorize(actor, "write_off")
     with UnitOfWork(engine, actor.organisation_id) as uow:
         row = _open_draft(uow, draft_id)
         values: dict[str, Any] = {}
@@ -117,6 +120,7 @@ def update_draft(
 
 def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:
     """Undo: the preview row goes away; nothing reached the ledger."""
+    authorize(actor, "write_off")
     with UnitOfWork(engine, actor.organisation_id) as uow:
         _open_draft(uow, draft_id)
         uow.drafts.change(draft_id, status="discarded")
@@ -125,6 +129,7 @@ def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:
 
 def post_draft(engine: Engine, actor: Actor, draft_id: int) -> int:
     """Post the draft as a write-off; a second post returns the first transaction."""
+    authorize(actor, "write_off")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         row = uow.drafts.get(draft_id)
     if row.status == "posted":
@@ -148,6 +153,7 @@ def post_draft(engine: Engine, actor: Actor, draft_id: int) -> int:
                 cause=error.code,
                 **error.details,
             ) from error
+        authorize_write_off(actor, written_off_total(entries))
 
         def mark_posted(uow: UnitOfWork, transaction_id: int) -> None:
             uow.drafts.change(draft_id, status="posted", posted_transaction_id=transaction_id)

@@ -18,6 +18,7 @@ from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents, require_positive, to_cents
 from medledger.domain.payments import allocate, plan_credit_application, plan_payment, plan_refund
 from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -42,6 +43,7 @@ def record_payment(
 
     ``allocation`` maps (procedure, CARC) to amounts; without it the default order applies.
     """
+    authorize(actor, "take_payment")
     cents = require_positive(to_cents(amount), "payment")
     if method not in PAYMENT_METHODS:
         raise InvalidInput(
@@ -105,6 +107,7 @@ def refund_payment(
     idempotency_key: str | None = None,
 ) -> int:
     """Refund a payment in whole (no ``amount``) or in part; credit goes back first."""
+    authorize(actor, "refund")
     cents = to_cents(amount) if amount is not None else None
 
     def plan(uow: UnitOfWork) -> Plan:
@@ -145,6 +148,7 @@ def apply_credit(
     idempotency_key: str | None = None,
 ) -> int:
     """Apply a payment's credit to the patient's open PR (one encounter's, or all)."""
+    authorize(actor, "take_payment")
     cents = to_cents(amount) if amount is not None else None
 
     def plan(uow: UnitOfWork) -> Plan:

@@ -18,6 +18,7 @@ from medledger.domain.columns import Column
 from medledger.domain.errors import AlreadyExists, InvalidInput
 from medledger.domain.money import to_cents
 from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
 from medledger.storage.registry import add_organisation
 from medledger.storage.tables import ROLES
@@ -46,7 +47,7 @@ def create_organisation(engine: Engine, name: str, admin_username: str = "admin"
     with UnitOfWork(engine, organisation_id) as uow:
         user_id = uow.registry.add_user(admin_username, "Administrator", "admin")
         uow.commit()
-    return Actor(organisation_id, user_id)
+    return Actor(organisation_id, user_id, "cli", "admin")
 
 
 def organisations(engine: Engine) -> dict[int, str]:
@@ -62,7 +63,7 @@ def actor_for(engine: Engine, organisation_id: int, username: str, source: str) 
         user = uow.registry.user_by_name(username)
     if not user.active:
         raise InvalidInput(f"user {username} is inactive")
-    return Actor(organisation_id, user.id, source)
+    return Actor(organisation_id, user.id, source, user.role, user.write_off_limit_cents)
 
 
 def add_user(
@@ -74,6 +75,7 @@ def add_user(
     write_off_limit: object | None = None,
     password_hash: str | None = None,
 ) -> int:
+    authorize(actor, "manage_users")
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     limit = None if write_off_limit is None else to_cents(write_off_limit)
@@ -93,6 +95,7 @@ def add_patient(
     last_name: str,
     birth_date: date | None = None,
 ) -> int:
+    authorize(actor, "register")
     if not mrn.strip() or not last_name.strip():
         raise InvalidInput("a patient needs an MRN and a last name")
     with UnitOfWork(engine, actor.organisation_id) as uow:
@@ -110,6 +113,7 @@ def find_patient(engine: Engine, actor: Actor, ref: str) -> Row[Any]:
 
 
 def add_payer(engine: Engine, actor: Actor, payer_code: str, name: str) -> int:
+    authorize(actor, "register")
     with UnitOfWork(engine, actor.organisation_id) as uow:
         existing = uow.registry.payer_by_code(payer_code)
         if existing is not None:
@@ -129,6 +133,7 @@ def add_encounter(
     payer_id: int | None = None,
 ) -> int:
     """Create an encounter and its procedures, and post their charges, in one transaction."""
+    authorize(actor, "register")
     if not lines:
         raise InvalidInput("an encounter needs at least one procedure")
     charges = [to_cents(line.charge) for line in lines]

@@ -25,8 +25,10 @@ from medledger.domain.write_off import (
     plan_write_off,
     split_over_procedures,
     split_total,
+    written_off_total,
 )
 from medledger.services.actor import Actor
+from medledger.services.authorization import authorize, authorize_reversal, authorize_write_off
 from medledger.services.posting import Plan, post_once
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -125,6 +127,7 @@ def _post_write_off(
     targets: Callable[[UnitOfWork], list[int]],
     decide: Callable[[dict[int, Balance]], AmountsByProcedure],
 ) -> int:
+    authorize(actor, "write_off")
     request = {
         **request,
         "kind": "write_off",
@@ -141,6 +144,7 @@ def _post_write_off(
         entries: list[Entry] = []
         for procedure_id, per_carc in decide(ordered).items():
             entries += plan_write_off(procedure_id, ordered[procedure_id], per_carc)
+        authorize_write_off(actor, written_off_total(entries))
         patient_id = uow.registry.procedure(procedure_ids[0]).patient_id
         return Plan(
             "write_off",
@@ -173,6 +177,7 @@ def remove_write_off(
 
     def plan(uow: UnitOfWork) -> Plan:
         original = uow.ledger.transaction(write_off_id)
+        authorize_reversal(actor, original.user_id)
         procedure_ids = uow.ledger.procedures_of_transaction(write_off_id)
         uow.ledger.lock_procedures(procedure_ids)
         posted = uow.ledger.posted(write_off_id)

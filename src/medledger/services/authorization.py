@@ -1,0 +1,72 @@
+"""What each role may do, enforced in the service layer so that every front obeys it.
+
+- front desk: look, register patients and visits, take payments, enter estimated PR;
+- biller: also write off (up to the user's limit — above it the write-off waits for approval),
+  cancel PR, post remittances and drafts, reverse their own actions;
+- billing manager: any amount, approvals, refunds, reversals of anyone's actions;
+- admin: also users, limits and reason lists.
+"""
+
+from __future__ import annotations
+
+from medledger.domain.errors import LedgerError
+from medledger.domain.money import format_cents
+from medledger.services.actor import Actor
+
+_FRONT_DESK = frozenset({"view", "register", "take_payment", "estimate"})
+_BILLER = _FRONT_DESK | {"write_off", "cancel", "post_remittance", "reverse_own"}
+_MANAGER = _BILLER | {"write_off_any_amount", "approve", "refund", "reverse_any"}
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "front_desk": _FRONT_DESK,
+    "biller": frozenset(_BILLER),
+    "billing_manager": frozenset(_MANAGER),
+    "admin": frozenset(_MANAGER | {"manage_users"}),
+}
+
+
+class Forbidden(LedgerError):
+    code = "forbidden"
+    status = 403
+
+
+class ApprovalRequired(LedgerError):
+    """A write-off above the user's limit: not refused, but it needs a manager's approval."""
+
+    code = "approval-required"
+    status = 202
+
+
+def can(actor: Actor, action: str) -> bool:
+    return action in PERMISSIONS.get(actor.role, frozenset())
+
+
+def authorize(actor: Actor, action: str) -> None:
+    if not can(actor, action):
+        raise Forbidden(
+            f"a {actor.role.replace('_', ' ')} may not {action.replace('_', ' ')}",
+            action=action,
+            role=actor.role,
+        )
+
+
+def authorize_write_off(actor: Actor, total_cents: int) -> None:
+    """Allowed outright, or ApprovalRequired when above the user's own limit."""
+    authorize(actor, "write_off")
+    limit = actor.write_off_limit_cents
+    if can(actor, "write_off_any_amount") or limit is None or total_cents <= limit:
+        return
+    raise ApprovalRequired(
+        f"write-off of {format_cents(total_cents)} is above your limit of "
+        f"{format_cents(limit)}: it needs a billing manager's approval",
+        limit_cents=limit,
+        requested_cents=total_cents,
+    )
+
+
+def authorize_reversal(actor: Actor, original_user_id: int) -> None:
+    """Anyone's action with reverse_any; only one's own with reverse_own."""
+    if can(actor, "reverse_any"):
+        return
+    authorize(actor, "reverse_own")
+    if original_user_id != actor.user_id:
+        raise Forbidden("only a billing manager may reverse another user's action")

@@ -1,0 +1,74 @@
+"""Roles are enforced in the service layer: every front obeys the same rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from medledger.services import write_offs
+from medledger.services.authorization import ApprovalRequired, Forbidden
+from medledger.services.payments import record_payment, refund_payment
+from medledger.services.registration import actor_for, add_user
+from tests import builders
+
+
+@pytest.fixture
+def staff(engine, actor):
+    users = {
+        "desk": ("front_desk", None),
+        "bill": ("biller", "50.00"),
+        "boss": ("billing_manager", None),
+    }
+    for name, (role, limit) in users.items():
+        add_user(engine, actor, name, name.title(), role, limit)
+    return {name: actor_for(engine, actor.organisation_id, name, "test") for name in users}
+
+
+@pytest.fixture
+def procedure(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["300.00"])
+    builders.adjudicate(
+        engine, actor, encounter_id, {procedure_id: (30000, 10000, {"PR-1": 20000})}
+    )
+    return patient_id, procedure_id
+
+
+def test_front_desk_takes_payments_but_never_writes_off(engine, staff, procedure):
+    patient_id, procedure_id = procedure
+    record_payment(engine, staff["desk"], patient_id, "10.00")
+    with pytest.raises(Forbidden):
+        write_offs.write_off(
+            engine, staff["desk"], procedure_id, total="1.00", reason="small_balance"
+        )
+
+
+def test_biller_limit_and_own_reversals(engine, staff, procedure):
+    _, procedure_id = procedure
+    mine = write_offs.write_off(
+        engine, staff["bill"], procedure_id, total="50.00", reason="small_balance"
+    )
+    with pytest.raises(ApprovalRequired) as over:
+        write_offs.write_off(
+            engine, staff["bill"], procedure_id, total="50.01", reason="small_balance"
+        )
+    assert over.value.details == {"limit_cents": 5000, "requested_cents": 5001}
+    boss = write_offs.write_off(
+        engine, staff["boss"], procedure_id, total="120.00", reason="bad_debt"
+    )
+    with pytest.raises(Forbidden):
+        write_offs.remove_write_off(engine, staff["bill"], boss, reason="posted_in_error")
+    write_offs.remove_write_off(engine, staff["bill"], mine, reason="posted_in_error")
+    write_offs.remove_write_off(engine, staff["boss"], boss, reason="posted_in_error")
+
+
+def test_only_managers_refund(engine, staff, procedure):
+    patient_id, _ = procedure
+    txn = record_payment(engine, staff["desk"], patient_id, "10.00")
+    from medledger.services.history import transaction
+
+    payment_id = transaction(engine, staff["desk"], txn).payment_id
+    with pytest.raises(Forbidden):
+        refund_payment(engine, staff["bill"], payment_id)
+    refund_payment(engine, staff["boss"], payment_id)
+    with pytest.raises(Forbidden):
+        add_user(engine, staff["boss"], "eve", "Eve", "admin")
