@@ -35,6 +35,7 @@ from medledger.services.history import transaction
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import (
     ProcedureInput,
+    actor_for,
     add_encounter,
     add_patient,
     add_payer,
@@ -176,7 +177,8 @@ def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Pract
     org = admin.organisation_id
 
     def staff(username: str, name: str, role: str, limit: str | None = None) -> Actor:
-        return Actor(org, add_user(engine, admin, username, name, role, limit), source="demo")
+        add_user(engine, admin, username, name, role, limit)
+        return actor_for(engine, org, username, "demo")
 
     practice = _Practice(
         engine,
