@@ -81,3 +81,18 @@ def test_remove_write_off_restores_every_column(engine, actor, visit_with_pr):
     assert partial in original.reverted_by and len(original.reverted_by) == 2
     with pytest.raises(errors.NotReversible):
         write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
+
+
+def test_dry_run_shows_the_effect_and_writes_nothing(engine, actor, visit_with_pr):
+    from medledger.services.posting import dry_run
+
+    _, _, procedure_id = visit_with_pr
+    before = accounts.procedure_account(engine, actor, procedure_id).balance
+    with dry_run() as effect:
+        write_offs.write_off(engine, actor, procedure_id, amounts={"1": "30.00"}, reason="bad_debt")
+    assert effect.kind == "write_off"
+    assert effect.before[procedure_id] == before
+    assert effect.after[procedure_id].patient_balance == before.patient_balance - 3000
+    assert accounts.procedure_account(engine, actor, procedure_id).balance == before
+    with pytest.raises(errors.ExceedsOpenPR), dry_run():
+        write_offs.write_off(engine, actor, procedure_id, amounts={"1": "99.00"}, reason="bad_debt")

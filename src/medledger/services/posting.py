@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from medledger.domain.balance import Entry
+from medledger.domain.balance import Balance, Entry
 from medledger.domain.errors import IdempotencyConflict
 from medledger.services.actor import Actor
 from medledger.storage.ledger_store import TransactionHeader
@@ -43,7 +45,6 @@ class Plan:
     remittance_id: int | None = None
     payment_id: int | None = None
     after_post: Callable[[UnitOfWork, int], None] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def fingerprint(request: Mapping[str, Any]) -> str:
@@ -83,9 +84,15 @@ def post_once(
                 remittance_id=decided.remittance_id,
                 payment_id=decided.payment_id,
             )
+            affected = sorted({e.procedure_id for e in decided.entries})
+            before = uow.ledger.balances(affected)
             transaction_id = uow.ledger.post(header, decided.entries)
             if decided.after_post is not None:
                 decided.after_post(uow, transaction_id)
+            effect = _DRY_RUN.get()
+            if effect is not None:
+                effect.record(decided, before, uow.ledger.balances(affected))
+                raise _RolledBack  # leaves the unit of work uncommitted: it rolls back
             uow.commit()
             return transaction_id
     except IntegrityError:
@@ -94,6 +101,46 @@ def post_once(
         if existing is None:
             raise
         return _answer_repeat(existing, request_hash, key)
+
+
+@dataclass
+class DryRunEffect:
+    """What a posting would have done: its kind and entries, and each affected procedure's
+    balance before and after. Filled by ``post_once`` inside ``dry_run()``."""
+
+    kind: str = ""
+    entries: list[Entry] = field(default_factory=list)
+    before: dict[int, Balance] = field(default_factory=dict)
+    after: dict[int, Balance] = field(default_factory=dict)
+
+    def record(self, plan: Plan, before: dict[int, Balance], after: dict[int, Balance]) -> None:
+        self.kind = plan.kind
+        self.entries = list(plan.entries)
+        self.before, self.after = before, after
+
+
+class _RolledBack(Exception):
+    """Raised by a dry run after planning and writing, so nothing it wrote is committed."""
+
+
+_DRY_RUN: ContextVar[DryRunEffect | None] = ContextVar("medledger_dry_run", default=None)
+
+
+@contextmanager
+def dry_run() -> Iterator[DryRunEffect]:
+    """Run any posting service for its effect only: every check, every write, then rollback.
+
+    ``with dry_run() as effect: write_off(...)`` leaves the database as it was and ``effect``
+    holding the entries and the balances before and after.
+    """
+    effect = DryRunEffect()
+    token = _DRY_RUN.set(effect)
+    try:
+        yield effect
+    except _RolledBack:
+        pass
+    finally:
+        _DRY_RUN.reset(token)
 
 
 def _answer_repeat(existing: Any, request_hash: str, key: str) -> int:
