@@ -274,3 +274,19 @@ def test_duplicate_users_and_patients_are_named_errors(engine, actor):
     add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")
     with pytest.raises(errors.AlreadyExists):
         add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")
+
+
+def test_write_off_many_posts_all_or_none(engine, actor, adjudicated):
+    _, encounter_id, procedure_id = adjudicated
+    good = write_offs.WriteOffRequest("small_balance", procedure_id=procedure_id, total="5.00")
+    bad = write_offs.WriteOffRequest(
+        "small_balance", procedure_id=procedure_id, amounts={"1": "99.00"}
+    )
+    before = journal(engine, actor)
+    with pytest.raises(errors.ExceedsOpenPR):
+        write_offs.write_off_many(engine, actor, [good, bad])
+    assert journal(engine, actor) == before
+    both = write_offs.write_off_many(engine, actor, [good, good], idempotency_key="batch")
+    assert len(set(both)) == 2
+    assert write_offs.write_off_many(engine, actor, [good, good], idempotency_key="batch") == both
+    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 1000

@@ -90,7 +90,7 @@ def test_dry_run_shows_the_effect_and_writes_nothing(engine, actor, visit_with_p
     before = accounts.procedure_account(engine, actor, procedure_id).balance
     with dry_run() as effect:
         write_offs.write_off(engine, actor, procedure_id, amounts={"1": "30.00"}, reason="bad_debt")
-    assert effect.kind == "write_off"
+    assert effect.kinds == ["write_off"]
     assert effect.before[procedure_id] == before
     assert effect.after[procedure_id].patient_balance == before.patient_balance - 3000
     assert accounts.procedure_account(engine, actor, procedure_id).balance == before

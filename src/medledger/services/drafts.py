@@ -23,7 +23,7 @@ from medledger.domain.write_off import can_write_off, plan_write_off, written_of
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, authorize_write_off
 from medledger.services.posting import Plan, post_once
-from medledger.services.write_offs import amounts_in_cents
+from medledger.services.write_offs import amounts_in_cents, procedure_of_item
 from medledger.storage.draft_store import amounts_of
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -47,18 +47,6 @@ class DraftView:
     posted_transaction_id: int | None
     preview: Preview | None
     problem: LedgerError | None
-
-
-def procedure_of_item(uow: UnitOfWork, payment_item_id: int) -> int:
-    """The procedure of a procedure-level payment item; claim-level items are refused."""
-    item = uow.remittances.item(payment_item_id)
-    if item.level != "procedure":
-        raise ClaimLevelItem(
-            "write-offs apply to procedure-level payment items only; "
-            "open the claim and pick one of its procedures",
-            payment_item_id=payment_item_id,
-        )
-    return int(item.procedure_id)
 
 
 def create_draft(

@@ -1,6 +1,7 @@
 """Posting a ledger transaction exactly once.
 
-Every mutating service goes through ``post_once``: a repeated idempotency key with the same
+Every mutating service goes through ``post_once`` (or ``post_all`` for several transactions that
+stand or fall together): a repeated idempotency key with the same
 request answers with the first transaction; the same key with a different request is refused.
 Two concurrent requests with one key race to the UNIQUE constraint; the loser reads the winner's
 transaction and answers with it.
@@ -53,6 +54,15 @@ def fingerprint(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Posting:
+    """One transaction to post: the request (for the repeat check), its key, and its plan."""
+
+    request: Mapping[str, Any]
+    idempotency_key: str | None
+    plan: Callable[[UnitOfWork], Plan]
+
+
 def post_once(
     engine: Engine,
     actor: Actor,
@@ -62,45 +72,68 @@ def post_once(
 ) -> int:
     """Plan and post one transaction in one unit of work; return its id (the first one's on a
     repeat)."""
-    key = idempotency_key or f"auto:{uuid.uuid4()}"
-    request_hash = fingerprint(request)
+    return post_all(engine, actor, [Posting(request, idempotency_key, plan)])[0]
+
+
+def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[int]:
+    """Post several transactions in one database transaction: all of them or none.
+
+    Each is planned after the ones before it are written, so limits see their effect.
+    """
+    keyed = [
+        (posting, posting.idempotency_key or f"auto:{uuid.uuid4()}", fingerprint(posting.request))
+        for posting in postings
+    ]
     try:
         with UnitOfWork(engine, actor.organisation_id) as uow:
-            existing = uow.ledger.find_by_key(key)
-            if existing is not None:
-                return _answer_repeat(existing, request_hash, key)
-            decided = plan(uow)
-            header = TransactionHeader(
-                kind=decided.kind,
-                user_id=actor.user_id,
-                source=actor.source,
-                idempotency_key=key,
-                request_hash=request_hash,
-                reason_code=decided.reason_code,
-                reason_text=decided.reason_text,
-                note=decided.note,
-                reverts_id=decided.reverts_id,
-                patient_id=decided.patient_id,
-                remittance_id=decided.remittance_id,
-                payment_id=decided.payment_id,
-            )
-            affected = sorted({e.procedure_id for e in decided.entries})
-            before = uow.ledger.balances(affected)
-            transaction_id = uow.ledger.post(header, decided.entries)
-            if decided.after_post is not None:
-                decided.after_post(uow, transaction_id)
-            effect = _DRY_RUN.get()
-            if effect is not None:
-                effect.record(decided, before, uow.ledger.balances(affected))
+            ids = [
+                _post_in(uow, actor, posting.plan, key, digest) for posting, key, digest in keyed
+            ]
+            if _DRY_RUN.get() is not None:
                 raise _RolledBack  # leaves the unit of work uncommitted: it rolls back
             uow.commit()
-            return transaction_id
+            return ids
     except IntegrityError:
         with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-            existing = uow.ledger.find_by_key(key)
-        if existing is None:
+            existing = [uow.ledger.find_by_key(key) for _, key, _ in keyed]
+        if any(row is None for row in existing):
             raise
+        return [
+            _answer_repeat(row, digest, key)
+            for row, (_, key, digest) in zip(existing, keyed, strict=True)
+        ]
+
+
+def _post_in(
+    uow: UnitOfWork, actor: Actor, plan: Callable[[UnitOfWork], Plan], key: str, request_hash: str
+) -> int:
+    existing = uow.ledger.find_by_key(key)
+    if existing is not None:
         return _answer_repeat(existing, request_hash, key)
+    decided = plan(uow)
+    header = TransactionHeader(
+        kind=decided.kind,
+        user_id=actor.user_id,
+        source=actor.source,
+        idempotency_key=key,
+        request_hash=request_hash,
+        reason_code=decided.reason_code,
+        reason_text=decided.reason_text,
+        note=decided.note,
+        reverts_id=decided.reverts_id,
+        patient_id=decided.patient_id,
+        remittance_id=decided.remittance_id,
+        payment_id=decided.payment_id,
+    )
+    affected = sorted({e.procedure_id for e in decided.entries})
+    before = uow.ledger.balances(affected)
+    transaction_id = uow.ledger.post(header, decided.entries)
+    if decided.after_post is not None:
+        decided.after_post(uow, transaction_id)
+    effect = _DRY_RUN.get()
+    if effect is not None:
+        effect.record(decided, before, uow.ledger.balances(affected))
+    return transaction_id
 
 
 @dataclass
@@ -108,15 +141,18 @@ class DryRunEffect:
     """What a posting would have done: its kind and entries, and each affected procedure's
     balance before and after. Filled by ``post_once`` inside ``dry_run()``."""
 
-    kind: str = ""
+    kinds: list[str] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     before: dict[int, Balance] = field(default_factory=dict)
     after: dict[int, Balance] = field(default_factory=dict)
 
     def record(self, plan: Plan, before: dict[int, Balance], after: dict[int, Balance]) -> None:
-        self.kind = plan.kind
-        self.entries = list(plan.entries)
-        self.before, self.after = before, after
+        """Add one planned transaction; a procedure keeps its first "before" and last "after"."""
+        self.kinds.append(plan.kind)
+        self.entries += plan.entries
+        for procedure_id, balance in before.items():
+            self.before.setdefault(procedure_id, balance)
+        self.after.update(after)
 
 
 class _RolledBack(Exception):

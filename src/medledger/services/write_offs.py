@@ -7,16 +7,16 @@ patient profile's charge), or an encounter or a patient as one transaction over 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from medledger.domain.balance import Balance, Entry
-from medledger.domain.errors import InvalidInput
+from medledger.domain.balance import Entry
+from medledger.domain.errors import ClaimLevelItem, InvalidInput, NothingAssigned
 from medledger.domain.money import to_cents
 from medledger.domain.permission import Permission
-from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, Reason, choose_reason
+from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
 from medledger.domain.reversal import plan_write_off_removal, split_removal
 from medledger.domain.write_off import (
     can_write_off as rule_can_write_off,
@@ -29,10 +29,8 @@ from medledger.domain.write_off import (
 )
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, authorize_reversal, authorize_write_off
-from medledger.services.posting import Plan, post_once
+from medledger.services.posting import Plan, Posting, post_all, post_once
 from medledger.storage.unit_of_work import UnitOfWork
-
-AmountsByProcedure = dict[int, dict[str, int]]
 
 
 def amounts_in_cents(amounts: Mapping[str, object]) -> dict[str, int]:
@@ -44,6 +42,26 @@ def can_write_off(engine: Engine, actor: Actor, procedure_id: int) -> Permission
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         uow.registry.procedure(procedure_id)
         return rule_can_write_off(uow.ledger.balance(procedure_id))
+
+
+@dataclass(frozen=True)
+class WriteOffRequest:
+    """One write-off as a user asked for it.
+
+    Target: exactly one of procedure_id, payment_item_id (a procedure-level payment item of a
+    remittance), encounter_id or patient_id. Amount: ``amounts`` per PR CARC (procedure targets
+    only) or one ``total``, split by the documented order.
+    """
+
+    reason: str
+    procedure_id: int | None = None
+    payment_item_id: int | None = None
+    encounter_id: int | None = None
+    patient_id: int | None = None
+    amounts: Mapping[str, object] | None = None
+    total: object | None = None
+    custom_reason: str | None = None
+    note: str | None = None
 
 
 def write_off(
@@ -59,23 +77,11 @@ def write_off(
     idempotency_key: str | None = None,
 ) -> int:
     """Write off PR on one procedure: ``amounts`` per CARC, or one ``total`` split by PR_ORDER."""
-    chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
-    per_carc = amounts_in_cents(amounts) if amounts is not None else None
-    total_cents = to_cents(total) if total is not None else None
-
-    def decide(balances: dict[int, Balance]) -> AmountsByProcedure:
-        balance = balances[procedure_id]
-        rule_can_write_off(balance).raise_if_denied()
-        if per_carc is not None:
-            return {procedure_id: per_carc}
-        assert total_cents is not None
-        return {procedure_id: split_total(total_cents, balance.open_pr_by_carc())}
-
-    request = {"procedure": procedure_id, "amounts": per_carc, "total": total_cents}
-    return _post_write_off(
-        engine, actor, chosen, note, idempotency_key, request,
-        lambda uow: [procedure_id], decide,
+    request = WriteOffRequest(
+        reason, procedure_id=procedure_id, amounts=amounts, total=total,
+        custom_reason=custom_reason, note=note,
     )  # fmt: skip
+    return write_off_many(engine, actor, [request], idempotency_key)[0]
 
 
 def write_off_spread(
@@ -91,71 +97,121 @@ def write_off_spread(
     idempotency_key: str | None = None,
 ) -> int:
     """Write off ``total`` over an encounter's (or a patient's) procedures as one transaction."""
-    if (encounter_id is None) == (patient_id is None):
-        raise InvalidInput("write off over an encounter or over a patient: give exactly one")
-    chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
-    cents = to_cents(total)
-
-    def targets(uow: UnitOfWork) -> list[int]:
-        if encounter_id is not None:
-            rows = uow.registry.procedures_of_encounter(uow.registry.encounter(encounter_id).id)
-        else:
-            assert patient_id is not None
-            rows = uow.registry.procedures_of_patient(uow.registry.patient(patient_id).id)
-        return [row.id for row in rows]
-
-    request = {"encounter": encounter_id, "patient": patient_id, "total": cents}
-    return _post_write_off(
-        engine, actor, chosen, note, idempotency_key, request, targets, _split_oldest_first(cents)
-    )
+    request = WriteOffRequest(
+        reason, encounter_id=encounter_id, patient_id=patient_id, total=total,
+        custom_reason=custom_reason, note=note,
+    )  # fmt: skip
+    return write_off_many(engine, actor, [request], idempotency_key)[0]
 
 
-def _split_oldest_first(cents: int) -> Callable[[dict[int, Balance]], AmountsByProcedure]:
-    def decide(balances: dict[int, Balance]) -> AmountsByProcedure:
-        return split_over_procedures(cents, list(balances.items()))
-
-    return decide
-
-
-def _post_write_off(
+def write_off_many(
     engine: Engine,
     actor: Actor,
-    reason: Reason,
-    note: str | None,
-    idempotency_key: str | None,
-    request: dict[str, Any],
-    targets: Callable[[UnitOfWork], list[int]],
-    decide: Callable[[dict[int, Balance]], AmountsByProcedure],
-) -> int:
+    requests: Sequence[WriteOffRequest],
+    idempotency_key: str | None = None,
+) -> list[int]:
+    """Post several write-offs, all or none: one transaction each, one database transaction.
+
+    The acting user's limit applies to their sum; above it nothing posts (ApprovalRequired).
+    """
     authorize(actor, "write_off")
-    request = {
-        **request,
-        "kind": "write_off",
-        "reason": reason.code,
-        "text": reason.text,
-        "note": note,
-    }
+    if not requests:
+        raise InvalidInput("no write-offs given")
+    batch_total = [0]
+
+    def check_limit(entries: list[Entry]) -> None:
+        batch_total[0] += written_off_total(entries)
+        authorize_write_off(actor, batch_total[0])
+
+    postings = [
+        _posting(
+            request, None if idempotency_key is None else f"{idempotency_key}:{n}", check_limit
+        )
+        for n, request in enumerate(requests)
+    ]
+    return post_all(engine, actor, postings)
+
+
+def procedure_of_item(uow: UnitOfWork, payment_item_id: int) -> int:
+    """The procedure of a procedure-level payment item; claim-level items are refused."""
+    item = uow.remittances.item(payment_item_id)
+    if item.level != "procedure":
+        raise ClaimLevelItem(
+            "write-offs apply to procedure-level payment items only; "
+            "open the claim and pick one of its procedures",
+            payment_item_id=payment_item_id,
+        )
+    return int(item.procedure_id)
+
+
+def _posting(
+    request: WriteOffRequest, key: str | None, check_limit: Callable[[list[Entry]], None]
+) -> Posting:
+    chosen = choose_reason(WRITE_OFF_REASONS, request.reason, request.custom_reason)
+    per_carc = amounts_in_cents(request.amounts) if request.amounts is not None else None
+    total = to_cents(request.total) if request.total is not None else None
+    targets = [
+        request.procedure_id,
+        request.payment_item_id,
+        request.encounter_id,
+        request.patient_id,
+    ]
+    if sum(target is not None for target in targets) != 1:
+        raise InvalidInput(
+            "a write-off targets exactly one procedure, payment item, encounter or patient"
+        )
+    if (per_carc is None) == (total is None):
+        raise InvalidInput("give amounts per CARC or one total, not both")
+    if per_carc is not None and request.procedure_id is None and request.payment_item_id is None:
+        raise InvalidInput("amounts per CARC need a procedure or a procedure-level payment item")
 
     def plan(uow: UnitOfWork) -> Plan:
-        procedure_ids = targets(uow)
+        procedure_ids = _target_procedures(uow, request)
         uow.ledger.lock_procedures(procedure_ids)
         balances = uow.ledger.balances(procedure_ids)
-        ordered = {pid: balances[pid] for pid in procedure_ids}  # keeps oldest-first order
+        ordered = [(pid, balances[pid]) for pid in procedure_ids]  # oldest first
+        if per_carc is not None:
+            rule_can_write_off(ordered[0][1]).raise_if_denied()
+            split = {procedure_ids[0]: per_carc}
+        elif len(ordered) == 1:
+            rule_can_write_off(ordered[0][1]).raise_if_denied()
+            split = {procedure_ids[0]: split_total(total or 0, ordered[0][1].open_pr_by_carc())}
+        else:
+            split = split_over_procedures(total or 0, ordered)
         entries: list[Entry] = []
-        for procedure_id, per_carc in decide(ordered).items():
-            entries += plan_write_off(procedure_id, ordered[procedure_id], per_carc)
-        authorize_write_off(actor, written_off_total(entries))
-        patient_id = uow.registry.procedure(procedure_ids[0]).patient_id
+        for procedure_id, amounts in split.items():
+            entries += plan_write_off(procedure_id, balances[procedure_id], amounts)
+        check_limit(entries)
         return Plan(
             "write_off",
             entries,
-            reason_code=reason.code,
-            reason_text=reason.text,
-            note=note,
-            patient_id=patient_id,
+            reason_code=chosen.code,
+            reason_text=chosen.text,
+            note=request.note,
+            patient_id=uow.registry.procedure(procedure_ids[0]).patient_id,
         )
 
-    return post_once(engine, actor, request, idempotency_key, plan)
+    fingerprint = {
+        "kind": "write_off", "targets": targets, "amounts": per_carc, "total": total,
+        "reason": chosen.code, "text": chosen.text, "note": request.note,
+    }  # fmt: skip
+    return Posting(fingerprint, key, plan)
+
+
+def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
+    """The procedures a write-off may take PR from, oldest first."""
+    if request.procedure_id is not None:
+        return [uow.registry.procedure(request.procedure_id).id]
+    if request.payment_item_id is not None:
+        return [procedure_of_item(uow, request.payment_item_id)]
+    if request.encounter_id is not None:
+        rows = uow.registry.procedures_of_encounter(uow.registry.encounter(request.encounter_id).id)
+    else:
+        assert request.patient_id is not None
+        rows = uow.registry.procedures_of_patient(uow.registry.patient(request.patient_id).id)
+    if not rows:
+        raise NothingAssigned("there are no charges to write off")
+    return [row.id for row in rows]
 
 
 def remove_write_off(
