@@ -297,3 +297,49 @@ drafts = Table(
     CheckConstraint("status IN ('open', 'posted', 'discarded')", name="status"),
     CheckConstraint("kind IN ('write_off')", name="kind"),
 )
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("revoked_at", DateTime(timezone=True)),
+    _created(),
+)
+
+approval_requests = Table(
+    "approval_requests",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("kind", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("requested_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("decided_by", Id, ForeignKey("users.id")),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_reason", String(500)),
+    Column("transaction_ids", Text),
+    _created(),
+    CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+    CheckConstraint("kind IN ('write_off')", name="kind"),
+    CheckConstraint("total_cents > 0", name="total_positive"),
+    Index("ix_approval_requests_status", "organisation_id", "status"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("organisation_id", Id, ForeignKey("organisations.id")),
+    Column("user_id", Id, ForeignKey("users.id")),
+    Column("action", String(120), nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    _created(),
+    Index("ix_audit_events_org_created", "organisation_id", "created_at"),
+)
