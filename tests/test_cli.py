@@ -265,9 +265,8 @@ def test_overpayment_leaves_credit_that_can_be_refunded(session: Session) -> Non
     assert cli(session.url, "verify").exit_code == 0
 
 
-def test_serve_is_a_placeholder(url: str) -> None:
-    assert "API issue" in runner.invoke(app, ["serve", "--help"]).stdout
-    assert_one_line_error(cli(url, "serve"), "not available yet")
+def test_serve_help_names_the_api() -> None:
+    assert "HTTP API" in runner.invoke(app, ["serve", "--help"]).stdout
 
 
 def test_parse_carc_amounts() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -351,9 +352,29 @@ def user_add(
 
 
 @command()
-def serve() -> None:
-    """Not available yet: the HTTP API and web UI arrive with the API issue."""
-    fail("`serve` is not available yet: the HTTP API and web UI arrive with the API issue")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Run the HTTP API (/api, OpenAPI at /docs) and the web UI on the chosen database."""
+    import uvicorn
+
+    from medledger.api.app import create_app
+
+    session = session_of(ctx)
+    if workers > 1:
+        os.environ["MEDLEDGER_DATABASE_URL"] = session.url
+        uvicorn.run(
+            "medledger.api.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+        )
+    else:
+        uvicorn.run(create_app(session.engine), host=host, port=port)
 
 
 # -- reading -----------------------------------------------------------------------------------------

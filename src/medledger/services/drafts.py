@@ -157,7 +157,16 @@ def post_draft(engine: Engine, actor: Actor, draft_id: int) -> int:
         )
 
     request = {"draft": draft_id, "amounts": amounts, "reason": row.reason_code, "note": row.note}
-    return post_once(engine, actor, request, f"draft:{draft_id}", plan)
+    try:
+        return post_once(engine, actor, request, f"draft:{draft_id}", plan)
+    except DraftClosed:
+        # Post pressed twice at once: the other press won the lock and posted it; answer with
+        # its transaction rather than an error.
+        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+            again = uow.drafts.get(draft_id)
+        if again.status == "posted":
+            return int(again.posted_transaction_id)
+        raise
 
 
 def get_draft(engine: Engine, actor: Actor, draft_id: int) -> DraftView:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from medledger.domain.balance import Entry
+from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
 from medledger.storage.tables import ledger_entries, ledger_transactions, procedures, users
 from medledger.storage.unit_of_work import UnitOfWork
@@ -34,6 +35,8 @@ class TransactionView:
     entries: tuple[Entry, ...]
     payment_id: int | None = None
     remittance_id: int | None = None
+    written_off_cents: int = 0  # what this transaction wrote off (negative for a removal)
+    standing_written_off_cents: int = 0  # of a write-off: what its removals have left standing
 
     @property
     def net_cents(self) -> int:
@@ -67,6 +70,62 @@ def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[Trans
         return _views(uow, sorted(ids), own)
 
 
+@dataclass(frozen=True)
+class TransactionFilter:
+    """GET /write-offs and friends: every field optional; ``sort`` is "created_at" or
+    "-created_at" (newest first, the default)."""
+
+    kind: str | None = None
+    patient_id: int | None = None
+    encounter_id: int | None = None
+    procedure_id: int | None = None
+    reason_code: str | None = None
+    user_id: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    sort: str = "-created_at"
+    limit: int = 50
+    offset: int = 0
+
+
+def find_transactions(
+    engine: Engine, actor: Actor, wanted: TransactionFilter
+) -> list[TransactionView]:
+    t = ledger_transactions.c
+    query = select(t.id).where(t.organisation_id == actor.organisation_id)
+    for column, value in (
+        (t.kind, wanted.kind),
+        (t.reason_code, wanted.reason_code),
+        (t.user_id, wanted.user_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if wanted.start is not None:
+        query = query.where(t.created_at >= wanted.start)
+    if wanted.end is not None:
+        query = query.where(t.created_at < wanted.end)
+    touching = [
+        (procedures.c.id, wanted.procedure_id),
+        (procedures.c.encounter_id, wanted.encounter_id),
+        (procedures.c.patient_id, wanted.patient_id),
+    ]
+    for column, value in touching:
+        if value is not None:
+            query = query.where(
+                t.id.in_(
+                    select(ledger_entries.c.transaction_id)
+                    .join(procedures, procedures.c.id == ledger_entries.c.procedure_id)
+                    .where(procedures.c.organisation_id == actor.organisation_id, column == value)
+                )
+            )
+    order = t.id.desc() if wanted.sort.startswith("-") else t.id.asc()
+    query = query.order_by(order).limit(min(wanted.limit, 500)).offset(wanted.offset)
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        ids = list(uow.connection.execute(query).scalars())
+        views = {view.id: view for view in _views(uow, ids)}
+    return [views[i] for i in ids]
+
+
 def _views(
     uow: UnitOfWork, transaction_ids: list[int], procedure_ids: set[int] | None = None
 ) -> list[TransactionView]:
@@ -91,7 +150,13 @@ def _views(
         )
     ):
         reversals.setdefault(row.reverts_id, []).append(row.id)
-    entries = uow.ledger.entries(transaction_ids)
+    reversal_ids = [rid for ids in reversals.values() for rid in ids]
+    entries = uow.ledger.entries([*transaction_ids, *reversal_ids])
+
+    def standing_written_off(transaction_id: int) -> int:
+        own = [transaction_id, *reversals.get(transaction_id, [])]
+        return written_off_total(e for tid in own for e in entries[tid])
+
     return [
         TransactionView(
             id=row.id,
@@ -111,6 +176,8 @@ def _views(
             ),
             payment_id=row.payment_id,
             remittance_id=row.remittance_id,
+            written_off_cents=written_off_total(entries[row.id]),
+            standing_written_off_cents=standing_written_off(row.id),
         )
         for row in rows
     ]

@@ -18,6 +18,7 @@ from medledger.domain.columns import Column
 from medledger.domain.errors import AlreadyExists, InvalidInput
 from medledger.domain.money import to_cents
 from medledger.services.actor import Actor
+from medledger.services.auth import actor_of
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
 from medledger.storage.registry import add_organisation
@@ -63,7 +64,7 @@ def actor_for(engine: Engine, organisation_id: int, username: str, source: str) 
         user = uow.registry.user_by_name(username)
     if not user.active:
         raise InvalidInput(f"user {username} is inactive")
-    return Actor(organisation_id, user.id, source, user.role, user.write_off_limit_cents)
+    return actor_of(organisation_id, user, source)
 
 
 def add_user(

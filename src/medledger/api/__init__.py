@@ -1,0 +1,1 @@
+"""The HTTP JSON API: thin routes over the services, errors as RFC 9457 problem documents."""

@@ -1,0 +1,85 @@
+"""Dependencies of every route: the engine and the acting user (``Annotated`` aliases).
+
+Programs authenticate with ``Authorization: Bearer <token>``; the web UI's logged-in session
+cookie works too, but then a mutating request must echo the session's CSRF token in
+``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from pydantic import Field
+from sqlalchemy import Engine
+
+from medledger.domain.errors import LedgerError
+from medledger.services import auth
+from medledger.services.actor import Actor
+from medledger.services.registration import actor_for
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class CsrfRejected(LedgerError):
+    code = "csrf-token-missing"
+    status = 403
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_actor(
+    request: Request,
+    engine: EngineDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> Actor:
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise auth.Unauthenticated()
+        actor = auth.actor_from_token(engine, token.strip(), "api")
+    else:
+        actor = session_actor(request, engine, "ui")
+        if request.method not in SAFE_METHODS and not secrets.compare_digest(
+            x_csrf_token or "", request.session.get("csrf", "")
+        ):
+            raise CsrfRejected("a form or script using the session must send its CSRF token")
+    request.state.actor = actor
+    return actor
+
+
+def session_actor(request: Request, engine: Engine, source: str) -> Actor:
+    """The logged-in user of a session cookie, or Unauthenticated."""
+    user = request.session.get("user") if "session" in request.scope else None
+    if not user:
+        raise auth.Unauthenticated()
+    try:
+        return actor_for(engine, int(user["organisation_id"]), str(user["username"]), source)
+    except LedgerError as error:
+        raise auth.Unauthenticated() from error
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+DryRun = Annotated[bool, Query(description="Show the effect on balances; write nothing.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        description="Repeat a request with the same key to get the first result, never a second posting."
+    ),
+]
+
+#: Row ids: positive 64-bit integers (larger ones are a client's mistake, not a server error).
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: Free text in a query string (no NUL: no database stores one).
+QueryText = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]

@@ -1,0 +1,46 @@
+"""Money at the JSON edge: exact decimal strings in and out; floats refused with a clear error."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from medledger.domain.errors import LedgerError
+from medledger.domain.money import format_cents, to_cents
+
+AMOUNT_PATTERN = r"^-?\$?\d{1,12}(\.\d{1,2})?$"
+
+
+def _decimal_string(value: Any) -> str:
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "float_amount",
+            'amount {value} is a JSON number; send a decimal string such as "12.50"',
+            {"value": value},
+        )
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "decimal_string", 'amounts are decimal strings such as "12.50"', {"value": value}
+        )
+    try:
+        to_cents(value)
+    except LedgerError as error:
+        raise PydanticCustomError("invalid_amount", error.message, {"value": value}) from error
+    return value
+
+
+#: An amount in a request: a decimal string like "12.50" (also "12.5", "$12.50").
+AmountIn = Annotated[
+    str,
+    BeforeValidator(_decimal_string),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12.50"]}),
+]
+
+#: An amount in a response: integer cents rendered as an exact decimal string.
+AmountOut = Annotated[
+    int,
+    PlainSerializer(format_cents, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["12.50"]}),
+]

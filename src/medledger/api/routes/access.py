@@ -1,0 +1,77 @@
+"""Tokens, users, approvals of write-offs above a limit, and the reason lists."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from medledger.api.deps import ActorDep, EngineDep, PathId
+from medledger.api.money import AmountIn
+from medledger.api.schemas import ApprovalOut, In, RejectIn, TokenIn, TokenOut
+from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
+from medledger.services import approvals, auth, registration
+
+router = APIRouter(tags=["access"])
+
+
+@router.post("/tokens", response_model=TokenOut, status_code=201)
+def issue_token(engine: EngineDep, body: TokenIn) -> TokenOut:
+    """Exchange a username and password for an API token (shown only this once)."""
+    actor = auth.login(engine, body.organisation_id, body.username, body.password, "api")
+    return TokenOut(token=auth.issue_token(engine, actor, body.name))
+
+
+class UserIn(In):
+    username: str = Field(min_length=1, max_length=100)
+    display_name: str = Field(min_length=1, max_length=200)
+    role: str
+    password: str = Field(min_length=10, max_length=200)
+    write_off_limit: AmountIn | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: str
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def add_user(engine: EngineDep, actor: ActorDep, body: UserIn) -> UserOut:
+    user_id = registration.add_user(
+        engine, actor, body.username, body.display_name, body.role, body.write_off_limit,
+        auth.hash_password(body.password),
+    )  # fmt: skip
+    return UserOut(id=user_id, username=body.username, role=body.role)
+
+
+@router.get("/approvals", response_model=list[ApprovalOut])
+def list_approvals(
+    engine: EngineDep,
+    actor: ActorDep,
+    status: Annotated[str | None, Query(pattern="^(pending|approved|rejected)$")] = "pending",
+) -> list[ApprovalOut]:
+    """Managers see the queue; everyone else sees the outcome of their own requests."""
+    return [ApprovalOut.of(v) for v in approvals.list_approvals(engine, actor, status)]
+
+
+@router.get("/approvals/{approval_id}", response_model=ApprovalOut)
+def get_approval(engine: EngineDep, actor: ActorDep, approval_id: PathId) -> ApprovalOut:
+    return ApprovalOut.of(approvals.get_approval(engine, actor, approval_id))
+
+
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut)
+def approve(engine: EngineDep, actor: ActorDep, approval_id: PathId) -> ApprovalOut:
+    return ApprovalOut.of(approvals.approve(engine, actor, approval_id))
+
+
+@router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut)
+def reject(engine: EngineDep, actor: ActorDep, approval_id: PathId, body: RejectIn) -> ApprovalOut:
+    return ApprovalOut.of(approvals.reject(engine, actor, approval_id, body.reason))
+
+
+@router.get("/reasons")
+def reasons(_: ActorDep) -> dict[str, dict[str, str]]:
+    """The standard reason lists (code -> label); "custom" takes the user's own text."""
+    return {"write_off": WRITE_OFF_REASONS, "cancel": CANCEL_REASONS, "reversal": REVERSAL_REASONS}

@@ -1,0 +1,80 @@
+"""Patients, encounters and procedures with their balances and what may be done to them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from medledger.api.deps import ActorDep, EngineDep, PathId, QueryText
+from medledger.api.schemas import (
+    EncounterOut,
+    PatientOut,
+    PatientSummaryOut,
+    PaymentOut,
+    ProcedureOut,
+    TransactionOut,
+)
+from medledger.services import accounts, history, payments
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/patients", response_model=list[PatientSummaryOut])
+def search_patients(
+    engine: EngineDep,
+    actor: ActorDep,
+    search: QueryText = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[PatientSummaryOut]:
+    return [
+        PatientSummaryOut(
+            id=s.patient.id,
+            mrn=s.patient.mrn,
+            first_name=s.patient.first_name,
+            last_name=s.patient.last_name,
+            birth_date=s.patient.birth_date,
+            outstanding_balance=s.balance.patient_balance,
+        )
+        for s in accounts.search_patients(engine, actor, search or "", limit, offset)
+    ]
+
+
+@router.get("/patients/{patient_id}", response_model=PatientOut)
+def get_patient(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> PatientOut:
+    return PatientOut.of(accounts.patient_account(engine, actor, patient_id))
+
+
+@router.get("/patients/{patient_id}/history", response_model=list[TransactionOut])
+def patient_history(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> list[TransactionOut]:
+    return [TransactionOut.of(v) for v in history.patient_history(engine, actor, patient_id)]
+
+
+@router.get("/patients/{patient_id}/payments", response_model=list[PaymentOut])
+def patient_payments(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> list[PaymentOut]:
+    return [
+        PaymentOut(
+            id=v.payment.id,
+            patient_id=v.payment.patient_id,
+            encounter_id=v.payment.encounter_id,
+            amount=v.payment.amount_cents,
+            method=v.payment.method,
+            received_on=v.payment.received_on,
+            applied=v.applied_cents,
+            credit=v.credit_cents,
+            returned=v.returned_cents,
+        )
+        for v in payments.patient_payments(engine, actor, patient_id)
+    ]
+
+
+@router.get("/encounters/{encounter_id}", response_model=EncounterOut)
+def get_encounter(engine: EngineDep, actor: ActorDep, encounter_id: PathId) -> EncounterOut:
+    return EncounterOut.of(accounts.encounter_account(engine, actor, encounter_id))
+
+
+@router.get("/procedures/{procedure_id}", response_model=ProcedureOut)
+def get_procedure(engine: EngineDep, actor: ActorDep, procedure_id: PathId) -> ProcedureOut:
+    """The procedure's columns and, for each action, whether it is allowed and if not why."""
+    return ProcedureOut.of(accounts.procedure_account(engine, actor, procedure_id))

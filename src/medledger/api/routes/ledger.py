@@ -1,0 +1,222 @@
+"""Write-offs (modelled on the best public billing APIs), cancellations, payments, refunds,
+reversals and the journal. Every mutating route takes ``?dry_run=true``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Engine
+
+from medledger.api.deps import ActorDep, EngineDep, IdempotencyKey, PathId, QueryId, QueryText
+from medledger.api.schemas import (
+    ApprovalOut,
+    CancellationIn,
+    EffectOut,
+    PaymentIn,
+    RefundIn,
+    ReverseIn,
+    RevertIn,
+    TransactionOut,
+    WriteOffOut,
+    WriteOffsIn,
+    WriteOffsPosted,
+)
+from medledger.services import approvals, cancellations, history, payments, reversals, write_offs
+from medledger.services.actor import Actor
+from medledger.services.history import TransactionFilter, TransactionView
+from medledger.services.posting import dry_run
+
+router = APIRouter(tags=["ledger"])
+
+
+def _posted_or_effect(
+    engine: Engine, actor: Actor, preview: bool, post: Callable[[], list[int]]
+) -> tuple[list[TransactionView], EffectOut | None]:
+    """Run a posting service for real, or as a dry run for its effect only."""
+    if preview:
+        with dry_run() as effect:
+            post()
+        return [], EffectOut.of(effect)
+    return [history.transaction(engine, actor, tid) for tid in post()], None
+
+
+def write_off_out(view: TransactionView) -> WriteOffOut:
+    return WriteOffOut(
+        **TransactionOut.of(view).model_dump(),
+        written_off=view.written_off_cents,
+        remaining=view.standing_written_off_cents,
+    )
+
+
+@router.post("/write-offs", response_model=WriteOffsPosted | EffectOut, status_code=201)
+def post_write_offs(
+    engine: EngineDep,
+    actor: ActorDep,
+    body: WriteOffsIn,
+    response: Response,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Post all the write-offs or none. Above the user's limit they wait for approval (202)."""
+    requests = [
+        write_offs.WriteOffRequest(
+            w.reason,
+            procedure_id=w.procedure_id,
+            payment_item_id=w.payment_item_id,
+            encounter_id=w.encounter_id,
+            patient_id=w.patient_id,
+            amounts=w.amounts,
+            total=w.amount,
+            custom_reason=w.custom_reason,
+            note=w.note,
+        )
+        for w in body.write_offs
+    ]
+    if dry_run_:
+        with dry_run() as effect:
+            write_offs.write_off_many(engine, actor, requests)
+        response.status_code = 200
+        return EffectOut.of(effect)
+    outcome = approvals.submit_write_offs(engine, actor, requests, idempotency_key)
+    if outcome.approval is not None:
+        response.status_code = 202
+        return WriteOffsPosted(status="pending_approval", approval=ApprovalOut.of(outcome.approval))
+    views = [history.transaction(engine, actor, tid) for tid in outcome.transaction_ids]
+    return WriteOffsPosted(status="posted", write_offs=[write_off_out(v) for v in views])
+
+
+@router.get("/write-offs", response_model=list[WriteOffOut])
+def list_write_offs(
+    engine: EngineDep,
+    actor: ActorDep,
+    patient_id: QueryId = None,
+    encounter_id: QueryId = None,
+    procedure_id: QueryId = None,
+    reason: QueryText = None,
+    user_id: QueryId = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    sort: Annotated[str, Query(pattern="^-?created_at$")] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[WriteOffOut]:
+    wanted = TransactionFilter(
+        "write_off", patient_id, encounter_id, procedure_id, reason, user_id, start, end, sort,
+        limit, offset,
+    )  # fmt: skip
+    return [write_off_out(v) for v in history.find_transactions(engine, actor, wanted)]
+
+
+@router.get("/write-offs/{write_off_id}", response_model=WriteOffOut)
+def get_write_off(engine: EngineDep, actor: ActorDep, write_off_id: PathId) -> WriteOffOut:
+    view = history.transaction(engine, actor, write_off_id)
+    if view.kind != "write_off":
+        from medledger.domain.errors import NotFound
+
+        raise NotFound("write-off", write_off_id)
+    return write_off_out(view)
+
+
+@router.post(
+    "/write-offs/{write_off_id}/revert", response_model=WriteOffOut | EffectOut, status_code=201
+)
+def revert_write_off(
+    engine: EngineDep,
+    actor: ActorDep,
+    write_off_id: PathId,
+    body: RevertIn,
+    response: Response,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Remove a write-off in whole or in part: the reversal, linked both ways."""
+    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+        write_offs.remove_write_off(
+            engine, actor, write_off_id, reason=body.reason, amount=body.amount,
+            custom_reason=body.custom_reason, note=body.note, idempotency_key=idempotency_key,
+        )
+    ])  # fmt: skip
+    return _answer(response, views, effect, write_off_out)
+
+
+@router.post("/cancellations", response_model=TransactionOut | EffectOut, status_code=201)
+def cancel_pr(
+    engine: EngineDep, actor: ActorDep, body: CancellationIn, response: Response,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+) -> Any:  # fmt: skip
+    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+        cancellations.cancel_pr(
+            engine, actor, body.procedure_id, reason=body.reason, amounts=body.amounts,
+            total=body.amount, custom_reason=body.custom_reason, note=body.note,
+            idempotency_key=idempotency_key,
+        )
+    ])  # fmt: skip
+    return _answer(response, views, effect, TransactionOut.of)
+
+
+@router.post("/payments", response_model=TransactionOut | EffectOut, status_code=201)
+def take_payment(
+    engine: EngineDep, actor: ActorDep, body: PaymentIn, response: Response,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+) -> Any:  # fmt: skip
+    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+        payments.record_payment(
+            engine, actor, body.patient_id, body.amount, method=body.method,
+            encounter_id=body.encounter_id, reference=body.reference, note=body.note,
+            idempotency_key=idempotency_key,
+        )
+    ])  # fmt: skip
+    return _answer(response, views, effect, TransactionOut.of)
+
+
+@router.post(
+    "/payments/{payment_id}/refunds", response_model=TransactionOut | EffectOut, status_code=201
+)
+def refund(
+    engine: EngineDep, actor: ActorDep, payment_id: PathId, body: RefundIn, response: Response,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+) -> Any:  # fmt: skip
+    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+        payments.refund_payment(
+            engine, actor, payment_id, body.amount, note=body.note, idempotency_key=idempotency_key
+        )
+    ])  # fmt: skip
+    return _answer(response, views, effect, TransactionOut.of)
+
+
+@router.post(
+    "/transactions/{transaction_id}/reverse",
+    response_model=TransactionOut | EffectOut,
+    status_code=201,
+)
+def reverse(
+    engine: EngineDep, actor: ActorDep, transaction_id: PathId, body: ReverseIn, response: Response,
+    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+) -> Any:  # fmt: skip
+    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+        reversals.reverse_transaction(
+            engine, actor, transaction_id, reason=body.reason, custom_reason=body.custom_reason,
+            note=body.note, idempotency_key=idempotency_key,
+        )
+    ])  # fmt: skip
+    return _answer(response, views, effect, TransactionOut.of)
+
+
+@router.get("/transactions/{transaction_id}", response_model=TransactionOut)
+def get_transaction(engine: EngineDep, actor: ActorDep, transaction_id: PathId) -> TransactionOut:
+    return TransactionOut.of(history.transaction(engine, actor, transaction_id))
+
+
+def _answer(
+    response: Response,
+    views: list[TransactionView],
+    effect: EffectOut | None,
+    shape: Callable[[TransactionView], Any],
+) -> Any:
+    if effect is not None:
+        response.status_code = 200
+        return effect
+    return shape(views[0])

@@ -1,0 +1,430 @@
+"""Request and response shapes (``XIn`` / ``XOut``); amounts are decimal strings both ways."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from medledger.api.deps import BodyId
+from medledger.api.money import AmountIn, AmountOut
+from medledger.domain.balance import Balance, Entry
+from medledger.domain.money import format_cents
+from medledger.domain.permission import Permission
+from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
+from medledger.services.accounts import EncounterAccount, PatientAccount, ProcedureAccount
+from medledger.services.approvals import ApprovalView
+from medledger.services.drafts import DraftView
+from medledger.services.history import TransactionView
+from medledger.services.posting import DryRunEffect
+from medledger.services.write_offs import WriteOffRequest
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class In(BaseModel):
+    """A request body: unknown fields refused, and no text may carry a NUL character (no
+    database stores one, and no person types one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+# -- balances and permissions -------------------------------------------------------------------
+class BalanceOut(Out):
+    """Every figure of a procedure, encounter or patient (encounter = sum of its procedures)."""
+
+    charge: AmountOut
+    payer_paid: AmountOut
+    contractual: AmountOut
+    payer_other: AmountOut
+    deductible: AmountOut
+    coinsurance: AmountOut
+    copay: AmountOut
+    other_pr: AmountOut
+    other_adjustments: AmountOut
+    patient_paid: AmountOut
+    patient_balance: AmountOut
+    insurance_balance: AmountOut
+    cancelled: AmountOut
+    refunded: AmountOut
+    credit: AmountOut
+
+    @classmethod
+    def of(cls, balance: Balance) -> BalanceOut:
+        return cls(
+            **figures(balance),
+            insurance_balance=balance.insurance_balance,
+            cancelled=balance.cancelled,
+            refunded=balance.refunded,
+            credit=balance.credit,
+        )
+
+
+class ReasonOut(Out):
+    type: str
+    detail: str
+
+
+class PermissionOut(Out):
+    """allowed, with the open amounts per PR CARC — or the reason it is not (the tooltip)."""
+
+    allowed: bool
+    open_by_carc: dict[str, AmountOut]
+    reason: ReasonOut | None
+
+    @classmethod
+    def of(cls, permission: Permission) -> PermissionOut:
+        reason = permission.reason
+        return cls(
+            allowed=permission.allowed,
+            open_by_carc=dict(permission.open_by_carc),
+            reason=None
+            if reason is None
+            else ReasonOut(type=f"/problems/{reason.code}", detail=reason.message),
+        )
+
+
+# -- patients, encounters, procedures -----------------------------------------------------------
+class ProcedureOut(Out):
+    id: int
+    encounter_id: int
+    patient_id: BodyId
+    line_number: int
+    code: str
+    modifiers: list[str]
+    units: int
+    date_of_service: date
+    pr_source: str
+    balance: BalanceOut
+    write_off: PermissionOut
+    cancel: PermissionOut
+
+    @classmethod
+    def of(cls, account: ProcedureAccount) -> ProcedureOut:
+        row = account.procedure
+        return cls(
+            id=row.id, encounter_id=row.encounter_id, patient_id=row.patient_id,
+            line_number=row.line_number, code=row.code,
+            modifiers=[m for m in row.modifiers.split(":") if m], units=row.units,
+            date_of_service=row.date_of_service, pr_source=row.pr_source,
+            balance=BalanceOut.of(account.balance), write_off=PermissionOut.of(account.write_off),
+            cancel=PermissionOut.of(account.cancel),
+        )  # fmt: skip
+
+
+class EncounterOut(Out):
+    id: int
+    patient_id: BodyId
+    patient_control_number: str
+    date_of_service: date
+    balance: BalanceOut
+    procedures: list[ProcedureOut]
+
+    @classmethod
+    def of(cls, account: EncounterAccount) -> EncounterOut:
+        row = account.encounter
+        return cls(
+            id=row.id, patient_id=row.patient_id,
+            patient_control_number=row.patient_control_number,
+            date_of_service=row.date_of_service, balance=BalanceOut.of(account.balance),
+            procedures=[ProcedureOut.of(p) for p in account.procedures],
+        )  # fmt: skip
+
+
+class PatientSummaryOut(Out):
+    id: int
+    mrn: str
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    outstanding_balance: AmountOut
+
+
+class PatientOut(PatientSummaryOut):
+    balance: BalanceOut
+    encounters: list[EncounterOut]
+
+    @classmethod
+    def of(cls, account: PatientAccount) -> PatientOut:
+        row = account.patient
+        return cls(
+            id=row.id, mrn=row.mrn, first_name=row.first_name, last_name=row.last_name,
+            birth_date=row.birth_date, outstanding_balance=account.balance.patient_balance,
+            balance=BalanceOut.of(account.balance),
+            encounters=[EncounterOut.of(e) for e in account.encounters],
+        )  # fmt: skip
+
+
+# -- the journal --------------------------------------------------------------------------------
+class EntryOut(Out):
+    procedure_id: BodyId
+    column: str
+    carc: str
+    amount: AmountOut
+    payment_id: int | None
+
+    @classmethod
+    def of(cls, entry: Entry) -> EntryOut:
+        return cls(
+            procedure_id=entry.procedure_id, column=entry.column.value, carc=entry.carc,
+            amount=entry.amount_cents, payment_id=entry.payment_id,
+        )  # fmt: skip
+
+
+class TransactionOut(Out):
+    id: int
+    kind: str
+    created_at: datetime
+    user: str
+    source: str
+    reason_code: str | None
+    reason_text: str | None
+    note: str | None
+    reverts: int | None
+    reverted_by: list[int]
+    payment_id: int | None
+    remittance_id: int | None
+    entries: list[EntryOut]
+
+    @classmethod
+    def of(cls, view: TransactionView) -> TransactionOut:
+        return cls(
+            id=view.id, kind=view.kind, created_at=view.created_at, user=view.user,
+            source=view.source, reason_code=view.reason_code, reason_text=view.reason_text,
+            note=view.note, reverts=view.reverts_id, reverted_by=list(view.reverted_by),
+            payment_id=view.payment_id, remittance_id=view.remittance_id,
+            entries=[EntryOut.of(e) for e in view.entries],
+        )  # fmt: skip
+
+
+class WriteOffOut(TransactionOut):
+    """A write-off (or its removal): amounts written off per (procedure, CARC) still standing."""
+
+    written_off: AmountOut
+    remaining: AmountOut
+
+
+class EffectOut(Out):
+    """A dry run: what would be posted and each procedure's balance before and after."""
+
+    dry_run: bool = True
+    kinds: list[str]
+    entries: list[EntryOut]
+    before: dict[int, BalanceOut]
+    after: dict[int, BalanceOut]
+
+    @classmethod
+    def of(cls, effect: DryRunEffect) -> EffectOut:
+        return cls(
+            kinds=effect.kinds, entries=[EntryOut.of(e) for e in effect.entries],
+            before={k: BalanceOut.of(v) for k, v in effect.before.items()},
+            after={k: BalanceOut.of(v) for k, v in effect.after.items()},
+        )  # fmt: skip
+
+
+# -- write-offs, drafts, approvals --------------------------------------------------------------
+class WriteOffIn(BaseModel):
+    """One write-off: one target, and amounts per PR CARC or one amount split by the rule."""
+
+    model_config = ConfigDict(extra="forbid")
+    procedure_id: BodyId | None = None
+    payment_item_id: BodyId | None = None
+    encounter_id: BodyId | None = None
+    patient_id: BodyId | None = None
+    amounts: dict[str, AmountIn] | None = Field(None, examples=[{"2": "15.00"}])
+    amount: AmountIn | None = None
+    reason: str = Field(examples=["financial_hardship"])
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class WriteOffsIn(In):
+    write_offs: list[WriteOffIn] = Field(min_length=1, max_length=500)
+
+
+class RevertIn(In):
+    amount: AmountIn | None = Field(None, description="Part to remove; all of it when absent.")
+    reason: str = Field(examples=["posted_in_error"])
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class FigureChangeOut(Out):
+    before: AmountOut
+    after: AmountOut
+    changed: bool
+
+
+class PreviewOut(Out):
+    procedure: dict[str, FigureChangeOut]
+    encounter: dict[str, FigureChangeOut]
+
+    @classmethod
+    def of(cls, preview: Preview) -> PreviewOut:
+        def side(changes: dict[str, FigureChange]) -> dict[str, FigureChangeOut]:
+            return {
+                name: FigureChangeOut(before=c.before_cents, after=c.after_cents, changed=c.changed)
+                for name, c in ((name, changes[name]) for name in FIGURES)
+            }
+
+        return cls(procedure=side(preview.procedure), encounter=side(preview.encounter))
+
+
+class DraftIn(In):
+    payment_item_id: BodyId | None = None
+    procedure_id: BodyId | None = None
+    amounts: dict[str, AmountIn] = Field(examples=[{"1": "30.00"}])
+    reason: str
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class DraftPatch(In):
+    amounts: dict[str, AmountIn] | None = None
+    reason: str | None = None
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class DraftOut(Out):
+    id: int
+    procedure_id: BodyId
+    payment_item_id: int | None
+    amounts: dict[str, AmountOut]
+    reason_code: str
+    reason_text: str
+    note: str | None
+    status: str
+    posted_transaction_id: int | None
+    preview: PreviewOut | None
+    problem: ReasonOut | None
+
+    @classmethod
+    def of(cls, view: DraftView) -> DraftOut:
+        problem = view.problem
+        return cls(
+            id=view.id, procedure_id=view.procedure_id, payment_item_id=view.payment_item_id,
+            amounts=view.amounts, reason_code=view.reason_code, reason_text=view.reason_text,
+            note=view.note, status=view.status, posted_transaction_id=view.posted_transaction_id,
+            preview=None if view.preview is None else PreviewOut.of(view.preview),
+            problem=None if problem is None else ReasonOut(type=f"/problems/{problem.code}", detail=problem.message),
+        )  # fmt: skip
+
+
+class ApprovalOut(Out):
+    id: int
+    status: str
+    total: AmountOut
+    requested_by: int
+    created_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    transaction_ids: list[int]
+    write_offs: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, view: ApprovalView) -> ApprovalOut:
+        return cls(
+            id=view.id, status=view.status, total=view.total_cents, requested_by=view.requested_by,
+            created_at=view.created_at, decided_by=view.decided_by, decided_at=view.decided_at,
+            decision_reason=view.decision_reason, transaction_ids=list(view.transaction_ids),
+            write_offs=[_request_out(r) for r in view.requests],
+        )  # fmt: skip
+
+
+def _request_out(request: WriteOffRequest) -> dict[str, Any]:
+    """A waiting write-off as the client sent it, amounts as decimal strings."""
+    data = {key: value for key, value in asdict(request).items() if value is not None}
+    if request.amounts is not None:
+        data["amounts"] = {carc: format_cents(int(v)) for carc, v in request.amounts.items()}
+    if "total" in data:
+        data["amount"] = format_cents(int(data.pop("total")))
+    return data
+
+
+class WriteOffsPosted(Out):
+    """The outcome of POST /write-offs: posted write-offs, or the approval they wait in."""
+
+    status: str
+    write_offs: list[WriteOffOut] = []
+    approval: ApprovalOut | None = None
+
+
+class RejectIn(In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+# -- payments -----------------------------------------------------------------------------------
+class PaymentIn(In):
+    patient_id: BodyId
+    amount: AmountIn
+    method: str = "card"
+    encounter_id: BodyId | None = None
+    reference: str | None = Field(None, max_length=80)
+    note: str | None = Field(None, max_length=2000)
+
+
+class RefundIn(In):
+    amount: AmountIn | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class CancellationIn(In):
+    procedure_id: BodyId
+    amounts: dict[str, AmountIn] | None = None
+    amount: AmountIn | None = None
+    reason: str
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class ReverseIn(In):
+    reason: str
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class PaymentOut(Out):
+    id: int
+    patient_id: BodyId
+    encounter_id: int | None
+    amount: AmountOut
+    method: str
+    received_on: date
+    applied: AmountOut
+    credit: AmountOut
+    returned: AmountOut
+
+
+class TokenIn(In):
+    organisation_id: BodyId
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=200)
+    name: str = Field("api", max_length=100)
+
+
+class TokenOut(Out):
+    token: str
+    token_type: str = "bearer"

@@ -1,0 +1,123 @@
+"""Logging in: passwords (argon2) for people, API tokens for programs.
+
+A token is shown once when issued; only its SHA-256 is stored, so a copy of the database gives no
+one a working token. Every failure says the same thing, so it never tells which part was wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, Row, insert, select, update
+
+from medledger.domain.errors import InvalidInput, LedgerError, NotFound
+from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
+from medledger.storage.registry import now
+from medledger.storage.tables import api_tokens, users
+from medledger.storage.unit_of_work import UnitOfWork
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "mlt_"
+MIN_PASSWORD = 10
+
+
+class Unauthenticated(LedgerError):
+    code = "unauthenticated"
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("unknown user, wrong password, or a revoked token")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def set_password(engine: Engine, actor: Actor, username: str, password: str) -> None:
+    """Admins set anyone's password; everyone may set their own."""
+    hashed = hash_password(password)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        user = uow.registry.user_by_name(username)
+        if user.id != actor.user_id:
+            authorize(actor, "manage_users")
+        uow.connection.execute(
+            update(users).where(users.c.id == user.id).values(password_hash=hashed)
+        )
+        uow.commit()
+
+
+def login(engine: Engine, organisation_id: int, username: str, password: str, source: str) -> Actor:
+    """The actor for a username and password, or Unauthenticated."""
+    with UnitOfWork(engine, organisation_id, write=False) as uow:
+        user = uow.registry.find_user(username)
+    if user is None or not user.active or not user.password_hash:
+        raise Unauthenticated()
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError) as error:
+        raise Unauthenticated() from error
+    return actor_of(organisation_id, user, source)
+
+
+def issue_token(engine: Engine, actor: Actor, name: str) -> str:
+    """A new API token for the acting user; the only time the token itself is seen."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        uow.connection.execute(
+            insert(api_tokens).values(
+                organisation_id=actor.organisation_id,
+                user_id=actor.user_id,
+                name=name,
+                token_hash=_digest(token),
+                created_at=now(),
+            )
+        )
+        uow.commit()
+    return token
+
+
+def revoke_token(engine: Engine, actor: Actor, token: str) -> None:
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        result = uow.connection.execute(
+            update(api_tokens)
+            .where(
+                api_tokens.c.organisation_id == actor.organisation_id,
+                api_tokens.c.user_id == actor.user_id,
+                api_tokens.c.token_hash == _digest(token),
+            )
+            .values(revoked_at=now())
+        )
+        if not result.rowcount:
+            raise NotFound("token", "given")
+        uow.commit()
+
+
+def actor_from_token(engine: Engine, token: str, source: str = "api") -> Actor:
+    """The actor a bearer token stands for, or Unauthenticated."""
+    if not token.startswith(TOKEN_PREFIX):
+        raise Unauthenticated()
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(users)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None))
+        ).first()
+        connection.rollback()
+    if row is None or not row.active:
+        raise Unauthenticated()
+    return actor_of(row.organisation_id, row, source)
+
+
+def actor_of(organisation_id: int, user: Row[Any], source: str) -> Actor:
+    return Actor(organisation_id, user.id, source, user.role, user.write_off_limit_cents)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

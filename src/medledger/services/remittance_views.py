@@ -1,0 +1,103 @@
+"""The posting tool's Payment Items Table: a remittance's items as the payer sent them, each with
+its procedure's balance now, whether Write Off PR is offered on it, and its open drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Row, select
+
+from medledger.domain.adjudication import Adjustment
+from medledger.domain.balance import Balance
+from medledger.domain.permission import Permission
+from medledger.domain.write_off import can_write_off
+from medledger.services.actor import Actor
+from medledger.services.drafts import DraftView, open_drafts
+from medledger.storage.tables import payers, remittances
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RemittanceSummary:
+    id: int
+    payer: str
+    trace_number: str
+    payment_cents: int
+    payment_date: Any
+    source: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """balance: the procedure's (procedure level) or the encounter's (claim level) balance now."""
+
+    item: Row[Any]
+    adjustments: tuple[Adjustment, ...]
+    balance: Balance
+    write_off: Permission
+    drafts: tuple[DraftView, ...]
+
+
+@dataclass(frozen=True)
+class RemittanceView:
+    remittance: Row[Any]
+    payer: str
+    items: tuple[ItemView, ...]
+
+
+def list_remittances(engine: Engine, actor: Actor, limit: int = 100) -> list[RemittanceSummary]:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        rows = uow.connection.execute(
+            select(remittances, payers.c.name.label("payer"))
+            .join(payers, payers.c.id == remittances.c.payer_id)
+            .where(remittances.c.organisation_id == actor.organisation_id)
+            .order_by(remittances.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            RemittanceSummary(
+                r.id, r.payer, r.trace_number, r.payment_cents, r.payment_date, r.source
+            )
+            for r in rows
+        ]
+
+
+def payment_items_table(engine: Engine, actor: Actor, remittance_id: int) -> RemittanceView:
+    drafts_by_item: dict[int, list[DraftView]] = {}
+    for draft in open_drafts(engine, actor, remittance_id):
+        if draft.payment_item_id is not None:
+            drafts_by_item.setdefault(draft.payment_item_id, []).append(draft)
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        remittance = uow.remittances.get(remittance_id)
+        payer = uow.registry.payer(remittance.payer_id).name
+        items = uow.remittances.items(remittance_id)
+        adjustments = uow.remittances.adjustments([i.id for i in items])
+        procedures = {
+            p.id: p.encounter_id
+            for i in items if i.level == "claim"
+            for p in uow.registry.procedures_of_encounter(i.encounter_id)
+        }  # fmt: skip
+        balances = uow.ledger.balances(
+            {*procedures, *(i.procedure_id for i in items if i.procedure_id is not None)}
+        )
+    views = []
+    for item in items:
+        if item.level == "procedure":
+            balance = balances[item.procedure_id]
+            permission = can_write_off(balance)
+        else:
+            balance = Balance.total(
+                b for pid, b in balances.items() if procedures.get(pid) == item.encounter_id
+            )
+            permission = can_write_off(balance, claim_level=True)
+        views.append(
+            ItemView(
+                item,
+                tuple(adjustments[item.id]),
+                balance,
+                permission,
+                tuple(drafts_by_item.get(item.id, [])),
+            )
+        )
+    return RemittanceView(remittance, payer, tuple(views))

@@ -1,0 +1,110 @@
+"""One organisation never sees another's data: every route, taken from the app's OpenAPI
+document, so a route added later cannot escape this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from medledger.services.registration import create_organisation
+from tests.api.conftest import client_for
+
+#: Routes that hold no organisation's data.
+UNSCOPED = {("POST", "/api/tokens"), ("GET", "/api/reasons"), ("POST", "/api/users")}
+
+#: Collection routes: the other organisation gets an empty list.
+COLLECTIONS = {
+    ("GET", "/api/patients"),
+    ("GET", "/api/write-offs"),
+    ("GET", "/api/remittances"),
+    ("GET", "/api/approvals"),
+}
+
+
+def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
+    """A valid body per mutating route, naming the first organisation's rows."""
+    return {
+        ("POST", "/api/write-offs"): {
+            "write_offs": [
+                {"procedure_id": ids["procedure_id"], "amount": "1.00", "reason": "small_balance"}
+            ]
+        },
+        ("POST", "/api/write-offs/{write_off_id}/revert"): {"reason": "posted_in_error"},
+        ("POST", "/api/cancellations"): {
+            "procedure_id": ids["procedure_id"],
+            "reason": "entered_in_error",
+        },
+        ("POST", "/api/payments"): {"patient_id": ids["patient_id"], "amount": "1.00"},
+        ("POST", "/api/payments/{payment_id}/refunds"): {},
+        ("POST", "/api/transactions/{transaction_id}/reverse"): {"reason": "posted_in_error"},
+        ("POST", "/api/drafts"): {
+            "payment_item_id": ids["payment_item_id"],
+            "amounts": {"1": "1.00"},
+            "reason": "small_balance",
+        },
+        ("PATCH", "/api/drafts/{draft_id}"): {"note": "x"},
+        ("POST", "/api/approvals/{approval_id}/reject"): {"reason": "x"},
+    }
+
+
+@pytest.fixture
+def owned(practice):
+    """Ids of one of each kind of row in the first organisation."""
+    manager, biller = practice.clients["manager"], practice.clients["biller"]
+    [remittance] = manager.get("/api/remittances").json()
+    items = manager.get(f"/api/remittances/{remittance['id']}").json()["items"]
+    line = next(i for i in items if i["level"] == "procedure")
+    write_off = manager.post(
+        "/api/write-offs",
+        json={
+            "write_offs": [
+                {"procedure_id": practice.procedure_id, "amount": "1.00", "reason": "small_balance"}
+            ]
+        },
+    ).json()
+    payment = manager.post(
+        "/api/payments", json={"patient_id": practice.patient_id, "amount": "1.00"}
+    ).json()
+    draft = manager.post(
+        "/api/drafts",
+        json={"payment_item_id": line["id"], "amounts": {"1": "1.00"}, "reason": "small_balance"},
+    ).json()
+    approval = biller.post(
+        "/api/write-offs",
+        json={
+            "write_offs": [
+                {"procedure_id": practice.procedure_id, "amount": "25.00", "reason": "bad_debt"}
+            ]
+        },
+    ).json()
+    return {
+        "patient_id": practice.patient_id,
+        "encounter_id": practice.encounter_id,
+        "procedure_id": practice.procedure_id,
+        "transaction_id": practice.remittance_transaction_id,
+        "write_off_id": write_off["write_offs"][0]["id"],
+        "payment_id": payment["payment_id"],
+        "draft_id": draft["id"],
+        "approval_id": approval["approval"]["id"],
+        "remittance_id": remittance["id"],
+        "payment_item_id": line["id"],
+    }
+
+
+def test_every_route_hides_other_organisations_data(app, engine, owned):
+    other = create_organisation(engine, "Another practice")
+    intruder = client_for(app, engine, other, "intruder", "billing_manager")
+    checked = 0
+    for path, operations in app.openapi()["paths"].items():
+        for method in (m.upper() for m in operations):
+            key = (method, path)
+            if key in UNSCOPED:
+                continue
+            url = path.format(**owned)
+            response = intruder.request(method, url, json=bodies(owned).get(key))
+            if key in COLLECTIONS:
+                assert response.status_code == 200 and response.json() == [], key
+            else:
+                assert response.status_code == 404, (key, response.status_code, response.text)
+                assert response.json()["type"] == "/problems/not-found", key
+            checked += 1
+    assert checked >= 20

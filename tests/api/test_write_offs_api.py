@@ -1,0 +1,198 @@
+"""The API's write-off resource, drafts, approvals and problem documents."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+
+def write_off(practice, client="manager", **fields):
+    body = {
+        "write_offs": [{"procedure_id": practice.procedure_id, "reason": "small_balance", **fields}]
+    }
+    return practice.clients[client].post("/api/write-offs", json=body)
+
+
+def patient_balance(practice) -> str:
+    response = practice.clients["manager"].get(f"/api/patients/{practice.patient_id}")
+    return response.json()["outstanding_balance"]
+
+
+def test_write_off_revert_and_list(practice):
+    posted = write_off(practice, amounts={"2": "15.00"}, note="hardship plan")
+    assert posted.status_code == 201, posted.text
+    body = posted.json()
+    assert body["status"] == "posted"
+    [created] = body["write_offs"]
+    assert created["written_off"] == "15.00" and created["remaining"] == "15.00"
+    assert patient_balance(practice) == "35.00"
+
+    manager = practice.clients["manager"]
+    reverted = manager.post(
+        f"/api/write-offs/{created['id']}/revert",
+        json={"amount": "5.00", "reason": "posted_in_error"},
+    )
+    assert reverted.status_code == 201, reverted.text
+    assert reverted.json()["reverts"] == created["id"]
+    again = manager.get(f"/api/write-offs/{created['id']}").json()
+    assert again["reverted_by"] == [reverted.json()["id"]] and again["remaining"] == "10.00"
+    assert patient_balance(practice) == "40.00"
+
+    listed = manager.get(
+        "/api/write-offs", params={"patient_id": practice.patient_id, "reason": "small_balance"}
+    )
+    assert [w["id"] for w in listed.json()] == [created["id"]]
+    assert manager.get("/api/write-offs", params={"reason": "bad_debt"}).json() == []
+
+
+def test_dry_run_writes_nothing(practice):
+    response = practice.clients["manager"].post(
+        "/api/write-offs?dry_run=true",
+        json={
+            "write_offs": [
+                {"procedure_id": practice.procedure_id, "amount": "20.00", "reason": "bad_debt"}
+            ]
+        },
+    )
+    assert response.status_code == 200, response.text
+    effect = response.json()
+    pid = str(practice.procedure_id)
+    assert effect["before"][pid]["patient_balance"] == "50.00"
+    assert effect["after"][pid]["patient_balance"] == "30.00"
+    assert patient_balance(practice) == "50.00"
+
+
+def test_problems_name_the_rule_and_the_numbers(practice):
+    too_much = write_off(practice, amounts={"1": "30.01"})
+    assert too_much.status_code == 422
+    assert too_much.headers["content-type"] == "application/problem+json"
+    problem = too_much.json()
+    assert problem["type"] == "/problems/over-limit"
+    assert problem["open_cents"] == 3000 and problem["requested_cents"] == 3001
+
+    floats = write_off(practice, amounts={"1": 12.5})
+    assert floats.status_code == 422 and floats.json()["type"] == "/problems/float-amount"
+
+    desk = practice.clients["desk"]
+    desk.post("/api/payments", json={"patient_id": practice.patient_id, "amount": "50.00"})
+    paid = write_off(practice, amount="1.00")
+    assert paid.status_code == 422 and paid.json()["type"] == "/problems/already-paid-refund-first"
+
+    forbidden = write_off(practice, client="desk", amount="1.00")
+    assert forbidden.status_code == 403 and forbidden.json()["type"] == "/problems/forbidden"
+
+    missing = practice.clients["manager"].get("/api/procedures/999999999")
+    assert missing.status_code == 404 and missing.json()["type"] == "/problems/not-found"
+
+
+def test_write_off_above_limit_waits_for_approval(practice):
+    pending = write_off(practice, client="biller", amount="25.00")
+    assert pending.status_code == 202, pending.text
+    approval = pending.json()["approval"]
+    assert approval["status"] == "pending" and approval["total"] == "25.00"
+    assert patient_balance(practice) == "50.00"
+
+    manager, biller = practice.clients["manager"], practice.clients["biller"]
+    assert [a["id"] for a in manager.get("/api/approvals").json()] == [approval["id"]]
+    assert biller.post(f"/api/approvals/{approval['id']}/approve").status_code == 403
+    approved = manager.post(f"/api/approvals/{approval['id']}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert patient_balance(practice) == "25.00"
+    mine = biller.get("/api/approvals", params={"status": "approved"}).json()
+    assert mine[0]["transaction_ids"] == approved.json()["transaction_ids"]
+
+    second = write_off(practice, client="biller", amount="21.00").json()["approval"]
+    rejected = manager.post(f"/api/approvals/{second['id']}/reject", json={"reason": "collect it"})
+    assert (
+        rejected.json()["status"] == "rejected"
+        and rejected.json()["decision_reason"] == "collect it"
+    )
+
+
+def test_posting_tool_draft_preview_edit_undo_post(practice, engine, actor):
+    manager = practice.clients["manager"]
+    [remittance] = manager.get("/api/remittances").json()
+    table = manager.get(f"/api/remittances/{remittance['id']}").json()
+    claim = next(i for i in table["items"] if i["level"] == "claim")
+    line = next(i for i in table["items"] if i["level"] == "procedure")
+    assert claim["write_off"]["allowed"] is False
+    assert claim["write_off"]["reason"]["type"] == "/problems/claim-level-item"
+    assert line["write_off"]["open_by_carc"] == {"3": "5.00", "2": "15.00", "1": "30.00"}
+
+    draft = manager.post(
+        "/api/drafts",
+        json={
+            "payment_item_id": line["id"],
+            "amounts": {"1": "30.00"},
+            "reason": "financial_hardship",
+        },
+    )
+    assert draft.status_code == 201, draft.text
+    preview = draft.json()["preview"]
+    assert preview["procedure"]["deductible"] == {
+        "before": "30.00",
+        "after": "0.00",
+        "changed": True,
+    }
+    assert preview["encounter"]["patient_balance"]["after"] == "20.00"
+
+    edited = manager.patch(
+        f"/api/drafts/{draft.json()['id']}", json={"amounts": {"1": "10.00"}, "note": "plan"}
+    )
+    assert edited.json()["preview"]["procedure"]["deductible"]["after"] == "20.00"
+    line_again = manager.get(f"/api/remittances/{remittance['id']}").json()["items"][1]
+    assert [d["id"] for d in line_again["drafts"]] == [draft.json()["id"]]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        posts = list(
+            pool.map(lambda _: manager.post(f"/api/drafts/{draft.json()['id']}/post"), range(2))
+        )
+    assert {p.status_code for p in posts} == {201}
+    assert len({p.json()["id"] for p in posts}) == 1
+    assert patient_balance(practice) == "40.00"
+
+    undo = manager.post(
+        "/api/drafts",
+        json={"payment_item_id": line["id"], "amounts": {"3": "5.00"}, "reason": "small_balance"},
+    )
+    assert manager.delete(f"/api/drafts/{undo.json()['id']}").status_code == 204
+    assert (
+        manager.post(f"/api/drafts/{undo.json()['id']}/post").json()["type"]
+        == "/problems/draft-closed"
+    )
+
+
+def test_idempotency_key_header_posts_once(practice):
+    manager = practice.clients["manager"]
+    body = {
+        "write_offs": [
+            {"procedure_id": practice.procedure_id, "amount": "5.00", "reason": "small_balance"}
+        ]
+    }
+    first = manager.post("/api/write-offs", json=body, headers={"Idempotency-Key": "abc"})
+    second = manager.post("/api/write-offs", json=body, headers={"Idempotency-Key": "abc"})
+    assert first.json() == second.json()
+    assert patient_balance(practice) == "45.00"
+
+
+def test_concurrent_write_offs_of_the_same_pr_post_once(practice):
+    manager = practice.clients["manager"]
+    body = {
+        "write_offs": [
+            {"procedure_id": practice.procedure_id, "amounts": {"1": "30.00"}, "reason": "bad_debt"}
+        ]
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: manager.post("/api/write-offs", json=body), range(2)))
+    assert sorted(a.status_code for a in answers) == [201, 422]
+    refused = next(a for a in answers if a.status_code == 422).json()
+    assert refused["type"] in {"/problems/over-limit", "/problems/not-patient-responsibility"}
+    assert patient_balance(practice) == "20.00"
+
+
+def test_unauthenticated_is_401(app):
+    from fastapi.testclient import TestClient
+
+    response = TestClient(app).get("/api/patients")
+    assert response.status_code == 401 and response.json()["type"] == "/problems/unauthenticated"
+    bad = TestClient(app).get("/api/patients", headers={"Authorization": "Bearer mlt_nope"})
+    assert bad.status_code == 401
