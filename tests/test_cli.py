@@ -18,7 +18,7 @@ from medledger.cli import Session, app, parse_carc_amounts
 from medledger.domain.columns import Column
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents
-from medledger.services import accounts, write_offs
+from medledger.services import accounts, auth, write_offs
 from medledger.services.accounts import ProcedureAccount
 
 runner = CliRunner()
@@ -116,9 +116,14 @@ def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> 
     result = cli(url, "init", "--organisation", "Riverside Clinic")
     assert result.exit_code == 0, result.output
     assert "organisation 1 created: Riverside Clinic" in result.stdout
-    added = cli(url, "user", "add", "sam", "--role", "biller", "--limit", "100.00")
+    added = cli(url, "user", "add", "sam", "--role", "biller", "--limit", "100.00",
+                "--password", "a long enough secret")  # fmt: skip
     assert added.exit_code == 0, added.output
     assert cli(url, "--user", "sam", "patients").stdout.strip() == "no patients found"
+    session = Session(url, "sam", None)
+    assert auth.login(session.engine, 1, "sam", "a long enough secret", "test").role == "biller"
+    short = cli(url, "user", "add", "kim", "--role", "biller", "--password", "short")
+    assert_one_line_error(short, "at least 10 characters")
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -30,7 +30,15 @@ from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
 from medledger.domain.money import format_cents
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
-from medledger.services import accounts, history, payments, registration, verification, write_offs
+from medledger.services import (
+    accounts,
+    auth,
+    history,
+    payments,
+    registration,
+    verification,
+    write_offs,
+)
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
@@ -344,11 +352,35 @@ def user_add(
     role: Annotated[Role, typer.Option(help="What the user may do.")],
     name: Annotated[str | None, typer.Option(help="Display name (default: username).")] = None,
     limit: Annotated[str | None, typer.Option(help="Write-off limit, e.g. 100.00.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MEDLEDGER_NEW_PASSWORD",
+            help="Password for the web UI and API tokens (asked for when not given).",
+        ),
+    ] = None,
 ) -> None:
-    """Add a user to the organisation."""
+    """Add a user to the organisation; the password is stored as an argon2 hash only."""
     session = session_of(ctx)
-    user_id = add_user(session.engine, session.actor, username, name or username, role, limit)
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    user_id = add_user(
+        session.engine, session.actor, username, name or username, role, limit,
+        auth.hash_password(secret),
+    )  # fmt: skip
     typer.echo(f"user {user_id} added: {username} ({role})")
+
+
+@command("password", group=user_app)
+def user_password(
+    ctx: typer.Context,
+    username: str,
+    password: Annotated[str | None, typer.Option(envvar="MEDLEDGER_NEW_PASSWORD")] = None,
+) -> None:
+    """Set a user's password (admins: anyone's; others: their own)."""
+    session = session_of(ctx)
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    auth.set_password(session.engine, session.actor, username, secret)
+    typer.echo(f"password of {username} set")
 
 
 @command()
