@@ -14,12 +14,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress
+from rich.progress import DownloadColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
@@ -42,9 +43,15 @@ from medledger.services import (
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
+from medledger.services.era_import import EraRefused, ImportSummary, import_era
 from medledger.services.payments import PAYMENT_METHODS, record_payment, refund_payment
 from medledger.services.registration import add_user, create_organisation
 from medledger.services.reversals import reverse_transaction
+from medledger.services.review_queue import (
+    dismiss_held_claim,
+    held_claims,
+    resolve_held_claim,
+)
 from medledger.storage.database import DEFAULT_URL, open_database
 from medledger.storage.tables import ROLES
 
@@ -55,6 +62,10 @@ app = typer.Typer(
 )
 user_app = typer.Typer(no_args_is_help=True, help="Manage the organisation's users.")
 app.add_typer(user_app, name="user")
+review_app = typer.Typer(
+    help="Imported claims held for review: list them (no command), resolve or dismiss one."
+)
+app.add_typer(review_app, name="review")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -766,3 +777,150 @@ def reverse(
         note=note, idempotency_key=idempotency_key,
     )  # fmt: skip
     report_posted(session, posted)
+
+
+# -- remittance files (835) and the review queue ------------------------------------------------------
+@command("import-era")
+def import_era_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="835 files to import, in this order.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and plan everything, post nothing.")
+    ] = False,
+) -> None:
+    """Import X12 835 remittance files: each posted whole or refused whole.
+
+    A file that is malformed or does not reconcile is refused (nothing of it posts) with the
+    segment where it fails; the other files still import. Claims that cannot post are held for
+    review (`medledger review`). Exit code 1 when any file was refused.
+    """
+    session = session_of(ctx)
+    summaries: list[ImportSummary] = []
+    refused = 0
+    for file in files:
+        try:
+            summaries.append(_import_one(session, file, dry_run))
+        except EraRefused as error:
+            typer.echo(f"error: {error.message}", err=True)
+            refused += 1
+    if summaries:
+        show(_import_table(summaries, dry_run))
+        _report_held(summaries)
+    if refused:
+        raise typer.Exit(1)
+
+
+def _import_one(session: Session, file: Path, dry_run: bool) -> ImportSummary:
+    """One file, with a progress bar (on a terminal) over its bytes, checked then posted."""
+    console = Console(stderr=True)
+    with Progress(
+        *Progress.get_default_columns(), DownloadColumn(), console=console, transient=True,
+        disable=not console.is_terminal,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(f"{file.name}: checking", total=None)
+
+        def advance(phase: str, done: int, total: int) -> None:
+            progress.update(task, description=f"{file.name}: {phase}", completed=done,
+                            total=total or None)  # fmt: skip
+
+        return import_era(
+            session.engine, session.actor, file, file_name=str(file), dry_run=dry_run,
+            progress=advance,
+        )  # fmt: skip
+
+
+def _import_table(summaries: list[ImportSummary], dry_run: bool) -> Table:
+    title = "Would import (dry run: nothing posted)" if dry_run else "Imported"
+    table = amount_table(
+        "File", "$Remittances", "$Already\nimported", "$Claims", "$Posted", "$Held", "$Lines\\nposted",
+        "$Paid", "$Deduct-\nible", "$Coin-\nsurance", "$Copay", "$Other\nPR", title=title,
+    )  # fmt: skip
+    for summary in summaries:
+        pr = {category: 0 for category in ("deductible", "coinsurance", "copay", "other")}
+        for carc, cents in summary.pr_by_carc.items():
+            pr[pr_category(carc)] += cents
+        table.add_row(
+            summary.file_name, str(summary.remittances), str(summary.already_imported),
+            str(summary.claims), str(summary.claims_posted), str(summary.held_claims),
+            str(summary.lines_posted), format_cents(summary.paid_cents),
+            *(format_cents(cents) for cents in pr.values()),
+        )  # fmt: skip
+    return table
+
+
+def _report_held(summaries: list[ImportSummary]) -> None:
+    held: dict[str, int] = {}
+    for summary in summaries:
+        for reason, count in summary.held.items():
+            held[reason] = held.get(reason, 0) + count
+    if held:
+        reasons = ", ".join(f"{reason.replace('_', ' ')} {count}" for reason, count in held.items())
+        typer.echo(f"held for review: {reasons} (see `medledger review`)")
+
+
+@review_app.callback(invoke_without_command=True)
+def review(
+    ctx: typer.Context,
+    all_items: Annotated[bool, typer.Option("--all", help="Resolved items too.")] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+) -> None:
+    """Claims held by imports, newest first: why, and what the payer sent."""
+    if ctx.invoked_subcommand is not None:
+        return
+    session = session_of(ctx)
+    try:
+        items = held_claims(session.engine, session.actor, include_resolved=all_items, limit=limit)
+    except LedgerError as error:
+        fail(error.message)
+    if not items:
+        typer.echo("no claims held for review")
+        return
+    table = amount_table(
+        "ID", "Reason", "Claim", "Status", "$Charge", "$Paid", "Payer", "Trace", "Detail",
+        *(["Resolution"] if all_items else []),
+    )  # fmt: skip
+    for item in items:
+        claim = item.claim
+        table.add_row(
+            str(item.id), item.reason.replace("_", " "), claim.patient_control_number,
+            claim.status_code, format_cents(claim.charge_cents), format_cents(claim.paid_cents),
+            item.payer, item.trace_number, item.detail,
+            *([_resolution(item)] if all_items else []),
+        )  # fmt: skip
+    show(table)
+
+
+def _resolution(item: Any) -> str:
+    if item.resolution == "posted":
+        return f"posted to encounter {item.encounter_id} (transaction {item.transaction_id})"
+    if item.resolution == "dismissed":
+        return f"dismissed: {item.note}"
+    return "open"
+
+
+@command("resolve", group=review_app)
+def review_resolve(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(help="The held claim (see `medledger review`).")],
+    encounter: Annotated[int, typer.Option(help="The encounter the claim is about.")],
+    procedure: Annotated[
+        list[int] | None,
+        typer.Option(help="Each line's procedure, in line order, when the lines do not match."),
+    ] = None,
+) -> None:
+    """Post a held claim to an encounter, through the same rules as the import."""
+    session = session_of(ctx)
+    posted = resolve_held_claim(session.engine, session.actor, item_id, encounter, procedure)
+    typer.echo(f"held claim {item_id} posted to encounter {encounter} (transaction {posted})")
+
+
+@command("dismiss", group=review_app)
+def review_dismiss(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(help="The held claim (see `medledger review`).")],
+    reason: Annotated[str, typer.Option(help="Why it is not posted.")],
+) -> None:
+    """Close a held claim without posting it (a duplicate, not the practice's patient, ...)."""
+    session = session_of(ctx)
+    dismiss_held_claim(session.engine, session.actor, item_id, reason)
+    typer.echo(f"held claim {item_id} dismissed")

@@ -3,8 +3,9 @@
 Everything is posted through the services, in the order it would happen at a practice (check-in
 estimates and copays, then the payers' weekly remittances, then statement payments, write-offs, a
 refund and a cancellation), so the demo exercises the same rules as real use and ``verify`` must
-pass on it. One ``random.Random(seed)`` drives every choice and dates count back from ``today``,
-so a seed always gives the same practice.
+pass on it. The remittances arrive as X12 835 files, written in memory by ``x12.writer`` and
+imported by ``import_era``: the code path of a payer's real file. One ``random.Random(seed)``
+drives every choice and dates count back from ``today``, so a seed always gives the same practice.
 
 Payer amounts are built to reconcile exactly, in cents, per line:
 ``charge = paid + CO-45 (charge − allowed) + CO-253 (sequestration) + PR (1 / 2 / 3 / 96)``.
@@ -12,25 +13,20 @@ Payer amounts are built to reconcile exactly, in cents, per line:
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
-from medledger.domain.adjudication import Adjustment
 from medledger.services.accounts import PatientAccount, encounter_account, patient_account
 from medledger.services.actor import Actor
-from medledger.services.adjudication import (
-    ClaimResult,
-    LineResult,
-    RemittanceInput,
-    post_estimate,
-    post_remittance,
-)
+from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
+from medledger.services.era_import import import_era
 from medledger.services.history import transaction
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import (
@@ -43,6 +39,8 @@ from medledger.services.registration import (
     create_organisation,
 )
 from medledger.services.write_offs import write_off_spread
+from medledger.x12 import Claim, ServiceLine
+from medledger.x12 import writer as x12_writer
 
 DEMO_NAME = "Demo Family Practice"
 
@@ -147,10 +145,11 @@ class _Practice:
     manager: Actor
     summary: DemoSummary
     fee_schedules: dict[str, dict[str, int]] = field(default_factory=dict)
-    batches: dict[tuple[date, str], list[ClaimResult]] = field(default_factory=dict)
+    batches: dict[tuple[date, str], list[Claim]] = field(default_factory=dict)
     payer_ids: dict[str, int] = field(default_factory=dict)
     patient_ids: list[int] = field(default_factory=list)
     open_estimates: list[int] = field(default_factory=list)  # unpaid, not yet adjudicated
+    files: int = 0  # 835 files imported, numbering their interchanges
 
 
 def load_demo(
@@ -202,13 +201,9 @@ def _register_patient(practice: _Practice, index: int) -> None:
     rng, today = practice.rng, practice.today
     age = rng.randint(*rng.choices(((1, 17), (18, 64), (65, 92)), weights=(20, 55, 25))[0])
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     patient_id = add_patient(
-        practice.engine,
-        practice.front,
-        f"MRN{100001 + index}",
-        rng.choice(FIRST_NAMES),
-        rng.choice(LAST_NAMES),
-        birth,
+        practice.engine, practice.front, f"MRN{100001 + index}", first, last, birth
     )
     practice.patient_ids.append(patient_id)
     practice.summary.patients += 1
@@ -218,9 +213,8 @@ def _register_patient(practice: _Practice, index: int) -> None:
     )
     for number, days in enumerate(days_ago, start=1):
         new_patient = number == 1 and rng.random() < 0.25
-        _visit(
-            practice, patient_id, index, number, today - timedelta(days=days), coverage, new_patient
-        )
+        on = today - timedelta(days=days)
+        _visit(practice, (patient_id, last, first), index, number, on, coverage, new_patient)
 
 
 def _coverage(practice: _Practice, age: int) -> Coverage:
@@ -238,15 +232,19 @@ def _coverage(practice: _Practice, age: int) -> Coverage:
 
 def _visit(
     practice: _Practice,
-    patient_id: int,
+    patient: tuple[int, str, str],
     index: int,
     number: int,
     on: date,
     coverage: Coverage,
     new_patient: bool,
 ) -> None:
-    """One encounter: charges, check-in copay, and the payer's answer if it has come by today."""
+    """One encounter: charges, check-in copay, and the payer's answer if it has come by today.
+
+    ``patient``: id, last name, first name (the payer's 835 names the patient).
+    """
     rng, engine, front = practice.rng, practice.engine, practice.front
+    patient_id, *name = patient
     codes = NEW_PATIENT_VISIT if new_patient else rng.choices(VISITS, [w for w, _ in VISITS])[0][1]
     pcn = f"DEMO{index + 1:05d}{number:02d}"
     lines = []
@@ -277,13 +275,9 @@ def _visit(
             practice.open_estimates.append(visit.id)
     if answered_on > practice.today:
         return  # the payer has not answered yet
-    results = tuple(_adjudicate(practice, coverage, p) for p in procedures)
-    claim = ClaimResult(
-        encounter_id,
-        "1",
-        sum(r.charge_cents for r in results),
-        sum(r.paid_cents for r in results),
-        results,
+    lines = [_adjudicate(practice, coverage, p, on) for p in procedures]
+    claim = x12_writer.claim(
+        pcn, lines, patient=(name[0].upper(), name[1].upper()), member_id=f"M{index + 1:08d}"
     )
     friday = answered_on + timedelta(days=(4 - answered_on.weekday()) % 7)
     practice.batches.setdefault((min(friday, practice.today), coverage.payer.code), []).append(
@@ -291,7 +285,7 @@ def _visit(
     )
 
 
-def _adjudicate(practice: _Practice, coverage: Coverage, procedure: Any) -> LineResult:
+def _adjudicate(practice: _Practice, coverage: Coverage, procedure: Any, on: date) -> ServiceLine:
     """The payer's line: allowed from its fee schedule, PR by the plan, the rest paid."""
     charge = procedure.charge_cents
     pr: dict[str, int] = {}
@@ -311,26 +305,44 @@ def _adjudicate(practice: _Practice, coverage: Coverage, procedure: Any) -> Line
     sequestration = paid * 2 // 100 if coverage.payer.medicare else 0
     adjustments = [("CO", "45", charge - allowed), ("CO", "253", sequestration)]
     adjustments += [("PR", carc, cents) for carc, cents in pr.items()]
-    return LineResult(
-        procedure.id,
+    return x12_writer.service_line(
+        procedure.code,
         charge,
         paid - sequestration,
-        tuple(Adjustment(group, carc, cents) for group, carc, cents in adjustments if cents),
-        allowed,
+        [x12_writer.adjustment(group, carc, cents) for group, carc, cents in adjustments if cents],
+        service_date=on,
+        control_number=procedure.line_item_control_number,
+        allowed_cents=allowed,
+        units=str(procedure.units),
     )
 
 
 def _post_remittance(practice: _Practice, friday: date, payer_code: str) -> None:
-    claims = tuple(practice.batches[(friday, payer_code)])
-    remittance = RemittanceInput(
-        practice.payer_ids[payer_code],
-        f"EFT{payer_code}{friday:%y%m%d}",
-        sum(claim.paid_cents for claim in claims),
-        claims,
+    """The payer's weekly 835, written in memory and imported like any payer's file."""
+    payer = next(p for p in PAYERS if p.code == payer_code)
+    remittance = x12_writer.remittance(
+        practice.batches[(friday, payer_code)],
+        trace_number=f"EFT{payer_code}{friday:%y%m%d}",
         payment_date=friday,
+        payer_name=payer.name.upper(),
+        payer_id=f"1{payer_code:0>9}",
+        payer_identifier=payer_code,
+        payee_name=DEMO_NAME.upper(),
+        payment_method="ACH",
     )
-    post_remittance(practice.engine, practice.biller, remittance)
-    practice.summary.remittances += 1
+    practice.files += 1
+    interchange = x12_writer.Interchange(
+        datetime.combine(friday, time(6, 0)), control_number=practice.files
+    )
+    text = x12_writer.era_text([remittance], interchange)
+    summary = import_era(
+        practice.engine,
+        practice.biller,
+        io.BytesIO(text.encode()),
+        file_name=f"{payer_code}-{friday:%Y%m%d}.835",
+    )
+    assert summary.claims_posted == summary.claims, summary  # the demo's claims all match
+    practice.summary.remittances += summary.remittances
 
 
 def _patient_activity(practice: _Practice, track: Track) -> None:

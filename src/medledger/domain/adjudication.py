@@ -10,8 +10,16 @@ rule (docs/ledger.md):
 3. the payer's amounts post: paid, CO, OA/PI/CR by CARC, PR by CARC;
 4. credit on the procedure is applied to the new PR in the default order; the rest stays credit.
 
-PR from a remittance is the payer's adjudication: a later remittance adds to it (a secondary
-payer, a correction) and a claim reversal reverses it, but it is never "replaced" by an estimate.
+PR from a remittance is the payer's adjudication: a later remittance of the same payer adds to
+it (a correction; a claim reversal takes it back), but it is never "replaced" by an estimate.
+
+Coordination of benefits: a claim the payer processed as secondary or tertiary adjudicates what
+the earlier payers left to the patient. Its remittance *replaces* that PR exactly as a first
+remittance replaces an estimate (steps 1-4 above), and its CAS OA-23 ("impact of prior payer(s)
+adjudication") is not posted: it restates amounts the earlier payer's remittance already posted.
+
+Claim-level amounts (CAS on the claim, and payment the lines do not itemise) are spread over the
+claim's procedures by ``spread_claim_level``.
 """
 
 from __future__ import annotations
@@ -65,6 +73,34 @@ def plan_estimate(
     return entries
 
 
+#: CLP02 claim status codes, grouped by what they mean for posting.
+PRIMARY_STATUSES = frozenset({"1", "19"})  # processed as primary (19: and forwarded)
+SECONDARY_STATUSES = frozenset({"2", "20"})
+TERTIARY_STATUSES = frozenset({"3", "21"})
+DENIED_STATUS = "4"
+REVERSAL_STATUS = "22"  # reversal of a previous payment: amounts are negated
+#: CARC 23, group OA: the prior payers' share, restated on a secondary or tertiary claim.
+PRIOR_PAYER_CARC = "23"
+
+
+def coordinates_benefits(status_code: str) -> bool:
+    """Whether the payer adjudicated the claim after another payer (secondary or tertiary)."""
+    return status_code in SECONDARY_STATUSES or status_code in TERTIARY_STATUSES
+
+
+def without_prior_payer(adjustments: Sequence[Adjustment]) -> tuple[Adjustment, ...]:
+    """A secondary payer's adjustments less OA-23, which restates what earlier payers did."""
+    return tuple(
+        a for a in adjustments if not (a.group_code == "OA" and a.carc == PRIOR_PAYER_CARC)
+    )
+
+
+def replaces_pr(*, pr_from_remittance: bool, crossover: bool) -> bool:
+    """Whether this posting replaces the procedure's PR: an estimate's, or (``crossover``, a
+    secondary payer's claim) the earlier payer's."""
+    return crossover or not pr_from_remittance
+
+
 def plan_adjudication(
     procedure_id: int,
     balance: Balance,
@@ -72,11 +108,13 @@ def plan_adjudication(
     *,
     pr_from_remittance: bool,
     payments: Mapping[int, Mapping[str, int]],
+    crossover: bool = False,
 ) -> list[Entry]:
     """Entries posting a payer's result on one procedure (see the module docstring for the rule).
 
     ``payments`` maps each patient payment to what it holds on this procedure, per CARC ("" is
-    credit), so that money applied to a replaced estimate can be re-applied.
+    credit), so that money applied to replaced PR can be re-applied. ``crossover``: the result is
+    a secondary payer's, which replaces the PR an earlier payer assigned.
     """
     for adjustment in result.adjustments:
         if adjustment.group_code not in GROUP_COLUMNS:
@@ -87,8 +125,10 @@ def plan_adjudication(
         if not valid_carc(adjustment.carc):
             raise InvalidInput(f"{adjustment.carc!r} is not a CARC", carc=adjustment.carc)
     entries: list[Entry] = []
-    if not pr_from_remittance and balance.pr_carcs():
-        entries += _replace_estimate(procedure_id, balance, payments)
+    if replaces_pr(pr_from_remittance=pr_from_remittance, crossover=crossover) and (
+        balance.pr_carcs()
+    ):
+        entries += _replace_pr(procedure_id, balance, payments)
     if result.paid_cents:
         entries.append(Entry(procedure_id, Column.PAYER_PAID, "", result.paid_cents))
     entries += [
@@ -98,12 +138,14 @@ def plan_adjudication(
     ]
     after = balance.plus(entries)
     _check_fits_charge(after)
-    entries += _apply_procedure_credit(procedure_id, after, payments, entries)
-    assert not identity_violations(balance.plus(entries))
+    credit = _apply_procedure_credit(procedure_id, after, payments, entries)
+    if credit:
+        entries += credit
+        assert not identity_violations(after.plus(credit))
     return entries
 
 
-def _replace_estimate(
+def _replace_pr(
     procedure_id: int, balance: Balance, payments: Mapping[int, Mapping[str, int]]
 ) -> list[Entry]:
     entries: list[Entry] = []
@@ -117,6 +159,113 @@ def _replace_estimate(
                 entries.append(Entry(procedure_id, Column.PATIENT_PAID, carc, -cents, payment_id))
                 entries.append(Entry(procedure_id, Column.PATIENT_PAID, "", cents, payment_id))
     return entries
+
+
+def open_to_payer(balance: Balance, *, replaces: bool) -> int:
+    """What a payer's posting may still settle on a procedure: its insurance balance, plus the PR
+    (and written-off PR) the posting replaces."""
+    if replaces:
+        return balance.insurance_balance + balance.pr_net + balance.other_adjustments
+    return balance.insurance_balance
+
+
+def spread_claim_level(
+    procedures: Sequence[tuple[int, int]],
+    results: Mapping[int, PayerResult],
+    balances: Mapping[int, Balance],
+    paid_cents: int,
+    adjustments: Sequence[Adjustment],
+) -> dict[int, PayerResult]:
+    """Add a claim's claim-level amounts to its procedures' results.
+
+    ``procedures`` are (procedure, cents open to the payer before this claim), oldest first;
+    ``results`` the line-level results; ``paid_cents`` the payment no line itemises (claim paid
+    less line payments; negative when claim-level CAS came out of the line payments);
+    ``adjustments`` the claim-level CAS.
+
+    Amounts that take something back (negative) go first, each from the procedures that hold it
+    (in the ledger or in this claim's lines), oldest first; then each positive amount lands
+    oldest first, each procedure taking at most what is still open on it. The last procedure
+    takes any remainder, so the claim's totals always post in full; if that overfills it, the
+    adjudication rules refuse the posting.
+    """
+    assert procedures, "a claim reaches the ledger through at least one procedure"
+    paid = {pid: results[pid].paid_cents if pid in results else 0 for pid, _ in procedures}
+    parts: dict[int, list[Adjustment]] = {
+        pid: list(results[pid].adjustments) if pid in results else [] for pid, _ in procedures
+    }
+    room = {
+        pid: open_cents - paid[pid] - sum(a.amount_cents for a in parts[pid])
+        for pid, open_cents in procedures
+    }
+    amounts: list[Adjustment | None] = [None, *adjustments]  # None is the claim-level payment
+    for amount in sorted(amounts, key=lambda a: _cents(a, paid_cents) >= 0):
+        cents = _cents(amount, paid_cents)
+        if not cents:
+            continue
+        for pid, take in _places(cents, procedures, room, _holding(amount, balances, paid, parts)):
+            room[pid] -= take
+            if amount is None:
+                paid[pid] += take
+            else:
+                parts[pid].append(Adjustment(amount.group_code, amount.carc, take))
+    return {
+        pid: PayerResult(paid[pid], tuple(parts[pid]))
+        for pid, _ in procedures
+        if pid in results or paid[pid] or parts[pid]
+    }
+
+
+def _cents(amount: Adjustment | None, paid_cents: int) -> int:
+    return paid_cents if amount is None else amount.amount_cents
+
+
+def _holding(
+    amount: Adjustment | None,
+    balances: Mapping[int, Balance],
+    paid: Mapping[int, int],
+    parts: Mapping[int, list[Adjustment]],
+) -> dict[int, int]:
+    """What each procedure holds of the amount's column (and CARC): ledger plus this claim."""
+    if amount is None:
+        return {pid: balances[pid].payer_paid + cents for pid, cents in paid.items()}
+    column = GROUP_COLUMNS.get(amount.group_code)
+    if column is None:  # an unknown group: plan_adjudication refuses it with its reason
+        return dict.fromkeys(parts, 0)
+    return {
+        pid: balances[pid].amount(column, amount.carc)
+        + sum(
+            a.amount_cents
+            for a in own
+            if a.group_code == amount.group_code and a.carc == amount.carc
+        )
+        for pid, own in parts.items()
+    }
+
+
+def _places(
+    cents: int,
+    procedures: Sequence[tuple[int, int]],
+    room: Mapping[int, int],
+    holding: Mapping[int, int],
+) -> list[tuple[int, int]]:
+    """Where ``cents`` lands: a positive amount by room, a negative one by what is held."""
+    places: list[tuple[int, int]] = []
+    remaining = cents
+    last = procedures[-1][0]
+    for pid, _ in procedures:
+        if pid == last:
+            take = remaining
+        elif remaining > 0:
+            take = min(remaining, max(room[pid], 0))
+        else:
+            take = -min(-remaining, max(holding[pid], 0))
+        if take:
+            places.append((pid, take))
+            remaining -= take
+        if not remaining:
+            break
+    return places
 
 
 def _apply_procedure_credit(

@@ -10,10 +10,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from medledger.domain.columns import PR_CATEGORIES, Column, pr_category, pr_sort_key
 
 Key = tuple[Column, str]
+
+# Members looked up once: an enum member read through its class is a descriptor call, and the
+# rules read these on every balance of every posting.
+_CHARGE, _PR, _WRITTEN_OFF = Column.CHARGE, Column.PR, Column.WRITTEN_OFF
+_CANCELLED, _PATIENT_PAID, _REFUNDED = Column.CANCELLED, Column.PATIENT_PAID, Column.REFUNDED
+#: The columns that settle a charge; what they leave is the insurance balance.
+_SETTLED_COLUMNS = (
+    Column.PAYER_PAID, Column.CONTRACTUAL, Column.PAYER_OA, Column.PAYER_PI, Column.PAYER_CR,
+    Column.PR, Column.WRITTEN_OFF,
+)  # fmt: skip
+#: Columns whose CARC is a PR CARC (patient money applied to PR names the CARC it paid).
+_PR_CARC_COLUMNS = frozenset(
+    {Column.PR, Column.WRITTEN_OFF, Column.CANCELLED, Column.PATIENT_PAID, Column.REFUNDED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,9 @@ class Balance:
     """Cents per (column, CARC); absent keys are zero."""
 
     amounts: Mapping[Key, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: Figures derived from ``amounts`` on first use (column totals, PR CARCs): an import reads
+    #: the same balance many times. Not part of the value.
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, amounts: Mapping[Key, int]) -> Balance:
@@ -90,7 +108,16 @@ class Balance:
         return self.amounts.get((column, carc), 0)
 
     def column_total(self, column: Column) -> int:
-        return sum(cents for (col, _), cents in self.amounts.items() if col == column)
+        return self._totals().get(column, 0)
+
+    def _totals(self) -> dict[Column, int]:
+        totals: dict[Column, int] | None = self._derived.get("totals")
+        if totals is None:
+            totals = {}
+            for (column, _), cents in self.amounts.items():
+                totals[column] = totals.get(column, 0) + cents
+            self._derived["totals"] = totals
+        return totals
 
     def by_carc(self, column: Column) -> dict[str, int]:
         return {carc: cents for (col, carc), cents in self.amounts.items() if col == column}
@@ -137,15 +164,12 @@ class Balance:
 
     @property
     def insurance_balance(self) -> int:
-        """What is not yet paid, adjusted or assigned to the patient; cancelled PR returns here."""
-        return (
-            self.charge
-            - self.payer_paid
-            - self.contractual
-            - self.payer_other
-            - self.pr_net
-            - self.other_adjustments
-        )
+        """What is not yet paid, adjusted or assigned to the patient; cancelled PR returns here.
+
+        charge - payer paid - contractual - payer other - PR - other adjustments (written off).
+        """
+        totals = self._totals()
+        return totals.get(_CHARGE, 0) - sum(totals.get(c, 0) for c in _SETTLED_COLUMNS)
 
     @property
     def patient_balance(self) -> int:
@@ -158,22 +182,13 @@ class Balance:
         return self.amount(Column.PATIENT_PAID) - self.amount(Column.REFUNDED)
 
     # -- per PR CARC ----------------------------------------------------------------------------
-    def pr_carcs(self) -> list[str]:
+    def pr_carcs(self) -> tuple[str, ...]:
         """Every PR CARC this balance has seen, in PR_ORDER."""
-        carcs = {
-            carc
-            for (col, carc) in self.amounts
-            if carc
-            and col
-            in (
-                Column.PR,
-                Column.WRITTEN_OFF,
-                Column.CANCELLED,
-                Column.PATIENT_PAID,
-                Column.REFUNDED,
-            )
-        }
-        return sorted(carcs, key=pr_sort_key)
+        carcs: tuple[str, ...] | None = self._derived.get("pr_carcs")
+        if carcs is None:
+            seen = {carc for (col, carc) in self.amounts if carc and col in _PR_CARC_COLUMNS}
+            carcs = self._derived["pr_carcs"] = tuple(sorted(seen, key=pr_sort_key))
+        return carcs
 
     def assigned(self, carc: str) -> int:
         """PR ever assigned for the CARC and still standing as assigned (net of reversals)."""
@@ -216,22 +231,24 @@ def identity_violations(balance: Balance) -> list[str]:
     Used by tests, by ``verify`` and as a post-condition of every planned action.
     """
     problems: list[str] = []
-    if balance.insurance_balance < 0:
-        problems.append(f"insurance balance is negative ({balance.insurance_balance})")
+    insurance = balance.insurance_balance
+    if insurance < 0:
+        problems.append(f"insurance balance is negative ({insurance})")
+    amounts = balance.amounts
     for carc in balance.pr_carcs():
-        assigned = balance.assigned(carc)
-        for column in (Column.PR, Column.WRITTEN_OFF, Column.CANCELLED):
-            if balance.amount(column, carc) < 0:
+        pr = amounts.get((_PR, carc), 0)
+        written_off = amounts.get((_WRITTEN_OFF, carc), 0)
+        cancelled = amounts.get((_CANCELLED, carc), 0)
+        for column, cents in ((_PR, pr), (_WRITTEN_OFF, written_off), (_CANCELLED, cancelled)):
+            if cents < 0:
                 problems.append(f"{column} for CARC {carc} is negative")
-        paid = balance.paid_applied(carc)
-        used = balance.amount(Column.WRITTEN_OFF, carc) + balance.amount(Column.CANCELLED, carc)
-        if not 0 <= paid <= balance.amount(Column.PR, carc):
+        paid = amounts.get((_PATIENT_PAID, carc), 0) - amounts.get((_REFUNDED, carc), 0)
+        if not 0 <= paid <= pr:
             problems.append(f"paid {paid} for CARC {carc} outside 0..PR")
-        if not 0 <= used + paid <= assigned:
+        if not 0 <= written_off + cancelled + paid <= pr + written_off + cancelled:
             problems.append(f"written off + cancelled + paid exceeds assigned for CARC {carc}")
-    for carc in ["", *balance.pr_carcs()]:
-        if balance.amount(Column.REFUNDED, carc) < 0 or balance.amount(
-            Column.PATIENT_PAID, carc
-        ) < balance.amount(Column.REFUNDED, carc):
+    for carc in ("", *balance.pr_carcs()):
+        refunded = amounts.get((_REFUNDED, carc), 0)
+        if refunded < 0 or amounts.get((_PATIENT_PAID, carc), 0) < refunded:
             problems.append(f"refunds exceed payments for CARC {carc or 'credit'}")
     return problems

@@ -30,13 +30,15 @@ from medledger.storage.unit_of_work import UnitOfWork
 @dataclass(frozen=True, slots=True)
 class ProcedureInput:
     """One billed service line: CPT/HCPCS code, modifiers, units, charge (decimal string or
-    cents), and the line item control number a payer will echo back (REF*6R)."""
+    cents), the line item control number a payer will echo back (REF*6R), and its date of
+    service when it is not the encounter's (a stay billed as one claim)."""
 
     code: str
     charge: object
     modifiers: tuple[str, ...] = ()
     units: int = 1
     line_item_control_number: str | None = None
+    date_of_service: date | None = None
 
 
 def create_organisation(engine: Engine, name: str, admin_username: str = "admin") -> Actor:
@@ -155,7 +157,7 @@ def add_encounter(
                 code=line.code,
                 modifiers=":".join(line.modifiers),
                 units=line.units,
-                date_of_service=date_of_service,
+                date_of_service=line.date_of_service or date_of_service,
                 charge_cents=cents,
                 line_item_control_number=line.line_item_control_number,
             )
@@ -169,7 +171,8 @@ def add_encounter(
         "pcn": patient_control_number,
         "dos": date_of_service,
         "lines": [
-            (line.code, line.modifiers, line.units, c)
+            # a line's own date only when it has one, so earlier requests keep their hash
+            (line.code, line.modifiers, line.units, c, *filter(None, [line.date_of_service]))
             for line, c in zip(lines, charges, strict=True)
         ],
     }

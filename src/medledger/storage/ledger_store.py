@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select
 
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.reversal import Posted
+from medledger.storage.bulk import add_to_rows, chunks, insert_rows
 from medledger.storage.registry import now
 from medledger.storage.tables import (
     ledger_entries,
@@ -59,16 +60,18 @@ class LedgerStore:
         SQLite: the write transaction already holds the database's single writer lock.
         """
         wanted = sorted(set(procedure_ids))
-        query = (
-            select(procedures.c.id)
-            .where(
-                procedures.c.organisation_id == self.organisation_id, procedures.c.id.in_(wanted)
+        found: set[int] = set()
+        for part in chunks(wanted):
+            query = (
+                select(procedures.c.id)
+                .where(
+                    procedures.c.organisation_id == self.organisation_id, procedures.c.id.in_(part)
+                )
+                .order_by(procedures.c.id)
             )
-            .order_by(procedures.c.id)
-        )
-        if self._dialect == "postgresql":
-            query = query.with_for_update()
-        found = {row.id for row in self.connection.execute(query)}
+            if self._dialect == "postgresql":
+                query = query.with_for_update()
+            found.update(row.id for row in self.connection.execute(query))
         missing = [pid for pid in wanted if pid not in found]
         if missing:
             raise NotFound("procedure", missing[0])
@@ -77,19 +80,15 @@ class LedgerStore:
     def balances(self, procedure_ids: Iterable[int]) -> dict[int, Balance]:
         wanted = list(set(procedure_ids))
         sums: dict[int, dict[tuple[Column, str], int]] = {pid: {} for pid in wanted}
-        rows = self.connection.execute(
-            select(
-                procedure_balances.c.procedure_id,
-                procedure_balances.c.column,
-                procedure_balances.c.carc,
-                procedure_balances.c.amount_cents,
-            ).where(
-                procedure_balances.c.organisation_id == self.organisation_id,
-                procedure_balances.c.procedure_id.in_(wanted),
+        table = procedure_balances
+        for part in chunks(wanted):
+            rows = self.connection.execute(
+                select(table.c.procedure_id, table.c.column, table.c.carc, table.c.amount_cents)
+                .where(table.c.organisation_id == self.organisation_id)
+                .where(table.c.procedure_id.in_(part))
             )
-        )
-        for row in rows:
-            sums[row.procedure_id][(Column(row.column), row.carc)] = row.amount_cents
+            for row in rows:
+                sums[row.procedure_id][(Column(row.column), row.carc)] = row.amount_cents
         return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
 
     def balance(self, procedure_id: int) -> Balance:
@@ -110,7 +109,14 @@ class LedgerStore:
         A transaction may have no entries: a payer's $0 decision (a denial with no adjustments)
         is still a posted remittance.
         """
-        transaction_id = int(
+        transaction_id = self.open_transaction(header)
+        self.add_entries(transaction_id, entries)
+        return transaction_id
+
+    def open_transaction(self, header: TransactionHeader) -> int:
+        """Write a transaction's row; its entries follow with ``add_entries`` (an import adds
+        them batch by batch, in the same database transaction)."""
+        return int(
             self.connection.execute(
                 insert(ledger_transactions)
                 .values(
@@ -121,26 +127,21 @@ class LedgerStore:
                 .returning(ledger_transactions.c.id)
             ).scalar_one()
         )
-        if entries:
-            self._insert_entries(transaction_id, entries)
-        return transaction_id
 
-    def _insert_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:
-        self.connection.execute(
-            insert(ledger_entries),
+    def add_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:
+        """Append entries to a transaction and add them to the materialised balances."""
+        if not entries:
+            return
+        insert_rows(
+            self.connection,
+            ledger_entries,
+            _ENTRY_COLUMNS,
             [
-                {
-                    "organisation_id": self.organisation_id,
-                    "transaction_id": transaction_id,
-                    "procedure_id": e.procedure_id,
-                    "column": e.column.value,
-                    "carc": e.carc,
-                    "amount_cents": e.amount_cents,
-                    "payment_id": e.payment_id,
-                }
+                (self.organisation_id, transaction_id, e.procedure_id, e.column.value, e.carc,
+                 e.amount_cents, e.payment_id)
                 for e in entries
             ],
-        )
+        )  # fmt: skip
         self._add_to_balances(entries)
 
     def _add_to_balances(self, entries: Sequence[Entry]) -> None:
@@ -157,37 +158,29 @@ class LedgerStore:
         table = procedure_balances
         existing = {
             (row.procedure_id, row.column, row.carc)
+            for part in chunks(pid for pid, _, _ in deltas)
             for row in self.connection.execute(
                 select(table.c.procedure_id, table.c.column, table.c.carc).where(
                     table.c.organisation_id == self.organisation_id,
-                    table.c.procedure_id.in_({pid for pid, _, _ in deltas}),
+                    table.c.procedure_id.in_(part),
                 )
             )
         }
-        updates = [
-            {"p": pid, "col": column, "c": carc, "delta": cents}
-            for (pid, column, carc), cents in sorted(deltas.items())
-            if (pid, column, carc) in existing
-        ]
-        inserts = [
-            {"procedure_id": pid, "organisation_id": self.organisation_id, "column": column,
-             "carc": carc, "amount_cents": cents}
-            for (pid, column, carc), cents in sorted(deltas.items())
-            if (pid, column, carc) not in existing
-        ]  # fmt: skip
-        if updates:
-            self.connection.execute(
-                update(table)
-                .where(
-                    table.c.procedure_id == bindparam("p"),
-                    table.c.column == bindparam("col"),
-                    table.c.carc == bindparam("c"),
-                )
-                .values(amount_cents=table.c.amount_cents + bindparam("delta")),
-                updates,
-            )
-        if inserts:
-            self.connection.execute(insert(table), inserts)
+        ordered = sorted(deltas.items())
+        add_to_rows(
+            self.connection,
+            table,
+            ("procedure_id", "column", "carc"),
+            "amount_cents",
+            [(*key, cents) for key, cents in ordered if key in existing],
+        )
+        insert_rows(
+            self.connection,
+            table,
+            ("procedure_id", "organisation_id", "column", "carc", "amount_cents"),
+            [(pid, self.organisation_id, column, carc, cents)
+             for (pid, column, carc), cents in ordered if (pid, column, carc) not in existing],
+        )  # fmt: skip
 
     # -- reading the journal ------------------------------------------------------------------
     def transaction(self, transaction_id: int) -> Row[Any]:
@@ -255,14 +248,17 @@ class LedgerStore:
         held = self._patient_money(ledger_entries.c.payment_id == payment_id)
         return {(pid, carc): cents for (_, pid, carc), cents in held.items()}
 
-    def holdings_on_procedure(self, procedure_id: int) -> dict[int, dict[str, int]]:
-        """What each payment holds on one procedure, per CARC ("" is credit)."""
-        result: dict[int, dict[str, int]] = defaultdict(dict)
-        for (payment_id, _, carc), cents in self._patient_money(
-            ledger_entries.c.procedure_id == procedure_id
-        ).items():
-            result[payment_id][carc] = cents
-        return dict(result)
+    def holdings_on_procedures(
+        self, procedure_ids: Iterable[int]
+    ) -> dict[int, dict[int, dict[str, int]]]:
+        """Per procedure, what each payment holds on it per CARC, in one query; procedures that
+        hold no patient money are absent."""
+        result: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+        for part in chunks(procedure_ids):
+            money = self._patient_money(ledger_entries.c.procedure_id.in_(part))
+            for (payment_id, procedure_id, carc), cents in money.items():
+                result[procedure_id][payment_id][carc] = cents
+        return {pid: dict(held) for pid, held in result.items()}
 
     def _patient_money(self, condition: Any) -> dict[tuple[int, int, str], int]:
         """Patient money per (payment, procedure, CARC): paid − refunded, zero sums dropped."""
@@ -336,6 +332,17 @@ class LedgerStore:
             )
         )
         return {(r.procedure_id, r.column, r.carc): r.amount_cents for r in rows if r.amount_cents}
+
+
+_ENTRY_COLUMNS = (
+    "organisation_id",
+    "transaction_id",
+    "procedure_id",
+    "column",
+    "carc",
+    "amount_cents",
+    "payment_id",
+)
 
 
 def _entry(row: Row[Any]) -> Entry:

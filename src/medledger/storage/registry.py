@@ -6,13 +6,14 @@ reported as not found, exactly like a row that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, func, insert, or_, select, update
 
 from medledger.domain.errors import NotFound
+from medledger.storage.bulk import chunks
 from medledger.storage.tables import (
     encounters,
     organisations,
@@ -167,6 +168,19 @@ class Registry:
             )
         ).first()
 
+    def encounters_by_control_numbers(self, numbers: Iterable[str]) -> dict[str, Row[Any]]:
+        """Encounters by patient control number (the claim id a payer echoes back), in one query."""
+        return {
+            row.patient_control_number: row
+            for part in chunks(numbers)
+            for row in self.connection.execute(
+                select(encounters).where(
+                    encounters.c.organisation_id == self.organisation_id,
+                    encounters.c.patient_control_number.in_(part),
+                )
+            )
+        }
+
     def encounters_of_patient(self, patient_id: int) -> list[Row[Any]]:
         return list(
             self.connection.execute(
@@ -205,18 +219,27 @@ class Registry:
     def procedures_of_encounter(self, encounter_id: int) -> list[Row[Any]]:
         return self.procedures_where(procedures.c.encounter_id == encounter_id)
 
+    def procedures_of_encounters(self, encounter_ids: Iterable[int]) -> list[Row[Any]]:
+        """Oldest first within each encounter (a chunk holds whole encounters)."""
+        return [
+            row
+            for part in chunks(encounter_ids)
+            for row in self.procedures_where(procedures.c.encounter_id.in_(part))
+        ]
+
     def procedures_of_patient(self, patient_id: int) -> list[Row[Any]]:
         return self.procedures_where(procedures.c.patient_id == patient_id)
 
     def set_pr_source(self, procedure_ids: Sequence[int], source: str) -> None:
-        self.connection.execute(
-            update(procedures)
-            .where(
-                procedures.c.organisation_id == self.organisation_id,
-                procedures.c.id.in_(procedure_ids),
+        for part in chunks(procedure_ids):
+            self.connection.execute(
+                update(procedures)
+                .where(
+                    procedures.c.organisation_id == self.organisation_id,
+                    procedures.c.id.in_(part),
+                )
+                .values(pr_source=source)
             )
-            .values(pr_source=source)
-        )
 
 
 def add_organisation(connection: Connection, name: str) -> int:

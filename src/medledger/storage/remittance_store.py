@@ -1,12 +1,14 @@
 """Remittances and their payment items (claim level and procedure level), as the payer sent them.
 
 These rows are the payer's document; the money they carry reaches the ledger as one adjudication
-transaction per remittance.
+transaction per remittance (and one more per held claim a biller posts later). PLB amounts are
+kept with their remittance: they adjust the payment, not any procedure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -14,8 +16,43 @@ from sqlalchemy import Connection, Row, insert, select
 
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.errors import NotFound
+from medledger.domain.review import PostedClaim
+from medledger.storage.bulk import allocate_ids, chunks, insert_rows
 from medledger.storage.registry import now
-from medledger.storage.tables import payment_item_adjustments, payment_items, remittances
+from medledger.storage.tables import (
+    payment_item_adjustments,
+    payment_items,
+    provider_adjustments,
+    remittances,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentItem:
+    """A payment item to store: a claim (``procedure_id`` None, its ``lines`` below it) or one
+    procedure's line. Amounts as the payer sent them."""
+
+    encounter_id: int
+    procedure_id: int | None
+    status_code: str | None
+    charge_cents: int
+    paid_cents: int
+    adjustments: tuple[Adjustment, ...] = ()
+    allowed_cents: int | None = None
+    payer_claim_control_number: str | None = None
+    lines: tuple[PaymentItem, ...] = field(default=())
+
+
+_ITEM_COLUMNS = (
+    "id", "organisation_id", "remittance_id", "parent_id", "level", "encounter_id",
+    "procedure_id", "status_code", "charge_cents", "paid_cents", "allowed_cents",
+    "payer_claim_control_number",
+)  # fmt: skip
+_ADJUSTMENT_COLUMNS = ("organisation_id", "payment_item_id", "group_code", "carc", "amount_cents")
+
+
+def _count(claims: Sequence[PaymentItem]) -> int:
+    return sum(1 + len(claim.lines) for claim in claims)
 
 
 class RemittanceStore:
@@ -60,53 +97,79 @@ class RemittanceStore:
             ).scalar_one()
         )
 
-    def add_item(
-        self,
-        remittance_id: int,
-        *,
-        level: str,
-        encounter_id: int,
-        procedure_id: int | None,
-        parent_id: int | None,
-        status_code: str | None,
-        charge_cents: int,
-        paid_cents: int,
-        allowed_cents: int | None,
-        adjustments: Sequence[Adjustment],
-    ) -> int:
-        item_id = int(
-            self.connection.execute(
-                insert(payment_items)
-                .values(
-                    organisation_id=self.organisation_id,
-                    remittance_id=remittance_id,
-                    level=level,
-                    encounter_id=encounter_id,
-                    procedure_id=procedure_id,
-                    parent_id=parent_id,
-                    status_code=status_code,
-                    charge_cents=charge_cents,
-                    paid_cents=paid_cents,
-                    allowed_cents=allowed_cents,
-                )
-                .returning(payment_items.c.id)
-            ).scalar_one()
-        )
+    def add_items(self, remittance_id: int, claims: Sequence[PaymentItem]) -> None:
+        """Store claim-level items with their procedure-level items and every adjustment, in a
+        few statements however many there are."""
+        ids = iter(allocate_ids(self.connection, payment_items, _count(claims)))
+        items: list[tuple[Any, ...]] = []
+        adjustments: list[tuple[Any, ...]] = []
+
+        def add(item: PaymentItem, parent_id: int | None) -> int:
+            item_id = next(ids)
+            items.append(
+                (item_id, self.organisation_id, remittance_id, parent_id,
+                 "claim" if parent_id is None else "procedure", item.encounter_id,
+                 item.procedure_id, item.status_code, item.charge_cents, item.paid_cents,
+                 item.allowed_cents, item.payer_claim_control_number)
+            )  # fmt: skip
+            adjustments.extend(
+                (self.organisation_id, item_id, a.group_code, a.carc, a.amount_cents)
+                for a in item.adjustments
+            )
+            return item_id
+
+        for claim in claims:
+            claim_id = add(claim, None)
+            for line in claim.lines:
+                add(line, claim_id)
+        insert_rows(self.connection, payment_items, _ITEM_COLUMNS, items)
+        insert_rows(self.connection, payment_item_adjustments, _ADJUSTMENT_COLUMNS, adjustments)
+
+    def add_provider_adjustments(
+        self, remittance_id: int, adjustments: Sequence[tuple[str, date, str, str | None, int]]
+    ) -> None:
+        """A remittance's PLB amounts: (provider, fiscal period, reason, reference, cents)."""
         if adjustments:
             self.connection.execute(
-                insert(payment_item_adjustments),
+                insert(provider_adjustments),
                 [
-                    {
-                        "organisation_id": self.organisation_id,
-                        "payment_item_id": item_id,
-                        "group_code": a.group_code,
-                        "carc": a.carc,
-                        "amount_cents": a.amount_cents,
-                    }
-                    for a in adjustments
+                    {"organisation_id": self.organisation_id, "remittance_id": remittance_id,
+                     "provider_id": provider, "fiscal_period_date": period, "reason_code": reason,
+                     "reference": reference, "amount_cents": cents}
+                    for provider, period, reason, reference, cents in adjustments
                 ],
+            )  # fmt: skip
+
+    def claim_history(self, encounter_ids: Iterable[int]) -> dict[int, list[PostedClaim]]:
+        """Every claim payment posted for each encounter, in posting order (one query)."""
+        wanted = sorted(set(encounter_ids))
+        history: dict[int, list[PostedClaim]] = {encounter_id: [] for encounter_id in wanted}
+        rows = (
+            row
+            for part in chunks(wanted)
+            for row in self.connection.execute(
+                select(payment_items, remittances.c.payer_id, remittances.c.trace_number)
+                .join(remittances, remittances.c.id == payment_items.c.remittance_id)
+                .where(
+                    payment_items.c.organisation_id == self.organisation_id,
+                    payment_items.c.level == "claim",
+                    payment_items.c.encounter_id.in_(part),
+                )
+                .order_by(payment_items.c.id)
             )
-        return item_id
+        )
+        for row in rows:
+            history[row.encounter_id].append(
+                PostedClaim(
+                    row.payer_id,
+                    row.trace_number,
+                    row.status_code or "",
+                    row.charge_cents,
+                    row.paid_cents,
+                    row.payer_claim_control_number,
+                )
+            )
+        return history
 
     def get(self, remittance_id: int) -> Row[Any]:
         row = self.connection.execute(

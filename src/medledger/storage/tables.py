@@ -176,6 +176,7 @@ payment_items = Table(
     Column("charge_cents", BigInteger, nullable=False),
     Column("paid_cents", BigInteger, nullable=False),
     Column("allowed_cents", BigInteger),
+    Column("payer_claim_control_number", String(50)),
     CheckConstraint("level IN ('claim', 'procedure')", name="level"),
     CheckConstraint(
         "(level = 'claim' AND procedure_id IS NULL) OR (level = 'procedure' AND procedure_id IS NOT NULL)",
@@ -193,6 +194,19 @@ payment_item_adjustments = Table(
     Column("carc", String(5), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     CheckConstraint("group_code IN ('CO', 'PR', 'OA', 'PI', 'CR')", name="group_code"),
+)
+
+provider_adjustments = Table(
+    "provider_adjustments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("remittance_id", Id, ForeignKey("remittances.id"), nullable=False, index=True),
+    Column("provider_id", String(80), nullable=False),
+    Column("fiscal_period_date", Date, nullable=False),
+    Column("reason_code", String(5), nullable=False),
+    Column("reference", String(50)),
+    Column("amount_cents", BigInteger, nullable=False),
 )
 
 patient_payments = Table(
@@ -342,4 +356,52 @@ audit_events = Table(
     Column("status_code", Integer, nullable=False),
     _created(),
     Index("ix_audit_events_org_created", "organisation_id", "created_at"),
+)
+
+#: Why an imported claim was held (domain/review.py HOLD_REASONS).
+REVIEW_REASONS = (
+    "unmatched_claim",
+    "unmatched_line",
+    "duplicate_claim",
+    "balance_would_go_negative",
+    "secondary_before_primary",
+    "reversal_without_original",
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("remittance_id", Id, ForeignKey("remittances.id"), nullable=False, index=True),
+    Column("reason", String(30), nullable=False),
+    Column("detail", String(500), nullable=False),
+    Column("patient_control_number", String(38), nullable=False),
+    Column("status_code", String(3), nullable=False),
+    Column("charge_cents", BigInteger, nullable=False),
+    Column("paid_cents", BigInteger, nullable=False),
+    Column("claim", Text, nullable=False),  # the claim as the payer sent it (JSON, cents)
+    _created(),
+    CheckConstraint(f"reason IN ({', '.join(repr(r) for r in REVIEW_REASONS)})", name="reason"),
+    Index("ix_review_items_organisation", "organisation_id", "id"),
+)
+
+review_resolutions = Table(
+    "review_resolutions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("review_item_id", Id, ForeignKey("review_items.id"), nullable=False, unique=True),
+    Column("action", String(10), nullable=False),
+    Column("encounter_id", Id, ForeignKey("encounters.id")),
+    Column("transaction_id", Id, ForeignKey("ledger_transactions.id")),
+    Column("note", Text),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    _created(),
+    CheckConstraint("action IN ('posted', 'dismissed')", name="action"),
+    CheckConstraint(
+        "(action = 'posted' AND transaction_id IS NOT NULL AND encounter_id IS NOT NULL) OR "
+        "(action = 'dismissed' AND transaction_id IS NULL AND note IS NOT NULL)",
+        name="action_fields",
+    ),
 )

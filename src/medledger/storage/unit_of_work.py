@@ -15,6 +15,7 @@ from medledger.storage.ledger_store import LedgerStore
 from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
+from medledger.storage.review_store import ReviewStore
 
 
 class UnitOfWork:
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.remittances = RemittanceStore(self.connection, self.organisation_id)
         self.payments = PaymentStore(self.connection, self.organisation_id)
         self.drafts = DraftStore(self.connection, self.organisation_id)
+        self.reviews = ReviewStore(self.connection, self.organisation_id)
         return self
 
     def commit(self) -> None:

@@ -1,12 +1,14 @@
 """Streaming reader for X12 835 electronic remittance advice (ERA) files.
 
 ``read_remittances(stream)`` yields one ``Remittance`` per 835 transaction set, amounts in integer
-cents; ``check(remittance)`` raises ``ReconciliationError`` unless it balances. Every refusal is an
-``X12Error`` that names the segment number where the problem is.
+cents; ``read_era(stream)`` streams the same claim by claim; ``check(remittance)`` raises
+``ReconciliationError`` unless it balances. Every refusal is an ``X12Error`` that names the
+segment number where the problem is. ``writer`` writes 835 files; ``mapping`` turns claims into
+the ledger's ``ClaimAdvice``.
 """
 
 from medledger.x12.amounts import format_cents, parse_amount
-from medledger.x12.era import read_remittances
+from medledger.x12.era import read_era, read_remittances
 from medledger.x12.errors import (
     BadAmount,
     BadCode,
@@ -18,7 +20,7 @@ from medledger.x12.errors import (
     TruncatedFile,
     X12Error,
 )
-from medledger.x12.reconcile import check, imbalances
+from medledger.x12.reconcile import check, claim_imbalances, imbalances, payment_imbalances
 from medledger.x12.records import (
     Adjustment,
     Claim,
@@ -47,9 +49,12 @@ __all__ = [
     "TruncatedFile",
     "X12Error",
     "check",
+    "claim_imbalances",
     "format_cents",
     "imbalances",
     "iter_segments",
     "parse_amount",
+    "payment_imbalances",
+    "read_era",
     "read_remittances",
 ]

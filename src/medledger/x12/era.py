@@ -1,10 +1,12 @@
 """Read 835 remittances (5010 X221A1, and the older 4010 X091A1) from a stream, one pass.
 
-``read_remittances`` yields one ``Remittance`` per ST..SE transaction set as soon as its SE has
-been checked, holding only that transaction set's claims in memory. Around it the envelope is
-checked as it streams by: ISA/IEA and GS/GE pairing, IEA01 (number of groups), GE01 (number of
-transaction sets), SE01 (segments in ST..SE), the control numbers that must repeat, GS01 'HP' and
-ST01 '835'. A file that ends early is refused with the position of its last segment.
+``read_era`` yields each claim as soon as its loop closes and, at each SE, the transaction set's
+``Remittance`` (payment, payer, payee, PLB) without its claims: memory stays flat however many
+claims a file holds. ``read_remittances`` is the convenience that collects each set's claims
+into its ``Remittance``. Around them the envelope is checked as it streams by: ISA/IEA and GS/GE
+pairing, IEA01 (number of groups), GE01 (number of transaction sets), SE01 (segments in ST..SE),
+the control numbers that must repeat, GS01 'HP' and ST01 '835'. A file that ends early is
+refused with the position of its last segment.
 
 Because checking is streamed, an error in the envelope *after* a transaction set (a bad GE01, a
 missing IEA) is raised after that set has been yielded. A caller that must post a file
@@ -18,12 +20,14 @@ claims to be, or the loops are being misread.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import IO, Any
 
-from medledger.x12.amounts import parse_amount
+from medledger.x12.amounts import parse_amount, plain_cents
 from medledger.x12.errors import (
     BadCode,
     BadDate,
@@ -55,6 +59,7 @@ HEADER_ONLY_SEGMENTS = HEADER_SEGMENTS - CLAIM_SEGMENTS - LINE_SEGMENTS
 KNOWN_SEGMENTS = (
     HEADER_SEGMENTS | CLAIM_SEGMENTS | LINE_SEGMENTS | DETAIL_STARTERS | SUMMARY_SEGMENTS
 )
+_ENVELOPE_SEGMENTS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 HANDLING_CODES = frozenset({"C", "D", "H", "I", "P", "U", "X"})  # BPR01
 CREDIT_DEBIT_FLAGS = frozenset({"C", "D"})  # BPR03
@@ -66,20 +71,41 @@ _CAS_TRIPLES = 6
 _PLB_PAIRS = 6
 
 
-def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Remittance]:
-    """Yield each 835 transaction set of ``stream`` (text or binary) as a ``Remittance``.
+def read_era(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Claim | Remittance]:
+    """Yield each claim of ``stream`` as it closes, then, at its SE, its transaction set.
 
-    Raises an ``X12Error`` subclass (and nothing else) for anything it refuses. Balancing is not
-    checked here: call ``medledger.x12.reconcile.check`` on each remittance.
+    The ``Remittance`` yielded at an SE has ``claims == ()``: its claims are the ``Claim``
+    records yielded since the previous one. Raises an ``X12Error`` subclass (and nothing else)
+    for anything it refuses. Balancing is not checked here (see ``medledger.x12.reconcile``).
     """
     reader = SegmentReader(stream, encoding=encoding)
-    envelope = _Envelope()
+    envelope = _Envelope(reader)
+    segment: Segment | None = None
     for segment in reader:
-        component = reader.delimiters.component if reader.delimiters else ":"
-        remittance = envelope.feed(segment, component)
-        if remittance is not None:
-            yield remittance
-    envelope.finish()
+        transaction = envelope.transaction
+        if transaction is not None and segment.segment_id not in _ENVELOPE_SEGMENTS:
+            claim = transaction.feed(segment)
+            if claim is not None:
+                yield claim
+            continue
+        closed = envelope.feed(segment)
+        if closed is not None:
+            yield from closed
+    envelope.finish(segment)
+
+
+def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Remittance]:
+    """Yield each 835 transaction set of ``stream`` (text or binary) with its claims.
+
+    Holds one transaction set's claims at a time; ``read_era`` holds one claim.
+    """
+    claims: list[Claim] = []
+    for item in read_era(stream, encoding=encoding):
+        if isinstance(item, Claim):
+            claims.append(item)
+        else:
+            yield replace(item, claims=tuple(claims))
+            claims = []
 
 
 # -- element helpers ---------------------------------------------------------------------------
@@ -99,9 +125,11 @@ def _optional(segment: Segment, number: int) -> str | None:
 
 
 def _amount(segment: Segment, number: int) -> int:
-    return parse_amount(
-        segment.get(number), segment.position, segment.segment_id, segment.name(number)
-    )
+    text = segment.get(number)
+    cents = plain_cents(text)
+    if cents is not None:
+        return cents
+    return parse_amount(text, segment.position, segment.segment_id, segment.name(number))
 
 
 def _optional_amount(segment: Segment, number: int) -> int | None:
@@ -174,27 +202,25 @@ def _unique(segment: Segment, current: object, what: str) -> None:
 class _Envelope:
     """ISA > GS > ST nesting, counts and control numbers, checked as segments stream by."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader: SegmentReader) -> None:
+        self.reader = reader
         self.isa: Segment | None = None
         self.gs: Segment | None = None
         self.group_count = 0
         self.set_count = 0
         self.transaction: _Transaction | None = None
-        self.last: Segment | None = None
         self.seen_interchange = False
 
-    def feed(self, segment: Segment, component: str) -> Remittance | None:
-        self.last = segment
+    def feed(self, segment: Segment) -> tuple[Claim | Remittance, ...] | None:
+        """Take an envelope segment (or any segment outside a transaction set); at an SE,
+        return the set's last claim (if still open) and its ``Remittance``."""
         sid = segment.segment_id
-        if self.transaction is not None and sid not in ("SE", "ST", "GS", "GE", "ISA", "IEA"):
-            self.transaction.feed(segment)
-            return None
         if sid == "ISA":
             self._isa(segment)
         elif sid == "GS":
             self._gs(segment)
         elif sid == "ST":
-            self._st(segment, component)
+            self._st(segment)
         elif sid == "SE":
             return self._se(segment)
         elif sid == "GE":
@@ -252,7 +278,7 @@ class _Envelope:
         self.group_count += 1
         self.set_count = 0
 
-    def _st(self, segment: Segment, component: str) -> None:
+    def _st(self, segment: Segment) -> None:
         if self.gs is None or self.transaction is not None:
             raise self._out_of_place(segment)
         set_id = segment.get(1)
@@ -263,17 +289,17 @@ class _Envelope:
                 "ST",
             )
         _required(segment, 2, "transaction set control number")
-        assert self.isa is not None
+        assert self.isa is not None and self.reader.delimiters is not None
         self.transaction = _Transaction(
             segment,
-            component,
+            self.reader.delimiters.component,
             interchange_control_number=self.isa.get(13),
             group_control_number=self.gs.get(6),
             version=self.gs.get(8),
         )
         self.set_count += 1
 
-    def _se(self, segment: Segment) -> Remittance:
+    def _se(self, segment: Segment) -> tuple[Claim | Remittance, ...]:
         transaction = self.transaction
         if transaction is None:
             raise self._out_of_place(segment)
@@ -293,9 +319,9 @@ class _Envelope:
                 segment.position,
                 "SE",
             )
-        remittance = transaction.finish(segment)
+        closed = transaction.finish(segment)
         self.transaction = None
-        return remittance
+        return closed
 
     def _ge(self, segment: Segment) -> None:
         if self.gs is None or self.transaction is not None:
@@ -335,10 +361,10 @@ class _Envelope:
             )
         self.isa = None
 
-    def finish(self) -> None:
+    def finish(self, last: Segment | None) -> None:
+        """At the end of the stream: refuse it unless the last interchange was closed."""
         if self.isa is None and self.seen_interchange:
             return
-        last = self.last
         missing = self._expecting().removeprefix("expected ")
         if last is None:
             raise TruncatedFile("the file holds no segments")
@@ -502,32 +528,33 @@ class _ClaimBuilder:
 def _adjustments(segment: Segment) -> list[Adjustment]:
     """The up to six reason/amount/quantity triples of one CAS."""
     group = _code(segment, 1, GROUP_CODES, "claim adjustment group code")
-    if len(segment.elements) > 1 + 3 * _CAS_TRIPLES:
+    elements = segment.elements
+    count = len(elements)
+    if count > 1 + 3 * _CAS_TRIPLES:
         raise MalformedSegment(
-            f"CAS has {len(segment.elements)} elements; at most 19 are defined",
-            segment.position,
-            "CAS",
+            f"CAS has {count} elements; at most 19 are defined", segment.position, "CAS"
         )
     found: list[Adjustment] = []
-    for index in range(_CAS_TRIPLES):
-        reason_at = 2 + 3 * index
-        reason, amount, quantity = (segment.get(reason_at + k) for k in range(3))
+    for reason_index in range(1, count, 3):  # CAS02, CAS05, ... (elements[0] is CAS01)
+        reason = elements[reason_index]
+        amount = elements[reason_index + 1] if reason_index + 1 < count else ""
+        quantity = elements[reason_index + 2] if reason_index + 2 < count else ""
         if not (reason or amount or quantity):
             continue
+        number = reason_index + 1
         if not reason:
             raise MalformedSegment(
-                f"{segment.name(reason_at)} (adjustment reason code) is missing",
+                f"{segment.name(number)} (adjustment reason code) is missing",
                 segment.position,
                 "CAS",
             )
         if not _CODE.fullmatch(reason):
             raise BadCode(
-                f"{segment.name(reason_at)} {show(reason)} is not an adjustment reason code",
+                f"{segment.name(number)} {show(reason)} is not an adjustment reason code",
                 segment.position,
                 "CAS",
             )
-        cents = _amount(segment, reason_at + 1)
-        found.append(Adjustment(group, reason, cents, quantity or None))
+        found.append(Adjustment(group, reason, _amount(segment, number + 1), quantity or None))
     if not found:
         raise MalformedSegment("CAS holds no adjustment", segment.position, "CAS")
     return found
@@ -569,7 +596,12 @@ def _provider_adjustments(segment: Segment, component: str) -> list[ProviderAdju
 
 
 class _Transaction:
-    """Builds one Remittance from the segments between ST and SE, checking loop order."""
+    """Reads one transaction set (ST..SE), checking loop order; hands each claim out as it closes.
+
+    It also hashes the set's content (``Remittance.content_hash``): every segment from BPR to the
+    last before SE, with the element and component separators normalised, so the same remittance
+    re-sent in another file, with other delimiters or control numbers, hashes the same.
+    """
 
     def __init__(
         self,
@@ -593,36 +625,45 @@ class _Transaction:
         self.after_lx = False
         self.claim: _ClaimBuilder | None = None
         self.line: _LineBuilder | None = None
-        self.claims: list[Claim] = []
         self.provider_adjustments: list[ProviderAdjustment] = []
+        self.digest = hashlib.sha256()
 
     def _refuse(self, segment: Segment, message: str) -> MalformedSegment:
         return MalformedSegment(message, segment.position, segment.segment_id)
 
-    def feed(self, segment: Segment) -> None:
+    def feed(self, segment: Segment) -> Claim | None:
+        """Take one segment of the set; return the claim it closes, if it closes one."""
         sid = segment.segment_id
+        self.digest.update(
+            (sid + "\x1d" + "\x1d".join(segment.elements)).replace(self.component, "\x1f").encode()
+        )
+        line = self.line
+        if line is not None and sid in LINE_SEGMENTS:  # the hot path: a service line's details
+            line.feed(segment)
+            return None
         if sid not in KNOWN_SEGMENTS:
             raise self._refuse(segment, f"{sid} is not a segment of the 835 transaction set")
+        if self.area == "detail":
+            return self._detail(segment)
         if self.area == "start":
             if sid != "BPR":
                 raise self._refuse(segment, f"expected BPR right after ST, found {sid}")
             self._bpr(segment)
             self.area = "header"
-            return
+            return None
         if self.area == "header":
             if sid in HEADER_SEGMENTS:
                 self._header(segment)
-                return
+                return None
             if sid not in ("LX", "CLP", "PLB"):
                 raise self._refuse(segment, f"{sid} is not allowed in the 835 header (table 1)")
             self._end_header(segment)
             self.area = "detail"
-        if self.area == "detail":
-            self._detail(segment)
-            return
+            return self._detail(segment)
         if sid != "PLB":
             raise self._refuse(segment, f"{sid} after PLB: only PLB may follow PLB (table 3)")
         self.provider_adjustments.extend(_provider_adjustments(segment, self.component))
+        return None
 
     # header
 
@@ -665,10 +706,10 @@ class _Transaction:
 
     # detail
 
-    def _detail(self, segment: Segment) -> None:
+    def _detail(self, segment: Segment) -> Claim | None:
         sid = segment.segment_id
         if sid in ("LX", "CLP", "PLB"):
-            self._close_claim()
+            closed = self._close_claim()
             if sid == "LX":
                 self.after_lx = True
             elif sid == "CLP":
@@ -677,11 +718,11 @@ class _Transaction:
             else:
                 self.area = "summary"
                 self.provider_adjustments.extend(_provider_adjustments(segment, self.component))
-            return
+            return closed
         if sid in ("TS3", "TS2"):
             if not self.after_lx:
                 raise self._refuse(segment, f"{sid} must follow LX (loop 2000 header)")
-            return
+            return None
         if sid in HEADER_ONLY_SEGMENTS:
             raise self._refuse(
                 segment, f"{sid} belongs to the 835 header (table 1) but claim detail has begun"
@@ -692,13 +733,12 @@ class _Transaction:
             self._close_line()
             self.line = _LineBuilder(segment, self.component)
         elif self.line is not None:
-            if sid not in LINE_SEGMENTS:
-                raise self._refuse(segment, f"{sid} is not allowed in a service line (loop 2110)")
-            self.line.feed(segment)
+            raise self._refuse(segment, f"{sid} is not allowed in a service line (loop 2110)")
+        elif sid not in CLAIM_SEGMENTS:
+            raise self._refuse(segment, f"{sid} is not allowed in a claim (loop 2100)")
         else:
-            if sid not in CLAIM_SEGMENTS:
-                raise self._refuse(segment, f"{sid} is not allowed in a claim (loop 2100)")
             self.claim.feed(segment)
+        return None
 
     def _close_line(self) -> None:
         if self.line is not None:
@@ -706,21 +746,21 @@ class _Transaction:
             self.claim.lines.append(self.line.build())
             self.line = None
 
-    def _close_claim(self) -> None:
+    def _close_claim(self) -> Claim | None:
         self._close_line()
-        if self.claim is not None:
-            self.claims.append(self.claim.build())
-            self.claim = None
+        claim, self.claim = self.claim, None
+        return None if claim is None else claim.build()
 
-    def finish(self, se: Segment) -> Remittance:
+    def finish(self, se: Segment) -> tuple[Claim | Remittance, ...]:
+        """At SE: the last claim (if one is open) and the set's ``Remittance`` (claims ())."""
         if self.area == "start":
             raise self._refuse(se, "the transaction set has no BPR")
         if self.area == "header":
             self._end_header(se)
-        self._close_claim()
+        last = self._close_claim()
         bpr, trn, payer, payee = self.bpr, self.trn, self.payer, self.payee
         assert bpr is not None and trn is not None and payer is not None and payee is not None
-        return Remittance(
+        remittance = Remittance(
             control_number=self.st.get(2),
             payment_amount_cents=_amount(bpr, 2),
             credit_debit_flag=bpr.get(3),
@@ -734,10 +774,12 @@ class _Transaction:
             payee_name=payee.get(2),
             payee_id_qualifier=_optional(payee, 3),
             payee_id=_optional(payee, 4),
-            claims=tuple(self.claims),
+            claims=(),
             provider_adjustments=tuple(self.provider_adjustments),
             interchange_control_number=self.interchange_control_number,
             group_control_number=self.group_control_number,
             version=self.version,
             position=self.st.position,
+            content_hash=self.digest.hexdigest(),
         )
+        return (remittance,) if last is None else (last, remittance)

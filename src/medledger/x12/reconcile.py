@@ -16,7 +16,8 @@ contain, which would post line payments the check does not cover, so that is ref
 the two rules above this is the "sum of SVC03 - claim-level CAS = CLP04 when every line is
 reported" check, without refusing legitimately partial line detail.
 
-``check`` raises the first imbalance; ``imbalances`` lists them all for a report.
+``check`` raises the first imbalance; ``imbalances`` lists them all for a report;
+``claim_imbalances`` and ``payment_imbalances`` check a file claim by claim as it streams.
 """
 
 from __future__ import annotations
@@ -37,28 +38,39 @@ def imbalances(remittance: Remittance) -> list[ReconciliationError]:
     """Every balancing rule the remittance breaks, in file order, transaction level last."""
     found: list[ReconciliationError] = []
     for claim in remittance.claims:
-        found.extend(_claim_imbalances(claim))
+        found.extend(claim_imbalances(claim))
     claims_paid = sum(c.paid_cents for c in remittance.claims)
-    provider_adjusted = sum(p.amount_cents for p in remittance.provider_adjustments)
-    difference = claims_paid - provider_adjusted - remittance.net_payment_cents
-    if difference:
-        found.append(
-            ReconciliationError(
-                f"transaction set {show(remittance.control_number)}: sum of CLP04 "
-                f"{format_cents(claims_paid)} - sum of PLB {format_cents(provider_adjusted)} "
-                f"= {format_cents(claims_paid - provider_adjusted)} but BPR02 pays "
-                f"{format_cents(remittance.net_payment_cents)} "
-                f"(difference {format_cents(difference)})",
-                # BPR is always the segment right after ST (the parser enforces it).
-                remittance.position + 1,
-                "BPR",
-                difference,
-            )
-        )
+    found.extend(payment_imbalances(remittance, claims_paid))
     return found
 
 
-def _claim_imbalances(claim: Claim) -> list[ReconciliationError]:
+def payment_imbalances(remittance: Remittance, claims_paid_cents: int) -> list[ReconciliationError]:
+    """The transaction-level rule, given the sum of CLP04 of the set's claims.
+
+    Apart from the claims so that a streaming reader (``read_era``) can check a set whose claims
+    it has already let go: it only needs their sum.
+    """
+    provider_adjusted = sum(p.amount_cents for p in remittance.provider_adjustments)
+    difference = claims_paid_cents - provider_adjusted - remittance.net_payment_cents
+    if not difference:
+        return []
+    return [
+        ReconciliationError(
+            f"transaction set {show(remittance.control_number)}: sum of CLP04 "
+            f"{format_cents(claims_paid_cents)} - sum of PLB {format_cents(provider_adjusted)} "
+            f"= {format_cents(claims_paid_cents - provider_adjusted)} but BPR02 pays "
+            f"{format_cents(remittance.net_payment_cents)} "
+            f"(difference {format_cents(difference)})",
+            # BPR is always the segment right after ST (the parser enforces it).
+            remittance.position + 1,
+            "BPR",
+            difference,
+        )
+    ]
+
+
+def claim_imbalances(claim: Claim) -> list[ReconciliationError]:
+    """The line- and claim-level rules for one claim, in file order."""
     found: list[ReconciliationError] = []
     label = f"claim {show(claim.patient_control_number)}"
     for line in claim.lines:

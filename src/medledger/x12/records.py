@@ -93,7 +93,12 @@ class ProviderAdjustment:
 
 @dataclass(frozen=True, slots=True)
 class Remittance:
-    """One 835 transaction set (ST..SE): one payment (or notice) from one payer to one payee."""
+    """One 835 transaction set (ST..SE): one payment (or notice) from one payer to one payee.
+
+    ``claims`` is empty in what ``read_era`` yields (it streams the claims before it);
+    ``read_remittances`` fills it. ``content_hash`` tells a re-sent remittance from a changed
+    one: ST/SE control numbers, the envelope and the delimiters do not enter it.
+    """
 
     control_number: str  # ST02
     payment_amount_cents: int  # BPR02, always >= 0; see ``net_payment_cents``
@@ -114,6 +119,7 @@ class Remittance:
     group_control_number: str  # GS06
     version: str  # GS08, e.g. 005010X221A1
     position: int  # segment number of the ST
+    content_hash: str  # sha256 of BPR..the segment before SE, delimiters normalised
 
     @property
     def net_payment_cents(self) -> int:

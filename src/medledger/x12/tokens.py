@@ -19,7 +19,7 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from medledger.x12.errors import MalformedEnvelope, MalformedSegment, TruncatedFile, show
 
@@ -33,6 +33,7 @@ CHUNK_SIZE = 64 * 1024
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 # Characters tolerated between segments (line breaks after terminators) and around the file.
 _BETWEEN_SEGMENTS = "\r\n"
+_LINE_BREAKS = ("\r", "\n")
 _FILE_PADDING = " \t\r\n\ufeff"
 
 
@@ -46,9 +47,12 @@ class Delimiters:
     repetition: str | None  # None before version 00402 (ISA11 was not a separator then)
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One segment: ``elements[0]`` is element 01 (the segment id is not repeated in it)."""
+class Segment(NamedTuple):
+    """One segment: ``elements[0]`` is element 01 (the segment id is not repeated in it).
+
+    A named tuple rather than a frozen dataclass: a file has millions of these, and a tuple is
+    built in half the time.
+    """
 
     position: int  # 1-based segment number in the file
     segment_id: str
@@ -171,9 +175,45 @@ class SegmentReader:
                 if segment is None:
                     return
                 yield segment
+                yield from self._complete_segments()
             self._skip(_BETWEEN_SEGMENTS)
             if not self._ensure(1):
                 return
+
+    def _complete_segments(self) -> Iterator[Segment]:
+        """The hot loop: every segment whose terminator is in the buffer, refilling as it goes.
+
+        It stops, leaving the read position at the segment, before anything beginning with
+        "ISA" (a new interchange may declare new delimiters) and when no complete segment is
+        left (the end of the stream, or a run without a terminator): ``_read_segment`` and
+        ``_read_isa`` handle those one at a time, with their messages.
+        """
+        assert self.delimiters is not None
+        delimiters = self.delimiters
+        terminator = delimiters.segment
+        breaks_terminate = terminator in _BETWEEN_SEGMENTS
+        max_length = self._max_segment_length
+        while True:
+            buffer, start = self._buffer, self._start
+            end = buffer.find(terminator, start)
+            if end < 0:
+                if len(buffer) - start > max_length or not self._fill():
+                    return
+                continue
+            raw = buffer[start:end]
+            if raw[:1] in _LINE_BREAKS:
+                stripped = raw.lstrip(_BETWEEN_SEGMENTS)
+                if not stripped and breaks_terminate:
+                    self._start = end + 1
+                    continue
+                start += len(raw) - len(stripped)
+                raw = stripped
+            if raw[:3] == "ISA" or len(raw) > max_length:
+                self._start = start
+                return
+            self._start = end + 1
+            self._position += 1
+            yield split_segment(raw, self._position, delimiters)
 
     def _at_isa(self) -> bool:
         self._ensure(4)
@@ -294,14 +334,24 @@ def split_segment(raw: str, position: int, delimiters: Delimiters) -> Segment:
         raw = raw[:-1]
     parts = raw.split(delimiters.element)
     segment_id = parts[0]
-    if not _SEGMENT_ID.fullmatch(segment_id):
-        raise MalformedSegment(
-            f"segment id {show(segment_id)} is not 2-3 capital letters/digits "
-            f"(the ISA declares element separator {show(delimiters.element)} and segment "
-            f"terminator {show(delimiters.segment)})",
-            position,
-        )
-    return Segment(position, segment_id, tuple(parts[1:]))
+    if segment_id not in _VALID_IDS:
+        if not _SEGMENT_ID.fullmatch(segment_id):
+            raise MalformedSegment(
+                f"segment id {show(segment_id)} is not 2-3 capital letters/digits "
+                f"(the ISA declares element separator {show(delimiters.element)} and segment "
+                f"terminator {show(delimiters.segment)})",
+                position,
+            )
+        if len(_VALID_IDS) < _VALID_IDS_KEPT:
+            _VALID_IDS.add(segment_id)
+    del parts[0]
+    return Segment(position, segment_id, tuple(parts))
+
+
+# Segment ids already seen to be well formed: a set lookup instead of a regex per segment. Capped,
+# so a file of endless distinct (well-formed) ids cannot grow it.
+_VALID_IDS: set[str] = set()
+_VALID_IDS_KEPT = 512
 
 
 def iter_segments(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Segment]:

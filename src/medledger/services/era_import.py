@@ -1,0 +1,475 @@
+"""Import X12 835 remittance files (ERA) into the ledger: all or nothing, reconciled to the cent.
+
+Two passes over the file, so memory stays flat however large it is:
+
+1. **Check.** Read all of it (``x12.read_era``, claim by claim) and reconcile every claim and
+   every transaction set. Nothing is written. A file that is malformed or does not balance is
+   refused whole (``EraRefused``: file, segment number, problem).
+2. **Post.** Read it again and post it in one database transaction. Per transaction set: its
+   payer (found, or created, by its identifier), one remittance and one ledger transaction. Its
+   claims go in batches, each batch's encounters, procedures, balances and claim history loaded
+   in a few queries and its rows written in a few statements. A claim that cannot post is held
+   in the review queue with its reason (domain/review.py); the others post.
+
+A transaction set already imported (same payer, trace number and content) posts nothing and is
+counted as such; the same trace number with other content refuses the file. ``dry_run`` does
+everything, then rolls back: the summary says what would have been posted.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from medledger.domain.balance import Entry
+from medledger.domain.claim_advice import ClaimAdvice
+from medledger.domain.errors import LedgerError
+from medledger.domain.matching import BilledProcedure, match_lines
+from medledger.domain.review import (
+    BALANCE_WOULD_GO_NEGATIVE,
+    UNMATCHED_CLAIM,
+    ClaimHeld,
+    PostedClaim,
+    check_claim_history,
+)
+from medledger.services.actor import Actor
+from medledger.services.adjudication import DuplicateRemittance
+from medledger.services.authorization import authorize
+from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
+from medledger.storage.ledger_store import TransactionHeader
+from medledger.storage.unit_of_work import UnitOfWork
+from medledger.x12 import (
+    Claim,
+    Remittance,
+    X12Error,
+    claim_imbalances,
+    payment_imbalances,
+    read_era,
+)
+from medledger.x12.mapping import claim_advice
+
+#: Claims planned and written together: large enough for few statements, small enough that a
+#: batch's rows stay a few megabytes.
+BATCH_CLAIMS = 2000
+#: A non-seekable input is copied aside for the second pass; in memory up to this size.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+#: ``progress(phase, done, total)``: phase "checking" or "posting", done and total in bytes
+#: (total 0 when the input's size is unknown).
+Progress = Callable[[str, int, int], None]
+Source = str | os.PathLike[str] | IO[Any]
+
+
+class EraRefused(LedgerError):
+    """The file is malformed or does not reconcile: nothing of it is posted."""
+
+    code = "era-refused"
+
+
+@dataclass
+class ImportSummary:
+    """What an import posted (or, in a dry run, would have posted).
+
+    remittances: transaction sets posted; already_imported: sets skipped because the same payer,
+    trace number and content were imported before. claims, lines: in the file; claims_posted,
+    lines_posted: of those, posted now. paid_cents: claim payments posted; pr_by_carc: the PR
+    they assign, by CARC; held: claims held for review, by reason; provider_adjustment_cents:
+    the PLB amounts recorded with the posted remittances.
+    """
+
+    file_name: str
+    dry_run: bool = False
+    remittances: int = 0
+    already_imported: int = 0
+    claims: int = 0
+    lines: int = 0
+    claims_posted: int = 0
+    lines_posted: int = 0
+    paid_cents: int = 0
+    pr_by_carc: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    provider_adjustment_cents: int = 0
+
+    @property
+    def held_claims(self) -> int:
+        return sum(self.held.values())
+
+
+def import_era(
+    engine: Engine,
+    actor: Actor,
+    source: Source,
+    *,
+    file_name: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one 835 file (a path, or a text or binary stream); see the module docstring."""
+    authorize(actor, "post_remittance")
+    name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "ERA")
+    with _two_pass_input(source, progress) as era:
+        remittances = _check(era.read("checking"), name)
+        try:
+            return _post(engine, replace(actor, source="era"), era, remittances, name, dry_run)
+        except IntegrityError:
+            # Another import of the same remittance committed first: post again, which now
+            # finds it imported (or refuses a different one with the same trace number).
+            return _post(engine, replace(actor, source="era"), era, remittances, name, dry_run)
+
+
+# -- pass 1: read and reconcile ---------------------------------------------------------------
+
+
+def _check(stream: IO[Any], name: str) -> list[Remittance]:
+    """Every transaction set of the file (without its claims), once all of it reconciles."""
+    remittances: list[Remittance] = []
+    claims_paid = 0
+    try:
+        for item in read_era(stream):
+            if isinstance(item, Claim):
+                _raise_first(claim_imbalances(item))
+                claims_paid += item.paid_cents
+                continue
+            _raise_first(payment_imbalances(item, claims_paid))
+            remittances.append(item)
+            claims_paid = 0
+    except X12Error as error:
+        raise EraRefused(
+            f"{name}: {error}", position=error.position, segment_id=error.segment_id
+        ) from error
+    if not remittances:
+        raise EraRefused(f"{name}: the file holds no 835 transaction set")
+    return remittances
+
+
+def _raise_first(errors: Sequence[X12Error]) -> None:
+    if errors:
+        raise errors[0]
+
+
+# -- pass 2: post -----------------------------------------------------------------------------
+
+
+def _post(
+    engine: Engine,
+    actor: Actor,
+    era: _TwoPassInput,
+    remittances: list[Remittance],
+    name: str,
+    dry_run: bool,
+) -> ImportSummary:
+    summary = ImportSummary(name, dry_run)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        sets = iter(remittances)
+        target = _TransactionSet(uow, actor, name, next(sets), summary)
+        batch: list[Claim] = []
+        for item in read_era(era.read("posting")):
+            if isinstance(item, Claim):
+                batch.append(item)
+                if len(batch) >= BATCH_CLAIMS:
+                    target.post(batch)
+                    batch = []
+                continue
+            if item.content_hash != target.remittance.content_hash:
+                raise EraRefused(f"{name}: the file changed while it was being imported")
+            target.post(batch)
+            batch = []
+            following = next(sets, None)
+            if following is not None:
+                target = _TransactionSet(uow, actor, name, following, summary)
+        if not dry_run:
+            uow.commit()
+    return summary
+
+
+class _TransactionSet:
+    """Posts one 835 transaction set: its remittance and ledger transaction are written when it
+    begins (unless it was imported before), its claims batch by batch."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        name: str,
+        remittance: Remittance,
+        summary: ImportSummary,
+    ) -> None:
+        self.uow = uow
+        self.remittance = remittance
+        self.summary = summary
+        self.payer_id = _payer(uow, remittance)
+        self.skip = False
+        existing = uow.remittances.find(self.payer_id, remittance.trace_number)
+        if existing is not None:
+            if existing.content_hash != remittance.content_hash:
+                raise DuplicateRemittance(
+                    f"{name}: trace number {remittance.trace_number} of {remittance.payer_name} "
+                    f"was already imported with different content (from {existing.file_name or 'a manual entry'})",
+                    trace_number=remittance.trace_number,
+                )
+            self.skip = True
+            summary.already_imported += 1
+            return
+        self.remittance_id = uow.remittances.add(
+            self.payer_id,
+            remittance.trace_number,
+            remittance.net_payment_cents,
+            remittance.payment_date,
+            "era",
+            name[-255:],
+            remittance.content_hash,
+        )
+        uow.remittances.add_provider_adjustments(
+            self.remittance_id,
+            [
+                (p.provider_id, p.fiscal_period_date, p.reason_code, p.reference, p.amount_cents)
+                for p in remittance.provider_adjustments
+            ],
+        )
+        self.transaction_id = uow.ledger.open_transaction(
+            TransactionHeader(
+                kind="adjudication",
+                user_id=actor.user_id,
+                source=actor.source,
+                idempotency_key=f"remittance:{self.payer_id}:{remittance.trace_number}",
+                request_hash=remittance.content_hash,
+                note=f"ERA {Path(name).name}, trace {remittance.trace_number}",
+                remittance_id=self.remittance_id,
+            )
+        )
+        summary.remittances += 1
+        summary.provider_adjustment_cents += sum(
+            p.amount_cents for p in remittance.provider_adjustments
+        )
+
+    def post(self, claims: Sequence[Claim]) -> None:
+        """Post a batch of the set's claims, holding those that cannot post."""
+        self.summary.claims += len(claims)
+        self.summary.lines += sum(len(claim.lines) for claim in claims)
+        if self.skip or not claims:
+            return
+        advices = [claim_advice(claim) for claim in claims]
+        poster = ClaimPoster(self.uow, self.payer_id, self.remittance.trace_number)
+        poster.load(advices)
+        posted: list[tuple[ClaimAdvice, ClaimResult]] = []
+        held: list[tuple[ClaimAdvice, str, str]] = []
+        for advice in advices:
+            try:
+                posted.append((advice, poster.post(advice)))
+            except ClaimHeld as hold:
+                held.append((advice, hold.reason, hold.message))
+                self.summary.held[hold.reason] += 1
+        poster.write(self.remittance_id, self.transaction_id, [claim for _, claim in posted])
+        self.uow.reviews.add(self.remittance_id, held)
+        for advice, _ in posted:
+            _count_posted(self.summary, advice)
+
+
+def _count_posted(summary: ImportSummary, advice: ClaimAdvice) -> None:
+    summary.claims_posted += 1
+    summary.lines_posted += len(advice.lines)
+    summary.paid_cents += advice.paid_cents
+    for adjustment in (*advice.adjustments, *(a for ln in advice.lines for a in ln.adjustments)):
+        if adjustment.group_code == "PR":
+            summary.pr_by_carc[adjustment.carc] += adjustment.amount_cents
+
+
+def _payer(uow: UnitOfWork, remittance: Remittance) -> int:
+    """The payer by its identifier (N1*PR N104, else the TRN03 payer id), created if new."""
+    code = remittance.payer_identifier or remittance.payer_id
+    row = uow.registry.payer_by_code(code)
+    if row is not None:
+        return int(row.id)
+    return uow.registry.add_payer(code, remittance.payer_name)
+
+
+# -- matching, holding and posting claims -----------------------------------------------------
+
+
+class ClaimPoster:
+    """Matches, checks and plans one payer's claims, then writes the ones that post.
+
+    Used per batch by the import, and for a single held claim a biller resolves (with the
+    encounter the biller chose): the same rules either way.
+    """
+
+    def __init__(self, uow: UnitOfWork, payer_id: int, trace_number: str) -> None:
+        self.uow = uow
+        self.payer_id = payer_id
+        self.trace_number = trace_number
+        self.planner = ClaimPlanner(uow)
+        self.entries: list[Entry] = []
+        self._encounters: dict[str, Row[Any]] = {}
+        self._history: dict[int, list[PostedClaim]] = {}
+
+    def load(self, advices: Sequence[ClaimAdvice], encounter: Row[Any] | None = None) -> None:
+        """Load what the claims need: their encounters (by patient control number, or the one
+        given), the encounters' procedures and balances, and their claim history."""
+        if encounter is not None:
+            self._encounters = {a.patient_control_number: encounter for a in advices}
+        else:
+            self._encounters = self.uow.registry.encounters_by_control_numbers(
+                a.patient_control_number for a in advices
+            )
+        encounter_ids = [row.id for row in self._encounters.values()]
+        self.planner.load(encounter_ids)
+        self._history = self.uow.remittances.claim_history(encounter_ids)
+
+    def post(self, advice: ClaimAdvice, procedure_ids: Sequence[int] | None = None) -> ClaimResult:
+        """Plan one claim (``ClaimHeld`` with the reason when it cannot post).
+
+        ``procedure_ids``: the procedure of each line, when a biller matched them by hand.
+        """
+        encounter = self._encounters.get(advice.patient_control_number)
+        if encounter is None:
+            raise ClaimHeld(
+                UNMATCHED_CLAIM,
+                f"no encounter has patient control number {advice.patient_control_number}",
+            )
+        claim = _matched(
+            advice, encounter.id, self.planner.procedures_of(encounter.id), procedure_ids
+        )
+        as_posted = PostedClaim(
+            self.payer_id,
+            self.trace_number,
+            advice.status_code,
+            advice.charge_cents,
+            advice.paid_cents,
+            advice.payer_claim_number,
+        )
+        check_claim_history(as_posted, self._history[encounter.id])
+        try:
+            self.entries += self.planner.plan(claim)
+        except LedgerError as error:
+            raise ClaimHeld(BALANCE_WOULD_GO_NEGATIVE, error.message) from error
+        self._history[encounter.id].append(as_posted)
+        return claim
+
+    def write(self, remittance_id: int, transaction_id: int, claims: Sequence[ClaimResult]) -> None:
+        """Write what ``post`` planned: entries, balances, PR sources and payment items."""
+        self.uow.ledger.add_entries(transaction_id, self.entries)
+        self.uow.registry.set_pr_source(sorted(self.planner.adjudicated), "remittance")
+        self.uow.remittances.add_items(remittance_id, [claim.payment_item() for claim in claims])
+        self.entries = []
+
+
+def _matched(
+    advice: ClaimAdvice,
+    encounter_id: int,
+    procedures: Sequence[Row[Any]],
+    procedure_ids: Sequence[int] | None,
+) -> ClaimResult:
+    """The claim with each line tied to its procedure (domain/matching.py)."""
+    if procedure_ids is None:
+        procedure_ids = match_lines(advice.lines, [_billed(row) for row in procedures])
+    return ClaimResult(
+        encounter_id,
+        advice.status_code,
+        advice.charge_cents,
+        advice.paid_cents,
+        tuple(
+            LineResult(procedure_id, line.charge_cents, line.paid_cents, line.adjustments,
+                       line.allowed_cents)
+            for line, procedure_id in zip(advice.lines, procedure_ids, strict=True)
+        ),
+        advice.adjustments,
+        advice.payer_claim_number,
+    )  # fmt: skip
+
+
+def _billed(row: Row[Any]) -> BilledProcedure:
+    return BilledProcedure(
+        row.id,
+        row.code,
+        tuple(m for m in row.modifiers.split(":") if m),
+        row.date_of_service,
+        row.charge_cents,
+        row.line_item_control_number,
+    )
+
+
+# -- reading the input twice ------------------------------------------------------------------
+
+
+@contextmanager
+def _two_pass_input(source: Source, progress: Progress | None) -> Iterator[_TwoPassInput]:
+    """Open a path (and close it after), or take a stream as it is; a stream that cannot seek
+    gets a spool (in memory up to SPOOL_IN_MEMORY, then on disk) for the second pass."""
+    with ExitStack() as stack:
+        stream: IO[Any] = (
+            stack.enter_context(open(source, "rb"))
+            if isinstance(source, str | os.PathLike)
+            else source
+        )
+        spool = (
+            None
+            if stream.seekable()
+            else stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY))
+        )
+        yield _TwoPassInput(stream, spool, progress)
+
+
+class _TwoPassInput:
+    """An 835 input read twice: a seekable stream from where it started, any other from the
+    copy the first read made."""
+
+    def __init__(self, stream: IO[Any], spool: IO[bytes] | None, progress: Progress | None):
+        self.stream = stream
+        self.spool = spool
+        self.progress = progress
+        self.start = 0
+        self.size = 0
+        if spool is None:
+            self.start = stream.tell()
+            self.size = stream.seek(0, os.SEEK_END) - self.start
+            stream.seek(self.start)
+
+    def read(self, phase: str) -> IO[Any]:
+        """The input from its start, reporting progress; the first read fills the spool."""
+        if phase == "checking":
+            source, spool = self.stream, self.spool
+        elif self.spool is not None:
+            self.spool.seek(0)
+            source, spool = self.spool, None
+        else:
+            self.stream.seek(self.start)
+            source, spool = self.stream, None
+        return _Reading(source, phase, self.size, self.progress, spool)  # type: ignore[return-value]
+
+
+class _Reading:
+    """A stream wrapper that reports bytes read and, on the first pass, keeps a copy."""
+
+    def __init__(
+        self,
+        stream: IO[Any],
+        phase: str,
+        total: int,
+        progress: Progress | None,
+        spool: IO[bytes] | None,
+    ) -> None:
+        self.stream = stream
+        self.phase = phase
+        self.total = total
+        self.progress = progress
+        self.spool = spool
+        self.done = 0
+
+    def read(self, size: int = -1) -> Any:
+        data = self.stream.read(size)
+        if data:
+            self.done += len(data)
+            if self.spool is not None:
+                self.spool.write(data.encode() if isinstance(data, str) else data)
+            if self.progress is not None:
+                self.progress(self.phase, self.done, self.total)
+        return data

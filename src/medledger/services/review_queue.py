@@ -1,0 +1,179 @@
+"""The review queue: imported claims held for a biller, and the two ways out of it.
+
+A held claim is *resolved* by matching it to an encounter (and, if its lines do not match by the
+usual rules, each line to a procedure) and posting it, through the same rules as the import, as
+its own ledger transaction on the remittance it came with; or *dismissed* with a reason. Either
+way the acting user and the time are recorded, and an item is resolved once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from medledger.domain.claim_advice import ClaimAdvice
+from medledger.domain.errors import InvalidInput, LedgerError
+from medledger.domain.review import HOLD_REASONS
+from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
+from medledger.services.era_import import ClaimPoster
+from medledger.services.posting import fingerprint
+from medledger.storage.ledger_store import TransactionHeader
+from medledger.storage.review_store import advice_from_json
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+class AlreadyResolved(LedgerError):
+    code = "review-item-resolved"
+    status = 409
+
+
+@dataclass(frozen=True)
+class HeldClaim:
+    """A review item as a biller reads it.
+
+    reason: the hold reason code (``label`` says it in words); detail: this claim's specifics.
+    payer, trace_number, file_name: the remittance it came with. resolution: None while open,
+    else "posted" (``encounter_id``, ``transaction_id``) or "dismissed" (``note``).
+    """
+
+    id: int
+    reason: str
+    detail: str
+    claim: ClaimAdvice
+    payer: str
+    trace_number: str
+    file_name: str | None
+    created_at: datetime
+    resolution: str | None
+    encounter_id: int | None
+    transaction_id: int | None
+    note: str | None
+
+    @property
+    def label(self) -> str:
+        return HOLD_REASONS[self.reason]
+
+
+def held_claims(
+    engine: Engine, actor: Actor, *, include_resolved: bool = False, limit: int = 100
+) -> list[HeldClaim]:
+    """Held claims, newest first; only the open ones unless ``include_resolved``."""
+    authorize(actor, "view")
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        rows = uow.reviews.items(open_only=not include_resolved, limit=limit)
+    return [_view(row) for row in rows]
+
+
+def held_claim(engine: Engine, actor: Actor, item_id: int) -> HeldClaim:
+    authorize(actor, "view")
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return _view(uow.reviews.item(item_id))
+
+
+def resolve_held_claim(
+    engine: Engine,
+    actor: Actor,
+    item_id: int,
+    encounter_id: int,
+    procedure_ids: Sequence[int] | None = None,
+) -> int:
+    """Post a held claim to ``encounter_id``; returns the ledger transaction.
+
+    ``procedure_ids`` gives each line's procedure when the lines do not match by the rules. The
+    claim must now pass every check the import made (``ClaimHeld`` says which it fails): a
+    duplicate stays a duplicate and is dismissed instead.
+    """
+    authorize(actor, "post_remittance")
+    try:
+        with UnitOfWork(engine, actor.organisation_id) as uow:
+            item = _open_item(uow, item_id)
+            advice = advice_from_json(item.claim)
+            encounter = uow.registry.encounter(encounter_id)
+            if procedure_ids is not None:
+                _check_procedures(uow, encounter_id, advice, procedure_ids)
+            poster = ClaimPoster(uow, item.payer_id, item.trace_number)
+            poster.load([advice], encounter=encounter)
+            claim = poster.post(advice, procedure_ids)
+            transaction_id = uow.ledger.open_transaction(
+                TransactionHeader(
+                    kind="adjudication",
+                    user_id=actor.user_id,
+                    source=actor.source,
+                    idempotency_key=f"review:{item_id}",
+                    request_hash=fingerprint({"item": item_id, "encounter": encounter_id}),
+                    note=f"held claim {advice.patient_control_number} (review item {item_id}) "
+                    f"posted to encounter {encounter_id}",
+                    remittance_id=item.remittance_id,
+                )
+            )
+            poster.write(item.remittance_id, transaction_id, [claim])
+            uow.reviews.resolve(
+                item_id,
+                action="posted",
+                user_id=actor.user_id,
+                encounter_id=encounter_id,
+                transaction_id=transaction_id,
+            )
+            uow.commit()
+            return transaction_id
+    except IntegrityError as error:
+        raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
+
+
+def dismiss_held_claim(engine: Engine, actor: Actor, item_id: int, reason: str) -> None:
+    """Close a held claim without posting it, saying why (a duplicate, not our patient, ...)."""
+    authorize(actor, "post_remittance")
+    if not reason.strip():
+        raise InvalidInput("say why the held claim is dismissed")
+    try:
+        with UnitOfWork(engine, actor.organisation_id) as uow:
+            _open_item(uow, item_id)
+            uow.reviews.resolve(
+                item_id, action="dismissed", user_id=actor.user_id, note=reason.strip()
+            )
+            uow.commit()
+    except IntegrityError as error:
+        raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
+
+
+def _open_item(uow: UnitOfWork, item_id: int) -> Row[Any]:
+    item = uow.reviews.item(item_id)
+    if item.resolution is not None:
+        raise AlreadyResolved(f"review item {item_id} is already {item.resolution}")
+    return item
+
+
+def _check_procedures(
+    uow: UnitOfWork, encounter_id: int, advice: ClaimAdvice, procedure_ids: Sequence[int]
+) -> None:
+    if len(procedure_ids) != len(advice.lines):
+        raise InvalidInput(
+            f"the claim has {len(advice.lines)} lines; give one procedure for each, in order"
+        )
+    own = {row.id for row in uow.registry.procedures_of_encounter(encounter_id)}
+    for procedure_id in procedure_ids:
+        if procedure_id not in own:
+            raise InvalidInput(f"procedure {procedure_id} is not part of encounter {encounter_id}")
+
+
+def _view(row: Row[Any]) -> HeldClaim:
+    return HeldClaim(
+        id=row.id,
+        reason=row.reason,
+        detail=row.detail,
+        claim=advice_from_json(row.claim),
+        payer=row.payer,
+        trace_number=row.trace_number,
+        file_name=row.file_name,
+        created_at=row.created_at,
+        resolution=row.resolution,
+        encounter_id=row.resolved_encounter_id,
+        transaction_id=row.resolved_transaction_id,
+        note=row.resolution_note,
+    )
