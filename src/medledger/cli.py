@@ -25,7 +25,7 @@ from rich.table import Table
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from medledger.demo import DEMO_NAME, load_demo
+from medledger.demo import DEMO_NAME, DEMO_PASSWORD, load_demo
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
@@ -334,6 +334,9 @@ def demo(
             track=lambda items, label: progress.track(items, description=label),
         )
     typer.echo(f"{DEMO_NAME} loaded (organisation {summary.organisation_id})")
+    typer.echo(
+        f"users admin, manager, biller, frontdesk — password {DEMO_PASSWORD!r} (web UI: medledger serve)"
+    )
     if summary.organisation_id != min(registration.organisations(session.engine)):
         typer.echo(
             f"it is not the first organisation: add --organisation {summary.organisation_id}"

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from medledger.services.accounts import PatientAccount, encounter_account, patient_account
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
+from medledger.services.auth import hash_password, set_password
 from medledger.services.cancellations import cancel_pr
 from medledger.services.era_import import import_era
 from medledger.services.history import transaction
@@ -43,6 +44,8 @@ from medledger.x12 import Claim, ServiceLine
 from medledger.x12 import writer as x12_writer
 
 DEMO_NAME = "Demo Family Practice"
+#: Every demo user (admin, manager, biller, frontdesk) logs in with this; a demo is not a secret.
+DEMO_PASSWORD = "medledger-demo"
 
 #: The practice's fee schedule, in cents per unit.
 FEES = {
@@ -175,9 +178,13 @@ def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Pract
     admin = create_organisation(engine, DEMO_NAME)
     org = admin.organisation_id
 
+    hashed = hash_password(DEMO_PASSWORD)
+
     def staff(username: str, name: str, role: str, limit: str | None = None) -> Actor:
-        add_user(engine, admin, username, name, role, limit)
+        add_user(engine, admin, username, name, role, limit, hashed)
         return actor_for(engine, org, username, "demo")
+
+    set_password(engine, admin, "admin", DEMO_PASSWORD)
 
     practice = _Practice(
         engine,
