@@ -1,8 +1,10 @@
 # medledger: `make demo` runs the product on SQLite with demo data; `make test` runs every check.
+# (`make demo` serves on http://127.0.0.1:8000 — set PORT=... to change it.)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 export MEDLEDGER_DATABASE_URL ?= sqlite:///medledger.sqlite3
+PORT ?= 8000
 
 .PHONY: install demo test lint typecheck unit clean
 
@@ -19,6 +21,8 @@ demo: install
 	$(BIN)/medledger patients --limit 10
 	$(BIN)/medledger balance $$($(BIN)/medledger patients --limit 1 --ids-only)
 	$(BIN)/medledger verify
+	@echo "web UI and API on http://127.0.0.1:$(PORT)/ — log in as manager / medledger-demo"
+	$(BIN)/medledger serve --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -44,6 +44,23 @@ def test_write_off_revert_and_list(practice):
     assert manager.get("/api/write-offs", params={"reason": "bad_debt"}).json() == []
 
 
+def test_write_off_answer_shows_its_entries_in_decimal_strings(practice):
+    """Cents in the entries ("0.01", not a 500; "15.00", not "0.15") — here and when listed."""
+    posted = write_off(practice, amounts={"2": "0.01", "1": "15.00"})
+    assert posted.status_code == 201, posted.text
+    [created] = posted.json()["write_offs"]
+    amounts = sorted((e["column"], e["carc"], e["amount"]) for e in created["entries"])
+    assert amounts == [
+        ("pr", "1", "-15.00"),
+        ("pr", "2", "-0.01"),
+        ("written_off", "1", "15.00"),
+        ("written_off", "2", "0.01"),
+    ]
+    assert created["written_off"] == "15.01"
+    listed = practice.clients["manager"].get("/api/write-offs")
+    assert listed.status_code == 200 and listed.json()[0]["entries"] == created["entries"]
+
+
 def test_dry_run_writes_nothing(practice):
     response = practice.clients["manager"].post(
         "/api/write-offs?dry_run=true",

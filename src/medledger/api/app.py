@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy import Engine, insert
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from medledger import web
 from medledger.api import problems
 from medledger.api.routes import access, accounts, ledger, posting_tool
 from medledger.storage.database import open_database
@@ -35,9 +37,10 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     problems.install(app)
     for router in (accounts.router, ledger.router, posting_tool.router, access.router):
         app.include_router(router, prefix="/api")
+    web.install(app)
     key = secret_key or os.environ.get("MEDLEDGER_SECRET_KEY") or secrets.token_urlsafe(32)
     app.add_middleware(SessionMiddleware, secret_key=key, same_site="strict", https_only=False)
-    app.middleware("http")(_audit)
+    app.add_middleware(AuditMiddleware)
     return app
 
 
@@ -46,23 +49,44 @@ def app_from_environment() -> FastAPI:
     return create_app()
 
 
-async def _audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    if request.method in MUTATING:
-        actor = getattr(request.state, "actor", None)
-        route = request.scope.get("route")
-        action = f"{request.method} {getattr(route, 'path', 'unmatched')}"
-        outcome = "ok" if response.status_code < 400 else "refused"
-        event = {
-            "organisation_id": getattr(actor, "organisation_id", None),
-            "user_id": getattr(actor, "user_id", None),
-            "action": action[:120],
-            "outcome": outcome,
-            "status_code": response.status_code,
-            "created_at": now(),
-        }
-        await run_in_threadpool(_record, request.app.state.engine, event)
-    return response
+class AuditMiddleware:
+    """Record every mutating request as its response starts, before the client sees it.
+
+    A plain ASGI middleware: reads and other requests pass straight through (Starlette's
+    ``BaseHTTPMiddleware`` would run every request, reads included, through a task and a
+    memory stream of its own).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in MUTATING:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_recorded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                event = _event(scope, int(message["status"]))
+                await run_in_threadpool(_record, scope["app"].state.engine, event)
+            await send(message)
+
+        await self.app(scope, receive, send_recorded)
+
+
+def _event(scope: Scope, status_code: int) -> dict[str, Any]:
+    """The audit row: who, which organisation, the route template (never its values), outcome."""
+    actor = scope.get("state", {}).get("actor")
+    route = scope.get("route")
+    action = f"{scope['method']} {getattr(route, 'path', 'unmatched')}"
+    return {
+        "organisation_id": getattr(actor, "organisation_id", None),
+        "user_id": getattr(actor, "user_id", None),
+        "action": action[:120],
+        "outcome": "ok" if status_code < 400 else "refused",
+        "status_code": status_code,
+        "created_at": now(),
+    }
 
 
 def _record(engine: Engine, event: dict[str, object]) -> None:

@@ -6,12 +6,14 @@ and its removal is another line that ``reverts`` it (the original shows it as ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Engine, select
 
 from medledger.domain.balance import Entry
+from medledger.domain.columns import Column
+from medledger.domain.errors import NotFound
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
 from medledger.storage.tables import ledger_entries, ledger_transactions, procedures, users
@@ -45,8 +47,10 @@ class TransactionView:
 
 def transaction(engine: Engine, actor: Actor, transaction_id: int) -> TransactionView:
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        uow.ledger.transaction(transaction_id)
-        return _views(uow, [transaction_id])[0]
+        views = _views(uow, [transaction_id])  # scoped to the organisation, like every read
+    if not views:
+        raise NotFound("transaction", transaction_id)
+    return views[0]
 
 
 def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[TransactionView]:
@@ -68,6 +72,34 @@ def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[Trans
             .distinct()
         ).scalars()
         return _views(uow, sorted(ids), own)
+
+
+def write_off_lines(
+    engine: Engine, actor: Actor, procedure_ids: list[int]
+) -> dict[int, list[TransactionView]]:
+    """Per procedure, oldest first, every line that moved its Other Adjustments: its write-offs
+    and their removals, each with only that procedure's entries (the posting tool shows them as
+    separate lines under the payer's original amounts)."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        pairs = sorted(
+            (row.transaction_id, row.procedure_id)
+            for row in uow.connection.execute(
+                select(ledger_entries.c.transaction_id, ledger_entries.c.procedure_id)
+                .where(
+                    ledger_entries.c.organisation_id == actor.organisation_id,
+                    ledger_entries.c.procedure_id.in_(procedure_ids),
+                    ledger_entries.c.column == Column.WRITTEN_OFF.value,
+                )
+                .distinct()
+            )
+        )
+        views = {v.id: v for v in _views(uow, sorted({t for t, _ in pairs}), set(procedure_ids))}
+    lines: dict[int, list[TransactionView]] = {pid: [] for pid in procedure_ids}
+    for transaction_id, procedure_id in pairs:
+        view = views[transaction_id]
+        own = tuple(e for e in view.entries if e.procedure_id == procedure_id)
+        lines[procedure_id].append(replace(view, entries=own))
+    return lines
 
 
 @dataclass(frozen=True)

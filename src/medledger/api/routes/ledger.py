@@ -44,8 +44,10 @@ def _posted_or_effect(
 
 
 def write_off_out(view: TransactionView) -> WriteOffOut:
+    # The fields as values, not model_dump(): that would serialise amounts to decimal strings,
+    # which then re-validate as integer cents ("15.00" -> 15) or fail ("0.01" -> a 500).
     return WriteOffOut(
-        **TransactionOut.of(view).model_dump(),
+        **dict(TransactionOut.of(view)),
         written_off=view.written_off_cents,
         remaining=view.standing_written_off_cents,
     )

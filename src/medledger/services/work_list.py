@@ -1,0 +1,111 @@
+"""The work list on the home screen: what a billing person picks up next.
+
+Two lists: the newest remittances, each with how many write-off previews (drafts) wait on it to
+be posted; and the patients with open PR (PR not yet paid, written off or cancelled), most open
+PR first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, select
+
+from medledger.domain.balance import Balance
+from medledger.domain.columns import Column
+from medledger.services.actor import Actor
+from medledger.services.remittance_views import RemittanceSummary, list_remittances
+from medledger.storage.tables import drafts, patients, payment_items, procedure_balances
+from medledger.storage.tables import procedures as procedures_table
+from medledger.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RemittanceToPost:
+    remittance: RemittanceSummary
+    open_previews: int
+
+
+@dataclass(frozen=True)
+class PatientWithOpenPR:
+    """open_pr_cents: PR still to collect; balance: the patient's whole balance (credit nets)."""
+
+    patient: Row[Any]
+    open_pr_cents: int
+    balance: Balance
+
+
+@dataclass(frozen=True)
+class WorkList:
+    remittances: tuple[RemittanceToPost, ...]
+    patients: tuple[PatientWithOpenPR, ...]
+
+
+def work_list(engine: Engine, actor: Actor, limit: int = 25) -> WorkList:
+    return WorkList(
+        tuple(remittances_to_post(engine, actor, limit)),
+        tuple(patients_with_open_pr(engine, actor, limit)),
+    )
+
+
+def remittances_to_post(engine: Engine, actor: Actor, limit: int = 100) -> list[RemittanceToPost]:
+    """The newest remittances, each with the number of previews waiting on it to be posted."""
+    summaries = list_remittances(engine, actor, limit)
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        counts = _open_previews(uow, [s.id for s in summaries])
+    return [RemittanceToPost(s, counts.get(s.id, 0)) for s in summaries]
+
+
+def patients_with_open_pr(engine: Engine, actor: Actor, limit: int = 25) -> list[PatientWithOpenPR]:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return _patients_with_open_pr(uow, limit)
+
+
+def _open_previews(uow: UnitOfWork, remittance_ids: list[int]) -> dict[int, int]:
+    rows = uow.connection.execute(
+        select(payment_items.c.remittance_id, func.count())
+        .join(drafts, drafts.c.payment_item_id == payment_items.c.id)
+        .where(
+            drafts.c.organisation_id == uow.organisation_id,
+            drafts.c.status == "open",
+            payment_items.c.remittance_id.in_(remittance_ids),
+        )
+        .group_by(payment_items.c.remittance_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenPR]:
+    """Candidates are the patients with net PR on some procedure (an indexed lookup); their
+    balances then come from ``Balance``, the one place that says what "open" means."""
+    candidates = select(procedures_table.c.patient_id).join(
+        procedure_balances, procedure_balances.c.procedure_id == procedures_table.c.id
+    )
+    candidates = candidates.where(
+        procedure_balances.c.organisation_id == uow.organisation_id,
+        procedure_balances.c.column == Column.PR.value,
+        procedure_balances.c.amount_cents > 0,
+    ).distinct()
+    rows = uow.registry.procedures_where(procedures_table.c.patient_id.in_(candidates))
+    balances = uow.ledger.balances([row.id for row in rows])
+    per_patient: dict[int, list[Balance]] = {}
+    for row in rows:
+        per_patient.setdefault(row.patient_id, []).append(balances[row.id])
+    open_pr = {
+        patient_id: (sum(b.total_open_pr() for b in owned), Balance.total(owned))
+        for patient_id, owned in per_patient.items()
+    }
+    ranked = sorted(
+        (pid for pid, (cents, _) in open_pr.items() if cents > 0),
+        key=lambda pid: (-open_pr[pid][0], pid),
+    )[:limit]
+    found = {
+        row.id: row
+        for row in uow.connection.execute(
+            select(patients).where(
+                patients.c.organisation_id == uow.organisation_id, patients.c.id.in_(ranked)
+            )
+        )
+    }
+    return [PatientWithOpenPR(found[pid], *open_pr[pid]) for pid in ranked]

@@ -1,0 +1,65 @@
+"""Approvals: write-offs above a biller's limit wait here for a billing manager, who approves
+(posting them, limits re-checked now) or rejects them with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+
+from medledger.api.deps import EngineDep, PathId
+from medledger.domain.errors import LedgerError
+from medledger.services import approvals
+from medledger.services.actor import Actor
+from medledger.services.approval_queue import approval_queue
+from medledger.web.forms import Form, text
+from medledger.web.rendering import render
+from medledger.web.routing import web_router
+from medledger.web.session import WebActor
+
+router = web_router()
+Status = Annotated[str, Query(pattern="^(pending|approved|rejected)$")]
+
+
+@router.get("/approvals")
+def queue(
+    request: Request, engine: EngineDep, actor: WebActor, status: Status = "pending"
+) -> Response:
+    return _queue(request, engine, actor, status)
+
+
+@router.post("/approvals/{approval_id}/approve")
+def approve(request: Request, engine: EngineDep, actor: WebActor, approval_id: PathId) -> Response:
+    try:
+        approvals.approve(engine, actor, approval_id)
+    except LedgerError as error:
+        return _queue(request, engine, actor, "pending", {approval_id: error.message}, 422)
+    return _queue(
+        request, engine, actor, "pending", message=f"Request #{approval_id} approved and posted."
+    )
+
+
+@router.post("/approvals/{approval_id}/reject")
+def reject(
+    request: Request, engine: EngineDep, actor: WebActor, approval_id: PathId, form: Form
+) -> Response:
+    try:
+        approvals.reject(engine, actor, approval_id, text(form, "reason"))
+    except LedgerError as error:
+        return _queue(request, engine, actor, "pending", {approval_id: error.message}, 422)
+    return _queue(request, engine, actor, "pending", message=f"Request #{approval_id} rejected.")
+
+
+def _queue(
+    request: Request,
+    engine: EngineDep,
+    actor: Actor,
+    status: str,
+    errors: dict[int, str] | None = None,
+    status_code: int = 200,
+    message: str | None = None,
+) -> Response:
+    return render(
+        request, "approvals.html", status_code=status_code, status=status,
+        lines=approval_queue(engine, actor, status), errors=errors or {}, message=message,
+    )  # fmt: skip

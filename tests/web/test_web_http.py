@@ -1,0 +1,105 @@
+"""The web UI's guards, over HTTP without a browser: login, CSRF, safe redirects, and a refused
+form that comes back with what was typed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from medledger.api.app import create_app
+from medledger.services import accounts, history, write_offs
+from medledger.services.history import TransactionFilter
+from tests.web.conftest import PASSWORD
+from tests.web.scenarios import garcia
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def browser_less(engine, actor, staff):
+    """A logged-in billing manager's client, its CSRF token, and Garcia's first charge."""
+    login = staff("billing_manager")
+    patient_id = garcia(engine, actor)
+    charge = accounts.patient_account(engine, actor, patient_id).encounters[0].procedures[0]
+    client = TestClient(create_app(engine, secret_key="web-http-tests"))
+    client.post(
+        "/login",
+        data={
+            "csrf": _csrf(client.get("/login").text),
+            "organisation": actor.organisation_id,
+            "username": login.username,
+            "password": PASSWORD,
+        },
+    )
+    return client, _csrf(client.get("/").text), charge.procedure.id
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_pages_need_a_login_and_come_back_to_where_they_were(engine):
+    client = TestClient(create_app(engine, secret_key="web-http-tests"))
+    answer = client.get("/patients/1/history", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=%2Fpatients%2F1%2Fhistory"
+    assert client.get("/", headers=HTMX).headers["HX-Redirect"].startswith("/login?next=")
+    login = client.get("/login", params={"next": "https://elsewhere.example/steal"}).text
+    assert 'name="next" value="/steal"' in login
+
+
+def test_a_change_without_the_csrf_token_is_refused(browser_less, engine, actor):
+    client, _, charge = browser_less
+    answer = client.post(
+        f"/charges/{charge}/write-off", data={"amount": "5", "reason": "small_balance"}
+    )
+    assert answer.status_code == 403
+    assert "reload and try again" in answer.text
+    assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 0
+
+
+def test_wrong_password_says_so_without_saying_which_part(engine, actor, staff):
+    client = TestClient(create_app(engine, secret_key="web-http-tests"))
+    answer = client.post(
+        "/login",
+        data={
+            "csrf": _csrf(client.get("/login").text),
+            "organisation": actor.organisation_id,
+            "username": staff("biller").username,
+            "password": "not the password",
+        },
+    )
+    assert answer.status_code == 401
+    assert "unknown user, wrong password" in answer.text
+
+
+def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, actor):
+    client, csrf, charge = browser_less
+    headers = {**HTMX, "X-CSRF-Token": csrf}
+    posted = client.post(
+        f"/charges/{charge}/write-off",
+        data={"amount": "12.50", "reason": "small_balance", "key": "k1"},
+        headers=headers,
+    )
+    assert posted.status_code == 200 and posted.headers["HX-Trigger-After-Swap"] == "closeDialog"
+    again = client.post(  # the same key: Confirm pressed twice posts once
+        f"/charges/{charge}/write-off",
+        data={"amount": "12.50", "reason": "small_balance", "key": "k1"},
+        headers=headers,
+    )
+    assert again.status_code == 200
+    [write_off] = history.find_transactions(
+        engine, actor, TransactionFilter(kind="write_off", procedure_id=charge)
+    )
+    refused = client.post(
+        f"/write-offs/{write_off.id}/remove?charge={charge}",
+        data={"amount": "99.00", "reason": "wrong_amount", "remove": str(write_off.id)},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="remove-\d+-amount"[^>]*value="99.00"', refused.text)  # kept there ...
+    assert re.search(r'id="write-off-amount"[^>]*value="37.50"', refused.text)  # ... not here
+    assert 'value="wrong_amount" selected' in refused.text
+    assert write_offs.can_write_off(engine, actor, charge).total_cents == 3750
