@@ -78,7 +78,10 @@ def _event(scope: Scope, status_code: int) -> dict[str, Any]:
     """The audit row: who, which organisation, the route template (never its values), outcome."""
     actor = scope.get("state", {}).get("actor")
     route = scope.get("route")
-    action = f"{scope['method']} {getattr(route, 'path', 'unmatched')}"
+    # A route included under a prefix knows only its own part: put the front's prefix back, so
+    # the API's POST /api/write-offs and a web page's POST /write-offs stay apart.
+    prefix = "/api" if scope["path"].startswith("/api/") else ""
+    action = f"{scope['method']} {prefix}{getattr(route, 'path', 'unmatched')}"
     return {
         "organisation_id": getattr(actor, "organisation_id", None),
         "user_id": getattr(actor, "user_id", None),

@@ -6,6 +6,7 @@ and its removal is another line that ``reverts`` it (the original shows it as ``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -46,11 +47,20 @@ class TransactionView:
 
 
 def transaction(engine: Engine, actor: Actor, transaction_id: int) -> TransactionView:
+    return transactions(engine, actor, [transaction_id])[0]
+
+
+def transactions(
+    engine: Engine, actor: Actor, transaction_ids: Sequence[int]
+) -> list[TransactionView]:
+    """Several transactions in one read (e.g. the answer to a batch of write-offs), in the
+    order given; another organisation's is "not found" like one that does not exist."""
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        views = _views(uow, [transaction_id])  # scoped to the organisation, like every read
-    if not views:
-        raise NotFound("transaction", transaction_id)
-    return views[0]
+        views = {view.id: view for view in _views(uow, list(transaction_ids))}
+    for transaction_id in transaction_ids:
+        if transaction_id not in views:
+            raise NotFound("transaction", transaction_id)
+    return [views[transaction_id] for transaction_id in transaction_ids]
 
 
 def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[TransactionView]:

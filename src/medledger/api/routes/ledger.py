@@ -40,7 +40,7 @@ def _posted_or_effect(
         with dry_run() as effect:
             post()
         return [], EffectOut.of(effect)
-    return [history.transaction(engine, actor, tid) for tid in post()], None
+    return history.transactions(engine, actor, post()), None
 
 
 def write_off_out(view: TransactionView) -> WriteOffOut:
@@ -86,7 +86,7 @@ def post_write_offs(
     if outcome.approval is not None:
         response.status_code = 202
         return WriteOffsPosted(status="pending_approval", approval=ApprovalOut.of(outcome.approval))
-    views = [history.transaction(engine, actor, tid) for tid in outcome.transaction_ids]
+    views = history.transactions(engine, actor, outcome.transaction_ids)
     return WriteOffsPosted(status="posted", write_offs=[write_off_out(v) for v in views])
 
 
