@@ -125,12 +125,12 @@ def _post_in(
         remittance_id=decided.remittance_id,
         payment_id=decided.payment_id,
     )
+    effect = _DRY_RUN.get()
     affected = sorted({e.procedure_id for e in decided.entries})
-    before = uow.ledger.balances(affected)
+    before = uow.ledger.balances(affected) if effect is not None else {}  # only a dry run shows it
     transaction_id = uow.ledger.post(header, decided.entries)
     if decided.after_post is not None:
         decided.after_post(uow, transaction_id)
-    effect = _DRY_RUN.get()
     if effect is not None:
         effect.record(decided, before, uow.ledger.balances(affected))
     return transaction_id
