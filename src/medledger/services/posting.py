@@ -84,10 +84,12 @@ def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[
         (posting, posting.idempotency_key or f"auto:{uuid.uuid4()}", fingerprint(posting.request))
         for posting in postings
     ]
+    given = [posting.idempotency_key is not None for posting in postings]
     try:
         with UnitOfWork(engine, actor.organisation_id) as uow:
             ids = [
-                _post_in(uow, actor, posting.plan, key, digest) for posting, key, digest in keyed
+                _post_in(uow, actor, posting.plan, key, digest, look_up=known)
+                for (posting, key, digest), known in zip(keyed, given, strict=True)
             ]
             if _DRY_RUN.get() is not None:
                 raise _RolledBack  # leaves the unit of work uncommitted: it rolls back
@@ -105,9 +107,17 @@ def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[
 
 
 def _post_in(
-    uow: UnitOfWork, actor: Actor, plan: Callable[[UnitOfWork], Plan], key: str, request_hash: str
+    uow: UnitOfWork,
+    actor: Actor,
+    plan: Callable[[UnitOfWork], Plan],
+    key: str,
+    request_hash: str,
+    *,
+    look_up: bool,
 ) -> int:
-    existing = uow.ledger.find_by_key(key)
+    """Plan and write one transaction; a key the client gave is looked up first (a freshly
+    generated one cannot exist, and the UNIQUE constraint would catch it if it did)."""
+    existing = uow.ledger.find_by_key(key) if look_up else None
     if existing is not None:
         return _answer_repeat(existing, request_hash, key)
     decided = plan(uow)

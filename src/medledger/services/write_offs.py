@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Entry
 from medledger.domain.errors import ClaimLevelItem, InvalidInput, NothingAssigned
@@ -166,7 +167,8 @@ def _posting(
         raise InvalidInput("amounts per CARC need a procedure or a procedure-level payment item")
 
     def plan(uow: UnitOfWork) -> Plan:
-        procedure_ids = _target_procedures(uow, request)
+        targets = _target_procedures(uow, request)
+        procedure_ids = [row.id for row in targets]
         uow.ledger.lock_procedures(procedure_ids)
         balances = uow.ledger.balances(procedure_ids)
         ordered = [(pid, balances[pid]) for pid in procedure_ids]  # oldest first
@@ -188,7 +190,7 @@ def _posting(
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=request.note,
-            patient_id=uow.registry.procedure(procedure_ids[0]).patient_id,
+            patient_id=targets[0].patient_id,
         )
 
     fingerprint = {
@@ -198,12 +200,12 @@ def _posting(
     return Posting(fingerprint, key, plan)
 
 
-def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
+def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[Row[Any]]:
     """The procedures a write-off may take PR from, oldest first."""
     if request.procedure_id is not None:
-        return [uow.registry.procedure(request.procedure_id).id]
+        return [uow.registry.procedure(request.procedure_id)]
     if request.payment_item_id is not None:
-        return [procedure_of_item(uow, request.payment_item_id)]
+        return [uow.registry.procedure(procedure_of_item(uow, request.payment_item_id))]
     if request.encounter_id is not None:
         rows = uow.registry.procedures_of_encounter(uow.registry.encounter(request.encounter_id).id)
     else:
@@ -211,7 +213,7 @@ def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
         rows = uow.registry.procedures_of_patient(uow.registry.patient(request.patient_id).id)
     if not rows:
         raise NothingAssigned("there are no charges to write off")
-    return [row.id for row in rows]
+    return rows
 
 
 def remove_write_off(
