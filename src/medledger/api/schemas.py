@@ -14,10 +14,16 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.money import format_cents
 from medledger.domain.permission import Permission
 from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
-from medledger.services.accounts import EncounterAccount, PatientAccount, ProcedureAccount
+from medledger.services.accounts import (
+    EncounterAccount,
+    PatientAccount,
+    PatientSummary,
+    ProcedureAccount,
+)
 from medledger.services.approvals import ApprovalView
 from medledger.services.drafts import DraftView
 from medledger.services.history import TransactionView
+from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
 from medledger.services.write_offs import WriteOffRequest
 
@@ -160,20 +166,30 @@ class PatientSummaryOut(Out):
     birth_date: date | None
     outstanding_balance: AmountOut
 
+    @classmethod
+    def of(cls, summary: PatientSummary) -> PatientSummaryOut:
+        return cls(**_patient_fields(summary.patient, summary.balance))
+
 
 class PatientOut(PatientSummaryOut):
     balance: BalanceOut
     encounters: list[EncounterOut]
 
     @classmethod
-    def of(cls, account: PatientAccount) -> PatientOut:
-        row = account.patient
+    def of(cls, account: PatientAccount) -> PatientOut:  # type: ignore[override]
         return cls(
-            id=row.id, mrn=row.mrn, first_name=row.first_name, last_name=row.last_name,
-            birth_date=row.birth_date, outstanding_balance=account.balance.patient_balance,
+            **_patient_fields(account.patient, account.balance),
             balance=BalanceOut.of(account.balance),
             encounters=[EncounterOut.of(e) for e in account.encounters],
-        )  # fmt: skip
+        )
+
+
+def _patient_fields(row: Any, balance: Balance) -> dict[str, Any]:
+    return {
+        "id": row.id, "mrn": row.mrn, "first_name": row.first_name,
+        "last_name": row.last_name, "birth_date": row.birth_date,
+        "outstanding_balance": balance.patient_balance,
+    }  # fmt: skip
 
 
 # -- the journal --------------------------------------------------------------------------------
@@ -416,6 +432,15 @@ class PaymentOut(Out):
     applied: AmountOut
     credit: AmountOut
     returned: AmountOut
+
+    @classmethod
+    def of(cls, view: PaymentView) -> PaymentOut:
+        payment = view.payment
+        return cls(
+            id=payment.id, patient_id=payment.patient_id, encounter_id=payment.encounter_id,
+            amount=payment.amount_cents, method=payment.method, received_on=payment.received_on,
+            applied=view.applied_cents, credit=view.credit_cents, returned=view.returned_cents,
+        )  # fmt: skip
 
 
 class TokenIn(In):

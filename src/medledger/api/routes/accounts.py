@@ -28,17 +28,8 @@ def search_patients(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[PatientSummaryOut]:
-    return [
-        PatientSummaryOut(
-            id=s.patient.id,
-            mrn=s.patient.mrn,
-            first_name=s.patient.first_name,
-            last_name=s.patient.last_name,
-            birth_date=s.patient.birth_date,
-            outstanding_balance=s.balance.patient_balance,
-        )
-        for s in accounts.search_patients(engine, actor, search or "", limit, offset)
-    ]
+    found = accounts.search_patients(engine, actor, search or "", limit, offset)
+    return [PatientSummaryOut.of(summary) for summary in found]
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)
@@ -53,20 +44,7 @@ def patient_history(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> l
 
 @router.get("/patients/{patient_id}/payments", response_model=list[PaymentOut])
 def patient_payments(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> list[PaymentOut]:
-    return [
-        PaymentOut(
-            id=v.payment.id,
-            patient_id=v.payment.patient_id,
-            encounter_id=v.payment.encounter_id,
-            amount=v.payment.amount_cents,
-            method=v.payment.method,
-            received_on=v.payment.received_on,
-            applied=v.applied_cents,
-            credit=v.credit_cents,
-            returned=v.returned_cents,
-        )
-        for v in payments.patient_payments(engine, actor, patient_id)
-    ]
+    return [PaymentOut.of(v) for v in payments.patient_payments(engine, actor, patient_id)]
 
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut)

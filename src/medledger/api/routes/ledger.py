@@ -24,6 +24,7 @@ from medledger.api.schemas import (
     WriteOffsIn,
     WriteOffsPosted,
 )
+from medledger.domain.errors import NotFound
 from medledger.services import approvals, cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView
@@ -116,8 +117,6 @@ def list_write_offs(
 def get_write_off(engine: EngineDep, actor: ActorDep, write_off_id: PathId) -> WriteOffOut:
     view = history.transaction(engine, actor, write_off_id)
     if view.kind != "write_off":
-        from medledger.domain.errors import NotFound
-
         raise NotFound("write-off", write_off_id)
     return write_off_out(view)
 
