@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from medledger.services.registration import create_organisation
+from medledger.storage.unit_of_work import UnitOfWork
+from medledger.x12 import writer as w
 from tests.api.conftest import client_for
+from tests.api.test_held_claims_api import upload
+from tests.services.test_era_import import LAB_PAID, era
 
 #: Routes that hold no organisation's data.
 UNSCOPED = {("POST", "/api/tokens"), ("GET", "/api/reasons"), ("POST", "/api/users")}
@@ -17,7 +21,10 @@ COLLECTIONS = {
     ("GET", "/api/write-offs"),
     ("GET", "/api/remittances"),
     ("GET", "/api/approvals"),
+    ("GET", "/api/held-claims"),
 }
+#: Uploads: the intruder's file imports into its own organisation, never matching ours.
+UPLOADS = {("POST", "/api/era-imports")}
 
 
 def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
@@ -43,6 +50,8 @@ def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
         },
         ("PATCH", "/api/drafts/{draft_id}"): {"note": "x"},
         ("POST", "/api/approvals/{approval_id}/reject"): {"reason": "x"},
+        ("POST", "/api/held-claims/{item_id}/post"): {"encounter_id": ids["encounter_id"]},
+        ("POST", "/api/held-claims/{item_id}/dismiss"): {"reason": "x"},
     }
 
 
@@ -76,7 +85,10 @@ def owned(practice):
             ]
         },
     ).json()
+    upload(manager, era(w.claim("NOT-OURS", [LAB_PAID])))
+    [held] = manager.get("/api/held-claims").json()
     return {
+        "item_id": held["id"],
         "patient_id": practice.patient_id,
         "encounter_id": practice.encounter_id,
         "procedure_id": practice.procedure_id,
@@ -90,14 +102,16 @@ def owned(practice):
     }
 
 
-def test_every_route_hides_other_organisations_data(app, engine, owned):
+def test_every_route_hides_other_organisations_data(app, engine, actor, owned):
     other = create_organisation(engine, "Another practice")
     intruder = client_for(app, engine, other, "intruder", "billing_manager")
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        ours = uow.registry.encounter(owned["encounter_id"])
     checked = 0
     for path, operations in app.openapi()["paths"].items():
         for method in (m.upper() for m in operations):
             key = (method, path)
-            if key in UNSCOPED:
+            if key in UNSCOPED or key in UPLOADS:  # uploads last: they add the intruder's own rows
                 continue
             url = path.format(**owned)
             response = intruder.request(method, url, json=bodies(owned).get(key))
@@ -107,4 +121,9 @@ def test_every_route_hides_other_organisations_data(app, engine, owned):
                 assert response.status_code == 404, (key, response.status_code, response.text)
                 assert response.json()["type"] == "/problems/not-found", key
             checked += 1
+    for _ in UPLOADS:
+        claim = w.claim(ours.patient_control_number, [LAB_PAID])
+        summary = upload(intruder, era(claim, trace="INTRUDER")).json()
+        assert summary["held"] == {"unmatched_claim": 1}, summary
+        checked += 1
     assert checked >= 20

@@ -20,6 +20,7 @@ from medledger.services.registration import ProcedureInput, create_organisation
 from medledger.services.review_queue import (
     AlreadyResolved,
     dismiss_held_claim,
+    encounter_choices,
     held_claim,
     held_claims,
     resolve_held_claim,
@@ -114,3 +115,21 @@ def test_held_claims_of_another_organisation_are_not_found(engine, actor):
     (office,) = visit(engine, actor, "PCN-5", ProcedureInput("99213", 15000, ("25",)))
     with pytest.raises(errors.NotFound):
         resolve_held_claim(engine, other, item.id, encounter_of(engine, actor, office))
+
+
+def test_the_encounters_a_held_claim_could_go_to(engine, actor):
+    office, lab = visit(engine, actor, "PCN-C", OFFICE, LAB)
+    import_text(engine, actor, era(w.claim("PCN-C", [svc("99999", 100, 0, ("CO", "45", 100))])))
+    (item,) = held_claims(engine, actor)
+    (named,) = encounter_choices(engine, actor, item.id)
+    assert named.named_by_claim and [p.id for p in named.procedures] == [office, lab]
+    mrn = accounts.patient_account(engine, actor, named.patient_id).patient.mrn
+    (same,) = encounter_choices(engine, actor, item.id, mrn)  # found twice, listed once
+    assert same.encounter_id == named.encounter_id
+    other = create_organisation(engine, f"Elsewhere {uuid.uuid4().hex[:6]}")
+    visit(engine, other, "PCN-C", OFFICE)  # another practice's Jane Doe, same control number
+    ours = {p.patient.id for p in accounts.search_patients(engine, actor, "Doe")}
+    choices = encounter_choices(engine, actor, item.id, "Doe")
+    assert {c.patient_id for c in choices} <= ours and len(choices) >= 1
+    with pytest.raises(errors.NotFound):
+        encounter_choices(engine, other, item.id)

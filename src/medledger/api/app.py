@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medledger import web
 from medledger.api import problems
-from medledger.api.routes import access, accounts, ledger, posting_tool
+from medledger.api.routes import access, accounts, ledger, posting_tool, remittance_files
 from medledger.storage.database import open_database
 from medledger.storage.registry import now
 from medledger.storage.tables import audit_events
@@ -35,7 +35,13 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     )
     app.state.engine = engine or open_database()
     problems.install(app)
-    for router in (accounts.router, ledger.router, posting_tool.router, access.router):
+    for router in (
+        accounts.router,
+        ledger.router,
+        posting_tool.router,
+        remittance_files.router,
+        access.router,
+    ):
         app.include_router(router, prefix="/api")
     web.install(app)
     key = secret_key or os.environ.get("MEDLEDGER_SECRET_KEY") or secrets.token_urlsafe(32)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from medledger.api.deps import BodyId
 from medledger.api.money import AmountIn, AmountOut
+from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.money import format_cents
 from medledger.domain.permission import Permission
@@ -22,9 +23,11 @@ from medledger.services.accounts import (
 )
 from medledger.services.approvals import ApprovalView
 from medledger.services.drafts import DraftView
+from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
+from medledger.services.review_queue import EncounterChoice, HeldClaim
 from medledger.services.write_offs import WriteOffRequest
 
 
@@ -453,3 +456,132 @@ class TokenIn(In):
 class TokenOut(Out):
     token: str
     token_type: str = "bearer"
+
+
+# -- 835 imports and the review queue -------------------------------------------------------------
+class ImportSummaryOut(Out):
+    """What an 835 import posted (or, in a dry run, would post); held claims by reason."""
+
+    file_name: str
+    dry_run: bool
+    remittances: int
+    already_imported: int
+    claims: int
+    lines: int
+    claims_posted: int
+    lines_posted: int
+    paid: AmountOut
+    pr_by_carc: dict[str, AmountOut]
+    held: dict[str, int]
+    provider_adjustments: AmountOut
+
+    @classmethod
+    def of(cls, summary: ImportSummary) -> ImportSummaryOut:
+        return cls(
+            file_name=summary.file_name, dry_run=summary.dry_run, remittances=summary.remittances,
+            already_imported=summary.already_imported, claims=summary.claims, lines=summary.lines,
+            claims_posted=summary.claims_posted, lines_posted=summary.lines_posted,
+            paid=summary.paid_cents, pr_by_carc=dict(summary.pr_by_carc), held=dict(summary.held),
+            provider_adjustments=summary.provider_adjustment_cents,
+        )  # fmt: skip
+
+
+class AdjustmentOut(Out):
+    group_code: str
+    carc: str
+    amount: AmountOut
+
+    @classmethod
+    def all(cls, adjustments: tuple[Adjustment, ...]) -> list[AdjustmentOut]:
+        return [
+            cls(group_code=a.group_code, carc=a.carc, amount=a.amount_cents) for a in adjustments
+        ]
+
+
+class HeldLineOut(Out):
+    code: str
+    modifiers: list[str]
+    service_date: date | None
+    line_item_control_number: str | None
+    charge: AmountOut
+    paid: AmountOut
+    adjustments: list[AdjustmentOut]
+
+
+class HeldClaimOut(Out):
+    """A claim an import held: why, what the payer sent, and how it was resolved (if it was)."""
+
+    id: int
+    reason: str
+    label: str
+    detail: str
+    patient_control_number: str
+    patient_name: str
+    status_code: str
+    charge: AmountOut
+    paid: AmountOut
+    payer: str
+    trace_number: str
+    file_name: str | None
+    created_at: datetime
+    adjustments: list[AdjustmentOut]
+    lines: list[HeldLineOut]
+    resolution: str | None
+    encounter_id: int | None
+    transaction_id: int | None
+    note: str | None
+
+    @classmethod
+    def of(cls, item: HeldClaim) -> HeldClaimOut:
+        claim = item.claim
+        lines = [
+            HeldLineOut(
+                code=line.code, modifiers=list(line.modifiers), service_date=line.service_date,
+                line_item_control_number=line.line_item_control_number,
+                charge=line.charge_cents, paid=line.paid_cents,
+                adjustments=AdjustmentOut.all(line.adjustments),
+            )
+            for line in claim.lines
+        ]  # fmt: skip
+        return cls(
+            id=item.id, reason=item.reason, label=item.label, detail=item.detail,
+            patient_control_number=claim.patient_control_number, patient_name=claim.patient_name,
+            status_code=claim.status_code, charge=claim.charge_cents, paid=claim.paid_cents,
+            payer=item.payer, trace_number=item.trace_number, file_name=item.file_name,
+            created_at=item.created_at, adjustments=AdjustmentOut.all(claim.adjustments),
+            lines=lines, resolution=item.resolution, encounter_id=item.encounter_id,
+            transaction_id=item.transaction_id, note=item.note,
+        )  # fmt: skip
+
+
+class EncounterChoiceOut(Out):
+    encounter_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    date_of_service: date
+    patient_control_number: str
+    named_by_claim: bool
+    procedure_ids: list[int]
+
+    @classmethod
+    def of(cls, choice: EncounterChoice) -> EncounterChoiceOut:
+        return cls(
+            encounter_id=choice.encounter_id, patient_id=choice.patient_id,
+            patient_name=choice.patient_name, mrn=choice.mrn,
+            date_of_service=choice.date_of_service,
+            patient_control_number=choice.patient_control_number,
+            named_by_claim=choice.named_by_claim, procedure_ids=[p.id for p in choice.procedures],
+        )  # fmt: skip
+
+
+class HeldClaimPostIn(In):
+    """Post a held claim to an encounter; ``procedure_ids`` (one per line, in order) only when
+    the lines do not match the encounter's procedures by the usual rules."""
+
+    encounter_id: BodyId
+    procedure_ids: list[BodyId] | None = Field(default=None, max_length=999)
+
+
+class DismissIn(In):
+    reason: str = Field(min_length=1, max_length=500)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row
@@ -74,6 +74,55 @@ def held_claim(engine: Engine, actor: Actor, item_id: int) -> HeldClaim:
     authorize(actor, "view")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         return _view(uow.reviews.item(item_id))
+
+
+@dataclass(frozen=True)
+class EncounterChoice:
+    """An encounter a biller may post a held claim to, with the procedures its lines could match.
+
+    ``named_by_claim`` marks the encounter whose patient control number is the claim's own.
+    """
+
+    encounter_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    date_of_service: date
+    patient_control_number: str
+    procedures: tuple[Row[Any], ...]
+    named_by_claim: bool
+
+
+def encounter_choices(
+    engine: Engine, actor: Actor, item_id: int, search: str = "", limit: int = 10
+) -> list[EncounterChoice]:
+    """Where a held claim could go: the encounter its control number names (if any), then the
+    encounters of up to ``limit`` patients whose name or MRN contains ``search``."""
+    authorize(actor, "view")
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        advice = advice_from_json(uow.reviews.item(item_id).claim)
+        named = uow.registry.encounter_by_control_number(advice.patient_control_number)
+        found = [named] if named is not None else []
+        if search.strip():
+            for patient in uow.registry.search_patients(search.strip(), limit=limit):
+                found += [
+                    e for e in uow.registry.encounters_of_patient(patient.id) if e not in found
+                ]
+        procedures = uow.registry.procedures_of_encounters([e.id for e in found])
+        patients = {e.patient_id: uow.registry.patient(e.patient_id) for e in found}
+    return [
+        EncounterChoice(
+            encounter_id=e.id,
+            patient_id=e.patient_id,
+            patient_name=f"{patients[e.patient_id].first_name} {patients[e.patient_id].last_name}",
+            mrn=patients[e.patient_id].mrn,
+            date_of_service=e.date_of_service,
+            patient_control_number=e.patient_control_number,
+            procedures=tuple(p for p in procedures if p.encounter_id == e.id),
+            named_by_claim=named is not None and e.id == named.id,
+        )
+        for e in found
+    ]
 
 
 def resolve_held_claim(

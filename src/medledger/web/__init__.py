@@ -13,6 +13,7 @@ from medledger.web.routes import (
     approvals,
     charges,
     era_import,
+    held_claims,
     history,
     home,
     login,
@@ -31,6 +32,7 @@ ROUTERS = (
     posting_tool.router,
     approvals.router,
     era_import.router,
+    held_claims.router,
 )
 
 

@@ -1,0 +1,86 @@
+"""835 files in, and the claims they could not post: the review queue's list, the encounters a
+held claim could go to, and the biller's two ways out (post it, or dismiss it with a reason)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+
+from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, QueryText
+from medledger.api.schemas import (
+    DismissIn,
+    EncounterChoiceOut,
+    HeldClaimOut,
+    HeldClaimPostIn,
+    ImportSummaryOut,
+    TransactionOut,
+)
+from medledger.services import history
+from medledger.services.era_import import import_era
+from medledger.services.review_queue import (
+    dismiss_held_claim,
+    encounter_choices,
+    held_claim,
+    held_claims,
+    resolve_held_claim,
+)
+
+router = APIRouter(tags=["remittance files"])
+
+
+@router.post("/era-imports", response_model=ImportSummaryOut, status_code=201)
+def import_file(
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="An X12 835 (5010) file.")],
+    dry_run: DryRun = False,
+) -> ImportSummaryOut:
+    """Import an 835 whole or not at all: a malformed or unreconciled file is refused (422,
+    with the segment and the difference) and posts nothing; claims that cannot post are held."""
+    summary = import_era(engine, actor, file.file, file_name=file.filename, dry_run=dry_run)
+    return ImportSummaryOut.of(summary)
+
+
+@router.get("/held-claims", response_model=list[HeldClaimOut])
+def list_held_claims(
+    engine: EngineDep,
+    actor: ActorDep,
+    include_resolved: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[HeldClaimOut]:
+    """Newest first; only the open ones unless ``include_resolved``."""
+    items = held_claims(engine, actor, include_resolved=include_resolved, limit=limit)
+    return [HeldClaimOut.of(item) for item in items]
+
+
+@router.get("/held-claims/{item_id}", response_model=HeldClaimOut)
+def get_held_claim(engine: EngineDep, actor: ActorDep, item_id: PathId) -> HeldClaimOut:
+    return HeldClaimOut.of(held_claim(engine, actor, item_id))
+
+
+@router.get("/held-claims/{item_id}/encounters", response_model=list[EncounterChoiceOut])
+def held_claim_encounters(
+    engine: EngineDep, actor: ActorDep, item_id: PathId, search: QueryText = None
+) -> list[EncounterChoiceOut]:
+    """The encounter the claim's control number names, then those of patients matching
+    ``search`` (name or MRN)."""
+    choices = encounter_choices(engine, actor, item_id, search or "")
+    return [EncounterChoiceOut.of(choice) for choice in choices]
+
+
+@router.post("/held-claims/{item_id}/post", response_model=TransactionOut, status_code=201)
+def post_held_claim(
+    engine: EngineDep, actor: ActorDep, item_id: PathId, body: HeldClaimPostIn
+) -> TransactionOut:
+    """Post the claim to the encounter, through the import's own checks (409 once resolved)."""
+    transaction_id = resolve_held_claim(
+        engine, actor, item_id, body.encounter_id, body.procedure_ids
+    )
+    return TransactionOut.of(history.transaction(engine, actor, transaction_id))
+
+
+@router.post("/held-claims/{item_id}/dismiss", response_model=HeldClaimOut)
+def dismiss(engine: EngineDep, actor: ActorDep, item_id: PathId, body: DismissIn) -> HeldClaimOut:
+    dismiss_held_claim(engine, actor, item_id, body.reason)
+    return HeldClaimOut.of(held_claim(engine, actor, item_id))

@@ -1,0 +1,117 @@
+"""Held claims: what an 835 import could not post, and the biller's two ways out — post the
+claim to the encounter they choose (each line to a procedure when the rules cannot tell), or
+dismiss it with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+from starlette.datastructures import FormData
+
+from medledger.api.deps import EngineDep, PathId
+from medledger.domain.errors import InvalidInput, LedgerError
+from medledger.services.actor import Actor
+from medledger.services.review_queue import (
+    dismiss_held_claim,
+    encounter_choices,
+    held_claim,
+    held_claims,
+    resolve_held_claim,
+)
+from medledger.web.forms import Form, text
+from medledger.web.rendering import render
+from medledger.web.routing import web_router
+from medledger.web.session import WebActor
+
+router = web_router()
+Search = Annotated[str, Query(max_length=100)]
+ShowAll = Annotated[bool, Query(alias="all")]
+
+
+@router.get("/held-claims")
+def queue(
+    request: Request, engine: EngineDep, actor: WebActor, show_all: ShowAll = False
+) -> Response:
+    items = held_claims(engine, actor, include_resolved=show_all)
+    return render(request, "held_claims/list.html", items=items, show_all=show_all)
+
+
+@router.get("/held-claims/{item_id}")
+def claim_page(
+    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, q: Search = ""
+) -> Response:
+    return _page(request, engine, actor, item_id, q)
+
+
+@router.post("/held-claims/{item_id}/post")
+def post(
+    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: Form
+) -> Response:
+    """Post to the chosen encounter; a refusal (the claim still fails a check) shows inline."""
+    try:
+        encounter_id = _chosen_encounter(form)
+        resolve_held_claim(
+            engine, actor, item_id, encounter_id, _chosen_procedures(form, encounter_id)
+        )
+    except LedgerError as error:
+        return _page(
+            request, engine, actor, item_id, text(form, "q"), form, post_error=error.message
+        )
+    return _page(request, engine, actor, item_id, message="Posted to the ledger.")
+
+
+@router.post("/held-claims/{item_id}/dismiss")
+def dismiss(
+    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: Form
+) -> Response:
+    try:
+        dismiss_held_claim(engine, actor, item_id, text(form, "reason"))
+    except LedgerError as error:
+        return _page(
+            request, engine, actor, item_id, text(form, "q"), form, dismiss_error=error.message
+        )
+    return _page(request, engine, actor, item_id, message="Dismissed.")
+
+
+def _chosen_encounter(form: FormData) -> int:
+    chosen = text(form, "encounter_id")
+    if not chosen.isdigit():
+        raise InvalidInput("choose the encounter to post the claim to")
+    return int(chosen)
+
+
+def _chosen_procedures(form: FormData, encounter_id: int) -> list[int] | None:
+    """The procedure picked for each line, in order; None when every line is left to the rules."""
+    prefix = f"procedure-{encounter_id}-"
+    picks = [text(form, name) for name in sorted(
+        (name for name in form if name.startswith(prefix)),
+        key=lambda name: int(name.removeprefix(prefix)),
+    )]  # fmt: skip
+    if not any(picks):
+        return None
+    if not all(pick.isdigit() for pick in picks):
+        raise InvalidInput("choose a procedure for every line, or leave every line to the rules")
+    return [int(pick) for pick in picks]
+
+
+def _page(
+    request: Request,
+    engine: EngineDep,
+    actor: Actor,
+    item_id: int,
+    search: str = "",
+    form: FormData | None = None,
+    *,
+    message: str | None = None,
+    post_error: str | None = None,
+    dismiss_error: str | None = None,
+) -> Response:
+    item = held_claim(engine, actor, item_id)
+    choices = encounter_choices(engine, actor, item_id, search) if item.resolution is None else []
+    return render(
+        request, "held_claims/claim.html", status_code=422 if post_error or dismiss_error else 200,
+        item=item, choices=choices, search=search, form=form or {}, message=message,
+        post_error=post_error,
+        dismiss_error=dismiss_error,
+    )  # fmt: skip
