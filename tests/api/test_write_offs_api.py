@@ -178,6 +178,34 @@ def test_posting_tool_draft_preview_edit_undo_post(practice, engine, actor):
     )
 
 
+def test_a_draft_above_the_billers_limit_waits_for_approval(practice):
+    biller, manager = practice.clients["biller"], practice.clients["manager"]  # biller: 20.00
+    [remittance] = manager.get("/api/remittances").json()
+    items = manager.get(f"/api/remittances/{remittance['id']}").json()["items"]
+    line = next(i for i in items if i["level"] == "procedure")
+    draft = biller.post(
+        "/api/drafts",
+        json={"payment_item_id": line["id"], "amounts": {"1": "30.00"}, "reason": "bad_debt"},
+    ).json()
+
+    waiting = biller.post(f"/api/drafts/{draft['id']}/post")
+    assert waiting.status_code == 202, waiting.text
+    approval = waiting.json()
+    assert (approval["status"], approval["draft_id"], approval["total"]) == (
+        "pending", draft["id"], "30.00",
+    )  # fmt: skip
+    assert biller.get(f"/api/drafts/{draft['id']}").json()["approval_id"] == approval["id"]
+    assert biller.post(f"/api/drafts/{draft['id']}/post").json()["id"] == approval["id"]
+    refused = biller.patch(f"/api/drafts/{draft['id']}", json={"note": "x"})
+    assert refused.status_code == 409 and "waiting" in refused.json()["detail"]
+    assert patient_balance(practice) == "50.00"
+
+    approved = manager.post(f"/api/approvals/{approval['id']}/approve").json()
+    assert approved["status"] == "approved" and len(approved["transaction_ids"]) == 1
+    assert biller.get(f"/api/drafts/{draft['id']}").json()["status"] == "posted"
+    assert patient_balance(practice) == "20.00"
+
+
 def test_idempotency_key_header_posts_once(practice):
     manager = practice.clients["manager"]
     body = {

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from medledger.domain import errors
-from medledger.services import accounts, drafts, history
+from medledger.services import accounts, approvals, drafts, history
 from medledger.services.payments import record_payment
+from medledger.services.posting_tool import PostOutcome, post_previews
+from medledger.services.registration import actor_for, add_user
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
 
@@ -54,7 +56,7 @@ def test_preview_edit_undo_and_post(engine, actor, remittance):
         engine, actor, draft.id, amounts={"1": "20.00", "3": "10.00"}, note="plan"
     )
     assert edited.preview.procedure["copay"].after_cents == 0 and edited.note == "plan"
-    assert [d.id for d in drafts.open_drafts(engine, actor, remittance_id)] == [draft.id]
+    assert [d.id for d in drafts.preview_drafts(engine, actor, remittance_id)] == [draft.id]
 
     transaction_id = drafts.post_draft(engine, actor, draft.id)
     assert drafts.post_draft(engine, actor, draft.id) == transaction_id  # Post pressed twice
@@ -68,7 +70,7 @@ def test_preview_edit_undo_and_post(engine, actor, remittance):
         engine, actor, payment_item_id=item_id, amounts={"1": "5.00"}, reason="small_balance"
     )
     drafts.discard_draft(engine, actor, undone.id)
-    assert drafts.open_drafts(engine, actor, remittance_id) == []
+    assert drafts.preview_drafts(engine, actor, remittance_id) == []
     with pytest.raises(errors.DraftClosed):
         drafts.post_draft(engine, actor, undone.id)
 
@@ -114,3 +116,67 @@ def test_invalid_draft_is_refused_at_creation(engine, actor, remittance):
             amounts={"1": "30.01"},
             reason="bad_debt",
         )
+
+
+@pytest.fixture
+def biller_and_manager(engine, actor):
+    add_user(engine, actor, "small", "Small Limit", "biller", "20.00")
+    add_user(engine, actor, "boss", "Boss", "billing_manager", None)
+    return (
+        actor_for(engine, actor.organisation_id, "small", "test"),
+        actor_for(engine, actor.organisation_id, "boss", "test"),
+    )
+
+
+def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
+    engine, actor, remittance, biller_and_manager
+):
+    _, _, procedure_id, items, remittance_id = remittance
+    biller, manager = biller_and_manager
+    draft = drafts.create_draft(
+        engine, biller, payment_item_id=items[("procedure", procedure_id)],
+        amounts={"1": "30.00"}, reason="custom", custom_reason="hospice", note="per call",
+    )  # fmt: skip
+
+    outcome = approvals.submit_draft(engine, biller, draft.id)
+    assert outcome.transaction_ids == () and outcome.approval.draft_id == draft.id
+    assert outcome.approval.total_cents == 3000
+    (request,) = outcome.approval.requests
+    assert (request.procedure_id, request.amounts, request.custom_reason) == (
+        procedure_id, {"1": 3000}, "hospice",
+    )  # fmt: skip
+    waiting = drafts.get_draft(engine, biller, draft.id)
+    assert (waiting.status, waiting.approval_id) == ("waiting", outcome.approval.id)
+    assert waiting.preview is not None  # the row still shows what it would do
+    assert approvals.submit_draft(engine, biller, draft.id).approval.id == outcome.approval.id
+    with pytest.raises(errors.DraftClosed, match="waiting for a billing manager"):
+        drafts.update_draft(engine, biller, draft.id, note="changed")
+    with pytest.raises(errors.DraftClosed, match="waiting"):
+        drafts.discard_draft(engine, biller, draft.id)
+    assert post_previews(engine, biller, remittance_id) == PostOutcome()  # nothing to post
+    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 0
+
+    approved = approvals.approve(engine, manager, outcome.approval.id)
+    (transaction_id,) = approved.transaction_ids
+    posted = drafts.get_draft(engine, biller, draft.id)
+    assert (posted.status, posted.posted_transaction_id) == ("posted", transaction_id)
+    view = history.transaction(engine, actor, transaction_id)
+    assert (view.reason_text, view.note) == ("hospice", "per call")
+    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 3000
+
+
+def test_a_rejected_draft_goes_back_to_its_biller_open(engine, remittance, biller_and_manager):
+    _, _, procedure_id, items, remittance_id = remittance
+    biller, manager = biller_and_manager
+    draft = drafts.create_draft(
+        engine, biller, payment_item_id=items[("procedure", procedure_id)],
+        amounts={"1": "25.00"}, reason="small_balance",
+    )  # fmt: skip
+    outcome = post_previews(engine, biller, remittance_id)
+    assert outcome.posted == {} and list(outcome.waiting) == [draft.id]
+    approvals.reject(engine, manager, outcome.waiting[draft.id], "ask the patient first")
+    again = drafts.get_draft(engine, biller, draft.id)
+    assert (again.status, again.approval_id) == ("open", None)
+    lowered = drafts.update_draft(engine, biller, draft.id, amounts={"1": "15.00"})
+    assert lowered.problem is None
+    assert list(post_previews(engine, biller, remittance_id).posted) == [draft.id]

@@ -189,3 +189,39 @@ def test_write_off_pr_in_the_posting_tool(page, engine, actor, staff, shoot):
     owing = page.get_by_role("table").filter(has_text="Open PR")
     assert figure(owing, owing.get_by_role("row", name=starting("Okafor")), "Balance") == "40.00"
     assert okafor
+
+
+def test_a_preview_above_the_billers_limit_waits_for_a_manager(page, engine, actor, staff):
+    _remittance(engine, actor)
+    biller, manager = staff("biller", "10.00"), staff("billing_manager")
+    biller.into(page)
+    page.get_by_role("link", name="Posting tool").click()
+    page.get_by_role("link", name="EFT0425").click()
+    page.get_by_role("button", name="Actions for 99213 of Okafor, Jane").click()
+    page.get_by_role("menuitem", name="Write Off PR").filter(visible=True).click()
+    window = page.get_by_role("dialog", name="Write Off PR")
+    window.get_by_label("Deductible (PR-1)").fill("30")
+    window.get_by_label("Coinsurance (PR-2)").fill("")
+    window.get_by_label("Copay (PR-3)").fill("")
+    window.get_by_role("button", name="Write Off PR").click()
+
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Posted 0 write-offs. 1 above your limit sent for approval."
+    )
+    items = page.get_by_role("table", name="Payment Items Table")
+    preview = items.get_by_role("row", name="Write-off preview of 99213")
+    expect(cell(items, preview, "Note")).to_contain_text("Waiting for approval (request #")
+    expect(preview.get_by_role("button", name="Undo write-off preview")).to_have_count(0)
+    expect(page.get_by_role("button", name="Post", exact=True)).to_be_disabled()
+
+    page.get_by_role("button", name="Log out").click()
+    manager.into(page)
+    page.get_by_role("link", name="Approvals").click()
+    page.get_by_role("button", name=starting("Approve")).click()
+    expect(page.get_by_role("status")).to_contain_text("approved and posted")
+    page.get_by_role("link", name="Posting tool").click()
+    page.get_by_role("link", name="EFT0425").click()
+    expect(preview).to_have_count(0)
+    line = items.get_by_role("row", name=starting("Write-off #"))
+    assert figure(items, line, "Deductible") == "-30.00"

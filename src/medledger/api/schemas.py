@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
+from medledger.services.remittance_views import ItemView, RemittanceSummary, RemittanceView
 from medledger.services.review_queue import EncounterChoice, HeldClaim
 from medledger.services.write_offs import WriteOffRequest
 
@@ -336,6 +338,7 @@ class DraftOut(Out):
     note: str | None
     status: str
     posted_transaction_id: int | None
+    approval_id: int | None
     preview: PreviewOut | None
     problem: ReasonOut | None
 
@@ -346,11 +349,84 @@ class DraftOut(Out):
             id=view.id, procedure_id=view.procedure_id, payment_item_id=view.payment_item_id,
             amounts=view.amounts, reason_code=view.reason_code, reason_text=view.reason_text,
             note=view.note, status=view.status, posted_transaction_id=view.posted_transaction_id,
-            preview=None if view.preview is None else PreviewOut.of(view.preview),
+            approval_id=view.approval_id, preview=None if view.preview is None else PreviewOut.of(view.preview),
             problem=None if problem is None else ReasonOut(type=f"/problems/{problem.code}", detail=problem.message),
         )  # fmt: skip
 
 
+# -- remittances: the posting tool's payment items ---------------------------------------------
+class AdjustmentOut(Out):
+    group_code: str
+    carc: str
+    amount: AmountOut
+
+    @classmethod
+    def all(cls, adjustments: Iterable[Adjustment]) -> list[AdjustmentOut]:
+        return [
+            cls(group_code=a.group_code, carc=a.carc, amount=a.amount_cents) for a in adjustments
+        ]
+
+
+class PaymentItemOut(Out):
+    """A claim-level or procedure-level item as the payer sent it, with the procedure's balance
+    now and whether Write Off PR is offered on it (with the reason when it is not)."""
+
+    id: int
+    level: str
+    parent_id: int | None
+    encounter_id: int
+    procedure_id: int | None
+    status_code: str | None
+    charge: AmountOut
+    paid: AmountOut
+    allowed: AmountOut | None
+    adjustments: list[AdjustmentOut]
+    balance: BalanceOut
+    write_off: PermissionOut
+    drafts: list[DraftOut]
+
+    @classmethod
+    def of(cls, view: ItemView) -> PaymentItemOut:
+        item = view.item
+        return cls(
+            id=item.id, level=item.level, parent_id=item.parent_id, encounter_id=item.encounter_id,
+            procedure_id=item.procedure_id, status_code=item.status_code, charge=item.charge_cents,
+            paid=item.paid_cents, allowed=item.allowed_cents,
+            adjustments=AdjustmentOut.all(view.adjustments), balance=BalanceOut.of(view.balance),
+            write_off=PermissionOut.of(view.write_off), drafts=[DraftOut.of(d) for d in view.drafts],
+        )  # fmt: skip
+
+
+class RemittanceSummaryOut(Out):
+    id: int
+    payer: str
+    trace_number: str
+    payment: AmountOut
+    payment_date: date | None
+    source: str
+
+    @classmethod
+    def of(cls, summary: RemittanceSummary) -> RemittanceSummaryOut:
+        return cls(
+            id=summary.id, payer=summary.payer, trace_number=summary.trace_number,
+            payment=summary.payment_cents, payment_date=summary.payment_date, source=summary.source,
+        )  # fmt: skip
+
+
+class RemittanceOut(RemittanceSummaryOut):
+    items: list[PaymentItemOut]
+
+    @classmethod
+    def of(cls, view: RemittanceView) -> RemittanceOut:  # type: ignore[override]
+        r = view.remittance
+        return cls(
+            id=r.id, payer=view.payer, trace_number=r.trace_number, payment=r.payment_cents,
+            payment_date=r.payment_date, source=r.source,
+            items=[PaymentItemOut.of(i) for i in view.items],
+        )  # fmt: skip
+
+
+# -- approvals -----------------------------------------------------------------------------------
 class ApprovalOut(Out):
     id: int
     status: str
@@ -362,6 +438,7 @@ class ApprovalOut(Out):
     decision_reason: str | None
     transaction_ids: list[int]
     write_offs: list[dict[str, Any]]
+    draft_id: int | None
 
     @classmethod
     def of(cls, view: ApprovalView) -> ApprovalOut:
@@ -369,7 +446,7 @@ class ApprovalOut(Out):
             id=view.id, status=view.status, total=view.total_cents, requested_by=view.requested_by,
             created_at=view.created_at, decided_by=view.decided_by, decided_at=view.decided_at,
             decision_reason=view.decision_reason, transaction_ids=list(view.transaction_ids),
-            write_offs=[_request_out(r) for r in view.requests],
+            write_offs=[_request_out(r) for r in view.requests], draft_id=view.draft_id,
         )  # fmt: skip
 
 
@@ -484,18 +561,6 @@ class ImportSummaryOut(Out):
             paid=summary.paid_cents, pr_by_carc=dict(summary.pr_by_carc), held=dict(summary.held),
             provider_adjustments=summary.provider_adjustment_cents,
         )  # fmt: skip
-
-
-class AdjustmentOut(Out):
-    group_code: str
-    carc: str
-    amount: AmountOut
-
-    @classmethod
-    def all(cls, adjustments: tuple[Adjustment, ...]) -> list[AdjustmentOut]:
-        return [
-            cls(group_code=a.group_code, carc=a.carc, amount=a.amount_cents) for a in adjustments
-        ]
 
 
 class HeldLineOut(Out):

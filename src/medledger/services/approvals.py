@@ -15,11 +15,13 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, insert, select, update
 
-from medledger.domain.errors import InvalidInput, InvalidReason, NotFound
+from medledger.domain.errors import DraftClosed, InvalidInput, InvalidReason, NotFound
 from medledger.domain.money import to_cents
 from medledger.services.actor import Actor
 from medledger.services.authorization import ApprovalRequired, authorize, can
+from medledger.services.drafts import post_draft
 from medledger.services.write_offs import WriteOffRequest, write_off_many
+from medledger.storage.draft_store import amounts_of
 from medledger.storage.registry import now
 from medledger.storage.tables import approval_requests
 from medledger.storage.unit_of_work import UnitOfWork
@@ -37,6 +39,7 @@ class ApprovalView:
     decided_at: datetime | None
     decision_reason: str | None
     transaction_ids: tuple[int, ...]
+    draft_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,66 @@ def submit_write_offs(
         return WriteOffOutcome(approval=_file(engine, actor, requests, total))
 
 
+def submit_draft(engine: Engine, actor: Actor, draft_id: int) -> WriteOffOutcome:
+    """Post a posting-tool draft, or — above the user's limit — hand it to a billing manager.
+
+    The draft then waits (not editable, not posted by the next Post) until the manager approves
+    it, which posts it, or rejects it, which gives it back to the biller to change or undo.
+    Pressing Post again on a waiting draft answers with the request it waits in.
+    """
+    try:
+        return WriteOffOutcome((post_draft(engine, actor, draft_id),))
+    except ApprovalRequired as over:
+        total = int(over.details["requested_cents"])
+        return WriteOffOutcome(approval=_file_draft(engine, actor, draft_id, total))
+    except DraftClosed:
+        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+            waiting = uow.drafts.waiting_in(draft_id)
+        if waiting is None:
+            raise
+        return WriteOffOutcome(approval=get_approval(engine, actor, waiting))
+
+
 def _file(
     engine: Engine, actor: Actor, requests: Sequence[WriteOffRequest], total_cents: int
 ) -> ApprovalView:
-    payload = json.dumps([_jsonable(request) for request in requests], sort_keys=True)
     with UnitOfWork(engine, actor.organisation_id) as uow:
-        approval_id = uow.connection.execute(
+        approval_id = _insert(uow, actor, requests, total_cents)
+        uow.commit()
+    return get_approval(engine, actor, approval_id)
+
+
+def _file_draft(engine: Engine, actor: Actor, draft_id: int, total_cents: int) -> ApprovalView:
+    """The draft waits in a new approval request (one transaction: never one without the other)."""
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        row = uow.drafts.get(draft_id, for_update=True)
+        waiting = uow.drafts.waiting_in(draft_id) if row.status == "waiting" else None
+        if waiting is None:
+            if row.status != "open":
+                raise DraftClosed(f"draft {draft_id} was {row.status}", draft_id=draft_id)
+            request = WriteOffRequest(
+                reason=row.reason_code,
+                procedure_id=row.procedure_id,
+                amounts=amounts_of(row),
+                custom_reason=row.reason_text if row.reason_code == "custom" else None,
+                note=row.note,
+            )
+            uow.drafts.change(draft_id, status="waiting")
+            waiting = _insert(uow, actor, [request], total_cents, draft_id)
+            uow.commit()
+    return get_approval(engine, actor, waiting)
+
+
+def _insert(
+    uow: UnitOfWork,
+    actor: Actor,
+    requests: Sequence[WriteOffRequest],
+    total_cents: int,
+    draft_id: int | None = None,
+) -> int:
+    payload = json.dumps([_jsonable(request) for request in requests], sort_keys=True)
+    return int(
+        uow.connection.execute(
             insert(approval_requests)
             .values(
                 organisation_id=actor.organisation_id,
@@ -75,19 +132,23 @@ def _file(
                 total_cents=total_cents,
                 requested_by=actor.user_id,
                 status="pending",
+                draft_id=draft_id,
                 created_at=now(),
             )
             .returning(approval_requests.c.id)
         ).scalar_one()
-        uow.commit()
-    return get_approval(engine, actor, int(approval_id))
+    )
 
 
 def approve(engine: Engine, actor: Actor, approval_id: int) -> ApprovalView:
-    """Post the waiting write-offs as the approving manager; limits are re-checked now."""
+    """Post the waiting write-offs (or draft) as the approving manager; limits re-checked now."""
     authorize(actor, "approve")
     pending = _pending(engine, actor, approval_id)
-    ids = write_off_many(engine, actor, pending.requests, idempotency_key=f"approval:{approval_id}")
+    if pending.draft_id is not None:
+        ids = [post_draft(engine, actor, pending.draft_id, approved=True)]
+    else:
+        key = f"approval:{approval_id}"
+        ids = write_off_many(engine, actor, pending.requests, idempotency_key=key)
     _decide(engine, actor, approval_id, "approved", None, ids)
     return get_approval(engine, actor, approval_id)
 
@@ -96,8 +157,8 @@ def reject(engine: Engine, actor: Actor, approval_id: int, reason: str) -> Appro
     authorize(actor, "approve")
     if not reason.strip():
         raise InvalidReason("say why the write-off is rejected")
-    _pending(engine, actor, approval_id)
-    _decide(engine, actor, approval_id, "rejected", reason.strip(), [])
+    pending = _pending(engine, actor, approval_id)
+    _decide(engine, actor, approval_id, "rejected", reason.strip(), [], pending.draft_id)
     return get_approval(engine, actor, approval_id)
 
 
@@ -144,8 +205,12 @@ def _decide(
     status: str,
     reason: str | None,
     transaction_ids: Sequence[int],
+    returned_draft: int | None = None,
 ) -> None:
+    """Record the decision; a rejected draft goes back to its biller, open again."""
     with UnitOfWork(engine, actor.organisation_id) as uow:
+        if returned_draft is not None:
+            uow.drafts.change(returned_draft, status="open")
         uow.connection.execute(
             update(approval_requests)
             .where(
@@ -185,5 +250,5 @@ def _view(row: Row[Any]) -> ApprovalView:
     return ApprovalView(
         row.id, row.status, row.total_cents, row.requested_by, row.created_at, tuple(requests),
         row.decided_by, row.decided_at, row.decision_reason,
-        tuple(json.loads(row.transaction_ids or "[]")),
+        tuple(json.loads(row.transaction_ids or "[]")), row.draft_id,
     )  # fmt: skip

@@ -34,6 +34,8 @@ class DraftView:
 
     preview: the figures before/after if it were posted now (None when it no longer fits).
     problem: why it cannot be posted now (None when it can).
+    status: open, waiting (above the poster's limit: ``approval_id`` is the request it waits
+    in), posted or discarded.
     """
 
     id: int
@@ -47,6 +49,7 @@ class DraftView:
     posted_transaction_id: int | None
     preview: Preview | None
     problem: LedgerError | None
+    approval_id: int | None = None
 
 
 def create_draft(
@@ -115,22 +118,24 @@ def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:
         uow.commit()
 
 
-def post_draft(engine: Engine, actor: Actor, draft_id: int) -> int:
-    """Post the draft as a write-off; a second post returns the first transaction."""
-    authorize(actor, "write_off")
+def post_draft(engine: Engine, actor: Actor, draft_id: int, *, approved: bool = False) -> int:
+    """Post the draft as a write-off; a second post returns the first transaction.
+
+    Above the user's limit nothing posts (``ApprovalRequired``; ``approvals.submit_draft`` then
+    hands the draft to a manager). ``approved``: a billing manager posts a draft that waited.
+    """
+    authorize(actor, "approve" if approved else "write_off")
+    expected = "waiting" if approved else "open"
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         row = uow.drafts.get(draft_id)
     if row.status == "posted":
         return int(row.posted_transaction_id)
-    if row.status != "open":
-        raise DraftClosed(f"draft {draft_id} was {row.status}", draft_id=draft_id)
+    _require(row, expected)
     amounts = amounts_of(row)
 
     def plan(uow: UnitOfWork) -> Plan:
         uow.ledger.lock_procedures([row.procedure_id])
-        current = uow.drafts.get(draft_id, for_update=True)
-        if current.status != "open":
-            raise DraftClosed(f"draft {draft_id} was {current.status}", draft_id=draft_id)
+        _require(uow.drafts.get(draft_id, for_update=True), expected)
         try:
             entries = plan_write_off(
                 row.procedure_id, uow.ledger.balance(row.procedure_id), amounts
@@ -174,18 +179,27 @@ def get_draft(engine: Engine, actor: Actor, draft_id: int) -> DraftView:
         return _view(uow, uow.drafts.get(draft_id))
 
 
-def open_drafts(engine: Engine, actor: Actor, remittance_id: int) -> list[DraftView]:
+def preview_drafts(engine: Engine, actor: Actor, remittance_id: int) -> list[DraftView]:
     """The preview rows of a remittance's Payment Items Table."""
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         item_ids = [item.id for item in uow.remittances.items(remittance_id)]
-        return [_view(uow, row) for row in uow.drafts.open_for_items(item_ids)]
+        return [_view(uow, row) for row in uow.drafts.previews_for_items(item_ids)]
 
 
 def _open_draft(uow: UnitOfWork, draft_id: int) -> Row[Any]:
     row = uow.drafts.get(draft_id, for_update=True)
-    if row.status != "open":
-        raise DraftClosed(f"draft {draft_id} was {row.status}", draft_id=draft_id)
+    _require(row, "open")
     return row
+
+
+def _require(row: Row[Any], status: str) -> None:
+    if row.status == status:
+        return
+    if row.status == "waiting":
+        raise DraftClosed(
+            f"draft {row.id} is waiting for a billing manager's approval", draft_id=row.id
+        )
+    raise DraftClosed(f"draft {row.id} was {row.status}", draft_id=row.id)
 
 
 def _check(uow: UnitOfWork, procedure_id: int, amounts: dict[str, int]) -> None:
@@ -198,7 +212,7 @@ def _view(uow: UnitOfWork, row: Row[Any]) -> DraftView:
     amounts = amounts_of(row)
     shown: Preview | None = None
     problem: LedgerError | None = None
-    if row.status == "open":
+    if row.status in ("open", "waiting"):
         procedure = uow.registry.procedure(row.procedure_id)
         siblings = [p.id for p in uow.registry.procedures_of_encounter(procedure.encounter_id)]
         balances = uow.ledger.balances(siblings)
@@ -211,4 +225,5 @@ def _view(uow: UnitOfWork, row: Row[Any]) -> DraftView:
     return DraftView(
         row.id, row.procedure_id, row.payment_item_id, amounts, row.reason_code,
         row.reason_text, row.note, row.status, row.posted_transaction_id, shown, problem,
+        uow.drafts.waiting_in(row.id) if row.status == "waiting" else None,
     )  # fmt: skip

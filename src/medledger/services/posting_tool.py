@@ -21,7 +21,8 @@ from medledger.domain.columns import GROUP_COLUMNS, PR_CATEGORIES, Column, pr_ca
 from medledger.domain.errors import LedgerError
 from medledger.domain.preview import figures
 from medledger.services.actor import Actor
-from medledger.services.drafts import DraftView, open_drafts, post_draft
+from medledger.services.approvals import submit_draft
+from medledger.services.drafts import DraftView, preview_drafts
 from medledger.services.history import TransactionView, write_off_lines
 from medledger.services.remittance_views import ItemView, RemittanceView, payment_items_table
 from medledger.storage.tables import encounters, patients
@@ -74,7 +75,8 @@ class PostingTool:
 
     @property
     def open_previews(self) -> list[DraftView]:
-        return [draft for item in self.items for draft in item.view.drafts]
+        """The previews Post would post (not those waiting for a manager's approval)."""
+        return [d for item in self.items for d in item.view.drafts if d.status == "open"]
 
     def item(self, item_id: int) -> PostingItem:
         for item in self.items:
@@ -167,9 +169,11 @@ def _claims(uow: UnitOfWork, encounter_ids: set[int]) -> dict[int, Claim]:
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """posted: draft id -> the write-off transaction; refused: draft id -> why it stays open."""
+    """posted: draft id -> the write-off transaction; waiting: draft id -> the approval request
+    it waits in (above the poster's limit); refused: draft id -> why it stays open."""
 
     posted: dict[int, int] = field(default_factory=dict)
+    waiting: dict[int, int] = field(default_factory=dict)
     refused: dict[int, LedgerError] = field(default_factory=dict)
 
 
@@ -177,13 +181,21 @@ def post_previews(engine: Engine, actor: Actor, remittance_id: int) -> PostOutco
     """Post every open preview of the remittance, each as its own write-off transaction.
 
     Each preview is a separate decision about a separate patient's PR, so one that no longer
-    fits (the ledger moved since, or it needs a manager's approval) is answered with its reason
-    and stays open, and does not hold back the others. Posting twice posts each once.
+    fits (the ledger moved since) is answered with its reason and stays open, one above the
+    poster's limit goes to a billing manager for approval, and neither holds back the others.
+    Posting twice posts each once.
     """
     outcome = PostOutcome()
-    for draft in open_drafts(engine, actor, remittance_id):
+    for draft in preview_drafts(engine, actor, remittance_id):
+        if draft.status != "open":
+            continue
         try:
-            outcome.posted[draft.id] = post_draft(engine, actor, draft.id)
+            submitted = submit_draft(engine, actor, draft.id)
         except LedgerError as error:
             outcome.refused[draft.id] = error
+            continue
+        if submitted.approval is not None:
+            outcome.waiting[draft.id] = submitted.approval.id
+        else:
+            (outcome.posted[draft.id],) = submitted.transaction_ids
     return outcome

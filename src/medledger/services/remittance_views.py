@@ -13,7 +13,7 @@ from medledger.domain.balance import Balance
 from medledger.domain.permission import Permission
 from medledger.domain.write_off import can_write_off
 from medledger.services.actor import Actor
-from medledger.services.drafts import DraftView, open_drafts
+from medledger.services.drafts import DraftView, preview_drafts
 from medledger.storage.tables import payers, remittances
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -65,7 +65,7 @@ def list_remittances(engine: Engine, actor: Actor, limit: int = 100) -> list[Rem
 
 def payment_items_table(engine: Engine, actor: Actor, remittance_id: int) -> RemittanceView:
     drafts_by_item: dict[int, list[DraftView]] = {}
-    for draft in open_drafts(engine, actor, remittance_id):
+    for draft in preview_drafts(engine, actor, remittance_id):
         if draft.payment_item_id is not None:
             drafts_by_item.setdefault(draft.payment_item_id, []).append(draft)
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:

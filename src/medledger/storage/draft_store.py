@@ -1,4 +1,5 @@
-"""Drafts: write-offs being prepared in the posting tool. Not ledger rows: they may change."""
+"""Drafts: write-offs being prepared in the posting tool (the open ones and those waiting for
+approval are its preview rows). Not ledger rows: they may change."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from medledger.domain.errors import NotFound
 from medledger.storage.registry import now
-from medledger.storage.tables import drafts
+from medledger.storage.tables import approval_requests, drafts
 
 
 class DraftStore:
@@ -69,14 +70,24 @@ class DraftStore:
             .values(updated_at=now(), **values)
         )
 
-    def open_for_items(self, payment_item_ids: list[int]) -> list[Row[Any]]:
+    def waiting_in(self, draft_id: int) -> int | None:
+        """The pending approval request a waiting draft is in."""
+        return self.connection.execute(
+            select(approval_requests.c.id).where(
+                approval_requests.c.organisation_id == self.organisation_id,
+                approval_requests.c.draft_id == draft_id,
+                approval_requests.c.status == "pending",
+            )
+        ).scalar()
+
+    def previews_for_items(self, payment_item_ids: list[int]) -> list[Row[Any]]:
         return list(
             self.connection.execute(
                 select(drafts)
                 .where(
                     drafts.c.organisation_id == self.organisation_id,
                     drafts.c.payment_item_id.in_(payment_item_ids),
-                    drafts.c.status == "open",
+                    drafts.c.status.in_(("open", "waiting")),
                 )
                 .order_by(drafts.c.id)
             )

@@ -308,7 +308,7 @@ drafts = Table(
     Column("posted_transaction_id", Id, ForeignKey("ledger_transactions.id")),
     _created(),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("status IN ('open', 'posted', 'discarded')", name="status"),
+    CheckConstraint("status IN ('open', 'waiting', 'posted', 'discarded')", name="status"),
     CheckConstraint("kind IN ('write_off')", name="kind"),
 )
 
@@ -338,6 +338,7 @@ approval_requests = Table(
     Column("decided_at", DateTime(timezone=True)),
     Column("decision_reason", String(500)),
     Column("transaction_ids", Text),
+    Column("draft_id", Id, ForeignKey("drafts.id")),
     _created(),
     CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
     CheckConstraint("kind IN ('write_off')", name="kind"),

@@ -2,68 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from medledger.api.deps import ActorDep, EngineDep, PathId
-from medledger.api.money import AmountOut
 from medledger.api.schemas import (
-    BalanceOut,
+    ApprovalOut,
     DraftIn,
     DraftOut,
     DraftPatch,
-    Out,
-    PermissionOut,
+    RemittanceOut,
+    RemittanceSummaryOut,
     TransactionOut,
 )
-from medledger.services import drafts, history, remittance_views
+from medledger.services import approvals, drafts, history, remittance_views
 
 router = APIRouter(tags=["posting tool"])
-
-
-class AdjustmentOut(Out):
-    group_code: str
-    carc: str
-    amount: AmountOut
-
-
-class PaymentItemOut(Out):
-    """A claim-level or procedure-level item as the payer sent it, with the procedure's balance
-    now and whether Write Off PR is offered on it (with the reason when it is not)."""
-
-    id: int
-    level: str
-    parent_id: int | None
-    encounter_id: PathId
-    procedure_id: int | None
-    status_code: str | None
-    charge: AmountOut
-    paid: AmountOut
-    allowed: AmountOut | None
-    adjustments: list[AdjustmentOut]
-    balance: BalanceOut
-    write_off: PermissionOut
-    drafts: list[DraftOut]
-
-
-class RemittanceOut(Out):
-    id: int
-    payer: str
-    trace_number: str
-    payment: AmountOut
-    payment_date: Any
-    source: str
-    items: list[PaymentItemOut]
-
-
-class RemittanceSummaryOut(Out):
-    id: int
-    payer: str
-    trace_number: str
-    payment: AmountOut
-    payment_date: Any
-    source: str
 
 
 @router.get("/remittances", response_model=list[RemittanceSummaryOut])
@@ -71,50 +26,13 @@ def list_remittances(
     engine: EngineDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[RemittanceSummaryOut]:
     return [
-        RemittanceSummaryOut(
-            id=r.id,
-            payer=r.payer,
-            trace_number=r.trace_number,
-            payment=r.payment_cents,
-            payment_date=r.payment_date,
-            source=r.source,
-        )
-        for r in remittance_views.list_remittances(engine, actor, limit)
+        RemittanceSummaryOut.of(r) for r in remittance_views.list_remittances(engine, actor, limit)
     ]
 
 
 @router.get("/remittances/{remittance_id}", response_model=RemittanceOut)
 def get_remittance(engine: EngineDep, actor: ActorDep, remittance_id: PathId) -> RemittanceOut:
-    view = remittance_views.payment_items_table(engine, actor, remittance_id)
-    return RemittanceOut(
-        id=view.remittance.id,
-        payer=view.payer,
-        trace_number=view.remittance.trace_number,
-        payment=view.remittance.payment_cents,
-        payment_date=view.remittance.payment_date,
-        source=view.remittance.source,
-        items=[
-            PaymentItemOut(
-                id=i.item.id,
-                level=i.item.level,
-                parent_id=i.item.parent_id,
-                encounter_id=i.item.encounter_id,
-                procedure_id=i.item.procedure_id,
-                status_code=i.item.status_code,
-                charge=i.item.charge_cents,
-                paid=i.item.paid_cents,
-                allowed=i.item.allowed_cents,
-                adjustments=[
-                    AdjustmentOut(group_code=a.group_code, carc=a.carc, amount=a.amount_cents)
-                    for a in i.adjustments
-                ],
-                balance=BalanceOut.of(i.balance),
-                write_off=PermissionOut.of(i.write_off),
-                drafts=[DraftOut.of(d) for d in i.drafts],
-            )
-            for i in view.items
-        ],
-    )
+    return RemittanceOut.of(remittance_views.payment_items_table(engine, actor, remittance_id))
 
 
 @router.post("/drafts", response_model=DraftOut, status_code=201)
@@ -161,9 +79,20 @@ def undo_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId) -> Response
     return Response(status_code=204)
 
 
-@router.post("/drafts/{draft_id}/post", response_model=TransactionOut, status_code=201)
-def post_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId) -> TransactionOut:
-    """Post the draft to the ledger, once: pressing Post again returns the same write-off."""
-    return TransactionOut.of(
-        history.transaction(engine, actor, drafts.post_draft(engine, actor, draft_id))
-    )
+@router.post(
+    "/drafts/{draft_id}/post", response_model=TransactionOut | ApprovalOut, status_code=201
+)
+def post_draft(
+    engine: EngineDep, actor: ActorDep, draft_id: PathId, response: Response
+) -> TransactionOut | ApprovalOut:
+    """Post the draft to the ledger, once: pressing Post again returns the same write-off.
+
+    Above the user's write-off limit the draft waits for a billing manager instead: 202 with
+    the approval request (approving it posts the draft; rejecting it opens the draft again).
+    """
+    outcome = approvals.submit_draft(engine, actor, draft_id)
+    if outcome.approval is not None:
+        response.status_code = 202
+        return ApprovalOut.of(outcome.approval)
+    (transaction_id,) = outcome.transaction_ids
+    return TransactionOut.of(history.transaction(engine, actor, transaction_id))

@@ -140,9 +140,11 @@ def undo_preview(
 def post(request: Request, engine: EngineDep, actor: WebActor, remittance_id: PathId) -> Response:
     """Post every preview of the remittance; a refused one stays, its reason in its row."""
     outcome = post_previews(engine, actor, remittance_id)
-    posted, refused = len(outcome.posted), len(outcome.refused)
-    message = f"Posted {posted} write-off{'s' if posted != 1 else ''}." + (
-        f" {refused} could not be posted: see the yellow rows." if refused else ""
+    posted, waiting, refused = len(outcome.posted), len(outcome.waiting), len(outcome.refused)
+    message = (
+        f"Posted {posted} write-off{'s' if posted != 1 else ''}."
+        + (f" {waiting} above your limit sent for approval." if waiting else "")
+        + (f" {refused} could not be posted: see the yellow rows." if refused else "")
     )
     return render(
         request, "posting/_posted.html", tool=posting_tool(engine, actor, remittance_id),
