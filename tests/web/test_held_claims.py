@@ -23,7 +23,7 @@ def test_a_held_claim_is_posted_to_the_visit_the_biller_finds(page, engine, acto
     staff("biller").into(page)
     page.get_by_role("link", name="Held claims").click()
     queue = page.get_by_role("table", name="Held claims")
-    expect(queue.get_by_role("row", name=starting("1"))).to_contain_text("No encounter has")
+    expect(queue.get_by_role("row").filter(has_text="PCN-77")).to_contain_text("No encounter has")
     queue.get_by_role("link", name="PCN-77").click()
 
     expect(page.get_by_text("No encounter has this claim's control number")).to_be_visible()
