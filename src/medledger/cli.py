@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich import box
@@ -154,9 +154,14 @@ def main(
 
 
 # -- shared options and parsing --------------------------------------------------------------------
-WriteOffReason = Literal[tuple(WRITE_OFF_REASONS)]  # type: ignore[valid-type]
-CancelReason = Literal[tuple(CANCEL_REASONS)]  # type: ignore[valid-type]
-ReversalReason = Literal[tuple(REVERSAL_REASONS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the reason lists are data; the type checker sees their codes as text
+    WriteOffReason = str
+    CancelReason = str
+    ReversalReason = str
+else:  # Typer offers (and checks) the codes as choices
+    WriteOffReason = Literal[tuple(WRITE_OFF_REASONS)]
+    CancelReason = Literal[tuple(CANCEL_REASONS)]
+    ReversalReason = Literal[tuple(REVERSAL_REASONS)]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Method = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 

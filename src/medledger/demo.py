@@ -254,15 +254,15 @@ def _visit(
     patient_id, *name = patient
     codes = NEW_PATIENT_VISIT if new_patient else rng.choices(VISITS, [w for w, _ in VISITS])[0][1]
     pcn = f"DEMO{index + 1:05d}{number:02d}"
-    lines = []
+    billed = []
     for n, code in enumerate(codes, start=1):
         units = rng.randint(2, 4) if code == "97110" else 1
-        lines.append(
+        billed.append(
             ProcedureInput(
                 code, FEES[code] * units, units=units, line_item_control_number=f"{pcn}-{n}"
             )
         )
-    encounter_id = add_encounter(engine, front, patient_id, pcn, on, lines, coverage.payer_id)
+    encounter_id = add_encounter(engine, front, patient_id, pcn, on, billed, coverage.payer_id)
     procedures = [p.procedure for p in encounter_account(engine, front, encounter_id).procedures]
     practice.summary.encounters += 1
     practice.summary.procedures += len(procedures)
@@ -385,6 +385,7 @@ def _statement_payments(practice: _Practice, track: Track) -> None:
         summary.payments += 1
         if patient_id == over[0]:
             payment_id = transaction(engine, practice.front, posted).entries[0].payment_id
+            assert payment_id is not None  # a payment's entries name it
             refund_payment(engine, practice.manager, payment_id, amount - balance,
                            note="patient asked for the overpayment back")  # fmt: skip
             summary.refunds += 1

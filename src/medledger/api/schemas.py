@@ -13,7 +13,7 @@ from medledger.api.deps import BodyId
 from medledger.api.money import AmountIn, AmountOut
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance, Entry
-from medledger.domain.money import format_cents
+from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
 from medledger.services.accounts import (
@@ -454,9 +454,9 @@ def _request_out(request: WriteOffRequest) -> dict[str, Any]:
     """A waiting write-off as the client sent it, amounts as decimal strings."""
     data = {key: value for key, value in asdict(request).items() if value is not None}
     if request.amounts is not None:
-        data["amounts"] = {carc: format_cents(int(v)) for carc, v in request.amounts.items()}
+        data["amounts"] = {carc: format_cents(to_cents(v)) for carc, v in request.amounts.items()}
     if "total" in data:
-        data["amount"] = format_cents(int(data.pop("total")))
+        data["amount"] = format_cents(to_cents(data.pop("total")))
     return data
 
 

@@ -669,6 +669,7 @@ def _run_sql_beside(stem: str) -> None:
     bind = op.get_bind()
     script = Path(__file__).with_name(f"{stem}.{bind.dialect.name}.sql").read_text()
     driver = bind.connection.driver_connection
+    assert driver is not None  # a migration runs on an open connection
     if bind.dialect.name == "sqlite":
         driver.executescript(script)
     else:
