@@ -7,6 +7,7 @@ same ledger and may change it freely. Numbers are checked against the services t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from medledger.cli import Session, app, parse_carc_amounts
 from medledger.domain.columns import Column
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents
-from medledger.services import accounts, auth, write_offs
+from medledger.services import accounts, auth, reports, write_offs
 from medledger.services.accounts import ProcedureAccount
 
 runner = CliRunner()
@@ -280,3 +281,26 @@ def test_parse_carc_amounts() -> None:
     for bad in (["2"], ["=1.00"], ["2="], ["2=1", "2=3"]):
         with pytest.raises(InvalidInput):
             parse_carc_amounts(bad)
+
+
+def test_report_agrees_with_the_reports_service_and_takes_a_period(session: Session) -> None:
+    _, procedure = open_procedure(session, 300)
+    cli(session.url, "write-off", str(procedure.procedure.id), "--amount", "3.00",
+        "--reason", "professional_courtesy")  # fmt: skip
+    result = cli(session.url, "report")
+    assert result.exit_code == 0, result.output
+    engine, actor = session.engine, session.actor
+    for line in reports.payer_activity(engine, actor):
+        assert re.search(
+            rf"{line.payer}\s+{line.remittances}\s+{format_cents(line.paid_cents)}", result.stdout
+        )
+    courtesy = next(
+        line for line in reports.adjustments_by_reason(engine, actor)
+        if line.reason_code == "professional_courtesy"
+    )  # fmt: skip
+    assert re.search(
+        rf"Professional courtesy\s+\d+\s+{format_cents(courtesy.net_cents)}", result.stdout
+    )
+    empty = cli(session.url, "report", "--from", "2099-01-01")
+    assert empty.exit_code == 0 and "Professional courtesy" not in empty.stdout
+    assert cli(session.url, "report", "--to", "someday").exit_code != 0

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeVar
@@ -37,6 +38,7 @@ from medledger.services import (
     history,
     payments,
     registration,
+    reports,
     verification,
     write_offs,
 )
@@ -600,15 +602,51 @@ def can_write_off_command(ctx: typer.Context, procedure_id: int) -> None:
 @command()
 def verify(ctx: typer.Context) -> None:
     """Recompute every balance from the journal and check the ledger's identities."""
-    reports = verification.verify_all(session_of(ctx).engine)
-    checked = sum(report.procedures_checked for report in reports)
-    problems = [f"organisation {r.organisation_id}: {d}" for r in reports for d in r.differences]
+    results = verification.verify_all(session_of(ctx).engine)
+    checked = sum(result.procedures_checked for result in results)
+    problems = [f"organisation {r.organisation_id}: {d}" for r in results for d in r.differences]
     if not problems:
         typer.echo(f"OK: {checked} procedures checked, no differences")
         return
     for problem in problems:
         typer.echo(problem)
     fail(f"{len(problems)} differences found in {checked} procedures")
+
+
+@command()
+def report(
+    ctx: typer.Context,
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (UTC).")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")
+    ] = None,
+) -> None:
+    """Write-offs and cancellations by reason, collections by method, payer activity."""
+    session = session_of(ctx)
+    engine, actor = session.engine, session.actor
+    first, last = (None if day is None else day.date() for day in (start, end))
+    adjustments = amount_table(
+        "Kind", "Reason", "Posted", "$Net", title="Write-offs and cancellations"
+    )
+    for line in reports.adjustments_by_reason(engine, actor, first, last):
+        adjustments.add_row(
+            line.kind, line.reason_text, str(line.posted_count), format_cents(line.net_cents)
+        )
+    collections = amount_table(
+        "Method", "Payments", "$Received", "$Refunded", "$Net", title="Collections"
+    )
+    for c in reports.collections_by_method(engine, actor, first, last):
+        collections.add_row(c.method, str(c.payments), format_cents(c.received_cents),
+                            format_cents(c.refunded_cents), format_cents(c.net_cents))  # fmt: skip
+    payers = amount_table("Payer", "Remittances", "$Paid", "$Contractual", "$Other payer adj.",
+                          "$PR assigned", title="Payer activity")  # fmt: skip
+    for p in reports.payer_activity(engine, actor, first, last):
+        payers.add_row(p.payer, str(p.remittances), format_cents(p.paid_cents), format_cents(p.contractual_cents),
+                       format_cents(p.other_adjustments_cents), format_cents(p.pr_cents))  # fmt: skip
+    for table in (adjustments, collections, payers):
+        show(table)
 
 
 # -- posting -----------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ COLLECTIONS = {
     ("GET", "/api/remittances"),
     ("GET", "/api/approvals"),
     ("GET", "/api/held-claims"),
+    ("GET", "/api/reports/adjustments"),
+    ("GET", "/api/reports/collections"),
+    ("GET", "/api/reports/payers"),
 }
 #: Uploads: the intruder's file imports into its own organisation, never matching ours.
 UPLOADS = {("POST", "/api/era-imports")}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from medledger.services import cancellations, reports, write_offs
+from datetime import UTC, datetime, timedelta
+
+from medledger.services import cancellations, history, reports, write_offs
 from medledger.services.adjudication import post_estimate
+from medledger.services.payments import record_payment, refund_payment
+from medledger.services.reversals import reverse_transaction
 from tests import builders
 
 
@@ -30,3 +34,41 @@ def test_report_separates_write_offs_from_cancellations(engine, actor):
     assert lines[("write_off", "small_balance")].net_cents == 500
     assert lines[("cancellation", "estimate_wrong")].net_cents == 2000
     assert len(lines) == 3
+
+
+def test_collections_by_method_net_of_refunds_and_reversed_payments(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    encounter_id, (procedure,) = builders.visit(engine, actor, patient_id, ["100.00"])
+    builders.adjudicate(engine, actor, encounter_id, {procedure: (10000, 6000, {"PR-2": 4000})})
+    card = record_payment(engine, actor, patient_id, "30.00", method="card")
+    record_payment(engine, actor, patient_id, "15.00", method="cash")  # 5.00 of it is credit
+    mistaken = record_payment(engine, actor, patient_id, "2.00", method="check")
+    reverse_transaction(engine, actor, mistaken, reason="posted_in_error")
+    payment_id = history.transaction(engine, actor, card).entries[0].payment_id
+    refund_payment(engine, actor, payment_id, "10.00")
+
+    lines = {line.method: line for line in reports.collections_by_method(engine, actor)}
+    assert set(lines) == {"card", "cash"}  # the reversed check brought nothing in
+    assert (lines["card"].payments, lines["card"].received_cents) == (1, 3000)
+    assert (lines["card"].refunded_cents, lines["card"].net_cents) == (1000, 2000)
+    assert (lines["cash"].received_cents, lines["cash"].net_cents) == (1500, 1500)
+
+
+def test_payer_activity_and_an_empty_period(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    encounter_id, (first, second) = builders.visit(engine, actor, patient_id, ["100.00", "50.00"])
+    builders.adjudicate(
+        engine, actor, encounter_id,
+        {first: (10000, 6000, {"CO-45": 2000, "PR-1": 2000}), second: (5000, 0, {"OA-23": 5000})},
+    )  # fmt: skip
+    (line,) = reports.payer_activity(engine, actor)
+    assert (line.payer, line.remittances, line.paid_cents) == ("United Healthcare", 1, 6000)
+    assert (line.contractual_cents, line.other_adjustments_cents, line.pr_cents) == (
+        2000,
+        5000,
+        2000,
+    )
+    today = datetime.now(UTC).date()
+    assert reports.payer_activity(engine, actor, start=today, end=today) == [line]
+    assert reports.payer_activity(engine, actor, start=today + timedelta(days=1)) == []
+    assert reports.payer_activity(engine, actor, end=today - timedelta(days=1)) == []

@@ -18,7 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medledger import web
 from medledger.api import problems
-from medledger.api.routes import access, accounts, ledger, posting_tool, remittance_files
+from medledger.api.routes import (
+    access,
+    accounts,
+    ledger,
+    posting_tool,
+    remittance_files,
+    reports,
+)
 from medledger.storage.database import open_database
 from medledger.storage.registry import now
 from medledger.storage.tables import audit_events
@@ -40,6 +47,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         ledger.router,
         posting_tool.router,
         remittance_files.router,
+        reports.router,
         access.router,
     ):
         app.include_router(router, prefix="/api")

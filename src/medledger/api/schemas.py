@@ -29,6 +29,7 @@ from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
 from medledger.services.remittance_views import ItemView, RemittanceSummary, RemittanceView
+from medledger.services.reports import AdjustmentLine, CollectionLine, PayerLine
 from medledger.services.review_queue import EncounterChoice, HeldClaim
 from medledger.services.write_offs import WriteOffRequest
 
@@ -650,3 +651,51 @@ class HeldClaimPostIn(In):
 
 class DismissIn(In):
     reason: str = Field(min_length=1, max_length=500)
+
+
+# -- reports ---------------------------------------------------------------------------------------
+class AdjustmentReportOut(Out):
+    kind: str
+    reason_code: str
+    reason_text: str
+    posted_count: int
+    net: AmountOut
+
+    @classmethod
+    def of(cls, line: AdjustmentLine) -> AdjustmentReportOut:
+        return cls(
+            kind=line.kind, reason_code=line.reason_code, reason_text=line.reason_text,
+            posted_count=line.posted_count, net=line.net_cents,
+        )  # fmt: skip
+
+
+class CollectionReportOut(Out):
+    method: str
+    payments: int
+    received: AmountOut
+    refunded: AmountOut
+    net: AmountOut
+
+    @classmethod
+    def of(cls, line: CollectionLine) -> CollectionReportOut:
+        return cls(
+            method=line.method, payments=line.payments, received=line.received_cents,
+            refunded=line.refunded_cents, net=line.net_cents,
+        )  # fmt: skip
+
+
+class PayerReportOut(Out):
+    payer: str
+    remittances: int
+    paid: AmountOut
+    contractual: AmountOut
+    other_adjustments: AmountOut
+    pr: AmountOut
+
+    @classmethod
+    def of(cls, line: PayerLine) -> PayerReportOut:
+        return cls(
+            payer=line.payer, remittances=line.remittances, paid=line.paid_cents,
+            contractual=line.contractual_cents, other_adjustments=line.other_adjustments_cents,
+            pr=line.pr_cents,
+        )  # fmt: skip

@@ -1,19 +1,32 @@
-"""Reports: write-offs and cancellations, apart, by reason — net of their reversals.
+"""Reports over a period, read from the journal so every reversal is already netted in.
 
-A write-off removed later counts against its original reason in the period the removal was
-posted, so a period's figure is what really changed in it.
+- Write-offs and cancellations, apart, by reason. A write-off removed later counts against its
+  original reason in the period the removal was posted, so a period's figure is what really
+  changed in it.
+- Patient collections by payment method: money received, refunded, and the net.
+- Payer activity: what each payer paid, its contractual adjustments, and the PR it assigned.
+
+A period is the days ``start`` through ``end`` of posting time (UTC); either end may be open.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Select, case, func, select
 
-from medledger.domain.columns import Column
+from medledger.domain.columns import GROUP_COLUMNS, Column
 from medledger.services.actor import Actor
-from medledger.storage.tables import ledger_entries, ledger_transactions
+from medledger.services.authorization import authorize
+from medledger.storage.tables import (
+    ledger_entries,
+    ledger_transactions,
+    patient_payments,
+    payers,
+    remittances,
+)
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -29,8 +42,9 @@ class AdjustmentLine:
 
 
 def adjustments_by_reason(
-    engine: Engine, actor: Actor, start: datetime | None = None, end: datetime | None = None
+    engine: Engine, actor: Actor, start: date | None = None, end: date | None = None
 ) -> list[AdjustmentLine]:
+    authorize(actor, "view")
     posted = ledger_transactions.alias("posted")
     original = ledger_transactions.alias("original")
     kind = func.coalesce(original.c.kind, posted.c.kind)
@@ -55,12 +69,122 @@ def adjustments_by_reason(
         .group_by(kind, code, text)
         .order_by(kind, code, text)
     )
+    rows = _run(engine, actor, _in_period(query, posted.c.created_at, start, end))
+    return [AdjustmentLine(r.kind, r.code, r.text, int(r.n), int(r.cents)) for r in rows]
+
+
+@dataclass(frozen=True)
+class CollectionLine:
+    """One payment method: payments posted in the period, money they brought in, refunds."""
+
+    method: str
+    payments: int
+    received_cents: int
+    refunded_cents: int
+
+    @property
+    def net_cents(self) -> int:
+        return self.received_cents - self.refunded_cents
+
+
+def collections_by_method(
+    engine: Engine, actor: Actor, start: date | None = None, end: date | None = None
+) -> list[CollectionLine]:
+    """Received = patient_paid entries (payments, less reversed ones; moves of credit net to
+    zero); refunded = refunded entries (less reversed refunds)."""
+    authorize(actor, "view")
+    column = ledger_entries.c.column
+    query = (
+        select(
+            patient_payments.c.method,
+            func.count(
+                func.distinct(
+                    case((ledger_transactions.c.kind == "payment", ledger_entries.c.payment_id))
+                )
+            ).label("n"),
+            _sum_where(column == Column.PATIENT_PAID.value).label("received"),
+            _sum_where(column == Column.REFUNDED.value).label("refunded"),
+        )
+        .select_from(ledger_entries)
+        .join(ledger_transactions, ledger_transactions.c.id == ledger_entries.c.transaction_id)
+        .join(patient_payments, patient_payments.c.id == ledger_entries.c.payment_id)
+        .where(
+            ledger_transactions.c.organisation_id == actor.organisation_id,
+            column.in_([Column.PATIENT_PAID.value, Column.REFUNDED.value]),
+        )
+        .group_by(patient_payments.c.method)
+        .order_by(patient_payments.c.method)
+    )
+    rows = _run(engine, actor, _in_period(query, ledger_transactions.c.created_at, start, end))
+    return [
+        CollectionLine(r.method, int(r.n), int(r.received), int(r.refunded))
+        for r in rows
+        if r.received or r.refunded
+    ]
+
+
+@dataclass(frozen=True)
+class PayerLine:
+    """One payer in the period: remittances posted, paid, contractual (CO), other payer
+    adjustments (OA/PI/CR) and the PR it assigned — net of claim reversals."""
+
+    payer: str
+    remittances: int
+    paid_cents: int
+    contractual_cents: int
+    other_adjustments_cents: int
+    pr_cents: int
+
+
+def payer_activity(
+    engine: Engine, actor: Actor, start: date | None = None, end: date | None = None
+) -> list[PayerLine]:
+    authorize(actor, "view")
+    column = ledger_entries.c.column
+    others = [GROUP_COLUMNS[group].value for group in ("OA", "PI", "CR")]
+    query = (
+        select(
+            payers.c.name.label("payer"),
+            func.count(func.distinct(remittances.c.id)).label("n"),
+            _sum_where(column == Column.PAYER_PAID.value).label("paid"),
+            _sum_where(column == Column.CONTRACTUAL.value).label("contractual"),
+            _sum_where(column.in_(others)).label("other"),
+            _sum_where(column == Column.PR.value).label("pr"),
+        )
+        .select_from(ledger_entries)
+        .join(ledger_transactions, ledger_transactions.c.id == ledger_entries.c.transaction_id)
+        .join(remittances, remittances.c.id == ledger_transactions.c.remittance_id)
+        .join(payers, payers.c.id == remittances.c.payer_id)
+        .where(
+            ledger_transactions.c.organisation_id == actor.organisation_id,
+            ledger_transactions.c.kind == "adjudication",
+        )
+        .group_by(payers.c.name)
+        .order_by(payers.c.name)
+    )
+    rows = _run(engine, actor, _in_period(query, ledger_transactions.c.created_at, start, end))
+    return [
+        PayerLine(r.payer, int(r.n), int(r.paid), int(r.contractual), int(r.other), int(r.pr))
+        for r in rows
+    ]
+
+
+def _sum_where(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, ledger_entries.c.amount_cents), else_=0)), 0)
+
+
+Query = Select[*tuple[Any, ...]]
+
+
+def _in_period(query: Query, posted_at: Any, start: date | None, end: date | None) -> Query:
+    """Posted on the days ``start`` through ``end`` (UTC), either end open."""
     if start is not None:
-        query = query.where(posted.c.created_at >= start)
+        query = query.where(posted_at >= datetime.combine(start, time(), UTC))
     if end is not None:
-        query = query.where(posted.c.created_at < end)
+        query = query.where(posted_at < datetime.combine(end + timedelta(days=1), time(), UTC))
+    return query
+
+
+def _run(engine: Engine, actor: Actor, query: Query) -> list[Any]:
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        return [
-            AdjustmentLine(row.kind, row.code, row.text, int(row.n), int(row.cents))
-            for row in uow.connection.execute(query)
-        ]
+        return list(uow.connection.execute(query))

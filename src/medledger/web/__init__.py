@@ -20,6 +20,7 @@ from medledger.web.routes import (
     patients,
     payments,
     posting_tool,
+    reports,
 )
 
 ROUTERS = (
@@ -33,6 +34,7 @@ ROUTERS = (
     approvals.router,
     era_import.router,
     held_claims.router,
+    reports.router,
 )
 
 

@@ -1,0 +1,34 @@
+"""Reports for a period: write-offs and cancellations by reason, collections by payment method,
+and what each payer paid — all read from the journal, so reversals are already netted in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+
+from medledger.api.deps import EngineDep
+from medledger.services import reports
+from medledger.web.rendering import render
+from medledger.web.routing import web_router
+from medledger.web.session import WebActor
+
+router = web_router()
+Day = Annotated[date | None, Query()]
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request, engine: EngineDep, actor: WebActor, start: Day = None, end: Day = None
+) -> Response:
+    """Without dates: this month so far."""
+    if start is None and end is None:
+        today = datetime.now(UTC).date()
+        start, end = today.replace(day=1), today
+    return render(
+        request, "reports.html", start=start, end=end,
+        adjustments=reports.adjustments_by_reason(engine, actor, start, end),
+        collections=reports.collections_by_method(engine, actor, start, end),
+        payers=reports.payer_activity(engine, actor, start, end),
+    )  # fmt: skip
