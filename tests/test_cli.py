@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -300,6 +301,10 @@ def test_report_agrees_with_the_reports_service_and_takes_a_period(session: Sess
     )  # fmt: skip
     assert re.search(
         rf"Professional courtesy\s+\d+\s+{format_cents(courtesy.net_cents)}", result.stdout
+    )
+    aging = reports.patient_aging(engine, actor, datetime.now(UTC).date())
+    assert re.search(
+        rf"All {aging.patients} patients.*{format_cents(sum(aging.totals))}", result.stdout
     )
     empty = cli(session.url, "report", "--from", "2099-01-01")
     assert empty.exit_code == 0 and "Professional courtesy" not in empty.stdout

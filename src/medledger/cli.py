@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeVar
@@ -623,7 +623,8 @@ def report(
         datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")
     ] = None,
 ) -> None:
-    """Write-offs and cancellations by reason, collections by method, payer activity."""
+    """Write-offs and cancellations by reason, collections by method, payer activity — and
+    what patients owe, aged as of the last day (today if no --to)."""
     session = session_of(ctx)
     engine, actor = session.engine, session.actor
     first, last = (None if day is None else day.date() for day in (start, end))
@@ -645,7 +646,17 @@ def report(
     for p in reports.payer_activity(engine, actor, first, last):
         payers.add_row(p.payer, str(p.remittances), format_cents(p.paid_cents), format_cents(p.contractual_cents),
                        format_cents(p.other_adjustments_cents), format_cents(p.pr_cents))  # fmt: skip
-    for table in (adjustments, collections, payers):
+    aging = reports.patient_aging(engine, actor, last or datetime.now(UTC).date(), limit=50)
+    ages = [
+        f"${first}-{bound}" if bound else f"${first}+" for first, bound in reports.AGING_BUCKETS
+    ]
+    aged = amount_table("Patient", "MRN", *ages, "$Total",
+                        title=f"Patient balances by age of visit, as of {aging.as_of}")  # fmt: skip
+    for a in aging.lines:
+        aged.add_row(a.name, a.mrn, *map(format_cents, a.buckets), format_cents(a.total_cents))
+    aged.add_row(f"All {aging.patients} patients", "", *map(format_cents, aging.totals),
+                 format_cents(sum(aging.totals)))  # fmt: skip
+    for table in (adjustments, collections, payers, aged):
         show(table)
 
 

@@ -36,3 +36,14 @@ def test_reports_for_a_period(practice):
     for report in ("adjustments", "collections", "payers"):
         assert manager.get(f"/api/reports/{report}", params={"start": tomorrow}).json() == []
     assert manager.get("/api/reports/payers", params={"start": "2026-13-01"}).status_code == 422
+
+
+def test_aging_as_of_a_day(practice):
+    manager = practice.clients["manager"]
+    aging = manager.get("/api/reports/aging", params={"as_of": "2026-03-20"}).json()
+    assert aging["buckets"] == ["0-30", "31-60", "61-90", "91-120", "121+"]
+    [line] = aging["lines"]
+    assert (line["patient_id"], line["total"]) == (practice.patient_id, "50.00")
+    assert line["buckets"] == ["50.00", "0.00", "0.00", "0.00", "0.00"] == aging["totals"]
+    later = manager.get("/api/reports/aging", params={"as_of": "2026-07-01", "limit": 0}).json()
+    assert (later["lines"], later["patients"], later["totals"][4]) == ([], 1, "50.00")  # 122 days

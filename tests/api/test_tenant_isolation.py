@@ -26,6 +26,8 @@ COLLECTIONS = {
     ("GET", "/api/reports/collections"),
     ("GET", "/api/reports/payers"),
 }
+#: Summaries: the other organisation's is empty.
+SUMMARIES = {("GET", "/api/reports/aging")}
 #: Uploads: the intruder's file imports into its own organisation, never matching ours.
 UPLOADS = {("POST", "/api/era-imports")}
 
@@ -120,6 +122,9 @@ def test_every_route_hides_other_organisations_data(app, engine, actor, owned):
             response = intruder.request(method, url, json=bodies(owned).get(key))
             if key in COLLECTIONS:
                 assert response.status_code == 200 and response.json() == [], key
+            elif key in SUMMARIES:
+                assert response.status_code == 200, key
+                assert (response.json()["patients"], response.json()["lines"]) == (0, []), key
             else:
                 assert response.status_code == 404, (key, response.status_code, response.text)
                 assert response.json()["type"] == "/problems/not-found", key

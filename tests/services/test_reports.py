@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from medledger.services import cancellations, history, reports, write_offs
+from medledger.services import accounts, cancellations, history, reports, write_offs
 from medledger.services.adjudication import post_estimate
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.reversals import reverse_transaction
@@ -72,3 +72,27 @@ def test_payer_activity_and_an_empty_period(engine, actor):
     assert reports.payer_activity(engine, actor, start=today, end=today) == [line]
     assert reports.payer_activity(engine, actor, start=today + timedelta(days=1)) == []
     assert reports.payer_activity(engine, actor, end=today - timedelta(days=1)) == []
+
+
+def test_aging_splits_what_each_patient_owes_by_the_age_of_the_visit(engine, actor):
+    as_of = date(2026, 6, 30)
+    owes = builders.patient(engine, actor, "Owes")
+    recent, (a,) = builders.visit(engine, actor, owes, ["100.00"], on=as_of - timedelta(days=10))
+    older, (b,) = builders.visit(engine, actor, owes, ["80.00"], on=as_of - timedelta(days=45))
+    ancient, (c,) = builders.visit(engine, actor, owes, ["50.00"], on=as_of - timedelta(days=400))
+    builders.adjudicate(engine, actor, recent, {a: (10000, 6000, {"PR-2": 4000})})
+    builders.adjudicate(engine, actor, older, {b: (8000, 5000, {"PR-1": 3000})})
+    builders.adjudicate(engine, actor, ancient, {c: (5000, 4000, {"PR-3": 1000})})
+    record_payment(engine, actor, owes, "10.00", encounter_id=older)
+    paid_up = builders.patient(engine, actor, "Paid")
+    visit, (d,) = builders.visit(engine, actor, paid_up, ["60.00"], on=as_of - timedelta(days=5))
+    builders.adjudicate(engine, actor, visit, {d: (6000, 4000, {"PR-2": 2000})})
+    record_payment(engine, actor, paid_up, "25.00")  # 5.00 credit: owes nothing
+
+    aging = reports.patient_aging(engine, actor, as_of)
+    (line,) = aging.lines
+    assert (line.patient_id, line.name) == (owes, "Owes, Jane")
+    assert line.buckets == aging.totals == (4000, 2000, 0, 0, 1000)
+    assert line.total_cents == accounts.patient_account(engine, actor, owes).balance.patient_balance
+    top = reports.patient_aging(engine, actor, as_of, limit=0)
+    assert (top.lines, top.totals, top.patients) == ([], aging.totals, 1)

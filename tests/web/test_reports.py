@@ -31,6 +31,10 @@ def test_the_months_reports(page, engine, actor, staff, shoot):
     payer = payers.get_by_role("row", name=starting("United Healthcare"))
     assert figure(payers, payer, "Paid") == "150.00"
     assert figure(payers, payer, "PR assigned") == "80.00"
+    aging = page.get_by_role("table", name="Aging")
+    owing = aging.get_by_role("row", name=starting("Garcia"))
+    assert figure(aging, owing, "Total") == "50.00"  # 60.00 of PR less the 10.00 written off
+    assert figure(aging, aging.get_by_role("row", name="All patients"), "Total") == "50.00"
     shoot(page, "reports")
 
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)

@@ -29,7 +29,13 @@ from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
 from medledger.services.remittance_views import ItemView, RemittanceSummary, RemittanceView
-from medledger.services.reports import AdjustmentLine, CollectionLine, PayerLine
+from medledger.services.reports import (
+    AGING_BUCKETS,
+    AdjustmentLine,
+    AgingReport,
+    CollectionLine,
+    PayerLine,
+)
 from medledger.services.review_queue import EncounterChoice, HeldClaim
 from medledger.services.write_offs import WriteOffRequest
 
@@ -698,4 +704,35 @@ class PayerReportOut(Out):
             payer=line.payer, remittances=line.remittances, paid=line.paid_cents,
             contractual=line.contractual_cents, other_adjustments=line.other_adjustments_cents,
             pr=line.pr_cents,
+        )  # fmt: skip
+
+
+class AgingLineOut(Out):
+    patient_id: int
+    mrn: str
+    name: str
+    buckets: list[AmountOut]
+    total: AmountOut
+
+
+class AgingOut(Out):
+    """What patients owe now by age of visit; ``buckets`` names the day ranges the amounts use."""
+
+    as_of: date
+    buckets: list[str]
+    totals: list[AmountOut]
+    patients: int
+    lines: list[AgingLineOut]
+
+    @classmethod
+    def of(cls, report: AgingReport) -> AgingOut:
+        return cls(
+            as_of=report.as_of,
+            buckets=[f"{first}-{last}" if last else f"{first}+" for first, last in AGING_BUCKETS],
+            totals=list(report.totals), patients=report.patients,
+            lines=[
+                AgingLineOut(patient_id=line.patient_id, mrn=line.mrn, name=line.name,
+                             buckets=list(line.buckets), total=line.total_cents)
+                for line in report.lines
+            ],
         )  # fmt: skip

@@ -5,6 +5,7 @@
   changed in it.
 - Patient collections by payment method: money received, refunded, and the net.
 - Payer activity: what each payer paid, its contractual adjustments, and the PR it assigned.
+- Patient A/R aging: what each patient owes now, by the age of the visits it comes from.
 
 A period is the days ``start`` through ``end`` of posting time (UTC); either end may be open.
 """
@@ -25,6 +26,8 @@ from medledger.storage.tables import (
     ledger_transactions,
     patient_payments,
     payers,
+    procedure_balances,
+    procedures,
     remittances,
 )
 from medledger.storage.unit_of_work import UnitOfWork
@@ -167,6 +170,90 @@ def payer_activity(
         PayerLine(r.payer, int(r.n), int(r.paid), int(r.contractual), int(r.other), int(r.pr))
         for r in rows
     ]
+
+
+#: Aging buckets: days since the date of service, inclusive bounds; the last is open-ended.
+AGING_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 30),
+    (31, 60),
+    (61, 90),
+    (91, 120),
+    (121, None),
+)
+
+
+@dataclass(frozen=True)
+class AgingLine:
+    """One patient's balance now, split by the age of the procedures it is on (``AGING_BUCKETS``;
+    a credit sits in the bucket of the procedure that holds it)."""
+
+    patient_id: int
+    mrn: str
+    name: str
+    buckets: tuple[int, ...]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(self.buckets)
+
+
+@dataclass(frozen=True)
+class AgingReport:
+    """``lines``: the ``limit`` patients owed most; ``totals`` per bucket and ``patients`` count
+    every patient who owes something."""
+
+    as_of: date
+    lines: list[AgingLine]
+    totals: tuple[int, ...]
+    patients: int
+
+
+def patient_aging(engine: Engine, actor: Actor, as_of: date, limit: int = 500) -> AgingReport:
+    """Patients who owe something (net of credit), most owed first.
+
+    The patient balance per procedure is ``Balance.patient_balance`` — PR − (paid − refunded),
+    every CARC — summed by the database over the materialised balances, per patient and date of
+    service, then bucketed by age here.
+    """
+    authorize(actor, "view")
+    stored, listed = procedure_balances.c, procedures.c
+    signed = case(
+        (stored.column == Column.PATIENT_PAID.value, -stored.amount_cents),
+        else_=stored.amount_cents,
+    )
+    query = (
+        select(listed.patient_id, listed.date_of_service, func.sum(signed).label("cents"))
+        .join(procedure_balances, stored.procedure_id == listed.id)
+        .where(
+            stored.organisation_id == actor.organisation_id,
+            stored.column.in_([c.value for c in (Column.PR, Column.PATIENT_PAID, Column.REFUNDED)]),
+        )
+        .group_by(listed.patient_id, listed.date_of_service)
+    )
+    owed: dict[int, list[int]] = {}
+    for row in _run(engine, actor, query):
+        buckets = owed.setdefault(row.patient_id, [0] * len(AGING_BUCKETS))
+        buckets[_bucket((as_of - row.date_of_service).days)] += int(row.cents)
+    ranked = sorted((p for p, b in owed.items() if sum(b) > 0), key=lambda p: (-sum(owed[p]), p))
+    chosen = ranked[:limit]
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        people = {p.id: p for p in uow.registry.patients_by_id(chosen)}
+    lines = [
+        AgingLine(
+            p, people[p].mrn, f"{people[p].last_name}, {people[p].first_name}", tuple(owed[p])
+        )
+        for p in chosen
+    ]
+    totals = tuple(sum(owed[p][i] for p in ranked) for i in range(len(AGING_BUCKETS)))
+    return AgingReport(as_of, lines, totals, len(ranked))
+
+
+def _bucket(days: int) -> int:
+    """A visit dated after ``as_of`` counts as current."""
+    for index, (_, last) in enumerate(AGING_BUCKETS):
+        if last is None or days <= last:
+            return index
+    raise AssertionError("the last bucket is open-ended")
 
 
 def _sum_where(condition: Any) -> Any:

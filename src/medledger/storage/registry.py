@@ -96,6 +96,17 @@ class Registry:
     def patient(self, patient_id: int) -> Row[Any]:
         return self._get(patients, "patient", patient_id)
 
+    def patients_by_id(self, patient_ids: Iterable[int]) -> list[Row[Any]]:
+        return [
+            row
+            for part in chunks(patient_ids)
+            for row in self.connection.execute(
+                select(patients).where(
+                    patients.c.organisation_id == self.organisation_id, patients.c.id.in_(part)
+                )
+            )
+        ]
+
     def find_patient(self, mrn: str) -> Row[Any] | None:
         return self.connection.execute(
             select(patients).where(

@@ -1,14 +1,20 @@
-"""Reports for a period (days of posting, UTC, both included; either end may be left open)."""
+"""Reports for a period (days of posting, UTC, both included; either end may be left open), and
+what patients owe now by the age of their visits."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from medledger.api.deps import ActorDep, EngineDep
-from medledger.api.schemas import AdjustmentReportOut, CollectionReportOut, PayerReportOut
+from medledger.api.schemas import (
+    AdjustmentReportOut,
+    AgingOut,
+    CollectionReportOut,
+    PayerReportOut,
+)
 from medledger.services import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -40,3 +46,17 @@ def payers(
 ) -> list[PayerReportOut]:
     """Each payer's payments, contractual and other adjustments, and the PR it assigned."""
     return [PayerReportOut.of(line) for line in reports.payer_activity(engine, actor, start, end)]
+
+
+@router.get("/aging", response_model=AgingOut)
+def aging(
+    engine: EngineDep,
+    actor: ActorDep,
+    as_of: Annotated[
+        date | None, Query(description="Age visits as of this day; today if not given.")
+    ] = None,
+    limit: Annotated[int, Query(ge=0, le=5000)] = 500,
+) -> AgingOut:
+    """What each patient owes now, by days since the visit; the totals cover every patient."""
+    day = as_of or datetime.now(UTC).date()
+    return AgingOut.of(reports.patient_aging(engine, actor, day, limit))

@@ -1,5 +1,6 @@
 """Reports for a period: write-offs and cancellations by reason, collections by payment method,
-and what each payer paid — all read from the journal, so reversals are already netted in."""
+and what each payer paid — all read from the journal, so reversals are already netted in — and
+what patients owe now, aged as of the period's last day."""
 
 from __future__ import annotations
 
@@ -31,4 +32,6 @@ def reports_page(
         adjustments=reports.adjustments_by_reason(engine, actor, start, end),
         collections=reports.collections_by_method(engine, actor, start, end),
         payers=reports.payer_activity(engine, actor, start, end),
+        aging=reports.patient_aging(engine, actor, end or datetime.now(UTC).date(), limit=100),
+        buckets=reports.AGING_BUCKETS,
     )  # fmt: skip
