@@ -20,6 +20,7 @@ def test_the_months_reports(page, engine, actor, staff, shoot):
 
     staff("billing_manager").into(page)
     page.get_by_role("link", name="Reports").click()
+    expect(page).to_have_title(starting("Reports"))
     adjustments = page.get_by_role("table", name="Write-offs and cancellations")
     bad_debt = adjustments.get_by_role("row", name=starting("Write-off"))
     assert figure(adjustments, bad_debt, "Net amount") == "10.00"
