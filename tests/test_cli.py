@@ -22,6 +22,8 @@ from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents
 from medledger.services import accounts, auth, reports, write_offs
 from medledger.services.accounts import ProcedureAccount
+from medledger.services.review_queue import held_claims
+from medledger.storage.unit_of_work import UnitOfWork
 
 runner = CliRunner()
 DEMO_PATIENTS = 20
@@ -99,6 +101,21 @@ def test_demo_loads_and_verify_says_ok(url: str) -> None:
     assert result.stdout.startswith("OK: ")
     assert "procedures checked, no differences" in result.stdout
     assert len(cli(url, "patients", "--limit", "1000", "--ids-only").stdout.split()) == 20
+
+
+def test_the_demo_claim_the_payer_keyed_wrong_is_held_and_posts_to_its_visit(
+    session: Session,
+) -> None:
+    (item,) = held_claims(session.engine, session.actor)
+    keyed = item.claim.patient_control_number
+    assert item.reason == "unmatched_claim" and keyed.endswith("X")
+    assert keyed in cli(session.url, "review").stdout
+    with UnitOfWork(session.engine, session.actor.organisation_id, write=False) as uow:
+        visit = uow.registry.encounter_by_control_number(keyed.removesuffix("X"))
+    result = cli(session.url, "review", "resolve", str(item.id), "--encounter", str(visit.id))
+    assert result.exit_code == 0, result.output
+    assert cli(session.url, "review").stdout.strip() == "no claims held for review"
+    assert cli(session.url, "verify").exit_code == 0
 
 
 def test_demo_twice_does_not_duplicate(url: str) -> None:

@@ -359,6 +359,7 @@ def demo(
         ("write-offs", summary.write_offs),
         ("refunds", summary.refunds),
         ("cancellations", summary.cancellations),
+        ("held claims", summary.held_claims),
         ("total PR", format_cents(summary.total_pr_cents)),
         ("outstanding", format_cents(summary.outstanding_cents)),
         ("credit", format_cents(summary.credit_cents)),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -124,6 +124,7 @@ class DemoSummary:
     write_offs: int = 0
     refunds: int = 0
     cancellations: int = 0
+    held_claims: int = 0
     total_pr_cents: int = 0
     outstanding_cents: int = 0
     credit_cents: int = 0
@@ -167,8 +168,9 @@ def load_demo(
     practice = _staffed_practice(engine, random.Random(seed), today or date.today())
     for index in track(range(patients), "patients and visits"):
         _register_patient(practice, index)
-    for key in track(sorted(practice.batches), "payer remittances"):
-        _post_remittance(practice, *key)
+    batches = sorted(practice.batches)
+    for key in track(batches, "payer remittances"):
+        _post_remittance(practice, *key, keyed_wrong=key == batches[-1])
     _patient_activity(practice, track)
     _summarise(practice)
     return practice.summary
@@ -324,11 +326,22 @@ def _adjudicate(practice: _Practice, coverage: Coverage, procedure: Any, on: dat
     )
 
 
-def _post_remittance(practice: _Practice, friday: date, payer_code: str) -> None:
-    """The payer's weekly 835, written in memory and imported like any payer's file."""
+def _post_remittance(
+    practice: _Practice, friday: date, payer_code: str, *, keyed_wrong: bool = False
+) -> None:
+    """The payer's weekly 835, written in memory and imported like any payer's file.
+
+    ``keyed_wrong``: the payer keyed the first claim's control number wrong, so the import holds
+    it for review (the Held claims page), where a biller finds the visit and posts it.
+    """
     payer = next(p for p in PAYERS if p.code == payer_code)
+    claims = list(practice.batches[(friday, payer_code)])
+    if keyed_wrong:
+        claims[0] = replace(
+            claims[0], patient_control_number=claims[0].patient_control_number + "X"
+        )
     remittance = x12_writer.remittance(
-        practice.batches[(friday, payer_code)],
+        claims,
         trace_number=f"EFT{payer_code}{friday:%y%m%d}",
         payment_date=friday,
         payer_name=payer.name.upper(),
@@ -348,8 +361,9 @@ def _post_remittance(practice: _Practice, friday: date, payer_code: str) -> None
         io.BytesIO(text.encode()),
         file_name=f"{payer_code}-{friday:%Y%m%d}.835",
     )
-    assert summary.claims_posted == summary.claims, summary  # the demo's claims all match
+    assert summary.claims_posted == summary.claims - keyed_wrong, summary  # the others match
     practice.summary.remittances += summary.remittances
+    practice.summary.held_claims += summary.held_claims
 
 
 def _patient_activity(practice: _Practice, track: Track) -> None:
