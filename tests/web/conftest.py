@@ -105,7 +105,7 @@ class Login:
         page.goto("/login")
         practice = page.get_by_label("Practice")
         if practice.count():  # only asked when the database holds several practices
-            practice.select_option(label=self.practice)
+            practice.fill(self.practice)
         page.get_by_label("Username").fill(self.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()

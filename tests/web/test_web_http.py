@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from medledger.api.app import create_app
-from medledger.services import accounts, history, write_offs
+from medledger.services import accounts, auth, history, write_offs
 from medledger.services.history import TransactionFilter
+from medledger.services.registration import add_user, create_organisation, organisations
+from tests import builders
 from tests.web.conftest import PASSWORD
 from tests.web.scenarios import garcia
 
@@ -28,7 +30,7 @@ def browser_less(engine, actor, staff):
         "/login",
         data={
             "csrf": _csrf(client.get("/login").text),
-            "organisation": actor.organisation_id,
+            "practice": organisations(engine)[actor.organisation_id],
             "username": login.username,
             "password": PASSWORD,
         },
@@ -66,13 +68,40 @@ def test_wrong_password_says_so_without_saying_which_part(engine, actor, staff):
         "/login",
         data={
             "csrf": _csrf(client.get("/login").text),
-            "organisation": actor.organisation_id,
+            "practice": organisations(engine)[actor.organisation_id],
             "username": staff("biller").username,
             "password": "not the password",
         },
     )
     assert answer.status_code == 401
     assert "unknown user, wrong password" in answer.text
+
+
+def test_the_practice_is_typed_never_listed_and_a_twin_name_is_told_apart_by_login(engine, actor):
+    ours = organisations(engine)[actor.organisation_id]
+    twin = create_organisation(engine, ours.upper())  # another practice, the same name
+    add_user(engine, actor, "ana", "Ana", "biller", None, auth.hash_password(PASSWORD))
+    add_user(engine, twin, "ana", "Ana", "biller", None, auth.hash_password("the twin's password"))
+    builders.patient(engine, actor, "Ours")
+    builders.patient(engine, twin, "Twins")
+    client = TestClient(create_app(engine, secret_key="web-http-tests"))
+    page = client.get("/login").text
+    assert ours not in page and ours.upper() not in page and 'name="practice"' in page
+
+    def log_in(practice: str, password: str) -> int:
+        form = {"csrf": _csrf(client.get("/login").text), "practice": practice,
+                "username": "ana", "password": password}  # fmt: skip
+        return client.post("/login", data=form, follow_redirects=False).status_code
+
+    def seen() -> set[str]:
+        return {p["last_name"] for p in client.get("/api/patients").json()}
+
+    assert log_in("No such practice", PASSWORD) == 401
+    assert log_in(f"  {ours.lower()} ", PASSWORD) == 303
+    assert seen() == {"Ours"}
+    client.post("/logout", data={"csrf": _csrf(client.get("/").text)})
+    assert log_in(ours, "the twin's password") == 303
+    assert seen() == {"Twins"}
 
 
 def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, actor):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Row, select
+from sqlalchemy import Engine, Row, func, select
 
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
@@ -54,10 +54,32 @@ def create_organisation(engine: Engine, name: str, admin_username: str = "admin"
 
 
 def organisations(engine: Engine) -> dict[int, str]:
-    """Every organisation by id: for choosing one at the command line or the login page."""
+    """Every organisation by id: for choosing one at the command line."""
     with engine.connect() as connection:
         rows = connection.execute(select(organisations_table.c.id, organisations_table.c.name))
         return {row.id: row.name for row in rows}
+
+
+def only_organisation(engine: Engine) -> int | None:
+    """The organisation, when the server holds just one (then nobody needs to name it)."""
+    with engine.connect() as connection:
+        ids = list(connection.execute(select(organisations_table.c.id).limit(2)).scalars())
+    return ids[0] if len(ids) == 1 else None
+
+
+def organisations_named(engine: Engine, name: str) -> list[int]:
+    """The organisations called ``name`` (any case, spaces trimmed): the login page asks for
+    the practice by name, so it never lists who else is on the server."""
+    wanted = name.strip().lower()
+    if not wanted:
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(organisations_table.c.id)
+            .where(func.lower(organisations_table.c.name) == wanted)
+            .order_by(organisations_table.c.id)
+        )
+        return list(rows.scalars())
 
 
 def actor_for(engine: Engine, organisation_id: int, username: str, source: str) -> Actor:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import Engine
+from starlette.datastructures import FormData
 
 from medledger.api.deps import EngineDep
 from medledger.domain.errors import LedgerError
 from medledger.services import auth
-from medledger.services.registration import organisations
+from medledger.services.actor import Actor
+from medledger.services.registration import only_organisation, organisations_named
 from medledger.web.forms import Form, errors_of, text
 from medledger.web.rendering import render
 from medledger.web.routing import safe_next, web_router
@@ -20,25 +23,40 @@ router = web_router()
 @router.get("/login")
 def login_page(request: Request, engine: EngineDep, next: str = "/") -> Response:
     return render(
-        request, "login.html", organisations=organisations(engine), next=safe_next(next),
-        form={}, errors={},
+        request, "login.html", ask_practice=only_organisation(engine) is None,
+        next=safe_next(next), form={}, errors={},
     )  # fmt: skip
 
 
 @router.post("/login")
 def log_in(request: Request, engine: EngineDep, _: CheckedCsrf, form: Form) -> Response:
     try:
-        organisation_id = int(text(form, "organisation") or 0)
-        password = str(form.get("password", ""))
-        actor = auth.login(engine, organisation_id, text(form, "username"), password, "ui")
-    except (LedgerError, ValueError):
+        actor = _log_in(engine, form)
+    except LedgerError:
         return render(
-            request, "login.html", status_code=401, organisations=organisations(engine),
+            request, "login.html", status_code=401,
+            ask_practice=only_organisation(engine) is None,
             next=safe_next(text(form, "next")), form=form,
             errors=errors_of(auth.Unauthenticated()),
         )  # fmt: skip
     start_session(request, actor.organisation_id, text(form, "username"))
     return RedirectResponse(safe_next(text(form, "next")), status_code=303)
+
+
+def _log_in(engine: Engine, form: FormData) -> Actor:
+    """The practice is typed, never listed (a login page must not say who else is here); when
+    several share the name, the credentials tell which. Every failure is the same failure."""
+    single = only_organisation(engine)
+    candidates = (
+        [single] if single is not None else organisations_named(engine, text(form, "practice"))
+    )
+    username, password = text(form, "username"), str(form.get("password", ""))
+    for organisation_id in candidates:
+        try:
+            return auth.login(engine, organisation_id, username, password, "ui")
+        except auth.Unauthenticated:
+            continue
+    raise auth.Unauthenticated()
 
 
 @router.post("/logout")
