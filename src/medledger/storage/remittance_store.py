@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.errors import NotFound
@@ -95,6 +95,17 @@ class RemittanceStore:
                 )
                 .returning(remittances.c.id)
             ).scalar_one()
+        )
+
+    def set_content_hash(self, remittance_id: int, content_hash: str) -> None:
+        """Record an imported remittance's content hash, which its file gives only at its end."""
+        self.connection.execute(
+            update(remittances)
+            .where(
+                remittances.c.organisation_id == self.organisation_id,
+                remittances.c.id == remittance_id,
+            )
+            .values(content_hash=content_hash)
         )
 
     def add_items(self, remittance_id: int, claims: Sequence[PaymentItem]) -> None:
