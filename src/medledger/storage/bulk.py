@@ -3,9 +3,8 @@
 Going through the driver without per-row statement building is most of the speed: on SQLite one
 ``executemany`` of plain tuples; on PostgreSQL ``COPY`` for a batch of many rows, one
 ``INSERT ... SELECT FROM unnest(arrays)`` for a few (and ``UPDATE ... FROM unnest``), instead of
-a round trip per row. Ids are handed out before
-the insert (``allocate_ids``) so that rows pointing at each other (a line item at its claim item,
-an adjustment at its item) go in the same batch.
+a round trip per row. Ids are handed out before the insert (``allocate_ids``) so that rows
+pointing at each other (a line item at its claim item) go in the same batch.
 
 Only for columns of integers and text: values go to the database as they are, without the
 SQLAlchemy type processing a ``Date`` or ``DateTime`` column would need.
