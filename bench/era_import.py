@@ -7,8 +7,8 @@ For each N it writes an 835 (``x12.writer``: 4 lines per claim, 2,500 claims per
 each line with DTM, CAS CO-45, CAS PR-2, REF*6R and AMT*B6; every tenth claim without REF*6R, so
 those lines match by code, modifiers, date and charge), registers the practice it is about (a
 patient, an encounter and its procedures per claim, charged through the ledger), and then, in a
-fresh child process, times ``import_era`` end to end: both passes, matching, planning, writing,
-commit. The child reports its peak resident memory (VmHWM); a second child runs the same
+fresh child process, times ``import_era`` end to end: reading and reconciling, matching,
+planning, writing (all in one pass over the file), commit. The child reports its peak resident memory (VmHWM); a second child runs the same
 import under ``tracemalloc`` for the peak of Python allocations. ``pyx12`` (4.0.0) is timed
 reading the same file alone (``X12Reader``, segment by segment, no validation maps).
 

@@ -32,7 +32,6 @@ from medledger.storage.tables import (
     ledger_entries,
     ledger_transactions,
     payers,
-    payment_item_adjustments,
     payment_items,
     procedure_balances,
     provider_adjustments,
@@ -58,7 +57,7 @@ class Practice:
 def table_counts(engine: Engine, organisation_id: int) -> dict[str, int]:
     """Rows of an organisation in every table an import writes to."""
     counted = (
-        payers, remittances, payment_items, payment_item_adjustments, provider_adjustments,
+        payers, remittances, payment_items, provider_adjustments,
         ledger_transactions, ledger_entries, procedure_balances, review_items,
     )  # fmt: skip
     with engine.connect() as connection:

@@ -869,13 +869,13 @@ def import_era_command(
 
 
 def _import_one(session: Session, file: Path, dry_run: bool) -> ImportSummary:
-    """One file, with a progress bar (on a terminal) over its bytes, checked then posted."""
+    """One file, with a progress bar (on a terminal) over its bytes as it is read and posted."""
     console = Console(stderr=True)
     with Progress(
         *Progress.get_default_columns(), DownloadColumn(), console=console, transient=True,
         disable=not console.is_terminal,
     ) as progress:  # fmt: skip
-        task = progress.add_task(f"{file.name}: checking", total=None)
+        task = progress.add_task(f"{file.name}: importing", total=None)
 
         def advance(phase: str, done: int, total: int) -> None:
             progress.update(task, description=f"{file.name}: {phase}", completed=done,

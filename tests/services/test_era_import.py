@@ -7,6 +7,7 @@ payer's file takes. After each import ``verify`` recomputes every balance from t
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -396,8 +397,8 @@ def test_paths_and_unseekable_streams_import_with_progress(engine, actor, tmp_pa
     summary = import_era(engine, actor, path, progress=lambda *p: seen.append(p))
     assert summary.claims_posted == 1 and summary.file_name == str(path)
     size = path.stat().st_size
-    assert {phase for phase, _, _ in seen} == {"checking", "posting"}
-    assert seen[-1] == ("posting", size, size)
+    assert {phase for phase, _, _ in seen} == {"importing"}
+    assert seen[-1] == ("importing", size, size)
 
     class Pipe(io.RawIOBase):
         """A stream that cannot seek, like stdin."""
@@ -414,6 +415,20 @@ def test_paths_and_unseekable_streams_import_with_progress(engine, actor, tmp_pa
     visit(engine, actor, "PCN-W", LAB)
     piped = import_era(engine, actor, Pipe(era(w.claim("PCN-W", [LAB_PAID]), trace="EFT-2")))
     assert piped.claims_posted == 1
+
+
+def test_the_same_file_imported_four_times_at_once_posts_once(engine, actor):
+    """The import writes as it reads: concurrent imports of one remittance must serialise on it
+    (PostgreSQL's advisory lock, SQLite's single writer) so that one posts and the others find
+    it imported."""
+    office, _ = visit(engine, actor, "PCN-C1", OFFICE, LAB)
+    data = era(w.claim("PCN-C1", [OFFICE_PAID, LAB_PAID]))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        summaries = list(pool.map(lambda _: import_text(engine, actor, data), range(4)))
+    assert sorted(s.remittances for s in summaries) == [0, 0, 0, 1]
+    assert sorted(s.already_imported for s in summaries) == [0, 1, 1, 1]
+    assert columns(engine, actor, office)[("payer_paid", "")] == 10000
+    assert_verified(engine, actor)
 
 
 def test_importing_needs_the_right_to_post_remittances(engine, actor):

@@ -10,7 +10,15 @@ import pytest
 
 from medledger.domain.adjudication import Adjustment as LedgerAdjustment
 from medledger.domain.claim_advice import LineAdvice
-from medledger.x12 import Claim, Delimiters, Remittance, check, read_era, read_remittances
+from medledger.x12 import (
+    Claim,
+    Delimiters,
+    Remittance,
+    RemittanceHeader,
+    check,
+    read_era,
+    read_remittances,
+)
 from medledger.x12 import writer as w
 from medledger.x12.mapping import claim_advice
 from medledger.x12.writer import UnwritableValue
@@ -113,6 +121,27 @@ def test_read_era_streams_claims_then_their_transaction_set():
     kinds = [type(item).__name__ for item in items]
     assert kinds == ["Claim", "Claim", "Claim", "Remittance", "Claim", "Remittance"]
     assert all(item.claims == () for item in items if isinstance(item, Remittance))
+
+
+def test_read_era_with_headers_gives_each_set_header_before_its_claims():
+    text = w.era_text(sample_remittances(), w.Interchange(WHEN))
+    items = list(read_era(io.StringIO(text), headers=True))
+    kinds = [type(item).__name__ for item in items]
+    assert kinds == ["RemittanceHeader", "Claim", "Claim", "Claim", "Remittance",
+                     "RemittanceHeader", "Claim", "Remittance"]  # fmt: skip
+    headers = [item for item in items if isinstance(item, RemittanceHeader)]
+    sets = [item for item in items if isinstance(item, Remittance)]
+    for header, remittance in zip(headers, sets, strict=True):
+        assert (header.trace_number, header.payer_name, header.net_payment_cents) == (
+            remittance.trace_number, remittance.payer_name, remittance.net_payment_cents
+        )  # fmt: skip
+        assert header.position == remittance.position
+    assert headers[0].header_hash != headers[1].header_hash
+    # A set without detail still gives its header, before its Remittance.
+    empty = w.era_text([w.remittance([], trace_number="NIL", payment_date=WHEN.date())],
+                       w.Interchange(WHEN))  # fmt: skip
+    kinds = [type(item).__name__ for item in read_era(io.StringIO(empty), headers=True)]
+    assert kinds == ["RemittanceHeader", "Remittance"]
 
 
 def test_mapping_gives_the_billed_code_and_ledger_adjustments():

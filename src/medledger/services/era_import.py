@@ -1,15 +1,17 @@
 """Import X12 835 remittance files (ERA) into the ledger: all or nothing, reconciled to the cent.
 
-Two passes over the file, so memory stays flat however large it is:
+One pass over the file, inside one database transaction, so memory stays flat however large it
+is and nothing is read twice. The reader (``x12.read_era``) streams the file claim by claim;
+each claim is reconciled as it closes, and each transaction set at its SE. Per transaction set:
+its payer (found, or created, by its identifier), one remittance and one ledger transaction,
+written when its header closes. Its claims go in batches, each batch's encounters, procedures,
+balances and claim history loaded in a few queries and its rows written in a few statements. A
+claim that cannot post is held in the review queue with its reason (domain/review.py); the
+others post.
 
-1. **Check.** Read all of it (``x12.read_era``, claim by claim) and reconcile every claim and
-   every transaction set. Nothing is written. A file that is malformed or does not balance is
-   refused whole (``EraRefused``: file, segment number, problem).
-2. **Post.** Read it again and post it in one database transaction. Per transaction set: its
-   payer (found, or created, by its identifier), one remittance and one ledger transaction. Its
-   claims go in batches, each batch's encounters, procedures, balances and claim history loaded
-   in a few queries and its rows written in a few statements. A claim that cannot post is held
-   in the review queue with its reason (domain/review.py); the others post.
+All or nothing comes from the transaction: a file that is malformed or does not balance
+anywhere, even in its last segment, raises ``EraRefused`` (file, segment number, problem) and
+the transaction rolls back; it commits only once the whole file has been read and reconciled.
 
 A transaction set already imported (same payer, trace number and content) posts nothing and is
 counted as such; the same trace number with other content refuses the file. ``dry_run`` does
@@ -18,8 +20,8 @@ everything, then rolls back: the summary says what would have been posted.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -27,8 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, Row
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, Row, text
 
 from medledger.domain.balance import Entry
 from medledger.domain.claim_advice import ClaimAdvice
@@ -50,6 +51,7 @@ from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import (
     Claim,
     Remittance,
+    RemittanceHeader,
     X12Error,
     claim_imbalances,
     payment_imbalances,
@@ -60,11 +62,9 @@ from medledger.x12.mapping import claim_advice
 #: Claims planned and written together: large enough for few statements, small enough that a
 #: batch's rows stay a few megabytes.
 BATCH_CLAIMS = 2000
-#: A non-seekable input is copied aside for the second pass; in memory up to this size.
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
-#: ``progress(phase, done, total)``: phase "checking" or "posting", done and total in bytes
-#: (total 0 when the input's size is unknown).
+#: ``progress(phase, done, total)``: phase "importing", done and total in bytes (total 0 when
+#: the input's size is unknown).
 Progress = Callable[[str, int, int], None]
 Source = str | os.PathLike[str] | IO[Any]
 
@@ -116,39 +116,39 @@ def import_era(
     """Import one 835 file (a path, or a text or binary stream); see the module docstring."""
     authorize(actor, "post_remittance")
     name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "ERA")
-    with _two_pass_input(source, progress) as era:
-        remittances = _check(era.read("checking"), name)
+    actor = replace(actor, source="era")
+    summary = ImportSummary(name, dry_run)
+    with _input(source, progress) as stream, UnitOfWork(engine, actor.organisation_id) as uow:
+        target: _TransactionSet | None = None
+        batch: list[Claim] = []
+        claims_paid = 0
         try:
-            return _post(engine, replace(actor, source="era"), era, remittances, name, dry_run)
-        except IntegrityError:
-            # Another import of the same remittance committed first: post again, which now
-            # finds it imported (or refuses a different one with the same trace number).
-            return _post(engine, replace(actor, source="era"), era, remittances, name, dry_run)
-
-
-# -- pass 1: read and reconcile ---------------------------------------------------------------
-
-
-def _check(stream: IO[Any], name: str) -> list[Remittance]:
-    """Every transaction set of the file (without its claims), once all of it reconciles."""
-    remittances: list[Remittance] = []
-    claims_paid = 0
-    try:
-        for item in read_era(stream):
-            if isinstance(item, Claim):
-                _raise_first(claim_imbalances(item))
-                claims_paid += item.paid_cents
-                continue
-            _raise_first(payment_imbalances(item, claims_paid))
-            remittances.append(item)
-            claims_paid = 0
-    except X12Error as error:
-        raise EraRefused(
-            f"{name}: {error}", position=error.position, segment_id=error.segment_id
-        ) from error
-    if not remittances:
-        raise EraRefused(f"{name}: the file holds no 835 transaction set")
-    return remittances
+            for item in read_era(stream, headers=True):
+                if isinstance(item, Claim):
+                    _raise_first(claim_imbalances(item))
+                    claims_paid += item.paid_cents
+                    batch.append(item)
+                    if len(batch) >= BATCH_CLAIMS:
+                        assert target is not None  # the reader yields the header first
+                        target.post(batch)
+                        batch = []
+                elif isinstance(item, RemittanceHeader):
+                    target = _TransactionSet(uow, actor, name, item, summary)
+                else:
+                    _raise_first(payment_imbalances(item, claims_paid))
+                    assert target is not None
+                    target.post(batch)
+                    target.finish(item)
+                    batch, claims_paid = [], 0
+        except X12Error as error:
+            raise EraRefused(
+                f"{name}: {error}", position=error.position, segment_id=error.segment_id
+            ) from error
+        if target is None:
+            raise EraRefused(f"{name}: the file holds no 835 transaction set")
+        if not dry_run:
+            uow.commit()
+    return summary
 
 
 def _raise_first(errors: Sequence[X12Error]) -> None:
@@ -156,98 +156,72 @@ def _raise_first(errors: Sequence[X12Error]) -> None:
         raise errors[0]
 
 
-# -- pass 2: post -----------------------------------------------------------------------------
-
-
-def _post(
-    engine: Engine,
-    actor: Actor,
-    era: _TwoPassInput,
-    remittances: list[Remittance],
-    name: str,
-    dry_run: bool,
-) -> ImportSummary:
-    summary = ImportSummary(name, dry_run)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
-        sets = iter(remittances)
-        target = _TransactionSet(uow, actor, name, next(sets), summary)
-        batch: list[Claim] = []
-        for item in read_era(era.read("posting")):
-            if isinstance(item, Claim):
-                batch.append(item)
-                if len(batch) >= BATCH_CLAIMS:
-                    target.post(batch)
-                    batch = []
-                continue
-            if item.content_hash != target.remittance.content_hash:
-                raise EraRefused(f"{name}: the file changed while it was being imported")
-            target.post(batch)
-            batch = []
-            following = next(sets, None)
-            if following is not None:
-                target = _TransactionSet(uow, actor, name, following, summary)
-        if not dry_run:
-            uow.commit()
-    return summary
-
-
 class _TransactionSet:
-    """Posts one 835 transaction set: its remittance and ledger transaction are written when it
-    begins (unless it was imported before), its claims batch by batch."""
+    """Posts one 835 transaction set: its remittance and ledger transaction are written when its
+    header closes (unless it was imported before), its claims batch by batch, its PLB and
+    content hash at its SE."""
 
     def __init__(
         self,
         uow: UnitOfWork,
         actor: Actor,
         name: str,
-        remittance: Remittance,
+        header: RemittanceHeader,
         summary: ImportSummary,
     ) -> None:
         self.uow = uow
-        self.remittance = remittance
+        self.name = name
+        self.header = header
         self.summary = summary
-        self.payer_id = _payer(uow, remittance)
-        self.skip = False
-        existing = uow.remittances.find(self.payer_id, remittance.trace_number)
-        if existing is not None:
-            if existing.content_hash != remittance.content_hash:
-                raise DuplicateRemittance(
-                    f"{name}: trace number {remittance.trace_number} of {remittance.payer_name} "
-                    f"was already imported with different content (from {existing.file_name or 'a manual entry'})",
-                    trace_number=remittance.trace_number,
-                )
-            self.skip = True
-            summary.already_imported += 1
+        self.payer_id = _payer(uow, header)
+        self.existing = uow.remittances.find(self.payer_id, header.trace_number)
+        if self.existing is not None:
             return
         self.remittance_id = uow.remittances.add(
             self.payer_id,
-            remittance.trace_number,
-            remittance.net_payment_cents,
-            remittance.payment_date,
+            header.trace_number,
+            header.net_payment_cents,
+            header.payment_date,
             "era",
             name[-255:],
-            remittance.content_hash,
-        )
-        uow.remittances.add_provider_adjustments(
-            self.remittance_id,
-            [
-                (p.provider_id, p.fiscal_period_date, p.reason_code, p.reference, p.amount_cents)
-                for p in remittance.provider_adjustments
-            ],
+            None,  # the content hash, known at SE (``finish``)
         )
         self.transaction_id = uow.ledger.open_transaction(
             TransactionHeader(
                 kind="adjudication",
                 user_id=actor.user_id,
                 source=actor.source,
-                idempotency_key=f"remittance:{self.payer_id}:{remittance.trace_number}",
-                request_hash=remittance.content_hash,
-                note=f"ERA {Path(name).name}, trace {remittance.trace_number}",
+                idempotency_key=f"remittance:{self.payer_id}:{header.trace_number}",
+                # The remittance row carries the content hash; the transaction, written before
+                # the content is known, the hash of the header that identifies the payment.
+                request_hash=header.header_hash,
+                note=f"ERA {Path(name).name}, trace {header.trace_number}",
                 remittance_id=self.remittance_id,
             )
         )
-        summary.remittances += 1
-        summary.provider_adjustment_cents += sum(
+
+    def finish(self, remittance: Remittance) -> None:
+        """At SE: a set imported before must have the same content; a new one gets its content
+        hash and its PLB amounts."""
+        if self.existing is not None:
+            if self.existing.content_hash != remittance.content_hash:
+                raise DuplicateRemittance(
+                    f"{self.name}: trace number {remittance.trace_number} of {remittance.payer_name} "
+                    f"was already imported with different content (from {self.existing.file_name or 'a manual entry'})",
+                    trace_number=remittance.trace_number,
+                )
+            self.summary.already_imported += 1
+            return
+        self.uow.remittances.set_content_hash(self.remittance_id, remittance.content_hash)
+        self.uow.remittances.add_provider_adjustments(
+            self.remittance_id,
+            [
+                (p.provider_id, p.fiscal_period_date, p.reason_code, p.reference, p.amount_cents)
+                for p in remittance.provider_adjustments
+            ],
+        )
+        self.summary.remittances += 1
+        self.summary.provider_adjustment_cents += sum(
             p.amount_cents for p in remittance.provider_adjustments
         )
 
@@ -255,10 +229,10 @@ class _TransactionSet:
         """Post a batch of the set's claims, holding those that cannot post."""
         self.summary.claims += len(claims)
         self.summary.lines += sum(len(claim.lines) for claim in claims)
-        if self.skip or not claims:
+        if self.existing is not None or not claims:
             return
         advices = [claim_advice(claim) for claim in claims]
-        poster = ClaimPoster(self.uow, self.payer_id, self.remittance.trace_number)
+        poster = ClaimPoster(self.uow, self.payer_id, self.header.trace_number)
         poster.load(advices)
         posted: list[tuple[ClaimAdvice, ClaimResult]] = []
         held: list[tuple[ClaimAdvice, str, str]] = []
@@ -283,13 +257,26 @@ def _count_posted(summary: ImportSummary, advice: ClaimAdvice) -> None:
             summary.pr_by_carc[adjustment.carc] += adjustment.amount_cents
 
 
-def _payer(uow: UnitOfWork, remittance: Remittance) -> int:
-    """The payer by its identifier (N1*PR N104, else the TRN03 payer id), created if new."""
-    code = remittance.payer_identifier or remittance.payer_id
+def _payer(uow: UnitOfWork, header: RemittanceHeader) -> int:
+    """The payer by its identifier (N1*PR N104, else the TRN03 payer id), created if new.
+
+    On PostgreSQL, first a transaction-scoped advisory lock on (organisation, payer identifier):
+    the import writes as it reads, so a second import from the same payer waits here until the
+    first commits or rolls back, then finds the payer, and a remittance both carry, as the first
+    left them (imported, or not). SQLite needs nothing: a writing transaction holds the
+    database's only write lock from its start (BEGIN IMMEDIATE).
+    """
+    code = header.payer_identifier or header.payer_id
+    if uow.connection.dialect.name == "postgresql":
+        key = hashlib.sha256(f"era-payer:{uow.organisation_id}:{code}".encode()).digest()
+        uow.connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": int.from_bytes(key[:8], "big", signed=True)},
+        )
     row = uow.registry.payer_by_code(code)
     if row is not None:
         return int(row.id)
-    return uow.registry.add_payer(code, remittance.payer_name)
+    return uow.registry.add_payer(code, header.payer_name)
 
 
 # -- matching, holding and posting claims -----------------------------------------------------
@@ -397,79 +384,41 @@ def _billed(row: Row[Any]) -> BilledProcedure:
     )
 
 
-# -- reading the input twice ------------------------------------------------------------------
+# -- reading the input ------------------------------------------------------------------------
 
 
 @contextmanager
-def _two_pass_input(source: Source, progress: Progress | None) -> Iterator[_TwoPassInput]:
-    """Open a path (and close it after), or take a stream as it is; a stream that cannot seek
-    gets a spool (in memory up to SPOOL_IN_MEMORY, then on disk) for the second pass."""
+def _input(source: Source, progress: Progress | None) -> Iterator[IO[Any]]:
+    """A path opened (and closed after), or the stream as it is; reporting progress if asked."""
     with ExitStack() as stack:
         stream: IO[Any] = (
             stack.enter_context(open(source, "rb"))
             if isinstance(source, str | os.PathLike)
             else source
         )
-        spool = (
-            None
-            if stream.seekable()
-            else stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY))
-        )
-        yield _TwoPassInput(stream, spool, progress)
-
-
-class _TwoPassInput:
-    """An 835 input read twice: a seekable stream from where it started, any other from the
-    copy the first read made."""
-
-    def __init__(self, stream: IO[Any], spool: IO[bytes] | None, progress: Progress | None):
-        self.stream = stream
-        self.spool = spool
-        self.progress = progress
-        self.start = 0
-        self.size = 0
-        if spool is None:
-            self.start = stream.tell()
-            self.size = stream.seek(0, os.SEEK_END) - self.start
-            stream.seek(self.start)
-
-    def read(self, phase: str) -> IO[Any]:
-        """The input from its start, reporting progress; the first read fills the spool."""
-        if phase == "checking":
-            source, spool = self.stream, self.spool
-        elif self.spool is not None:
-            self.spool.seek(0)
-            source, spool = self.spool, None
-        else:
-            self.stream.seek(self.start)
-            source, spool = self.stream, None
-        return _Reading(source, phase, self.size, self.progress, spool)  # type: ignore[return-value]
+        if progress is None:
+            yield stream
+            return
+        total = 0
+        if stream.seekable():
+            start = stream.tell()
+            total = stream.seek(0, os.SEEK_END) - start
+            stream.seek(start)
+        yield _Reading(stream, total, progress)  # type: ignore[misc]
 
 
 class _Reading:
-    """A stream wrapper that reports bytes read and, on the first pass, keeps a copy."""
+    """A stream wrapper that reports the bytes read so far."""
 
-    def __init__(
-        self,
-        stream: IO[Any],
-        phase: str,
-        total: int,
-        progress: Progress | None,
-        spool: IO[bytes] | None,
-    ) -> None:
+    def __init__(self, stream: IO[Any], total: int, progress: Progress) -> None:
         self.stream = stream
-        self.phase = phase
         self.total = total
         self.progress = progress
-        self.spool = spool
         self.done = 0
 
     def read(self, size: int = -1) -> Any:
         data = self.stream.read(size)
         if data:
             self.done += len(data)
-            if self.spool is not None:
-                self.spool.write(data.encode() if isinstance(data, str) else data)
-            if self.progress is not None:
-                self.progress(self.phase, self.done, self.total)
+            self.progress("importing", self.done, self.total)
         return data

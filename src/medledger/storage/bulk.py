@@ -1,10 +1,10 @@
 """Writing many rows at once, for imports that post thousands of lines in one transaction.
 
 Going through the driver without per-row statement building is most of the speed: on SQLite one
-``executemany`` of plain tuples, on PostgreSQL one ``INSERT ... SELECT FROM unnest(arrays)`` (and
-``UPDATE ... FROM unnest``) per batch instead of a round trip per row. Ids are handed out before
-the insert (``allocate_ids``) so that rows pointing at each other (a line item at its claim item,
-an adjustment at its item) go in the same batch.
+``executemany`` of plain tuples; on PostgreSQL ``COPY`` for a batch of many rows, one
+``INSERT ... SELECT FROM unnest(arrays)`` for a few (and ``UPDATE ... FROM unnest``), instead of
+a round trip per row. Ids are handed out before the insert (``allocate_ids``) so that rows
+pointing at each other (a line item at its claim item) go in the same batch.
 
 Only for columns of integers and text: values go to the database as they are, without the
 SQLAlchemy type processing a ``Date`` or ``DateTime`` column would need.
@@ -19,6 +19,10 @@ from sqlalchemy import BigInteger, Connection, Integer, String, Table, Text, tex
 
 #: Values per IN (...) list: PostgreSQL takes at most 65,535 parameters in one statement.
 IN_LIST_LIMIT = 10_000
+#: From this many rows PostgreSQL gets them by COPY: ~25% faster per row for an import's
+#: thousands (measured on 30,000 journal rows), but a round trip slower for the few rows of
+#: one posting, which keep the single INSERT.
+COPY_FROM_ROWS = 100
 T = TypeVar("T", int, str)
 
 
@@ -66,6 +70,12 @@ def insert_rows(
     if not rows:
         return
     names = ", ".join(f'"{name}"' for name in columns)
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     if connection.dialect.name == "postgresql":
         arrays = ", ".join(
             f"CAST(:c{i} AS {_array_type(table, name)})" for i, name in enumerate(columns)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, insert, select, update
 
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.errors import NotFound
@@ -20,7 +20,6 @@ from medledger.domain.review import PostedClaim
 from medledger.storage.bulk import allocate_ids, chunks, insert_rows
 from medledger.storage.registry import now
 from medledger.storage.tables import (
-    payment_item_adjustments,
     payment_items,
     provider_adjustments,
     remittances,
@@ -46,9 +45,23 @@ class PaymentItem:
 _ITEM_COLUMNS = (
     "id", "organisation_id", "remittance_id", "parent_id", "level", "encounter_id",
     "procedure_id", "status_code", "charge_cents", "paid_cents", "allowed_cents",
-    "payer_claim_control_number",
+    "payer_claim_control_number", "adjustments",
 )  # fmt: skip
-_ADJUSTMENT_COLUMNS = ("organisation_id", "payment_item_id", "group_code", "carc", "amount_cents")
+
+
+def adjustments_text(adjustments: Sequence[Adjustment]) -> str:
+    """A payment item's CAS adjustments as stored on its row: "CO:45:7000;PR:2:3000"."""
+    return ";".join(f"{a.group_code}:{a.carc}:{a.amount_cents}" for a in adjustments)
+
+
+def parse_adjustments(text: str) -> list[Adjustment]:
+    """The inverse of ``adjustments_text``."""
+    if not text:
+        return []
+    return [
+        Adjustment(group, carc, int(cents))
+        for group, carc, cents in (triple.split(":") for triple in text.split(";"))
+    ]
 
 
 def _count(claims: Sequence[PaymentItem]) -> int:
@@ -97,12 +110,22 @@ class RemittanceStore:
             ).scalar_one()
         )
 
+    def set_content_hash(self, remittance_id: int, content_hash: str) -> None:
+        """Record an imported remittance's content hash, which its file gives only at its end."""
+        self.connection.execute(
+            update(remittances)
+            .where(
+                remittances.c.organisation_id == self.organisation_id,
+                remittances.c.id == remittance_id,
+            )
+            .values(content_hash=content_hash)
+        )
+
     def add_items(self, remittance_id: int, claims: Sequence[PaymentItem]) -> None:
-        """Store claim-level items with their procedure-level items and every adjustment, in a
-        few statements however many there are."""
+        """Store claim-level items with their procedure-level items and their adjustments, in
+        one statement however many there are."""
         ids = iter(allocate_ids(self.connection, payment_items, _count(claims)))
         items: list[tuple[Any, ...]] = []
-        adjustments: list[tuple[Any, ...]] = []
 
         def add(item: PaymentItem, parent_id: int | None) -> int:
             item_id = next(ids)
@@ -110,12 +133,9 @@ class RemittanceStore:
                 (item_id, self.organisation_id, remittance_id, parent_id,
                  "claim" if parent_id is None else "procedure", item.encounter_id,
                  item.procedure_id, item.status_code, item.charge_cents, item.paid_cents,
-                 item.allowed_cents, item.payer_claim_control_number)
+                 item.allowed_cents, item.payer_claim_control_number,
+                 adjustments_text(item.adjustments))
             )  # fmt: skip
-            adjustments.extend(
-                (self.organisation_id, item_id, a.group_code, a.carc, a.amount_cents)
-                for a in item.adjustments
-            )
             return item_id
 
         for claim in claims:
@@ -123,7 +143,6 @@ class RemittanceStore:
             for line in claim.lines:
                 add(line, claim_id)
         insert_rows(self.connection, payment_items, _ITEM_COLUMNS, items)
-        insert_rows(self.connection, payment_item_adjustments, _ADJUSTMENT_COLUMNS, adjustments)
 
     def add_provider_adjustments(
         self, remittance_id: int, adjustments: Sequence[tuple[str, date, str, str | None, int]]
@@ -208,17 +227,13 @@ class RemittanceStore:
     def adjustments(self, item_ids: Sequence[int]) -> dict[int, list[Adjustment]]:
         result: dict[int, list[Adjustment]] = {item_id: [] for item_id in item_ids}
         rows = self.connection.execute(
-            select(payment_item_adjustments)
-            .where(
-                payment_item_adjustments.c.organisation_id == self.organisation_id,
-                payment_item_adjustments.c.payment_item_id.in_(list(item_ids)),
+            select(payment_items.c.id, payment_items.c.adjustments).where(
+                payment_items.c.organisation_id == self.organisation_id,
+                payment_items.c.id.in_(list(item_ids)),
             )
-            .order_by(payment_item_adjustments.c.id)
         )
         for row in rows:
-            result[row.payment_item_id].append(
-                Adjustment(row.group_code, row.carc, row.amount_cents)
-            )
+            result[row.id] = parse_adjustments(row.adjustments)
         return result
 
     def list(self, limit: int = 100) -> list[Row[Any]]:

@@ -177,23 +177,14 @@ payment_items = Table(
     Column("paid_cents", BigInteger, nullable=False),
     Column("allowed_cents", BigInteger),
     Column("payer_claim_control_number", String(50)),
+    # Its CAS adjustments in the payer's order, "group:carc:cents" joined by ";" ("" for none):
+    # read only all together, so a column rather than a row per triple (remittance_store.py).
+    Column("adjustments", Text, nullable=False, server_default=""),
     CheckConstraint("level IN ('claim', 'procedure')", name="level"),
     CheckConstraint(
         "(level = 'claim' AND procedure_id IS NULL) OR (level = 'procedure' AND procedure_id IS NOT NULL)",
         name="procedure_matches_level",
     ),
-)
-
-payment_item_adjustments = Table(
-    "payment_item_adjustments",
-    metadata,
-    Column("id", Id, primary_key=True),
-    _org(),
-    Column("payment_item_id", Id, ForeignKey("payment_items.id"), nullable=False, index=True),
-    Column("group_code", String(2), nullable=False),
-    Column("carc", String(5), nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),
-    CheckConstraint("group_code IN ('CO', 'PR', 'OA', 'PI', 'CR')", name="group_code"),
 )
 
 provider_adjustments = Table(

@@ -26,6 +26,7 @@ from medledger.x12.records import (
     Claim,
     ProviderAdjustment,
     Remittance,
+    RemittanceHeader,
     ServiceLine,
 )
 from medledger.x12.tokens import Delimiters, Segment, SegmentReader, iter_segments
@@ -43,6 +44,7 @@ __all__ = [
     "ProviderAdjustment",
     "ReconciliationError",
     "Remittance",
+    "RemittanceHeader",
     "Segment",
     "SegmentReader",
     "ServiceLine",

@@ -10,7 +10,8 @@ refused with the position of its last segment.
 
 Because checking is streamed, an error in the envelope *after* a transaction set (a bad GE01, a
 missing IEA) is raised after that set has been yielded. A caller that must post a file
-all-or-nothing consumes the whole iterator before writing anything.
+all-or-nothing either consumes the whole iterator before writing anything, or (as the import
+does) writes inside one database transaction that it commits only once the iterator is done.
 
 The parser is strict where money or identity is read (amounts, dates, codes, the order of
 loops) and silent about segments it has no use for (MIA, MOA, PER, TS3, other NM1/REF/DTM...).
@@ -43,6 +44,7 @@ from medledger.x12.records import (
     Claim,
     ProviderAdjustment,
     Remittance,
+    RemittanceHeader,
     ServiceLine,
 )
 from medledger.x12.tokens import Segment, SegmentReader
@@ -71,12 +73,16 @@ _CAS_TRIPLES = 6
 _PLB_PAIRS = 6
 
 
-def read_era(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Claim | Remittance]:
+def read_era(
+    stream: IO[Any], *, encoding: str = "utf-8", headers: bool = False
+) -> Iterator[Claim | Remittance | RemittanceHeader]:
     """Yield each claim of ``stream`` as it closes, then, at its SE, its transaction set.
 
     The ``Remittance`` yielded at an SE has ``claims == ()``: its claims are the ``Claim``
-    records yielded since the previous one. Raises an ``X12Error`` subclass (and nothing else)
-    for anything it refuses. Balancing is not checked here (see ``medledger.x12.reconcile``).
+    records yielded since the previous one. With ``headers``, each set's ``RemittanceHeader``
+    comes first, as soon as its header closes. Raises an ``X12Error`` subclass (and nothing
+    else) for anything it refuses. Balancing is not checked here (see
+    ``medledger.x12.reconcile``).
     """
     reader = SegmentReader(stream, encoding=encoding)
     envelope = _Envelope(reader)
@@ -84,13 +90,13 @@ def read_era(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Claim | Re
     for segment in reader:
         transaction = envelope.transaction
         if transaction is not None and segment.segment_id not in _ENVELOPE_SEGMENTS:
-            claim = transaction.feed(segment)
-            if claim is not None:
-                yield claim
+            item = transaction.feed(segment)
+            if item is not None and (headers or not isinstance(item, RemittanceHeader)):
+                yield item
             continue
         closed = envelope.feed(segment)
         if closed is not None:
-            yield from closed
+            yield from (c for c in closed if headers or not isinstance(c, RemittanceHeader))
     envelope.finish(segment)
 
 
@@ -103,7 +109,7 @@ def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Re
     for item in read_era(stream, encoding=encoding):
         if isinstance(item, Claim):
             claims.append(item)
-        else:
+        elif isinstance(item, Remittance):
             yield replace(item, claims=tuple(claims))
             claims = []
 
@@ -211,9 +217,10 @@ class _Envelope:
         self.transaction: _Transaction | None = None
         self.seen_interchange = False
 
-    def feed(self, segment: Segment) -> tuple[Claim | Remittance, ...] | None:
+    def feed(self, segment: Segment) -> tuple[Claim | Remittance | RemittanceHeader, ...] | None:
         """Take an envelope segment (or any segment outside a transaction set); at an SE,
-        return the set's last claim (if still open) and its ``Remittance``."""
+        return the set's last claim (if still open) and its ``Remittance`` (after its
+        ``RemittanceHeader`` when the set had no detail)."""
         sid = segment.segment_id
         if sid == "ISA":
             self._isa(segment)
@@ -299,7 +306,7 @@ class _Envelope:
         )
         self.set_count += 1
 
-    def _se(self, segment: Segment) -> tuple[Claim | Remittance, ...]:
+    def _se(self, segment: Segment) -> tuple[Claim | Remittance | RemittanceHeader, ...]:
         transaction = self.transaction
         if transaction is None:
             raise self._out_of_place(segment)
@@ -627,12 +634,14 @@ class _Transaction:
         self.line: _LineBuilder | None = None
         self.provider_adjustments: list[ProviderAdjustment] = []
         self.digest = hashlib.sha256()
+        self.header_digest = self.digest.copy()  # the digest as the header's last segment left it
 
     def _refuse(self, segment: Segment, message: str) -> MalformedSegment:
         return MalformedSegment(message, segment.position, segment.segment_id)
 
-    def feed(self, segment: Segment) -> Claim | None:
-        """Take one segment of the set; return the claim it closes, if it closes one."""
+    def feed(self, segment: Segment) -> Claim | RemittanceHeader | None:
+        """Take one segment of the set; return the claim it closes, if it closes one, or the
+        header when this segment closes it (the first detail segment opens no claim yet)."""
         sid = segment.segment_id
         self.digest.update(
             (sid + "\x1d" + "\x1d".join(segment.elements)).replace(self.component, "\x1f").encode()
@@ -649,17 +658,20 @@ class _Transaction:
             if sid != "BPR":
                 raise self._refuse(segment, f"expected BPR right after ST, found {sid}")
             self._bpr(segment)
+            self.header_digest = self.digest.copy()
             self.area = "header"
             return None
         if self.area == "header":
             if sid in HEADER_SEGMENTS:
                 self._header(segment)
+                self.header_digest = self.digest.copy()
                 return None
             if sid not in ("LX", "CLP", "PLB"):
                 raise self._refuse(segment, f"{sid} is not allowed in the 835 header (table 1)")
-            self._end_header(segment)
+            header = self._end_header(segment)
             self.area = "detail"
-            return self._detail(segment)
+            self._detail(segment)  # closes no claim: none was open
+            return header
         if sid != "PLB":
             raise self._refuse(segment, f"{sid} after PLB: only PLB may follow PLB (table 3)")
         self.provider_adjustments.extend(_provider_adjustments(segment, self.component))
@@ -695,7 +707,8 @@ class _Transaction:
             else:
                 self.payee = segment
 
-    def _end_header(self, segment: Segment) -> None:
+    def _end_header(self, segment: Segment) -> RemittanceHeader:
+        """Check the header is complete (``segment`` is the one after it); its summary."""
         for present, what in (
             (self.trn, "TRN (check/EFT trace number)"),
             (self.payer, "N1*PR (payer identification)"),
@@ -703,6 +716,20 @@ class _Transaction:
         ):
             if present is None:
                 raise self._refuse(segment, f"the 835 header has no {what}")
+        bpr, trn, payer = self.bpr, self.trn, self.payer
+        assert bpr is not None and trn is not None and payer is not None
+        amount = _amount(bpr, 2)
+        return RemittanceHeader(
+            control_number=self.st.get(2),
+            net_payment_cents=-amount if bpr.get(3) == "D" else amount,
+            payment_date=_date(bpr, 16, "payment date"),
+            trace_number=trn.get(2),
+            payer_id=trn.get(3),
+            payer_name=payer.get(2),
+            payer_identifier=_optional(payer, 4),
+            position=self.st.position,
+            header_hash=self.header_digest.hexdigest(),
+        )
 
     # detail
 
@@ -751,12 +778,14 @@ class _Transaction:
         claim, self.claim = self.claim, None
         return None if claim is None else claim.build()
 
-    def finish(self, se: Segment) -> tuple[Claim | Remittance, ...]:
-        """At SE: the last claim (if one is open) and the set's ``Remittance`` (claims ())."""
+    def finish(self, se: Segment) -> tuple[Claim | Remittance | RemittanceHeader, ...]:
+        """At SE: the last claim (if one is open) and the set's ``Remittance`` (claims ()),
+        after the set's ``RemittanceHeader`` if no detail closed the header."""
         if self.area == "start":
             raise self._refuse(se, "the transaction set has no BPR")
+        opening: tuple[RemittanceHeader, ...] = ()
         if self.area == "header":
-            self._end_header(se)
+            opening = (self._end_header(se),)
         last = self._close_claim()
         bpr, trn, payer, payee = self.bpr, self.trn, self.payer, self.payee
         assert bpr is not None and trn is not None and payer is not None and payee is not None
@@ -782,4 +811,4 @@ class _Transaction:
             position=self.st.position,
             content_hash=self.digest.hexdigest(),
         )
-        return (remittance,) if last is None else (last, remittance)
+        return (*opening, remittance) if last is None else (*opening, last, remittance)

@@ -92,6 +92,27 @@ class ProviderAdjustment:
 
 
 @dataclass(frozen=True, slots=True)
+class RemittanceHeader:
+    """What an importer needs of a transaction set before its claims: who pays, how much, under
+    which trace number.
+
+    ``read_era(..., headers=True)`` yields it as soon as the set's header (table 1) closes, so an
+    importer can post claim by claim in one pass; the ``Remittance`` at SE carries all of it
+    again with what only the end of the set knows (PLB, content hash).
+    """
+
+    control_number: str  # ST02
+    net_payment_cents: int  # BPR02 signed by BPR03 (see ``Remittance.net_payment_cents``)
+    payment_date: date  # BPR16
+    trace_number: str  # TRN02
+    payer_id: str  # TRN03
+    payer_name: str  # N1*PR N102
+    payer_identifier: str | None  # N1*PR N104
+    position: int  # segment number of the ST
+    header_hash: str  # sha256 of BPR..the last header segment, delimiters normalised
+
+
+@dataclass(frozen=True, slots=True)
 class Remittance:
     """One 835 transaction set (ST..SE): one payment (or notice) from one payer to one payee.
 

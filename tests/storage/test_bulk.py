@@ -1,0 +1,39 @@
+"""Bulk writes (storage/bulk.py): the same rows back whichever way they went in (PostgreSQL:
+one INSERT for a few rows, COPY for many), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
+
+from medledger.storage.bulk import COPY_FROM_ROWS, add_to_rows, allocate_ids, insert_rows
+
+metadata = MetaData()
+probe = Table(
+    "bulk_probe",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("label", String(40)),
+    Column("amount_cents", BigInteger, nullable=False),
+)
+
+
+@pytest.fixture
+def table(engine):
+    metadata.create_all(engine)
+    yield probe
+    metadata.drop_all(engine)
+
+
+@pytest.mark.parametrize("count", [3, COPY_FROM_ROWS + 7])
+def test_rows_go_in_as_they_are_and_add_to_rows_updates_them(engine, table, count):
+    # Text that COPY's own format would misread unless escaped, a NULL, negative amounts.
+    labels = ["plain", "tab\there", "back\\slash", "line\nbreak", None, "\\N", "a,b|c"]
+    with engine.begin() as connection:
+        ids = allocate_ids(connection, table, count)
+        rows = [(pid, labels[n % len(labels)], n - 50) for n, pid in enumerate(ids)]
+        insert_rows(connection, table, ("id", "label", "amount_cents"), rows)
+        add_to_rows(connection, table, ("id",), "amount_cents", [(ids[0], 1000)])
+    with engine.connect() as connection:
+        stored = [tuple(row) for row in connection.execute(select(table).order_by(table.c.id))]
+    assert stored == [(ids[0], "plain", -50 + 1000), *rows[1:]]
