@@ -1,4 +1,4 @@
-"""Migration 0004_era_speed carries payment item adjustments from their own rows onto the items'
+"""Migration 0005 carries payment item adjustments from their own rows onto the items'
 rows, in order, and its downgrade splits them back: on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from medledger.storage.database import alembic_config, make_engine
 from tests.conftest import _drop_schema, _postgres_engine
 
-REVISION = "0004_era_speed"
+REVISION = "0005"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -53,7 +53,7 @@ def items_with_adjustments(engine: Engine) -> None:
 
 def test_adjustments_move_onto_their_items_and_back(fresh):
     config = alembic_config(fresh)
-    command.upgrade(config, "0003")
+    command.upgrade(config, "0004")
     items_with_adjustments(fresh)
     command.upgrade(config, REVISION)
     with fresh.connect() as connection:
@@ -61,7 +61,7 @@ def test_adjustments_move_onto_their_items_and_back(fresh):
             text("SELECT id, adjustments FROM payment_items ORDER BY id")
         ).all()
     assert [tuple(row) for row in moved] == [(1, "CO:45:300;PR:2:150;CO:A2:-50"), (2, "")]
-    command.downgrade(config, "0003")
+    command.downgrade(config, "0004")
     with fresh.connect() as connection:
         back = connection.execute(
             text(

@@ -6,8 +6,8 @@ imported 835), read only all together, per item, to show the remittance. One tex
 import a quarter of its rows. Existing rows are carried over, in their order; downgrade splits
 them back.
 
-Revision ID: 0004_era_speed
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-23 13:00:00
 """
 
@@ -18,8 +18,8 @@ from itertools import groupby
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_era_speed"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
