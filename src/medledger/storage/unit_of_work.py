@@ -2,11 +2,16 @@
 
 Stores are scoped to one organisation when the unit of work is opened, so no query a service
 makes can reach another organisation's rows.
+
+A read-only unit of work on PostgreSQL runs in autocommit: no BEGIN and ROLLBACK round trips
+around its queries. It reads what it would have read in a transaction — at READ COMMITTED (the
+default) every statement takes its own snapshot either way — and it writes nothing.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -16,6 +21,12 @@ from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
 from medledger.storage.review_store import ReviewStore
+
+
+def read_only_options(engine: Engine) -> dict[str, Any]:
+    """Execution options of a connection that only reads (see above); SQLite keeps its BEGIN,
+    which gives a reader one snapshot of the WAL for all its statements."""
+    return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
 
 
 class UnitOfWork:
@@ -28,8 +39,9 @@ class UnitOfWork:
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
+        options = {} if self._write else read_only_options(self._engine)
         self.connection: Connection = self._engine.connect().execution_options(
-            medledger_write=self._write
+            medledger_write=self._write, **options
         )
         self.connection.begin()
         self.registry = Registry(self.connection, self.organisation_id)
