@@ -408,7 +408,7 @@ def serve(
     """Run the HTTP API (/api, OpenAPI at /docs) and the web UI on the chosen database."""
     import uvicorn
 
-    from medledger.api.app import create_app
+    from medledger.api.app import serving_app
 
     session = session_of(ctx)
     if workers > 1:
@@ -424,7 +424,7 @@ def serve(
         )
         Multiprocess(config, sockets=[listening_socket(config)]).run()
     else:
-        uvicorn.run(create_app(session.engine), host=host, port=port)
+        uvicorn.run(serving_app(session.engine), host=host, port=port)
 
 
 def listening_socket(config: Any) -> socket.socket:
