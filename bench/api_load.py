@@ -1183,7 +1183,7 @@ def latest_section(
   entries, {loaded.procedures:,} procedures, {loaded.patients:,} bulk patients.
 - Command: `.venv/bin/python -m bench.api_load --clients {args.clients} --requests \
 {args.requests} --entries {args.entries} --workers {" ".join(map(str, args.workers))}`
-- Server: `medledger serve --workers N` (uvicorn {_uvicorn_version()}, Python \
+- Server: `medledger serve --workers N` ({_server_stack()}, Python \
 {platform.python_version()}); client: httpx, one thread and keep-alive connection per client.
 - Load (skipped with `--skip-load`):
 {load_lines or "  - reused the database of an earlier run"}
@@ -1207,10 +1207,17 @@ Where the CPU went (CPU per request = the party's CPU time over the requests ser
 """
 
 
-def _uvicorn_version() -> str:
-    import uvicorn
+def _server_stack() -> str:
+    """uvicorn and the HTTP parser and event loop it picks (httptools and uvloop when installed)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return str(uvicorn.__version__)
+    parts = []
+    for name in ("uvicorn", "httptools", "uvloop"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"no {name}")
+    return ", ".join(parts)
 
 
 def write_docs(latest: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from medledger.cli import Session, app, parse_carc_amounts
+from medledger.cli import Session, app, listening_socket, parse_carc_amounts
 from medledger.domain.columns import Column
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents
@@ -291,6 +292,21 @@ def test_overpayment_leaves_credit_that_can_be_refunded(session: Session) -> Non
 
 def test_serve_help_names_the_api() -> None:
     assert "HTTP API" in runner.invoke(app, ["serve", "--help"]).stdout
+
+
+def test_the_workers_listen_without_nagle() -> None:
+    """Several workers share one listening socket; without TCP_NODELAY on it every keep-alive
+    response waited for the client's delayed ACK."""
+    import uvicorn
+
+    config = uvicorn.Config("medledger.api.app:app_from_environment", port=0, workers=2)
+    with listening_socket(config) as sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        sock.listen()  # as each worker's server does
+        client = socket.create_connection(sock.getsockname())
+        accepted, _ = sock.accept()
+        with client, accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 def test_parse_carc_amounts() -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 from pydantic import Field
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from medledger.domain.errors import LedgerError
 from medledger.services import auth
@@ -27,7 +28,7 @@ class CsrfRejected(LedgerError):
     status = 403
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -35,19 +36,24 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_actor(
+async def get_actor(
     request: Request,
     engine: EngineDep,
     authorization: Annotated[str | None, Header()] = None,
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> Actor:
+    """Async (FastAPI runs a plain ``def`` dependency in a thread, a hop per request): a token
+    this process knows is answered here; a database lookup goes to a thread."""
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise auth.Unauthenticated()
-        actor = auth.actor_from_token(engine, token.strip(), "api")
+        token = token.strip()
+        actor = auth.cached_actor(engine, token, "api") or await run_in_threadpool(
+            auth.actor_from_token, engine, token, "api"
+        )
     else:
-        actor = session_actor(request, engine, "ui")
+        actor = await run_in_threadpool(session_actor, request, engine, "ui")
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
             x_csrf_token or "", request.session.get("csrf", "")
         ):

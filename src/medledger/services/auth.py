@@ -2,12 +2,21 @@
 
 A token is shown once when issued; only its SHA-256 is stored, so a copy of the database gives no
 one a working token. Every failure says the same thing, so it never tells which part was wrong.
+
+Every API request presents its token, so each process remembers token → actor for
+``TOKEN_CACHE_SECONDS`` (a database round trip saved on nearly every request). A token revoked
+in this process stops working at once; revoked elsewhere (another worker, the database), or a
+user whose role or limit changed, takes effect within those seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -19,11 +28,12 @@ from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.storage.registry import now
 from medledger.storage.tables import api_tokens, users
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, read_only_options
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mlt_"
 MIN_PASSWORD = 10
+TOKEN_CACHE_SECONDS = 5.0
 
 
 class Unauthenticated(LedgerError):
@@ -97,22 +107,77 @@ def revoke_token(engine: Engine, actor: Actor, token: str) -> None:
         if not result.rowcount:
             raise NotFound("token", "given")
         uow.commit()
+    token_cache.forget(_digest(token))
 
 
 def actor_from_token(engine: Engine, token: str, source: str = "api") -> Actor:
-    """The actor a bearer token stands for, or Unauthenticated."""
+    """The actor a bearer token stands for, or Unauthenticated (remembered briefly, see above)."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated()
-    with engine.connect() as connection:
+    known = cached_actor(engine, token, source)
+    if known is not None:
+        return known
+    digest = _digest(token)
+    with engine.connect().execution_options(**read_only_options(engine)) as connection:
         row = connection.execute(
             select(users)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None))
+            .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
         ).first()
         connection.rollback()
     if row is None or not row.active:
         raise Unauthenticated()
-    return actor_of(row.organisation_id, row, source)
+    actor = actor_of(row.organisation_id, row, source)
+    token_cache.put(engine, digest, actor)
+    return actor
+
+
+def cached_actor(engine: Engine, token: str, source: str = "api") -> Actor | None:
+    """The actor of a token this process found valid within TOKEN_CACHE_SECONDS, else None;
+    no I/O, so the API answers it on its event loop without a thread."""
+    known = token_cache.get(engine, _digest(token))
+    if known is None or known.source == source:
+        return known
+    return replace(known, source=source)
+
+
+class TokenCache:
+    """Token digest → actor per engine, each entry for ``seconds``; at most ``size`` entries.
+
+    Only valid tokens are kept (a wrong one is looked up every time, as before). Thread-safe:
+    the API resolves tokens in a thread pool.
+    """
+
+    def __init__(
+        self, seconds: float, size: int = 4096, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.clock = clock
+        self._entries: dict[tuple[int, str], tuple[float, Actor]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, engine: Engine, digest: str) -> Actor | None:
+        entry = self._entries.get((id(engine), digest))
+        if entry is None or entry[0] <= self.clock():
+            return None
+        return entry[1]
+
+    def put(self, engine: Engine, digest: str, actor: Actor) -> None:
+        now_ = self.clock()
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now_}
+                while len(self._entries) >= self.size:  # all fresh: drop the oldest
+                    del self._entries[next(iter(self._entries))]
+            self._entries[(id(engine), digest)] = (now_ + self.seconds, actor)
+
+    def forget(self, digest: str) -> None:
+        with self._lock:
+            self._entries = {k: v for k, v in self._entries.items() if k[1] != digest}
+
+
+token_cache = TokenCache(TOKEN_CACHE_SECONDS)
 
 
 def actor_of(organisation_id: int, user: Row[Any], source: str) -> Actor:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 
 from medledger.domain.balance import Entry
 from medledger.domain.errors import ClaimLevelItem, InvalidInput, NothingAssigned
@@ -167,9 +166,9 @@ def _posting(
         raise InvalidInput("amounts per CARC need a procedure or a procedure-level payment item")
 
     def plan(uow: UnitOfWork) -> Plan:
-        targets = _target_procedures(uow, request)
-        procedure_ids = [row.id for row in targets]
-        uow.ledger.lock_procedures(procedure_ids)
+        procedure_ids = _target_procedures(uow, request)
+        locked = uow.ledger.locked_procedures(procedure_ids)
+        targets = [locked[pid] for pid in procedure_ids]
         balances = uow.ledger.balances(procedure_ids)
         ordered = [(pid, balances[pid]) for pid in procedure_ids]  # oldest first
         if per_carc is not None:
@@ -200,12 +199,13 @@ def _posting(
     return Posting(fingerprint, key, plan)
 
 
-def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[Row[Any]]:
-    """The procedures a write-off may take PR from, oldest first."""
+def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
+    """The procedures a write-off may take PR from, oldest first (a procedure target costs no
+    query here: locking it reads it, or says it is not found)."""
     if request.procedure_id is not None:
-        return [uow.registry.procedure(request.procedure_id)]
+        return [request.procedure_id]
     if request.payment_item_id is not None:
-        return [uow.registry.procedure(procedure_of_item(uow, request.payment_item_id))]
+        return [procedure_of_item(uow, request.payment_item_id)]
     if request.encounter_id is not None:
         rows = uow.registry.procedures_of_encounter(uow.registry.encounter(request.encounter_id).id)
     else:
@@ -213,7 +213,7 @@ def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[Row[An
         rows = uow.registry.procedures_of_patient(uow.registry.patient(request.patient_id).id)
     if not rows:
         raise NothingAssigned("there are no charges to write off")
-    return rows
+    return [row.id for row in rows]
 
 
 def remove_write_off(

@@ -33,7 +33,9 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping (a round trip on every checkout): after a database restart the first statement
+    # on a dead connection fails, and SQLAlchemy then discards every older pooled connection.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
 
 
 def _configure_sqlite(engine: Engine) -> None:

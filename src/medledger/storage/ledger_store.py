@@ -59,11 +59,19 @@ class LedgerStore:
         PostgreSQL: row locks in id order (no deadlocks between two multi-procedure posts).
         SQLite: the write transaction already holds the database's single writer lock.
         """
+        self._lock(procedure_ids, procedures.c.id)
+
+    def locked_procedures(self, procedure_ids: Iterable[int]) -> dict[int, Row[Any]]:
+        """``lock_procedures`` that also answers the procedures' rows: a writer that needs them
+        reads and locks them in one statement."""
+        return self._lock(procedure_ids, procedures)
+
+    def _lock(self, procedure_ids: Iterable[int], *columns: Any) -> dict[int, Row[Any]]:
         wanted = sorted(set(procedure_ids))
-        found: set[int] = set()
+        found: dict[int, Row[Any]] = {}
         for part in chunks(wanted):
             query = (
-                select(procedures.c.id)
+                select(*columns)
                 .where(
                     procedures.c.organisation_id == self.organisation_id, procedures.c.id.in_(part)
                 )
@@ -71,10 +79,11 @@ class LedgerStore:
             )
             if self._dialect == "postgresql":
                 query = query.with_for_update()
-            found.update(row.id for row in self.connection.execute(query))
+            found.update((row.id, row) for row in self.connection.execute(query))
         missing = [pid for pid in wanted if pid not in found]
         if missing:
             raise NotFound("procedure", missing[0])
+        return found
 
     # -- balances ---------------------------------------------------------------------------
     def balances(self, procedure_ids: Iterable[int]) -> dict[int, Balance]:

@@ -2,11 +2,21 @@
 
 Stores are scoped to one organisation when the unit of work is opened, so no query a service
 makes can reach another organisation's rows.
+
+A read-only unit of work on PostgreSQL runs in autocommit: no BEGIN and ROLLBACK round trips
+around its queries. It reads what it would have read in a transaction — at READ COMMITTED (the
+default) every statement takes its own snapshot either way — and it writes nothing.
+
+``before_commit`` lets a front add its own rows to whatever a unit of work commits: the API
+writes a request's audit event there, so the change and its record stand or fall together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -16,6 +26,17 @@ from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
 from medledger.storage.review_store import ReviewStore
+
+#: Called with the connection just before a unit of work commits (see above).
+before_commit: ContextVar[Callable[[Connection], None] | None] = ContextVar(
+    "medledger_before_commit", default=None
+)
+
+
+def read_only_options(engine: Engine) -> dict[str, Any]:
+    """Execution options of a connection that only reads (see above); SQLite keeps its BEGIN,
+    which gives a reader one snapshot of the WAL for all its statements."""
+    return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
 
 
 class UnitOfWork:
@@ -28,8 +49,9 @@ class UnitOfWork:
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
+        options = {} if self._write else read_only_options(self._engine)
         self.connection: Connection = self._engine.connect().execution_options(
-            medledger_write=self._write
+            medledger_write=self._write, **options
         )
         self.connection.begin()
         self.registry = Registry(self.connection, self.organisation_id)
@@ -41,6 +63,9 @@ class UnitOfWork:
         return self
 
     def commit(self) -> None:
+        hook = before_commit.get()
+        if hook is not None:
+            hook(self.connection)
         self.connection.commit()
         self._committed = True
 
