@@ -49,9 +49,10 @@ async def get_actor(
         if scheme.lower() != "bearer" or not token:
             raise auth.Unauthenticated()
         token = token.strip()
-        actor = auth.cached_actor(engine, token, "api") or await run_in_threadpool(
-            auth.actor_from_token, engine, token, "api"
-        )
+        known = auth.cached_actor(engine, token, "api")
+        if known is None:
+            known = await run_in_threadpool(auth.actor_from_token, engine, token, "api")
+        actor = known
     else:
         actor = await run_in_threadpool(session_actor, request, engine, "ui")
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
