@@ -31,12 +31,14 @@ def machine() -> str:
     return f"{cores} cores ({model}), {memory}, {platform.system()} {platform.release()}"
 
 
-def write_section(heading: str, intro: str, latest: str, docs: Path = DOCS) -> None:
+def write_section(
+    heading: str, intro: str, latest: str, docs: Path = DOCS, *, keep_previous: bool = True
+) -> None:
     """Replace one benchmark's ``## heading`` section of ``docs``; keep everything else.
 
     Within the section: the new "### Latest run", the old one renamed "### Previous run" (the run
-    before that is dropped), and any other ``###`` subsection (hand-written analysis) kept as it
-    was, after them.
+    before that is dropped; none is kept with ``keep_previous=False``), and any other ``###``
+    subsection (hand-written analysis) kept as it was, after them.
     """
     lines = (docs.read_text() if docs.exists() else "# Benchmarks\n").splitlines(keepends=True)
     starts = [n for n, line in enumerate(lines) if line.rstrip("\n") == heading]
@@ -62,7 +64,7 @@ def write_section(heading: str, intro: str, latest: str, docs: Path = DOCS) -> N
         elif not part.startswith("### Previous run"):
             kept.append(part)
     parts = [f"{heading}\n\n{intro}\n", latest.rstrip("\n") + "\n"]
-    parts += [previous] if previous else []
+    parts += [previous] if previous and keep_previous else []
     parts += kept
     head = "".join(before).rstrip("\n") + "\n\n" if before else ""
     tail = "\n" + "".join(after).lstrip("\n") if after else ""

@@ -407,8 +407,9 @@ class LedgerStore:
             )
         )
         sums: dict[int, dict[tuple[Column, str], int]] = defaultdict(dict)
-        for row in rows:
-            sums[row.procedure_id][(_COLUMNS[row.column], row.carc)] = row.amount_cents
+        columns = _COLUMNS
+        for procedure_id, column, carc, cents in rows.all():  # one fetch: rows are many and small
+            sums[procedure_id][(columns[column], carc)] = cents
         return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
 
     def pr_source_mismatches(self, first: int, last: int) -> list[tuple[int, str, str]]:
