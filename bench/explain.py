@@ -74,17 +74,28 @@ def explain(engine: Engine, statement: Statement) -> str:
 
 
 def practice(engine: Engine) -> tuple[Actor, int, int, int, int]:
-    """The benchmark's organisation (its admin acts) and a procedure, patient and encounter."""
+    """The organisation that registered the newest procedures (the benchmark's), one of its
+    users to act, one of its procedures at random with that procedure's patient and encounter,
+    and the journal's size."""
     with engine.connect() as connection:
-        user = connection.execute(select(users).order_by(users.c.id).limit(1)).one()
-        count = connection.execute(select(func.count()).select_from(procedures)).scalar_one()
+        newest = connection.execute(select(func.max(procedures.c.id))).scalar_one()
+        assert newest is not None, "no practice: run python -m bench first"
+        org = connection.execute(
+            select(procedures.c.organisation_id).where(procedures.c.id == newest)
+        ).scalar_one()
+        user = connection.execute(
+            select(users).where(users.c.organisation_id == org).order_by(users.c.id).limit(1)
+        ).one()
+        mine = select(procedures).where(procedures.c.organisation_id == org)
+        count = connection.execute(select(func.count()).select_from(mine.subquery())).scalar_one()
         row = connection.execute(
-            select(procedures).order_by(procedures.c.id).offset(random.Random(6).randrange(count))
-        ).first()
-        entries = connection.execute(select(func.count()).select_from(ledger_entries)).scalar_one()
+            mine.order_by(procedures.c.id).offset(random.Random(6).randrange(count)).limit(1)
+        ).one()
+        entries = connection.execute(
+            select(func.count()).where(ledger_entries.c.organisation_id == org)
+        ).scalar_one()
         connection.rollback()
-    assert row is not None, "no practice: run python -m bench first"
-    actor = Actor(user.organisation_id, user.id, "cli", user.role)
+    actor = Actor(org, user.id, "cli", user.role)
     return actor, row.id, row.patient_id, row.encounter_id, int(entries)
 
 
@@ -114,7 +125,9 @@ def section(engine: Engine, url: str) -> str:
     actor, procedure, patient, encounter, entries = practice(engine)
     started = datetime.now(UTC)
     with engine.connect() as connection:
-        count = connection.execute(select(func.count()).select_from(procedures)).scalar_one()
+        count = connection.execute(
+            select(func.count()).where(procedures.c.organisation_id == actor.organisation_id)
+        ).scalar_one()
         connection.rollback()
     out = [
         f"### Latest run ({started:%Y-%m-%d %H:%M} UTC)\n",
