@@ -308,7 +308,12 @@ class LedgerStore:
 
     def _standing_pr_source(self, *conditions: Any) -> Subquery:
         """Per procedure with one, the strongest unreversed transaction that assigned its PR:
-        "remittance" (an adjudication) over "estimate"; procedures with neither are absent."""
+        "remittance" (an adjudication) over "estimate"; procedures with neither are absent.
+
+        Scoped by the entries' organisation (always their transaction's), not the transactions':
+        SQLite, which has no statistics, would otherwise start from every transaction of the
+        organisation (by the index that leads with it) even when ``conditions`` name a few
+        procedures, and ``verify`` would read the whole journal once per range of procedures."""
         transactions, entries = ledger_transactions.c, ledger_entries.c
         reversal = ledger_transactions.alias("reversal")
         strongest = func.max(case((transactions.kind == "adjudication", 2), else_=1))
@@ -316,7 +321,7 @@ class LedgerStore:
             select(entries.procedure_id, strongest.label("rank"))
             .join(ledger_transactions, entries.transaction_id == transactions.id)
             .where(
-                transactions.organisation_id == self.organisation_id,
+                entries.organisation_id == self.organisation_id,
                 transactions.kind.in_(["adjudication", "estimate"]),
                 ~select(reversal.c.id).where(reversal.c.reverts_id == transactions.id).exists(),
                 *conditions,
