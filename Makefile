@@ -1,12 +1,14 @@
 # medledger: `make demo` runs the product on SQLite with demo data; `make test` runs every check.
 # (`make demo` serves on http://127.0.0.1:8000 — set PORT=... to change it.)
+# `make bench` runs the scale benchmark (bench/scale.py); BENCH_ARGS="--engines sqlite --sizes 10000" for a quick one.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 export MEDLEDGER_DATABASE_URL ?= sqlite:///medledger.sqlite3
 PORT ?= 8000
+BENCH_ARGS ?=
 
-.PHONY: install demo test lint typecheck unit clean
+.PHONY: install demo test lint typecheck unit bench clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +37,9 @@ unit: install
 	$(PY) -m pytest
 
 test: lint typecheck unit
+
+bench: install
+	flock /tmp/medledger-cpu.lock $(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) medledger.sqlite3*

@@ -40,7 +40,6 @@ import math
 import os
 import platform
 import random
-import re
 import shutil
 import signal
 import socket
@@ -60,6 +59,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, create_engine, text
 
+from bench.report import DOCS, ROOT, machine, write_section
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import identity_violations
 from medledger.domain.reasons import WRITE_OFF_REASONS as REASON_LABELS
@@ -77,8 +77,6 @@ from medledger.storage.unit_of_work import UnitOfWork
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DATABASE = "medledger_bench_api"
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## API load (issue 4)"
 TARGET_POST_P99_MS = 20.0
 TARGET_READ_P99_MS = 5.0
@@ -1046,20 +1044,6 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    memory = "?"
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal"):
-            memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
-    return f"{cores} cores ({model}), {memory}, {platform.system()} {platform.release()}"
-
-
 def postgres_version() -> str:
     engine = create_engine(database_url())
     with engine.connect() as connection:
@@ -1221,40 +1205,8 @@ def _server_stack() -> str:
 
 
 def write_docs(latest: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md; keep everything else.
-
-    Within the section: the new "Latest run", the old one renamed "Previous run", and any other
-    ``###`` subsection (hand-written analysis) kept as it was.
-    """
-    lines = (DOCS.read_text() if DOCS.exists() else "# Benchmarks\n").splitlines(keepends=True)
-    starts = [n for n, line in enumerate(lines) if line.rstrip("\n") == HEADING]
-    if starts:
-        first = starts[0]
-        last = next(
-            (n for n in range(first + 1, len(lines)) if re.match(r"#{1,2} ", lines[n])),
-            len(lines),
-        )
-    else:
-        first = last = len(lines)
-    before, section, after = lines[:first], lines[first:last], lines[last:]
-    subsections: list[list[str]] = []
-    for line in section[1:]:
-        if line.startswith("### "):
-            subsections.append([])
-        if subsections:
-            subsections[-1].append(line)
-    previous, kept = "", []
-    for part in ("".join(lines_).rstrip("\n") + "\n" for lines_ in subsections):
-        if part.startswith("### Latest run"):
-            previous = "### Previous run" + part[len("### Latest run") :]
-        elif not part.startswith("### Previous run"):
-            kept.append(part)
-    parts = [f"{HEADING}\n\n{INTRO}\n", latest.rstrip("\n") + "\n"]
-    parts += [previous] if previous else []
-    parts += kept
-    head = "".join(before).rstrip("\n") + "\n\n" if before else ""
-    tail = "\n" + "".join(after).lstrip("\n") if after else ""
-    DOCS.write_text(head + "\n".join(parts) + tail)
+    """This benchmark's section of docs/benchmarks.md: new "Latest run", old one "Previous run"."""
+    write_section(HEADING, INTRO, latest, DOCS)
 
 
 INTRO = """`.venv/bin/python -m bench.api_load` ([bench/api_load.py](../bench/api_load.py)) loads a

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select
+from sqlalchemy import Engine, Row, case, func, select
 
 from medledger.domain.balance import Balance
 from medledger.domain.columns import Column
@@ -77,29 +77,39 @@ def _open_previews(uow: UnitOfWork, remittance_ids: list[int]) -> dict[int, int]
 
 
 def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenPR]:
-    """Candidates are the patients with net PR on some procedure (an indexed lookup); their
-    balances then come from ``Balance``, the one place that says what "open" means."""
-    candidates = select(procedures_table.c.patient_id).join(
-        procedure_balances, procedure_balances.c.procedure_id == procedures_table.c.id
+    """The ``limit`` patients with the most open PR, ranked by the database, so the home screen
+    reads ``limit`` patients' rows however many patients owe something.
+
+    Open PR per CARC is PR − (patient paid − refunded) on that CARC (``Balance.open_pr``); summed
+    over a patient's PR CARCs it is a signed sum of their non-"" CARC rows in those three columns.
+    The figures shown are then ``Balance``'s own, from the chosen patients' procedures.
+    """
+    stored, listed = procedure_balances.c, procedures_table.c
+    signed = case(
+        (stored.column == Column.PATIENT_PAID.value, -stored.amount_cents),
+        else_=stored.amount_cents,
     )
-    candidates = candidates.where(
-        procedure_balances.c.organisation_id == uow.organisation_id,
-        procedure_balances.c.column == Column.PR.value,
-        procedure_balances.c.amount_cents > 0,
-    ).distinct()
-    rows = uow.registry.procedures_where(procedures_table.c.patient_id.in_(candidates))
+    open_pr = func.sum(signed)
+    ranked = list(
+        uow.connection.execute(
+            select(listed.patient_id)
+            .join(procedure_balances, stored.procedure_id == listed.id)
+            .where(
+                stored.organisation_id == uow.organisation_id,
+                stored.column.in_(_OPEN_PR_COLUMNS),
+                stored.carc != "",
+            )
+            .group_by(listed.patient_id)
+            .having(open_pr > 0)
+            .order_by(open_pr.desc(), listed.patient_id)
+            .limit(limit)
+        ).scalars()
+    )
+    rows = uow.registry.procedures_where(listed.patient_id.in_(ranked))
     balances = uow.ledger.balances([row.id for row in rows])
-    per_patient: dict[int, list[Balance]] = {}
+    per_patient: dict[int, list[Balance]] = {pid: [] for pid in ranked}
     for row in rows:
-        per_patient.setdefault(row.patient_id, []).append(balances[row.id])
-    open_pr = {
-        patient_id: (sum(b.total_open_pr() for b in owned), Balance.total(owned))
-        for patient_id, owned in per_patient.items()
-    }
-    ranked = sorted(
-        (pid for pid, (cents, _) in open_pr.items() if cents > 0),
-        key=lambda pid: (-open_pr[pid][0], pid),
-    )[:limit]
+        per_patient[row.patient_id].append(balances[row.id])
     found = {
         row.id: row
         for row in uow.connection.execute(
@@ -108,4 +118,15 @@ def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenP
             )
         )
     }
-    return [PatientWithOpenPR(found[pid], *open_pr[pid]) for pid in ranked]
+    return [
+        PatientWithOpenPR(
+            found[pid],
+            sum(b.total_open_pr() for b in per_patient[pid]),
+            Balance.total(per_patient[pid]),
+        )
+        for pid in ranked
+    ]
+
+
+#: The columns whose CARC rows make up open PR (see ``Balance.open_pr``).
+_OPEN_PR_COLUMNS = (Column.PR.value, Column.PATIENT_PAID.value, Column.REFUNDED.value)

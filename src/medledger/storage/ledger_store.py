@@ -2,17 +2,30 @@
 
 ``post`` writes a transaction's row, its entries, and adds the entries to ``procedure_balances``
 in the same database transaction, so a balance read costs a handful of rows however long the
-history is. ``recompute`` sums the journal from scratch so ``verify`` can compare the two.
+history is. ``verify`` has the database compare the two, a range of procedures at a time
+(``journal_differences``, ``pr_source_mismatches``); ``recompute`` sums the whole journal.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Row,
+    Subquery,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column
@@ -294,30 +307,40 @@ class LedgerStore:
         self, procedure_ids: list[int] | None = None, excluding_transaction: int | None = None
     ) -> dict[int, str]:
         """``pr_source`` for many procedures (all of the organisation's when None) in one query."""
-        reversal = ledger_transactions.alias("reversal")
-        query = (
-            select(ledger_entries.c.procedure_id, ledger_transactions.c.kind)
-            .join(ledger_transactions, ledger_entries.c.transaction_id == ledger_transactions.c.id)
-            .where(
-                ledger_transactions.c.organisation_id == self.organisation_id,
-                ledger_transactions.c.kind.in_(["adjudication", "estimate"]),
-                ~select(reversal.c.id)
-                .where(reversal.c.reverts_id == ledger_transactions.c.id)
-                .exists(),
-            )
-            .distinct()
-        )
+        conditions: list[ColumnElement[bool]] = []
         if procedure_ids is not None:
-            query = query.where(ledger_entries.c.procedure_id.in_(procedure_ids))
+            conditions.append(ledger_entries.c.procedure_id.in_(procedure_ids))
         if excluding_transaction is not None:
-            query = query.where(ledger_transactions.c.id != excluding_transaction)
-        sources: dict[int, str] = {}
-        for row in self.connection.execute(query):
-            if row.kind == "adjudication" or sources.get(row.procedure_id) is None:
-                sources[row.procedure_id] = (
-                    "remittance" if row.kind == "adjudication" else "estimate"
-                )
-        return sources
+            conditions.append(ledger_transactions.c.id != excluding_transaction)
+        standing = self._standing_pr_source(*conditions)
+        rows = self.connection.execute(select(standing.c.procedure_id, standing.c.source))
+        return {row.procedure_id: row.source for row in rows}
+
+    def _standing_pr_source(self, *conditions: Any) -> Subquery:
+        """Per procedure with one, the strongest unreversed transaction that assigned its PR:
+        "remittance" (an adjudication) over "estimate"; procedures with neither are absent.
+
+        Scoped by the entries' organisation (always their transaction's), not the transactions':
+        SQLite, which has no statistics, would otherwise start from every transaction of the
+        organisation (by the index that leads with it) even when ``conditions`` name a few
+        procedures, and ``verify`` would read the whole journal once per range of procedures."""
+        transactions, entries = ledger_transactions.c, ledger_entries.c
+        reversal = ledger_transactions.alias("reversal")
+        strongest = func.max(case((transactions.kind == "adjudication", 2), else_=1))
+        ranked = (
+            select(entries.procedure_id, strongest.label("rank"))
+            .join(ledger_transactions, entries.transaction_id == transactions.id)
+            .where(
+                entries.organisation_id == self.organisation_id,
+                transactions.kind.in_(["adjudication", "estimate"]),
+                ~select(reversal.c.id).where(reversal.c.reverts_id == transactions.id).exists(),
+                *conditions,
+            )
+            .group_by(entries.procedure_id)
+            .subquery()
+        )
+        source = case((ranked.c.rank == 2, "remittance"), else_="estimate")
+        return select(ranked.c.procedure_id, source.label("source")).subquery()
 
     # -- verification -----------------------------------------------------------------------
     def recompute(self) -> dict[tuple[int, str, str], int]:
@@ -342,7 +365,87 @@ class LedgerStore:
         )
         return {(r.procedure_id, r.column, r.carc): r.amount_cents for r in rows if r.amount_cents}
 
+    def procedure_ranges(self, size: int) -> Iterator[tuple[int, int, int]]:
+        """The organisation's procedures as consecutive id ranges of at most ``size`` of them:
+        (first id, last id, how many), so ``verify`` holds one range's rows at a time."""
+        after = 0
+        while True:
+            found = list(
+                self.connection.execute(
+                    select(procedures.c.id)
+                    .where(
+                        procedures.c.organisation_id == self.organisation_id,
+                        procedures.c.id > after,
+                    )
+                    .order_by(procedures.c.id)
+                    .limit(size)
+                ).scalars()
+            )
+            if not found:
+                return
+            yield found[0], found[-1], len(found)
+            after = found[-1]
 
+    def journal_differences(self, first: int, last: int) -> list[tuple[int, str, str, int, int]]:
+        """(procedure, column, CARC, journal sum, materialised) wherever the two differ, for the
+        procedures with ids first..last: one query, which returns only the differences."""
+        entries, stored = ledger_entries.c, procedure_balances.c
+        both = union_all(
+            select(entries.procedure_id, entries.column, entries.carc,
+                   entries.amount_cents.label("journal"), literal(0, BigInteger).label("stored"))
+            .where(entries.organisation_id == self.organisation_id,
+                   entries.procedure_id.between(first, last)),
+            select(stored.procedure_id, stored.column, stored.carc,
+                   literal(0, BigInteger), stored.amount_cents)
+            .where(stored.organisation_id == self.organisation_id,
+                   stored.procedure_id.between(first, last)),
+        ).subquery()  # fmt: skip
+        key = (both.c.procedure_id, both.c.column, both.c.carc)
+        journal, materialised = func.sum(both.c.journal), func.sum(both.c.stored)
+        rows = self.connection.execute(
+            select(*key, journal.label("journal"), materialised.label("materialised"))
+            .group_by(*key)
+            .having(journal != materialised)
+            .order_by(*key)
+        )
+        return [
+            (r.procedure_id, r.column, r.carc, int(r.journal), int(r.materialised)) for r in rows
+        ]
+
+    def materialised_balances(self, first: int, last: int) -> dict[int, Balance]:
+        """The materialised balance of every procedure with ids first..last that has one."""
+        stored = procedure_balances.c
+        rows = self.connection.execute(
+            select(stored.procedure_id, stored.column, stored.carc, stored.amount_cents).where(
+                stored.organisation_id == self.organisation_id,
+                stored.procedure_id.between(first, last),
+            )
+        )
+        sums: dict[int, dict[tuple[Column, str], int]] = defaultdict(dict)
+        columns = _COLUMNS
+        for procedure_id, column, carc, cents in rows.all():  # one fetch: rows are many and small
+            sums[procedure_id][(columns[column], carc)] = cents
+        return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
+
+    def pr_source_mismatches(self, first: int, last: int) -> list[tuple[int, str, str]]:
+        """(procedure, stored PR source, the journal's) wherever they differ, for the procedures
+        with ids first..last."""
+        standing = self._standing_pr_source(ledger_entries.c.procedure_id.between(first, last))
+        journal = func.coalesce(standing.c.source, "none")
+        rows = self.connection.execute(
+            select(procedures.c.id, procedures.c.pr_source, journal.label("journal"))
+            .outerjoin(standing, standing.c.procedure_id == procedures.c.id)
+            .where(
+                procedures.c.organisation_id == self.organisation_id,
+                procedures.c.id.between(first, last),
+                procedures.c.pr_source != journal,
+            )
+            .order_by(procedures.c.id)
+        )
+        return [(row.id, row.pr_source, row.journal) for row in rows]
+
+
+_COLUMNS = {column.value: column for column in Column}
 _ENTRY_COLUMNS = (
     "organisation_id",
     "transaction_id",

@@ -1,0 +1,181 @@
+"""The query plans of the hot service calls, on the practice ``python -m bench`` left behind.
+
+    .venv/bin/python -m bench.explain                # medledger_scale, into docs/scaling.md
+    .venv/bin/python -m bench.explain --no-docs
+
+Each call is made as the API and UI make it (a procedure's, a patient's and an encounter's
+balance, the work list, a write-off post, ``verify``) with every statement it sends recorded;
+then each distinct SELECT is run again under ``EXPLAIN (ANALYZE, BUFFERS)`` with the parameters it
+was sent with, in a transaction that is rolled back (a ``FOR UPDATE`` takes its locks and gives
+them up). Writes (INSERT, UPDATE) are listed, not explained: their cost is the index upkeep the
+write-off p99 already measures. The plans go to docs/scaling.md under "## Query plans".
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, func, select
+
+from bench.report import ROOT, write_section
+from bench.scale import DEFAULT_POSTGRES, REASON, versions
+from medledger.domain.columns import COINSURANCE
+from medledger.services import accounts, verification, write_offs
+from medledger.services.actor import Actor
+from medledger.services.work_list import work_list
+from medledger.storage.database import make_engine
+from medledger.storage.tables import ledger_entries, procedures, users
+
+DOCS = ROOT / "docs" / "scaling.md"
+HEADING = "## Query plans (EXPLAIN ANALYZE on the benchmark's practice)"
+
+
+@dataclass
+class Statement:
+    sql: str
+    parameters: Any
+
+
+@contextmanager
+def recording(engine: Engine) -> Iterator[list[Statement]]:
+    """Every statement sent through ``engine`` while inside, with its parameters."""
+    sent: list[Statement] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, _ctx: Any, many: bool) -> None:
+        if not many:
+            sent.append(Statement(sql, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def explain(engine: Engine, statement: Statement) -> str:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        raw.rollback()
+    finally:
+        raw.close()
+    return plan
+
+
+def practice(engine: Engine) -> tuple[Actor, int, int, int, int]:
+    """The organisation that registered the newest procedures (the benchmark's), one of its
+    users to act, one of its procedures at random with that procedure's patient and encounter,
+    and the journal's size."""
+    with engine.connect() as connection:
+        newest = connection.execute(select(func.max(procedures.c.id))).scalar_one()
+        assert newest is not None, "no practice: run python -m bench first"
+        org = connection.execute(
+            select(procedures.c.organisation_id).where(procedures.c.id == newest)
+        ).scalar_one()
+        user = connection.execute(
+            select(users).where(users.c.organisation_id == org).order_by(users.c.id).limit(1)
+        ).one()
+        mine = select(procedures).where(procedures.c.organisation_id == org)
+        count = connection.execute(select(func.count()).select_from(mine.subquery())).scalar_one()
+        row = connection.execute(
+            mine.order_by(procedures.c.id).offset(random.Random(6).randrange(count)).limit(1)
+        ).one()
+        entries = connection.execute(
+            select(func.count()).where(ledger_entries.c.organisation_id == org)
+        ).scalar_one()
+        connection.rollback()
+    actor = Actor(org, user.id, "cli", user.role)
+    return actor, row.id, row.patient_id, row.encounter_id, int(entries)
+
+
+def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter: int) -> list[
+    tuple[str, Callable[[], object]]
+]:  # fmt: skip
+    return [
+        ("procedure balance (`accounts.procedure_account`)",
+         lambda: accounts.procedure_account(engine, actor, procedure)),
+        ("patient balance (`accounts.patient_account`)",
+         lambda: accounts.patient_account(engine, actor, patient)),
+        ("encounter balance (`accounts.encounter_account`)",
+         lambda: accounts.encounter_account(engine, actor, encounter)),
+        ("work list (`work_list.work_list`)", lambda: work_list(engine, actor)),
+        ("write-off post (`write_offs.write_off`, with an idempotency key): the per-procedure "
+         "lock, the key lookup, the balance read",
+         lambda: write_offs.write_off(engine, actor, procedure, reason=REASON,
+                                      amounts={COINSURANCE: "0.01"},
+                                      idempotency_key=f"explain:{uuid.uuid4()}")),
+        ("`verify` (`verification.verify_organisation`; the statements of its first range of "
+         f"{verification.BATCH:,} procedures)",
+         lambda: verification.verify_organisation(engine, actor.organisation_id)),
+    ]  # fmt: skip
+
+
+def section(engine: Engine, url: str) -> str:
+    actor, procedure, patient, encounter, entries = practice(engine)
+    started = datetime.now(UTC)
+    with engine.connect() as connection:
+        count = connection.execute(
+            select(func.count()).where(procedures.c.organisation_id == actor.organisation_id)
+        ).scalar_one()
+        connection.rollback()
+    out = [
+        f"### Latest run ({started:%Y-%m-%d %H:%M} UTC)\n",
+        f"{versions(url)}; the practice `python -m bench` built last: {count:,} procedures, "
+        f"{entries:,} ledger entries. Command: `.venv/bin/python -m bench.explain`.\n",
+    ]
+    for title, call in calls(engine, actor, procedure, patient, encounter):
+        with recording(engine) as sent:
+            mark = time.perf_counter()
+            call()
+            seconds = time.perf_counter() - mark
+        out.append(f"#### {title}: {seconds * 1000:.1f} ms, {len(sent)} statements\n")
+        seen: set[str] = set()
+        for statement in sent:
+            if statement.sql in seen:
+                continue
+            seen.add(statement.sql)
+            one_line = " ".join(statement.sql.split())
+            if not one_line.upper().startswith(("SELECT", "WITH")):
+                out.append(f"- not explained (a write): `{one_line[:160]}`\n")
+                continue
+            out.append(f"```\n{one_line}\n\n{explain(engine, statement)}\n```\n")
+    return "\n".join(out)
+
+
+INTRO = """Written by `.venv/bin/python -m bench.explain` ([bench/explain.py](../bench/explain.py))
+against the largest practice the last `python -m bench` run left in PostgreSQL: every distinct
+SELECT the hot service calls send, with the parameters they sent, under
+`EXPLAIN (ANALYZE, BUFFERS)`."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args(argv)
+    engine = make_engine(args.postgres)
+    try:
+        latest = section(engine, args.postgres)
+    finally:
+        engine.dispose()
+    print(latest)
+    if not args.no_docs:
+        write_section(HEADING, INTRO, latest, args.docs, keep_previous=False)
+        print(f"written to {args.docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""``python -m bench.explain`` explains every hot call's queries on a practice built through the
+835 import path (PostgreSQL only: ``EXPLAIN (ANALYZE, BUFFERS)`` is its syntax)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench import era_import, explain
+
+from medledger.services.era_import import import_era
+
+
+@pytest.fixture
+def postgres(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("EXPLAIN (ANALYZE, BUFFERS) is PostgreSQL's")
+    return engine
+
+
+def test_each_hot_call_has_its_selects_explained_and_its_writes_listed(postgres, tmp_path: Path):
+    url = postgres.url.render_as_string(hide_password=False)
+    actor = era_import.register_practice(url, 3)
+    era_file = tmp_path / "tiny.835"
+    era_import.write_file(era_file, 12)
+    assert import_era(postgres, actor, str(era_file)).lines_posted == 12
+
+    text = explain.section(postgres, url)
+
+    calls = text.split("\n#### ")[1:]
+    assert len(calls) == 6
+    for call in calls:
+        assert "Execution Time:" in call, call
+    write_off = next(call for call in calls if call.startswith("write-off post"))
+    assert "FOR UPDATE" in write_off and "LockRows" in write_off
+    assert "not explained (a write): `INSERT INTO ledger_entries" in write_off
+    assert "12 procedures, " in text
+
+    docs = tmp_path / "scaling.md"
+    docs.write_text("# Scaling\n\nby hand\n")
+    explain.write_section(explain.HEADING, explain.INTRO, text, docs, keep_previous=False)
+    explain.write_section(explain.HEADING, explain.INTRO, text, docs, keep_previous=False)
+    written = docs.read_text()
+    assert written.startswith("# Scaling\n\nby hand\n")
+    assert written.count("### Latest run") == 1 and "### Previous run" not in written

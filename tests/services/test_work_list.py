@@ -1,0 +1,66 @@
+"""The home screen's patients with open PR: ranked by the database, figures from ``Balance``.
+
+The ranking query mirrors ``Balance.open_pr`` (PR − paid + refunded, per PR CARC); these
+scenarios hold every way a patient's open PR moves (partial payment, write-off, full payment
+with credit left over, refund), so the two cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from medledger.services import accounts, payments, write_offs
+from medledger.services.work_list import patients_with_open_pr, work_list
+from medledger.storage.unit_of_work import UnitOfWork
+from tests import builders
+
+
+def adjudicated(engine, actor, charges, pr):
+    """A patient with a visit whose every procedure is adjudicated with ``pr`` ({"PR-2": cents})."""
+    patient_id = builders.patient(engine, actor)
+    encounter_id, ids = builders.visit(engine, actor, patient_id, charges)
+    builders.adjudicate(
+        engine,
+        actor,
+        encounter_id,
+        {pid: (10000, 10000 - sum(pr.values()), dict(pr)) for pid in ids},
+    )
+    return patient_id, ids
+
+
+@pytest.fixture
+def owing(engine, actor):
+    """Open PR: B 50.00, A 35.00, D 10.00; C paid in full (with credit), E never adjudicated."""
+    a, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 3000, "PR-1": 2000})
+    payments.record_payment(engine, actor, a, "15.00")
+    b, b_ids = adjudicated(engine, actor, ["100.00", "100.00"], {"PR-2": 3000})
+    write_offs.write_off(engine, actor, b_ids[0], reason="small_balance", amounts={"2": "10.00"})
+    c, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 3000})
+    payments.record_payment(engine, actor, c, "40.00")
+    d, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 3000})
+    paid = payments.record_payment(engine, actor, d, "30.00")
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        payment_id = uow.ledger.transaction(paid).payment_id
+    payments.refund_payment(engine, actor, payment_id, "10.00")
+    e = builders.patient(engine, actor)
+    builders.visit(engine, actor, e, ["100.00"])
+    return a, b, c, d, e
+
+
+def test_patients_come_most_open_pr_first_with_balances_from_the_domain(engine, actor, owing):
+    a, b, _, d, _ = owing
+
+    found = patients_with_open_pr(engine, actor)
+
+    assert [(p.patient.id, p.open_pr_cents) for p in found] == [(b, 5000), (a, 3500), (d, 1000)]
+    for line in found:
+        account = accounts.patient_account(engine, actor, line.patient.id)
+        assert line.balance == account.balance
+        assert line.open_pr_cents == account.balance.total_open_pr()
+
+
+def test_the_limit_keeps_the_patients_with_most_open_pr(engine, actor, owing):
+    a, b, *_ = owing
+
+    assert [p.patient.id for p in patients_with_open_pr(engine, actor, limit=2)] == [b, a]
+    assert [p.patient.id for p in work_list(engine, actor, limit=1).patients] == [b]
