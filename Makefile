@@ -39,7 +39,7 @@ unit: install
 test: lint typecheck unit
 
 bench: install
-	flock /tmp/medledger-cpu.lock $(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) medledger.sqlite3*
