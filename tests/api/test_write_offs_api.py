@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy.exc import IntegrityError
+
 
 def write_off(practice, client="manager", **fields):
     body = {
@@ -241,3 +243,20 @@ def test_unauthenticated_is_401(app):
     assert response.status_code == 401 and response.json()["type"] == "/problems/unauthenticated"
     bad = TestClient(app).get("/api/patients", headers={"Authorization": "Bearer mlt_nope"})
     assert bad.status_code == 401
+
+
+def test_a_database_conflict_is_a_409_problem_that_quotes_no_row_values(practice, monkeypatch):
+    def raced(*_args, **_kwargs):
+        raise IntegrityError("INSERT …", {}, Exception("Key (mrn)=(MRN-SECRET) already exists"))
+
+    monkeypatch.setattr("medledger.api.routes.access.registration.add_user", raced)
+    body = {
+        "username": "new",
+        "display_name": "New",
+        "role": "biller",
+        "password": "long enough pw",
+    }
+    answer = practice.clients["manager"].post("/api/users", json=body)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["type"] == "/problems/conflict"
+    assert "MRN-SECRET" not in answer.text

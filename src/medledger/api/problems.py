@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from medledger.domain.errors import LedgerError
@@ -60,7 +61,17 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
     return problem(error.status_code, code, str(error.detail))
 
 
+async def _integrity_error(_: Request, error: Exception) -> JSONResponse:
+    """A change that raced another to a unique key or a reference: the database kept its rules
+    and nothing was written. Its own message may quote row values (PHI), so it is not repeated."""
+    assert isinstance(error, IntegrityError)
+    return problem(
+        409, "conflict", "the change conflicts with one made at the same time; reload and retry"
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
