@@ -1,4 +1,4 @@
-"""Every public 835 sample in shared/era: imported and reconciled to the cent, or refused.
+"""Every public 835 sample in tests/x12/samples: imported and reconciled to the cent, or refused.
 
 For a sample the reader accepts, the practice its claims are about is registered first (one
 encounter per patient control number, one procedure per line, built from the file's own claims;

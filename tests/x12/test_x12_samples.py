@@ -1,4 +1,4 @@
-"""Every public sample in shared/era has an explicit expected outcome here.
+"""Every public sample in tests/x12/samples has an explicit expected outcome here.
 
 A sample either parses and balances, and the test pins numbers read from the file by hand, or it
 is refused with a specific reason. ``test_every_sample_has_an_expected_outcome`` fails when a new

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from medledger.x12 import Remittance, check, read_remittances
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = Path(os.environ.get("MEDLEDGER_ERA_SAMPLES", REPO.parent / "shared" / "era"))
+#: The public 835 samples (tests/x12/samples, copied with their SOURCES.md and licenses from the
+#: project's shared corpus, so a checkout anywhere tests them); MEDLEDGER_ERA_SAMPLES for others.
+SAMPLES = Path(os.environ.get("MEDLEDGER_ERA_SAMPLES", Path(__file__).resolve().parent / "samples"))
 DATA = Path(__file__).resolve().parent / "data"
 
 # A balanced 835: two service lines with claim- and line-level CAS, a denied claim, a reversal,
