@@ -413,6 +413,11 @@ def load(entries: int) -> Loaded:
         connection.commit()
         timings["commit"] = time.perf_counter() - mark
         mark = time.perf_counter()
+        with UnitOfWork(engine, organisation_id) as uow:  # COPY went around add_entries
+            uow.ledger.rebuild_open_pr()
+            uow.commit()
+        timings["patients' open PR (from the balances)"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         check_integrity(connection)
         timings["SQL checks (references, moves net to zero)"] = time.perf_counter() - mark
         mark = time.perf_counter()

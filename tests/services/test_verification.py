@@ -126,3 +126,34 @@ def test_another_organisations_differences_are_not_reported(engine, actor, pract
     assert verify_organisation(engine, actor.organisation_id, batch=2).ok
     report = verify_organisation(engine, other.organisation_id, batch=2)
     assert report.differences == [f"procedure {theirs} charge[]: journal 8000, materialised 8001"]
+
+
+@pytest.mark.parametrize("batch", [1, 1000])
+def test_a_patients_open_pr_that_is_not_the_sum_of_their_procedures_is_reported(
+    engine, actor, practice, batch
+):
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        first, second = (uow.registry.procedure(p).patient_id for p in (practice[0], practice[2]))
+        assert uow.ledger.patients_owing_most(10) == sorted(uow.ledger.patients_owing_most(10))
+    plant(engine, "UPDATE patient_open_pr SET open_pr_cents = 5999 WHERE patient_id = :p", p=first)
+    plant(engine, "DELETE FROM patient_open_pr WHERE patient_id = :p", p=second)
+
+    report = verify_organisation(engine, actor.organisation_id, batch=batch)
+
+    assert report.differences == [
+        f"patient {first}: open PR 5999, procedure balances say 6000",
+        f"patient {second}: open PR 0, procedure balances say 6000",
+    ]
+
+
+def test_rebuilding_the_open_pr_from_the_balances_mends_it(engine, actor, practice):
+    plant(
+        engine,
+        "UPDATE patient_open_pr SET open_pr_cents = 1 WHERE organisation_id = :o",
+        o=actor.organisation_id,
+    )
+    assert not verify_organisation(engine, actor.organisation_id).ok
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        uow.ledger.rebuild_open_pr()
+        uow.commit()
+    assert verify_organisation(engine, actor.organisation_id).ok

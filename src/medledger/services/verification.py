@@ -1,10 +1,11 @@
 """``verify``: recompute every balance from the journal and report any difference.
 
-Three checks: the materialised balances equal the journal's sums; every procedure's balance keeps
-the DESIGN.md identities; every procedure's PR source agrees with the journal. The first and the
-last are comparisons the database makes (it returns only the differences); the identities are the
-domain's (``identity_violations``), run on each materialised balance. Procedures go through in id
-ranges, so memory does not grow with the ledger.
+Four checks: the materialised balances equal the journal's sums; every procedure's balance keeps
+the DESIGN.md identities; every procedure's PR source agrees with the journal; every patient's
+materialised open PR equals the sum of their procedures'. The comparisons are the database's (it
+returns only the differences); the identities are the domain's (``identity_violations``), run on
+each materialised balance. Procedures go through in id ranges, so memory does not grow with the
+ledger.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def verify_organisation(
             ]
             differences, sources = compared.result()
             report.differences += differences + identities + sources
+        for first, last, _ in uow.ledger.patient_ranges(batch):
+            report.differences += [
+                f"patient {pid}: open PR {stored}, procedure balances say {computed}"
+                for pid, stored, computed in uow.ledger.open_pr_differences(first, last)
+            ]
     return report
 
 

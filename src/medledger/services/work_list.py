@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row, case, func, select
+from sqlalchemy import Engine, Row, func, select
 
 from medledger.domain.balance import Balance
-from medledger.domain.columns import Column
 from medledger.services.actor import Actor
 from medledger.services.remittance_views import RemittanceSummary, list_remittances
-from medledger.storage.tables import drafts, patients, payment_items, procedure_balances
+from medledger.storage.tables import drafts, patients, payment_items
 from medledger.storage.tables import procedures as procedures_table
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -77,34 +76,12 @@ def _open_previews(uow: UnitOfWork, remittance_ids: list[int]) -> dict[int, int]
 
 
 def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenPR]:
-    """The ``limit`` patients with the most open PR, ranked by the database, so the home screen
-    reads ``limit`` patients' rows however many patients owe something.
-
-    Open PR per CARC is PR − (patient paid − refunded) on that CARC (``Balance.open_pr``); summed
-    over a patient's PR CARCs it is a signed sum of their non-"" CARC rows in those three columns.
-    The figures shown are then ``Balance``'s own, from the chosen patients' procedures.
-    """
-    stored, listed = procedure_balances.c, procedures_table.c
-    signed = case(
-        (stored.column == Column.PATIENT_PAID.value, -stored.amount_cents),
-        else_=stored.amount_cents,
-    )
-    open_pr = func.sum(signed)
-    ranked = list(
-        uow.connection.execute(
-            select(listed.patient_id)
-            .join(procedure_balances, stored.procedure_id == listed.id)
-            .where(
-                stored.organisation_id == uow.organisation_id,
-                stored.column.in_(_OPEN_PR_COLUMNS),
-                stored.carc != "",
-            )
-            .group_by(listed.patient_id)
-            .having(open_pr > 0)
-            .order_by(open_pr.desc(), listed.patient_id)
-            .limit(limit)
-        ).scalars()
-    )
+    """The ``limit`` patients with the most open PR, ranked by the database from each patient's
+    materialised open PR (``patient_open_pr``, an index), so the home screen reads ``limit``
+    patients' rows however many owe something. The figures shown are then ``Balance``'s own,
+    from the chosen patients' procedures."""
+    ranked = uow.ledger.patients_owing_most(limit)
+    listed = procedures_table.c
     rows = uow.registry.procedures_where(listed.patient_id.in_(ranked))
     balances = uow.ledger.balances([row.id for row in rows])
     per_patient: dict[int, list[Balance]] = {pid: [] for pid in ranked}
@@ -126,7 +103,3 @@ def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenP
         )
         for pid in ranked
     ]
-
-
-#: The columns whose CARC rows make up open PR (see ``Balance.open_pr``).
-_OPEN_PR_COLUMNS = (Column.PR.value, Column.PATIENT_PAID.value, Column.REFUNDED.value)

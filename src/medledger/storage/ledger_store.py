@@ -8,6 +8,7 @@ history is. ``verify`` has the database compare the two, a range of procedures a
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,13 +20,18 @@ from sqlalchemy import (
     Connection,
     Row,
     Subquery,
+    Table,
+    bindparam,
     case,
+    delete,
     func,
     insert,
     literal,
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column
@@ -36,6 +42,8 @@ from medledger.storage.registry import now
 from medledger.storage.tables import (
     ledger_entries,
     ledger_transactions,
+    patient_open_pr,
+    patients,
     procedure_balances,
     procedures,
 )
@@ -57,6 +65,30 @@ class TransactionHeader:
     patient_id: int | None = None
     remittance_id: int | None = None
     payment_id: int | None = None
+
+
+#: How an entry moves its patient's open PR (other columns do not).
+_OPEN_PR_SIGNS = {Column.PR: 1, Column.PATIENT_PAID: -1, Column.REFUNDED: 1}
+
+
+@functools.cache
+def _open_pr_upsert(dialect: str) -> Any:
+    """Add ``delta`` to the open PR of ``procedure``'s patient, creating the row if need be (one
+    statement per procedure; the patient is found by the database, not by another round trip)."""
+    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    patient_of = select(
+        procedures.c.patient_id, procedures.c.organisation_id, bindparam("delta", type_=BigInteger)
+    ).where(
+        procedures.c.id == bindparam("procedure"),
+        procedures.c.organisation_id == bindparam("organisation"),
+    )
+    statement = upsert(patient_open_pr).from_select(
+        ["patient_id", "organisation_id", "open_pr_cents"], patient_of
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[patient_open_pr.c.patient_id],
+        set_={"open_pr_cents": patient_open_pr.c.open_pr_cents + statement.excluded.open_pr_cents},
+    )
 
 
 class LedgerStore:
@@ -165,6 +197,7 @@ class LedgerStore:
             ],
         )  # fmt: skip
         self._add_to_balances(entries)
+        self._add_to_open_pr(entries)
 
     def _add_to_balances(self, entries: Sequence[Entry]) -> None:
         """Add entries to the materialised rows: UPDATE the keys that exist, INSERT the others.
@@ -203,6 +236,87 @@ class LedgerStore:
             [(pid, self.organisation_id, column, carc, cents)
              for (pid, column, carc), cents in ordered if (pid, column, carc) not in existing],
         )  # fmt: skip
+
+    def _add_to_open_pr(self, entries: Sequence[Entry]) -> None:
+        """Keep each patient's open PR with the balances: PR adds to it, patient money applied
+        to a PR CARC takes from it, a refund of that money adds back (``Balance.open_pr``)."""
+        deltas: dict[int, int] = defaultdict(int)
+        for e in entries:
+            sign = _OPEN_PR_SIGNS.get(e.column)
+            if sign and e.carc:
+                deltas[e.procedure_id] += sign * e.amount_cents
+        rows = [
+            {"procedure": pid, "delta": cents, "organisation": self.organisation_id}
+            for pid, cents in sorted(deltas.items())
+            if cents
+        ]
+        if rows:
+            self.connection.execute(_open_pr_upsert(self._dialect), rows)
+
+    def patients_owing_most(self, limit: int) -> list[int]:
+        """Patients with open PR, most first (ties by id): an index range, whatever the size."""
+        stored = patient_open_pr.c
+        return list(
+            self.connection.execute(
+                select(stored.patient_id)
+                .where(stored.organisation_id == self.organisation_id, stored.open_pr_cents > 0)
+                .order_by(stored.open_pr_cents.desc(), stored.patient_id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def open_pr_differences(self, first: int, last: int) -> list[tuple[int, int, int]]:
+        """(patient, stored open PR, open PR by the procedure balances) wherever they differ, for
+        the patients with ids first..last: one query, which returns only the differences."""
+        stored = patient_open_pr.c
+        computed = self._open_pr_by_patient(procedures.c.patient_id.between(first, last))
+        kept = (
+            select(stored.patient_id, stored.open_pr_cents)
+            .where(
+                stored.organisation_id == self.organisation_id,
+                stored.patient_id.between(first, last),
+            )
+            .subquery()
+        )
+        joined = kept.join(computed, kept.c.patient_id == computed.c.patient_id, full=True)
+        patient = func.coalesce(kept.c.patient_id, computed.c.patient_id)
+        have, want = func.coalesce(kept.c.open_pr_cents, 0), func.coalesce(computed.c.cents, 0)
+        rows = self.connection.execute(
+            select(patient, have, want).select_from(joined).where(have != want).order_by(patient)
+        )
+        return [(int(p), int(h), int(w)) for p, h, w in rows]
+
+    def rebuild_open_pr(self) -> None:
+        """Recompute every patient's open PR from the procedure balances (after rows were loaded
+        around ``add_entries``, as a bulk load does)."""
+        self.connection.execute(
+            delete(patient_open_pr).where(patient_open_pr.c.organisation_id == self.organisation_id)
+        )
+        computed = self._open_pr_by_patient()
+        self.connection.execute(
+            insert(patient_open_pr).from_select(
+                ["patient_id", "organisation_id", "open_pr_cents"],
+                select(computed.c.patient_id, literal(self.organisation_id), computed.c.cents),
+            )
+        )
+
+    def _open_pr_by_patient(self, *conditions: Any) -> Subquery:
+        """Open PR per patient by the procedure balances (the SQL of ``_OPEN_PR_SIGNS``)."""
+        sums, listed = procedure_balances.c, procedures.c
+        signed = case((sums.column == Column.PATIENT_PAID.value, -sums.amount_cents),
+                      else_=sums.amount_cents)  # fmt: skip
+        return (
+            select(listed.patient_id, func.sum(signed).label("cents"))
+            .join(procedure_balances, sums.procedure_id == listed.id)
+            .where(
+                listed.organisation_id == self.organisation_id,
+                sums.column.in_([column.value for column in _OPEN_PR_SIGNS]),
+                sums.carc != "",
+                *conditions,
+            )
+            .group_by(listed.patient_id)
+            .subquery()
+        )
 
     # -- reading the journal ------------------------------------------------------------------
     def transaction(self, transaction_id: int) -> Row[Any]:
@@ -368,16 +482,20 @@ class LedgerStore:
     def procedure_ranges(self, size: int) -> Iterator[tuple[int, int, int]]:
         """The organisation's procedures as consecutive id ranges of at most ``size`` of them:
         (first id, last id, how many), so ``verify`` holds one range's rows at a time."""
+        return self._ranges(procedures, size)
+
+    def patient_ranges(self, size: int) -> Iterator[tuple[int, int, int]]:
+        """``procedure_ranges`` for the organisation's patients."""
+        return self._ranges(patients, size)
+
+    def _ranges(self, table: Table, size: int) -> Iterator[tuple[int, int, int]]:
         after = 0
         while True:
             found = list(
                 self.connection.execute(
-                    select(procedures.c.id)
-                    .where(
-                        procedures.c.organisation_id == self.organisation_id,
-                        procedures.c.id > after,
-                    )
-                    .order_by(procedures.c.id)
+                    select(table.c.id)
+                    .where(table.c.organisation_id == self.organisation_id, table.c.id > after)
+                    .order_by(table.c.id)
                     .limit(size)
                 ).scalars()
             )

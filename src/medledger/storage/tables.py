@@ -282,6 +282,18 @@ procedure_balances = Table(
     ),
 )
 
+#: Each patient's open PR (``Balance.total_open_pr`` summed over their procedures), kept with
+#: ``procedure_balances`` in the same transaction so the work list ranks patients by an index
+#: instead of summing every balance row.
+patient_open_pr = Table(
+    "patient_open_pr",
+    metadata,
+    Column("patient_id", Id, ForeignKey("patients.id"), primary_key=True),
+    _org(),
+    Column("open_pr_cents", BigInteger, nullable=False),
+    Index("ix_patient_open_pr_rank", "organisation_id", "open_pr_cents"),
+)
+
 drafts = Table(
     "drafts",
     metadata,
