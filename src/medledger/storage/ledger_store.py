@@ -267,24 +267,25 @@ class LedgerStore:
 
     def open_pr_differences(self, first: int, last: int) -> list[tuple[int, int, int]]:
         """(patient, stored open PR, open PR by the procedure balances) wherever they differ, for
-        the patients with ids first..last: one query, which returns only the differences."""
+        the patients with ids first..last (two index range reads, compared here: a full outer
+        join of the two would be quadratic on SQLite)."""
         stored = patient_open_pr.c
         computed = self._open_pr_by_patient(procedures.c.patient_id.between(first, last))
-        kept = (
-            select(stored.patient_id, stored.open_pr_cents)
-            .where(
-                stored.organisation_id == self.organisation_id,
-                stored.patient_id.between(first, last),
+        want = {int(p): int(c) for p, c in self.connection.execute(select(computed))}
+        have = {
+            int(p): int(c)
+            for p, c in self.connection.execute(
+                select(stored.patient_id, stored.open_pr_cents).where(
+                    stored.organisation_id == self.organisation_id,
+                    stored.patient_id.between(first, last),
+                )
             )
-            .subquery()
-        )
-        joined = kept.join(computed, kept.c.patient_id == computed.c.patient_id, full=True)
-        patient = func.coalesce(kept.c.patient_id, computed.c.patient_id)
-        have, want = func.coalesce(kept.c.open_pr_cents, 0), func.coalesce(computed.c.cents, 0)
-        rows = self.connection.execute(
-            select(patient, have, want).select_from(joined).where(have != want).order_by(patient)
-        )
-        return [(int(p), int(h), int(w)) for p, h, w in rows]
+        }
+        return [
+            (patient, have.get(patient, 0), want.get(patient, 0))
+            for patient in sorted(have.keys() | want.keys())
+            if have.get(patient, 0) != want.get(patient, 0)
+        ]
 
     def rebuild_open_pr(self) -> None:
         """Recompute every patient's open PR from the procedure balances (after rows were loaded
