@@ -11,14 +11,9 @@ from bench import era_import, explain
 from medledger.services.era_import import import_era
 
 
-@pytest.fixture
-def postgres(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("EXPLAIN (ANALYZE, BUFFERS) is PostgreSQL's")
-    return engine
-
-
-def test_each_hot_call_has_its_selects_explained_and_its_writes_listed(postgres, tmp_path: Path):
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # its EXPLAIN syntax
+def test_each_hot_call_has_its_selects_explained_and_its_writes_listed(engine, tmp_path: Path):
+    postgres = engine
     url = postgres.url.render_as_string(hide_password=False)
     actor = era_import.register_practice(url, 3)
     era_file = tmp_path / "tiny.835"
