@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Select, case, func, select
 from medledger.domain.columns import GROUP_COLUMNS, Column
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
+from medledger.storage.ledger_store import owed_by_patient
 from medledger.storage.tables import (
     ledger_entries,
     ledger_transactions,
@@ -217,12 +218,10 @@ def patient_aging(engine: Engine, actor: Actor, as_of: date, limit: int = 500) -
     """
     authorize(actor, "view")
     stored, listed = procedure_balances.c, procedures.c
-    signed = case(
-        (stored.column == Column.PATIENT_PAID.value, -stored.amount_cents),
-        else_=stored.amount_cents,
-    )
     query = (
-        select(listed.patient_id, listed.date_of_service, func.sum(signed).label("cents"))
+        select(
+            listed.patient_id, listed.date_of_service, func.sum(owed_by_patient()).label("cents")
+        )
         .join(procedure_balances, stored.procedure_id == listed.id)
         .where(
             stored.organisation_id == actor.organisation_id,

@@ -109,7 +109,7 @@ def encounter_choices(
                     e for e in uow.registry.encounters_of_patient(patient.id) if e not in found
                 ]
         procedures = uow.registry.procedures_of_encounters([e.id for e in found])
-        patients = {e.patient_id: uow.registry.patient(e.patient_id) for e in found}
+        patients = {p.id: p for p in uow.registry.patients_by_id({e.patient_id for e in found})}
     return [
         EncounterChoice(
             encounter_id=e.id,

@@ -62,14 +62,19 @@ def patients_with_open_pr(engine: Engine, actor: Actor, limit: int = 25) -> list
 
 
 def _open_previews(uow: UnitOfWork, remittance_ids: list[int]) -> dict[int, int]:
+    """Counted from the open drafts (a few), each joined to its item by key: starting from the
+    remittances would read every payment item of the newest ones (12,500 each in the benchmark's
+    files; 77 ms of the work list at 1M procedures)."""
+    open_drafts = (
+        select(drafts.c.payment_item_id)
+        .where(drafts.c.organisation_id == uow.organisation_id, drafts.c.status == "open")
+        .subquery()
+    )
     rows = uow.connection.execute(
         select(payment_items.c.remittance_id, func.count())
-        .join(drafts, drafts.c.payment_item_id == payment_items.c.id)
-        .where(
-            drafts.c.organisation_id == uow.organisation_id,
-            drafts.c.status == "open",
-            payment_items.c.remittance_id.in_(remittance_ids),
-        )
+        .select_from(open_drafts)
+        .join(payment_items, payment_items.c.id == open_drafts.c.payment_item_id)
+        .where(payment_items.c.remittance_id.in_(remittance_ids))
         .group_by(payment_items.c.remittance_id)
     )
     return {row[0]: row[1] for row in rows}

@@ -67,6 +67,15 @@ class TransactionHeader:
     payment_id: int | None = None
 
 
+def owed_by_patient() -> Any:
+    """A balance row's part in what its patient owes: PR and refunds add, patient money taken
+    away (summed over PR CARCs it is open PR; over every CARC, the patient balance)."""
+    rows = procedure_balances.c
+    return case(
+        (rows.column == Column.PATIENT_PAID.value, -rows.amount_cents), else_=rows.amount_cents
+    )
+
+
 #: How an entry moves its patient's open PR (other columns do not).
 _OPEN_PR_SIGNS = {Column.PR: 1, Column.PATIENT_PAID: -1, Column.REFUNDED: 1}
 
@@ -304,10 +313,8 @@ class LedgerStore:
     def _open_pr_by_patient(self, *conditions: Any) -> Subquery:
         """Open PR per patient by the procedure balances (the SQL of ``_OPEN_PR_SIGNS``)."""
         sums, listed = procedure_balances.c, procedures.c
-        signed = case((sums.column == Column.PATIENT_PAID.value, -sums.amount_cents),
-                      else_=sums.amount_cents)  # fmt: skip
         return (
-            select(listed.patient_id, func.sum(signed).label("cents"))
+            select(listed.patient_id, func.sum(owed_by_patient()).label("cents"))
             .join(procedure_balances, sums.procedure_id == listed.id)
             .where(
                 listed.organisation_id == self.organisation_id,
