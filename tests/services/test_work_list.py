@@ -8,9 +8,10 @@ with credit left over, refund), so the two cannot drift apart unnoticed.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from medledger.services import accounts, payments, write_offs
-from medledger.services.work_list import patients_with_open_pr, work_list
+from medledger.services.work_list import patients_with_open_pr, remittances_to_post, work_list
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
 
@@ -64,3 +65,30 @@ def test_the_limit_keeps_the_patients_with_most_open_pr(engine, actor, owing):
 
     assert [p.patient.id for p in patients_with_open_pr(engine, actor, limit=2)] == [b, a]
     assert [p.patient.id for p in work_list(engine, actor, limit=1).patients] == [b]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
+def test_previews_are_counted_from_the_open_drafts_not_the_remittances_items(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
+    builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
+    sent = []
+
+    def record(_conn, _cursor, sql, parameters, _context, _many):
+        if "drafts" in sql:
+            sent.append((sql, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert remittances_to_post(engine, actor)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sent, "the previews count sent no statement"
+    raw = engine.raw_connection()
+    try:
+        for sql, parameters in sent:
+            plan = [row[3] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters)]
+            assert plan[0].startswith("SEARCH drafts USING INDEX ix_drafts_open"), plan
+            assert not any(step.startswith("SCAN") for step in plan), plan
+    finally:
+        raw.close()

@@ -313,6 +313,7 @@ drafts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("status IN ('open', 'waiting', 'posted', 'discarded')", name="status"),
     CheckConstraint("kind IN ('write_off')", name="kind"),
+    Index("ix_drafts_open", "organisation_id", "status"),
 )
 
 api_tokens = Table(
