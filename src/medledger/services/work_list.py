@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Row, func, select
 from medledger.domain.balance import Balance
 from medledger.services.actor import Actor
 from medledger.services.remittance_views import RemittanceSummary, list_remittances
-from medledger.storage.tables import drafts, patients, payment_items
+from medledger.storage.tables import drafts, payment_items
 from medledger.storage.tables import procedures as procedures_table
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -92,14 +92,7 @@ def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenP
     per_patient: dict[int, list[Balance]] = {pid: [] for pid in ranked}
     for row in rows:
         per_patient[row.patient_id].append(balances[row.id])
-    found = {
-        row.id: row
-        for row in uow.connection.execute(
-            select(patients).where(
-                patients.c.organisation_id == uow.organisation_id, patients.c.id.in_(ranked)
-            )
-        )
-    }
+    found = {row.id: row for row in uow.registry.patients_by_id(ranked)}
     return [
         PatientWithOpenPR(
             found[pid],
