@@ -98,10 +98,12 @@ class Balance:
 
     @classmethod
     def total(cls, balances: Iterable[Balance]) -> Balance:
-        result = cls()
+        """The sum, added into one dict (a patient's balance adds up every procedure's)."""
+        sums: dict[Key, int] = {}
         for balance in balances:
-            result = result + balance
-        return result
+            for key, cents in balance.amounts.items():
+                sums[key] = sums.get(key, 0) + cents
+        return cls.of(sums)
 
     # -- raw columns -------------------------------------------------------------------------
     def amount(self, column: Column, carc: str = "") -> int:

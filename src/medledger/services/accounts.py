@@ -8,6 +8,7 @@ procedure, however long its history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, Row
@@ -36,8 +37,9 @@ class EncounterAccount:
     encounter: Row[Any]
     procedures: tuple[ProcedureAccount, ...]
 
-    @property
+    @cached_property
     def balance(self) -> Balance:
+        """Summed once: a page shows it beside the patient's, which adds it up again."""
         return Balance.total(p.balance for p in self.procedures)
 
 
@@ -46,7 +48,7 @@ class PatientAccount:
     patient: Row[Any]
     encounters: tuple[EncounterAccount, ...]
 
-    @property
+    @cached_property
     def balance(self) -> Balance:
         return Balance.total(e.balance for e in self.encounters)
 

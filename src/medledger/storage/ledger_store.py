@@ -48,6 +48,20 @@ from medledger.storage.tables import (
     procedures,
 )
 
+#: Every balance read (every screen, every posting) goes through this one statement, built once
+#: (see storage/registry.py on why); ``_COLUMNS`` turns the stored name into the enum member
+#: without ``Column(name)``'s lookup machinery.
+_BALANCES_OF = select(
+    procedure_balances.c.procedure_id,
+    procedure_balances.c.column,
+    procedure_balances.c.carc,
+    procedure_balances.c.amount_cents,
+).where(
+    procedure_balances.c.organisation_id == bindparam("org"),
+    procedure_balances.c.procedure_id.in_(bindparam("procedure_ids", expanding=True)),
+)
+_COLUMNS = {column.value: column for column in Column}
+
 
 @dataclass(frozen=True, slots=True)
 class TransactionHeader:
@@ -143,15 +157,12 @@ class LedgerStore:
     def balances(self, procedure_ids: Iterable[int]) -> dict[int, Balance]:
         wanted = list(set(procedure_ids))
         sums: dict[int, dict[tuple[Column, str], int]] = {pid: {} for pid in wanted}
-        table = procedure_balances
         for part in chunks(wanted):
             rows = self.connection.execute(
-                select(table.c.procedure_id, table.c.column, table.c.carc, table.c.amount_cents)
-                .where(table.c.organisation_id == self.organisation_id)
-                .where(table.c.procedure_id.in_(part))
+                _BALANCES_OF, {"org": self.organisation_id, "procedure_ids": part}
             )
-            for row in rows:
-                sums[row.procedure_id][(Column(row.column), row.carc)] = row.amount_cents
+            for procedure_id, column, carc, cents in rows:
+                sums[procedure_id][(_COLUMNS[column], carc)] = cents
         return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
 
     def balance(self, procedure_id: int) -> Balance:
