@@ -86,12 +86,11 @@ def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> Pat
             if isinstance(patient_ref, int)
             else uow.registry.patient_by_ref(patient_ref)
         )
-        procedures = _procedure_accounts(uow, uow.registry.procedures_of_patient(patient.id))
+        by_encounter: dict[int, list[ProcedureAccount]] = {}
+        for account in _procedure_accounts(uow, uow.registry.procedures_of_patient(patient.id)):
+            by_encounter.setdefault(account.procedure.encounter_id, []).append(account)
         encounters = tuple(
-            EncounterAccount(
-                encounter,
-                tuple(p for p in procedures if p.procedure.encounter_id == encounter.id),
-            )
+            EncounterAccount(encounter, tuple(by_encounter.get(encounter.id, ())))
             for encounter in uow.registry.encounters_of_patient(patient.id)
         )
         return PatientAccount(patient, encounters)
