@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Balance
 from medledger.domain.cancellation import can_cancel
+from medledger.domain.errors import NotFound
 from medledger.domain.permission import Permission
 from medledger.domain.write_off import can_write_off
 from medledger.services.actor import Actor
@@ -53,29 +54,33 @@ class PatientAccount:
         return Balance.total(e.balance for e in self.encounters)
 
 
-def _procedure_accounts(uow: UnitOfWork, rows: list[Row[Any]]) -> list[ProcedureAccount]:
-    balances = uow.ledger.balances([row.id for row in rows])
+def _procedure_accounts(uow: UnitOfWork, owner: str, owner_id: int) -> list[ProcedureAccount]:
+    """The procedures whose ``owner`` column is ``owner_id``, oldest first, with balances and
+    permissions (one round trip: ``LedgerStore.procedures_with_balances``)."""
     return [
         ProcedureAccount(
             row,
-            balances[row.id],
-            can_write_off(balances[row.id]),
-            can_cancel(balances[row.id], pr_from_remittance=row.pr_source == "remittance"),
+            balance,
+            can_write_off(balance),
+            can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
         )
-        for row in rows
+        for row, balance in uow.ledger.procedures_with_balances(owner, owner_id)
     ]
 
 
 def procedure_account(engine: Engine, actor: Actor, procedure_id: int) -> ProcedureAccount:
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        return _procedure_accounts(uow, [uow.registry.procedure(procedure_id)])[0]
+        found = _procedure_accounts(uow, "id", procedure_id)
+        if not found:
+            raise NotFound("procedure", procedure_id)
+        return found[0]
 
 
 def encounter_account(engine: Engine, actor: Actor, encounter_id: int) -> EncounterAccount:
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         encounter = uow.registry.encounter(encounter_id)
-        rows = uow.registry.procedures_of_encounter(encounter_id)
-        return EncounterAccount(encounter, tuple(_procedure_accounts(uow, rows)))
+        procedures = _procedure_accounts(uow, "encounter_id", encounter_id)
+        return EncounterAccount(encounter, tuple(procedures))
 
 
 def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> PatientAccount:
@@ -87,7 +92,7 @@ def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> Pat
             else uow.registry.patient_by_ref(patient_ref)
         )
         by_encounter: dict[int, list[ProcedureAccount]] = {}
-        for account in _procedure_accounts(uow, uow.registry.procedures_of_patient(patient.id)):
+        for account in _procedure_accounts(uow, "patient_id", patient.id):
             by_encounter.setdefault(account.procedure.encounter_id, []).append(account)
         encounters = tuple(
             EncounterAccount(encounter, tuple(by_encounter.get(encounter.id, ())))
