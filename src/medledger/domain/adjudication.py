@@ -180,6 +180,7 @@ def plan_payer_only(
             return None
         insurance += cents if column == _CHARGE else -cents
     entries: list[Entry] = []
+    pr_keys: list[tuple[Column, str]] = []  # the balance held no PR: only these can go negative
     paid = result.paid_cents
     if paid:
         entries.append(Entry(procedure_id, _PAYER_PAID, "", paid))
@@ -195,10 +196,13 @@ def plan_payer_only(
             key = (target, adjustment.carc)
             amounts[key] = amounts.get(key, 0) + cents
             insurance -= cents
+            if target is _PR:
+                pr_keys.append(key)
     if insurance < 0:
         return None
-    if any(cents < 0 for (column, _), cents in amounts.items() if column == _PR):
-        return None
+    for key in pr_keys:
+        if amounts[key] < 0:
+            return None
     return entries, Balance.of(amounts)
 
 
