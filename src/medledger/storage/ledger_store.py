@@ -226,12 +226,13 @@ class LedgerStore:
         existing: set[tuple[int, str, str]] = set()
         for part in chunks(pid for pid, _, _ in deltas):
             existing.update(
-                self.connection.execute(
+                (pid, column, carc)
+                for pid, column, carc in self.connection.execute(
                     select(table.c.procedure_id, table.c.column, table.c.carc).where(
                         table.c.organisation_id == self.organisation_id,
                         table.c.procedure_id.in_(part),
                     )
-                ).tuples()
+                )
             )
         ordered = sorted(deltas.items())
         add_to_rows(
