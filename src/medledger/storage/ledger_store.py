@@ -19,10 +19,12 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
+    Select,
     Subquery,
     Table,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -91,9 +94,38 @@ def _open_pr_upsert(dialect: str) -> Any:
         procedures.c.id == bindparam("procedure"),
         procedures.c.organisation_id == bindparam("organisation"),
     )
-    statement = upsert(patient_open_pr).from_select(
-        ["patient_id", "organisation_id", "open_pr_cents"], patient_of
+    return _adding_to_open_pr(upsert(patient_open_pr), patient_of)
+
+
+@functools.cache
+def _open_pr_upsert_by_patient() -> Any:
+    """PostgreSQL: add many procedures' deltas (two arrays, ``procedures`` and ``deltas``) to
+    their patients' open PR in one statement: an import's 10,000 procedures cost one execution
+    instead of 10,000. Summed per patient first, as an upsert may touch a row once."""
+    deltas = (
+        func.unnest(
+            bindparam("procedures", type_=ARRAY(BigInteger)),
+            bindparam("deltas", type_=ARRAY(BigInteger)),
+        )
+        .table_valued("procedure_id", "delta")
+        .render_derived(name="d")
     )
+    patient_of = (
+        select(
+            procedures.c.patient_id,
+            procedures.c.organisation_id,
+            cast(func.sum(deltas.c.delta), BigInteger),
+        )
+        .join_from(deltas, procedures, procedures.c.id == deltas.c.procedure_id)
+        .where(procedures.c.organisation_id == bindparam("organisation"))
+        .group_by(procedures.c.patient_id, procedures.c.organisation_id)
+    )
+    return _adding_to_open_pr(postgresql_insert(patient_open_pr), patient_of)
+
+
+def _adding_to_open_pr(upsert: Any, patient_of: Select[Any]) -> Any:
+    """``upsert`` of (patient, organisation, cents) rows that adds to a patient's existing row."""
+    statement = upsert.from_select(["patient_id", "organisation_id", "open_pr_cents"], patient_of)
     return statement.on_conflict_do_update(
         index_elements=[patient_open_pr.c.patient_id],
         set_={"open_pr_cents": patient_open_pr.c.open_pr_cents + statement.excluded.open_pr_cents},
@@ -258,13 +290,26 @@ class LedgerStore:
             sign = _OPEN_PR_SIGNS.get(e.column)
             if sign and e.carc:
                 deltas[e.procedure_id] += sign * e.amount_cents
-        rows = [
-            {"procedure": pid, "delta": cents, "organisation": self.organisation_id}
-            for pid, cents in sorted(deltas.items())
-            if cents
-        ]
-        if rows:
-            self.connection.execute(_open_pr_upsert(self._dialect), rows)
+        moved = sorted((pid, cents) for pid, cents in deltas.items() if cents)
+        if not moved:
+            return
+        if self._dialect == "postgresql":
+            self.connection.execute(
+                _open_pr_upsert_by_patient(),
+                {
+                    "procedures": [pid for pid, _ in moved],
+                    "deltas": [cents for _, cents in moved],
+                    "organisation": self.organisation_id,
+                },
+            )
+            return
+        self.connection.execute(
+            _open_pr_upsert(self._dialect),
+            [
+                {"procedure": pid, "delta": cents, "organisation": self.organisation_id}
+                for pid, cents in moved
+            ],
+        )
 
     def patients_owing_most(self, limit: int) -> list[int]:
         """Patients with open PR, most first (ties by id): an index range, whatever the size."""
