@@ -6,17 +6,21 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from medledger.domain.adjudication import (
     Adjustment,
     PayerResult,
     plan_adjudication,
+    plan_payer_only,
     spread_claim_level,
     without_prior_payer,
 )
 from medledger.domain.balance import Balance, identity_violations
 from medledger.domain.claim_advice import LineAdvice
 from medledger.domain.columns import Column
+from medledger.domain.errors import LedgerError
 from medledger.domain.matching import BilledProcedure, match_lines
 from medledger.domain.review import (
     DUPLICATE_CLAIM,
@@ -205,3 +209,77 @@ def test_a_secondary_payer_replaces_the_primary_pr_and_its_oa23_is_not_posted():
     assert after.payer_paid == 55000 and after.pr_net == 0
     assert after.amount(Column.PAYER_OA, "94") == -900 and after.amount(Column.PAYER_OA, "23") == 0
     assert after.insurance_balance == 0 and not identity_violations(after)
+
+
+# -- the payer-only fast path, against the general rule ------------------------------------------
+
+_CARCS = st.sampled_from(["", "1", "2", "45", "23", "B7", "bad carc"])
+_CENTS = st.integers(-3000, 30000)
+_ANY_KEY = st.tuples(st.sampled_from(list(Column)), _CARCS)
+_PAYER_KEY = st.tuples(
+    st.sampled_from([Column.CHARGE, Column.PAYER_PAID, Column.CONTRACTUAL, Column.PAYER_OA]),
+    _CARCS,
+)
+_BALANCES = st.one_of(
+    st.dictionaries(_PAYER_KEY, _CENTS, max_size=4),
+    st.dictionaries(_ANY_KEY, _CENTS, max_size=5),
+    st.builds(lambda charge: {(Column.CHARGE, ""): charge}, st.integers(0, 40000)),
+).map(Balance.of)
+_RESULTS = st.builds(
+    PayerResult,
+    st.integers(-2000, 30000),
+    st.lists(
+        st.builds(Adjustment, st.sampled_from(["CO", "PR", "OA", "PI", "CR", "XX"]), _CARCS,
+                  _CENTS),
+        max_size=4,
+    ).map(tuple),
+)  # fmt: skip
+
+
+@settings(max_examples=1500)
+@given(_BALANCES, _RESULTS, st.booleans(), st.booleans())
+def test_payer_only_plans_exactly_what_the_general_rule_plans(
+    balance: Balance, result: PayerResult, pr_from_remittance: bool, crossover: bool
+) -> None:
+    """Where the fast path answers, the general rule plans the same entries in the same order and
+    the balance after is the same, key order included; where the general rule refuses, the fast
+    path leaves it to it."""
+    plain = plan_payer_only(9, balance, result, {})
+    try:
+        entries = plan_adjudication(
+            9, balance, result, pr_from_remittance=pr_from_remittance, payments={},
+            crossover=crossover,
+        )  # fmt: skip
+    except LedgerError:
+        event("general rule refuses")
+        assert plain is None
+        return
+    event("general rule plans" if plain is None else "fast path plans")
+    if plain is None:
+        return
+    planned, after = plain
+    assert planned == entries
+    assert list(after.amounts.items()) == list(balance.plus(entries).amounts.items())
+
+
+def test_payer_only_takes_the_plain_posting_of_a_charge() -> None:
+    """The case an import posts thousands of times: a charge, paid with CO and PR."""
+    charged = Balance.of({(Column.CHARGE, ""): 22000})
+    result = PayerResult(12000, (Adjustment("CO", "45", 7000), Adjustment("PR", "2", 3000)))
+    plain = plan_payer_only(4, charged, result, {})
+    assert plain is not None
+    assert plain[0] == plan_adjudication(4, charged, result, pr_from_remittance=False, payments={})
+    assert plain[1].insurance_balance == 0 and plain[1].open_pr("2") == 3000
+    # Patient money held on the procedure is re-applied by the general rule: not this path's.
+    assert plan_payer_only(4, charged, result, {1: {"": 500}}) is None
+
+
+@given(st.lists(st.tuples(st.integers(0, 5000), _RESULTS), min_size=1, max_size=4))
+def test_spreading_nothing_keeps_the_line_results(lines: list[tuple[int, PayerResult]]) -> None:
+    """With no claim-level payment or adjustment, spreading gives the line results back in the
+    procedures' order (so the planner skips it then)."""
+    procedures = [(pid, open_cents) for pid, (open_cents, _) in enumerate(lines, start=1)]
+    results = {pid: result for pid, (_, result) in reversed(list(enumerate(lines, start=1)))}
+    balances = {pid: Balance() for pid, _ in procedures}
+    spread = spread_claim_level(procedures, results, balances, 0, [])
+    assert list(spread.items()) == [(pid, results[pid]) for pid, _ in procedures]

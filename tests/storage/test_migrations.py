@@ -3,11 +3,13 @@ the newest one can be undone and redone (so a bad deploy can step back)."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from medledger.services.registration import create_organisation
 from medledger.services.verification import verify_organisation
@@ -50,3 +52,46 @@ def test_patients_open_pr_is_filled_from_the_balances_on_upgrade(tmp_path):
     assert verify_organisation(engine, actor.organisation_id).ok
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.ledger.patients_owing_most(5) == [patient_id]
+
+
+def test_the_journal_keeps_its_rows_indexes_and_guards_through_0008(tmp_path):
+    """0008 rebuilds SQLite's journal table to restate its column CHECK: every row, index and
+    append-only trigger comes through, down and up again, and the CHECK still refuses."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'journal.sqlite3'}")
+    migrate(engine)
+    actor = create_organisation(engine, "Rebuilt practice")
+    patient_id = builders.patient(engine, actor)
+    encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
+    builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
+
+    def journal() -> tuple[list[tuple[object, ...]], set[str], str]:
+        with engine.connect() as connection:
+            rows = [tuple(r) for r in connection.execute(text("SELECT * FROM ledger_entries"))]
+            schema = connection.execute(
+                text("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'ledger_entries'")
+            ).all()
+            connection.rollback()
+        dependents = {name for kind, name, _ in schema if kind in ("index", "trigger")}
+        (table,) = [sql for kind, _, sql in schema if kind == "table"]
+        return rows, dependents, table
+
+    rows, dependents, table = journal()
+    assert len(rows) == 3 and "\"column\" = 'refunded'" in table
+    assert {"ledger_entries_no_update", "ledger_entries_no_delete"} <= dependents
+    assert {"ix_ledger_entries_procedure_id", "ix_ledger_entries_transaction_id"} <= dependents
+    config = alembic_config(engine)
+    command.downgrade(config, "0007")
+    assert journal()[:2] == (rows, dependents) and '"column" IN (' in journal()[2]
+    command.upgrade(config, "head")
+    assert journal()[:2] == (rows, dependents)
+    assert verify_organisation(engine, actor.organisation_id).ok
+    with pytest.raises(DBAPIError), engine.begin() as connection:
+        connection.execute(text("DELETE FROM ledger_entries"))
+    with pytest.raises(DBAPIError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO ledger_entries (organisation_id, transaction_id, procedure_id, "
+                '"column", carc, amount_cents) SELECT organisation_id, transaction_id, '
+                "procedure_id, 'invented', carc, 5 FROM ledger_entries LIMIT 1"
+            )
+        )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medledger.x12 import BadAmount, X12Error, format_cents, parse_amount
+from medledger.x12.amounts import plain_cents
 
 
 @pytest.mark.parametrize(
@@ -89,3 +91,14 @@ def test_round_trip_through_format(cents: int) -> None:
 def test_any_text_is_either_an_amount_or_an_x12_error(text: str) -> None:
     with contextlib.suppress(X12Error):
         parse_amount(text, 1, "AMT", "AMT02")
+
+
+@settings(max_examples=500)
+@given(st.from_regex(r"-?[0-9\u0661]{0,19}(\.[0-9]{0,3})?", fullmatch=True) | st.text(max_size=12))
+def test_the_fast_path_reads_exactly_what_decimal_arithmetic_reads(text: str) -> None:
+    """``plain_cents`` answers only for plain ASCII amounts, and then with their exact cents."""
+    cents = plain_cents(text)
+    if cents is None:
+        return
+    assert text.isascii()
+    assert cents == int(Decimal(text) * 100) == parse_amount(text, 1, "AMT", "AMT02")

@@ -12,7 +12,6 @@ seeing the ones before it, so a claim and its reversal in one file plan correctl
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from medledger.domain.adjudication import (
     coordinates_benefits,
     open_to_payer,
     plan_adjudication,
+    plan_payer_only,
     replaces_pr,
     spread_claim_level,
     without_prior_payer,
@@ -127,34 +127,61 @@ class ClaimPlanner:
         crossover = coordinates_benefits(claim.status_code)
         posted: Posted = without_prior_payer if crossover else tuple
         results = self._line_results(claim, {p.id for p in procedures}, posted)
+        unspread = claim.paid_cents - sum(line.paid_cents for line in claim.lines)
+        if unspread or claim.adjustments:
+            results = self._spread(claim, procedures, results, unspread, crossover, posted)
+        planned: list[tuple[int, list[Entry], Balance | None]] = []
+        for procedure in procedures:  # oldest first, as spreading orders them
+            procedure_id = procedure.id
+            result = results.get(procedure_id)
+            if result is None:
+                continue
+            balance, payments = self._balances[procedure_id], self._holdings.get(procedure_id, {})
+            plain = plan_payer_only(procedure_id, balance, result, payments)
+            if plain is not None:
+                planned.append((procedure_id, *plain))
+                continue
+            own = plan_adjudication(
+                procedure_id,
+                balance,
+                result,
+                pr_from_remittance=self._pr_sources[procedure_id] == "remittance",
+                payments=payments,
+                crossover=crossover,
+            )
+            planned.append((procedure_id, own, None))
+        entries: list[Entry] = []
+        for procedure_id, own, after in planned:
+            self._apply(procedure_id, own, after)
+            entries += own
+        return entries
+
+    def _spread(
+        self,
+        claim: ClaimResult,
+        procedures: Sequence[Row[Any]],
+        results: dict[int, PayerResult],
+        unspread_cents: int,
+        crossover: bool,
+        posted: Posted,
+    ) -> dict[int, PayerResult]:
+        """The line results with the claim-level amounts spread over the claim's procedures."""
         replaces = {
             p.id: replaces_pr(
                 pr_from_remittance=self._pr_sources[p.id] == "remittance", crossover=crossover
             )
             for p in procedures
         }
-        results = spread_claim_level(
+        return spread_claim_level(
             [
                 (p.id, open_to_payer(self._balances[p.id], replaces=replaces[p.id]))
                 for p in procedures
             ],
             results,
             self._balances,
-            claim.paid_cents - sum(line.paid_cents for line in claim.lines),
+            unspread_cents,
             posted(claim.adjustments),
         )
-        entries: list[Entry] = []
-        for procedure_id, result in results.items():
-            entries += plan_adjudication(
-                procedure_id,
-                self._balances[procedure_id],
-                result,
-                pr_from_remittance=self._pr_sources[procedure_id] == "remittance",
-                payments=self._holdings.get(procedure_id, {}),
-                crossover=crossover,
-            )
-        self._apply(entries)
-        return entries
 
     @staticmethod
     def _line_results(claim: ClaimResult, own: set[int], posted: Posted) -> dict[int, PayerResult]:
@@ -169,17 +196,18 @@ class ClaimPlanner:
             results[line.procedure_id] = PayerResult(line.paid_cents, posted(line.adjustments))
         return results
 
-    def _apply(self, entries: Sequence[Entry]) -> None:
-        by_procedure: dict[int, list[Entry]] = defaultdict(list)
+    def _apply(self, procedure_id: int, entries: Sequence[Entry], after: Balance | None) -> None:
+        """Take one procedure's planned entries into what the planner knows (``after``: its
+        balance with them, when the planner already has it)."""
+        if not entries:  # a $0 decision leaves the procedure as it was
+            return
+        balance = self._balances[procedure_id]
+        self._balances[procedure_id] = balance.plus(entries) if after is None else after
+        held = self._holdings.setdefault(procedure_id, {})
         for entry in entries:
-            by_procedure[entry.procedure_id].append(entry)
-        for procedure_id, own in by_procedure.items():
-            self._balances[procedure_id] = self._balances[procedure_id].plus(own)
-            held = self._holdings.setdefault(procedure_id, {})
-            for entry in own:
-                if entry.payment_id is not None:
-                    sign = 1 if entry.column == Column.PATIENT_PAID else -1
-                    carcs = held.setdefault(entry.payment_id, {})
-                    carcs[entry.carc] = carcs.get(entry.carc, 0) + sign * entry.amount_cents
-            self._pr_sources[procedure_id] = "remittance"
-            self.adjudicated.add(procedure_id)
+            if entry.payment_id is not None:
+                sign = 1 if entry.column == Column.PATIENT_PAID else -1
+                carcs = held.setdefault(entry.payment_id, {})
+                carcs[entry.carc] = carcs.get(entry.carc, 0) + sign * entry.amount_cents
+        self._pr_sources[procedure_id] = "remittance"
+        self.adjudicated.add(procedure_id)

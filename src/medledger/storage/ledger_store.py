@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -129,9 +131,38 @@ def _open_pr_upsert(dialect: str) -> Any:
         procedures.c.id == bindparam("procedure"),
         procedures.c.organisation_id == bindparam("organisation"),
     )
-    statement = upsert(patient_open_pr).from_select(
-        ["patient_id", "organisation_id", "open_pr_cents"], patient_of
+    return _adding_to_open_pr(upsert(patient_open_pr), patient_of)
+
+
+@functools.cache
+def _open_pr_upsert_by_patient() -> Any:
+    """PostgreSQL: add many procedures' deltas (two arrays, ``procedures`` and ``deltas``) to
+    their patients' open PR in one statement: an import's 10,000 procedures cost one execution
+    instead of 10,000. Summed per patient first, as an upsert may touch a row once."""
+    deltas = (
+        func.unnest(
+            bindparam("procedures", type_=ARRAY(BigInteger)),
+            bindparam("deltas", type_=ARRAY(BigInteger)),
+        )
+        .table_valued("procedure_id", "delta")
+        .render_derived(name="d")
     )
+    patient_of = (
+        select(
+            procedures.c.patient_id,
+            procedures.c.organisation_id,
+            cast(func.sum(deltas.c.delta), BigInteger),
+        )
+        .join_from(deltas, procedures, procedures.c.id == deltas.c.procedure_id)
+        .where(procedures.c.organisation_id == bindparam("organisation"))
+        .group_by(procedures.c.patient_id, procedures.c.organisation_id)
+    )
+    return _adding_to_open_pr(postgresql_insert(patient_open_pr), patient_of)
+
+
+def _adding_to_open_pr(upsert: Any, patient_of: Select[Any]) -> Any:
+    """``upsert`` of (patient, organisation, cents) rows that adds to a patient's existing row."""
+    statement = upsert.from_select(["patient_id", "organisation_id", "open_pr_cents"], patient_of)
     return statement.on_conflict_do_update(
         index_elements=[patient_open_pr.c.patient_id],
         set_={"open_pr_cents": patient_open_pr.c.open_pr_cents + statement.excluded.open_pr_cents},
@@ -185,8 +216,9 @@ class LedgerStore:
             rows = self.connection.execute(
                 _BALANCES_OF, {"org": self.organisation_id, "procedure_ids": part}
             )
-            for procedure_id, column, carc, cents in rows:
-                sums[procedure_id][(_COLUMNS[column], carc)] = cents
+            columns = _COLUMNS
+            for procedure_id, column, carc, cents in rows.all():  # many small rows: one fetch
+                sums[procedure_id][(columns[column], carc)] = cents
         return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
 
     def balance(self, procedure_id: int) -> Balance:
@@ -246,12 +278,13 @@ class LedgerStore:
         """Append entries to a transaction and add them to the materialised balances."""
         if not entries:
             return
+        names = _COLUMN_NAMES
         insert_rows(
             self.connection,
             ledger_entries,
             _ENTRY_COLUMNS,
             [
-                (self.organisation_id, transaction_id, e.procedure_id, e.column.value, e.carc,
+                (self.organisation_id, transaction_id, e.procedure_id, names[e.column], e.carc,
                  e.amount_cents, e.payment_id)
                 for e in entries
             ],
@@ -265,22 +298,24 @@ class LedgerStore:
         (Not an upsert: the CHECK on a new row would see the bare delta, e.g. −15.00 of PR.)
         """
         sums: dict[tuple[int, str, str], int] = defaultdict(int)
+        names = _COLUMN_NAMES
         for e in entries:
-            sums[(e.procedure_id, e.column.value, e.carc)] += e.amount_cents
+            sums[(e.procedure_id, names[e.column], e.carc)] += e.amount_cents
         deltas = {key: cents for key, cents in sums.items() if cents}
         if not deltas:
             return
         table = procedure_balances
-        existing = {
-            (row.procedure_id, row.column, row.carc)
-            for part in chunks(pid for pid, _, _ in deltas)
-            for row in self.connection.execute(
-                select(table.c.procedure_id, table.c.column, table.c.carc).where(
-                    table.c.organisation_id == self.organisation_id,
-                    table.c.procedure_id.in_(part),
+        existing: set[tuple[int, str, str]] = set()
+        for part in chunks(pid for pid, _, _ in deltas):
+            existing.update(
+                (pid, column, carc)
+                for pid, column, carc in self.connection.execute(
+                    select(table.c.procedure_id, table.c.column, table.c.carc).where(
+                        table.c.organisation_id == self.organisation_id,
+                        table.c.procedure_id.in_(part),
+                    )
                 )
             )
-        }
         ordered = sorted(deltas.items())
         add_to_rows(
             self.connection,
@@ -305,13 +340,26 @@ class LedgerStore:
             sign = _OPEN_PR_SIGNS.get(e.column)
             if sign and e.carc:
                 deltas[e.procedure_id] += sign * e.amount_cents
-        rows = [
-            {"procedure": pid, "delta": cents, "organisation": self.organisation_id}
-            for pid, cents in sorted(deltas.items())
-            if cents
-        ]
-        if rows:
-            self.connection.execute(_open_pr_upsert(self._dialect), rows)
+        moved = sorted((pid, cents) for pid, cents in deltas.items() if cents)
+        if not moved:
+            return
+        if self._dialect == "postgresql":
+            self.connection.execute(
+                _open_pr_upsert_by_patient(),
+                {
+                    "procedures": [pid for pid, _ in moved],
+                    "deltas": [cents for _, cents in moved],
+                    "organisation": self.organisation_id,
+                },
+            )
+            return
+        self.connection.execute(
+            _open_pr_upsert(self._dialect),
+            [
+                {"procedure": pid, "delta": cents, "organisation": self.organisation_id}
+                for pid, cents in moved
+            ],
+        )
 
     def patients_owing_most(self, limit: int) -> list[int]:
         """Patients with open PR, most first (ties by id): an index range, whatever the size."""
@@ -623,8 +671,9 @@ class LedgerStore:
 
 
 _COLUMNS = {column.value: column for column in Column}
-
-
+#: Each column's stored name: a dict lookup, cheaper than ``.value`` on an enum member (an
+#: import reads it twice per entry).
+_COLUMN_NAMES = {column: column.value for column in Column}
 _ENTRY_COLUMNS = (
     "organisation_id",
     "transaction_id",

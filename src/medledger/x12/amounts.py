@@ -17,6 +17,8 @@ from medledger.x12.errors import BadAmount, show
 _AMOUNT = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?")
 # X12 data type R allows at most 18 significant digits for an amount.
 MAX_DIGITS = 18
+# The everyday form with exactly two decimals: its cents are its digits (one regex, one int).
+_CENTS_FORM = re.compile(r"-?[0-9]{1,16}\.[0-9]{2}")
 
 
 def parse_amount(text: str, position: int | None, segment_id: str | None, element_name: str) -> int:
@@ -56,6 +58,8 @@ def plain_cents(text: str) -> int | None:
     decimals and 16 digits before the point; anything else (".5", "12.500", "1e5", too long)
     returns None and gets ``parse_amount``'s full check and message.
     """
+    if _CENTS_FORM.fullmatch(text) is not None:  # "220.00", "-1.27": what writers write
+        return int(text.replace(".", ""))
     units, _, decimals = text.partition(".")
     negative = units[:1] == "-"
     if negative:

@@ -131,7 +131,8 @@ def _optional(segment: Segment, number: int) -> str | None:
 
 
 def _amount(segment: Segment, number: int) -> int:
-    text = segment.get(number)
+    elements = segment.elements
+    text = elements[number - 1] if number <= len(elements) else ""
     cents = plain_cents(text)
     if cents is not None:
         return cents
@@ -561,7 +562,10 @@ def _adjustments(segment: Segment) -> list[Adjustment]:
                 segment.position,
                 "CAS",
             )
-        found.append(Adjustment(group, reason, _amount(segment, number + 1), quantity or None))
+        cents = plain_cents(amount)
+        if cents is None:
+            cents = _amount(segment, number + 1)  # refused with its element's name, or exact
+        found.append(Adjustment(group, reason, cents, quantity or None))
     if not found:
         raise MalformedSegment("CAS holds no adjustment", segment.position, "CAS")
     return found

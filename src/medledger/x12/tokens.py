@@ -183,6 +183,11 @@ class SegmentReader:
     def _complete_segments(self) -> Iterator[Segment]:
         """The hot loop: every segment whose terminator is in the buffer, refilling as it goes.
 
+        The buffer is split at its terminators in one ``str.split`` (up to the last terminator
+        in it), not searched segment by segment, and a segment whose id is known splits
+        without a call. The read position and segment count are written back when a buffer
+        is done, before a refill, and on return: nothing reads them in between.
+
         It stops, leaving the read position at the segment, before anything beginning with
         "ISA" (a new interchange may declare new delimiters) and when no complete segment is
         left (the end of the stream, or a run without a terminator): ``_read_segment`` and
@@ -190,30 +195,39 @@ class SegmentReader:
         """
         assert self.delimiters is not None
         delimiters = self.delimiters
-        terminator = delimiters.segment
+        terminator, element = delimiters.segment, delimiters.element
         breaks_terminate = terminator in _BETWEEN_SEGMENTS
+        drop_return = terminator == "\n"
         max_length = self._max_segment_length
+        known = _VALID_IDS
         while True:
             buffer, start = self._buffer, self._start
-            end = buffer.find(terminator, start)
-            if end < 0:
+            last = buffer.rfind(terminator, start)
+            if last < 0:
                 if len(buffer) - start > max_length or not self._fill():
                     return
                 continue
-            raw = buffer[start:end]
-            if raw[:1] in _LINE_BREAKS:
-                stripped = raw.lstrip(_BETWEEN_SEGMENTS)
-                if not stripped and breaks_terminate:
-                    self._start = end + 1
-                    continue
-                start += len(raw) - len(stripped)
-                raw = stripped
-            if raw[:3] == "ISA" or len(raw) > max_length:
-                self._start = start
-                return
-            self._start = end + 1
-            self._position += 1
-            yield split_segment(raw, self._position, delimiters)
+            position = self._position
+            for raw in buffer[start:last].split(terminator):
+                following = start + len(raw) + 1
+                if raw[:1] in _LINE_BREAKS:
+                    stripped = raw.lstrip(_BETWEEN_SEGMENTS)
+                    if not stripped and breaks_terminate:
+                        start = following
+                        continue
+                    start += len(raw) - len(stripped)
+                    raw = stripped
+                if raw[:3] == "ISA" or len(raw) > max_length:
+                    self._start, self._position = start, position
+                    return
+                start = following
+                position += 1
+                parts = (raw[:-1] if drop_return and raw[-1:] == "\r" else raw).split(element)
+                if parts[0] in known:
+                    yield Segment(position, parts[0], tuple(parts[1:]))
+                else:
+                    yield split_segment(raw, position, delimiters)
+            self._start, self._position = last + 1, position
 
     def _at_isa(self) -> bool:
         self._ensure(4)
