@@ -80,6 +80,38 @@ def owed_by_patient() -> Any:
 _OPEN_PR_SIGNS = {Column.PR: 1, Column.PATIENT_PAID: -1, Column.REFUNDED: 1}
 
 
+# The write path's statements, built once with bind parameters: built per call, SQLAlchemy spent
+# more CPU constructing and cache-keying each of them than SQLite spent running it.
+_BY_KEY = select(ledger_transactions).where(
+    ledger_transactions.c.organisation_id == bindparam("organisation"),
+    ledger_transactions.c.idempotency_key == bindparam("key"),
+)
+_BALANCE_ROWS = select(
+    procedure_balances.c.procedure_id,
+    procedure_balances.c.column,
+    procedure_balances.c.carc,
+    procedure_balances.c.amount_cents,
+).where(
+    procedure_balances.c.organisation_id == bindparam("organisation"),
+    procedure_balances.c.procedure_id.in_(bindparam("ids", expanding=True)),
+)
+_OPEN_TRANSACTION = insert(ledger_transactions).returning(ledger_transactions.c.id)
+
+
+@functools.cache
+def _lock_statement(columns: tuple[Any, ...], for_update: bool) -> Any:
+    """Read ``columns`` of the procedures ``ids`` in id order, locking them on PostgreSQL."""
+    query = (
+        select(*columns)
+        .where(
+            procedures.c.organisation_id == bindparam("organisation"),
+            procedures.c.id.in_(bindparam("ids", expanding=True)),
+        )
+        .order_by(procedures.c.id)
+    )
+    return query.with_for_update() if for_update else query
+
+
 @functools.cache
 def _open_pr_upsert(dialect: str) -> Any:
     """Add ``delta`` to the open PR of ``procedure``'s patient, creating the row if need be (one
@@ -123,17 +155,12 @@ class LedgerStore:
     def _lock(self, procedure_ids: Iterable[int], *columns: Any) -> dict[int, Row[Any]]:
         wanted = sorted(set(procedure_ids))
         found: dict[int, Row[Any]] = {}
+        query = _lock_statement(columns, self._dialect == "postgresql")
         for part in chunks(wanted):
-            query = (
-                select(*columns)
-                .where(
-                    procedures.c.organisation_id == self.organisation_id, procedures.c.id.in_(part)
-                )
-                .order_by(procedures.c.id)
+            rows = self.connection.execute(
+                query, {"organisation": self.organisation_id, "ids": part}
             )
-            if self._dialect == "postgresql":
-                query = query.with_for_update()
-            found.update((row.id, row) for row in self.connection.execute(query))
+            found.update((row.id, row) for row in rows)
         missing = [pid for pid in wanted if pid not in found]
         if missing:
             raise NotFound("procedure", missing[0])
@@ -143,15 +170,13 @@ class LedgerStore:
     def balances(self, procedure_ids: Iterable[int]) -> dict[int, Balance]:
         wanted = list(set(procedure_ids))
         sums: dict[int, dict[tuple[Column, str], int]] = {pid: {} for pid in wanted}
-        table = procedure_balances
+        columns = _COLUMNS
         for part in chunks(wanted):
             rows = self.connection.execute(
-                select(table.c.procedure_id, table.c.column, table.c.carc, table.c.amount_cents)
-                .where(table.c.organisation_id == self.organisation_id)
-                .where(table.c.procedure_id.in_(part))
+                _BALANCE_ROWS, {"organisation": self.organisation_id, "ids": part}
             )
-            for row in rows:
-                sums[row.procedure_id][(Column(row.column), row.carc)] = row.amount_cents
+            for procedure_id, column, carc, cents in rows:
+                sums[procedure_id][(columns[column], carc)] = cents
         return {pid: Balance.of(amounts) for pid, amounts in sums.items()}
 
     def balance(self, procedure_id: int) -> Balance:
@@ -160,10 +185,7 @@ class LedgerStore:
     # -- posting ----------------------------------------------------------------------------
     def find_by_key(self, idempotency_key: str) -> Row[Any] | None:
         return self.connection.execute(
-            select(ledger_transactions).where(
-                ledger_transactions.c.organisation_id == self.organisation_id,
-                ledger_transactions.c.idempotency_key == idempotency_key,
-            )
+            _BY_KEY, {"organisation": self.organisation_id, "key": idempotency_key}
         ).first()
 
     def post(self, header: TransactionHeader, entries: Sequence[Entry]) -> int:
@@ -179,17 +201,8 @@ class LedgerStore:
     def open_transaction(self, header: TransactionHeader) -> int:
         """Write a transaction's row; its entries follow with ``add_entries`` (an import adds
         them batch by batch, in the same database transaction)."""
-        return int(
-            self.connection.execute(
-                insert(ledger_transactions)
-                .values(
-                    organisation_id=self.organisation_id,
-                    created_at=now(),
-                    **_fields(header),
-                )
-                .returning(ledger_transactions.c.id)
-            ).scalar_one()
-        )
+        values = {"organisation_id": self.organisation_id, "created_at": now(), **_fields(header)}
+        return int(self.connection.execute(_OPEN_TRANSACTION, values).scalar_one())
 
     def add_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:
         """Append entries to a transaction and add them to the materialised balances."""
@@ -221,13 +234,10 @@ class LedgerStore:
             return
         table = procedure_balances
         existing = {
-            (row.procedure_id, row.column, row.carc)
+            (procedure_id, column, carc)
             for part in chunks(pid for pid, _, _ in deltas)
-            for row in self.connection.execute(
-                select(table.c.procedure_id, table.c.column, table.c.carc).where(
-                    table.c.organisation_id == self.organisation_id,
-                    table.c.procedure_id.in_(part),
-                )
+            for procedure_id, column, carc, _ in self.connection.execute(
+                _BALANCE_ROWS, {"organisation": self.organisation_id, "ids": part}
             )
         }
         ordered = sorted(deltas.items())
