@@ -222,31 +222,24 @@ class LedgerStore:
         self._add_to_open_pr(entries)
 
     def _add_to_balances(self, entries: Sequence[Entry]) -> None:
-        """Add entries to the materialised rows: UPDATE the keys that exist, INSERT the others.
+        """Add entries to the materialised rows: UPDATE the keys that exist (the UPDATE answers
+        which), INSERT the others.
 
         (Not an upsert: the CHECK on a new row would see the bare delta, e.g. −15.00 of PR.)
         """
         sums: dict[tuple[int, str, str], int] = defaultdict(int)
         for e in entries:
             sums[(e.procedure_id, e.column.value, e.carc)] += e.amount_cents
-        deltas = {key: cents for key, cents in sums.items() if cents}
-        if not deltas:
+        ordered = sorted((key, cents) for key, cents in sums.items() if cents)
+        if not ordered:
             return
         table = procedure_balances
-        existing = {
-            (procedure_id, column, carc)
-            for part in chunks(pid for pid, _, _ in deltas)
-            for procedure_id, column, carc, _ in self.connection.execute(
-                _BALANCE_ROWS, {"organisation": self.organisation_id, "ids": part}
-            )
-        }
-        ordered = sorted(deltas.items())
-        add_to_rows(
+        existing = add_to_rows(
             self.connection,
             table,
             ("procedure_id", "column", "carc"),
             "amount_cents",
-            [(*key, cents) for key, cents in ordered if key in existing],
+            [(*key, cents) for key, cents in ordered],
         )
         insert_rows(
             self.connection,
