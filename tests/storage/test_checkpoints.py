@@ -107,3 +107,13 @@ def test_a_failed_background_checkpoint_is_logged_not_raised(tmp_path, monkeypat
     assert "background WAL checkpoint failed" in caplog.text
     assert not (tmp_path / "gone.sqlite3").exists()
     engine.dispose()
+
+
+def test_a_relative_path_is_fixed_when_the_engine_is_made(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("sqlite:///relative.sqlite3")
+    checkpointer = wal_checkpointer(engine)
+    assert checkpointer is not None
+    monkeypatch.chdir("/")
+    assert checkpointer.path == str(tmp_path / "relative.sqlite3")
+    engine.dispose()

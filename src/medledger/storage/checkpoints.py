@@ -42,7 +42,7 @@ class WalCheckpointer:
     """Counts an engine's commits and checkpoints the WAL of ``path`` in the background."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
+        self.path = str(Path(path).resolve())  # the URL's path, against today's working folder
         self.every_commits = CHECKPOINT_EVERY_COMMITS
         self._lock = threading.Lock()
         self._commits = 0
@@ -77,7 +77,7 @@ class WalCheckpointer:
         commits every pass leaves the frames committed while it ran, and further passes only
         added syncs that the committing posts then waited for (measured: p99 2.7 → 8–11 ms)."""
         # mode=rw: a database file removed meanwhile is not created again, empty.
-        connection = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=rw", uri=True)
+        connection = sqlite3.connect(f"{Path(self.path).as_uri()}?mode=rw", uri=True)
         try:
             busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             return int(busy), int(frames), int(copied)
