@@ -429,10 +429,11 @@ def serve(
             host=host,
             port=port,
             workers=workers,
+            access_log=False,  # it prints query strings; api/access_log.py writes ours
         )
         Multiprocess(config, sockets=[listening_socket(config)]).run()
     else:
-        uvicorn.run(serving_app(session.engine), host=host, port=port)
+        uvicorn.run(serving_app(session.engine), host=host, port=port, access_log=False)
 
 
 def listening_socket(config: Any) -> socket.socket:

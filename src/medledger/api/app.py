@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medledger import web
 from medledger.api import problems
+from medledger.api.access_log import AccessLog, log_to_stderr, route_template
 from medledger.api.routes import (
     access,
     accounts,
@@ -59,6 +60,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     key = secret_key or os.environ.get("MEDLEDGER_SECRET_KEY") or secrets.token_urlsafe(32)
     app.add_middleware(SessionMiddleware, secret_key=key, same_site="strict", https_only=False)
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(AccessLog)
     return app
 
 
@@ -67,6 +69,7 @@ def serving_app(engine: Engine | None = None) -> FastAPI:
     routes, schemas, the engine) frozen out of the garbage collector's full sweeps, which
     otherwise walk those objects again and again, tens of ms each, inside some request."""
     app = create_app(engine)
+    log_to_stderr()
     gc.freeze()
     return app
 
@@ -141,11 +144,7 @@ class _RequestAudit:
 def _event(scope: Scope, status_code: int) -> dict[str, Any]:
     """The audit row: who, which organisation, the route template (never its values), outcome."""
     actor = scope.get("state", {}).get("actor")
-    route = scope.get("route")
-    # A route included under a prefix knows only its own part: put the front's prefix back, so
-    # the API's POST /api/write-offs and a web page's POST /write-offs stay apart.
-    prefix = "/api" if scope["path"].startswith("/api/") else ""
-    action = f"{scope['method']} {prefix}{getattr(route, 'path', 'unmatched')}"
+    action = route_template(scope)
     return {
         "organisation_id": getattr(actor, "organisation_id", None),
         "user_id": getattr(actor, "user_id", None),

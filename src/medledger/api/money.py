@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -38,9 +39,14 @@ AmountIn = Annotated[
     WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12.50"]}),
 ]
 
+#: A patient's page renders hundreds of amounts, most of them the same few ("0.00", the
+#: charges of common codes): remembered, each costs a C lookup instead of a Python call. Bounded,
+#: so a long-running server's memory is too.
+_formatted = lru_cache(maxsize=8192)(format_cents)
+
 #: An amount in a response: integer cents rendered as an exact decimal string.
 AmountOut = Annotated[
     int,
-    PlainSerializer(format_cents, return_type=str),
+    PlainSerializer(_formatted, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["12.50"]}),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -72,8 +73,8 @@ class Balance:
     """Cents per (column, CARC); absent keys are zero."""
 
     amounts: Mapping[Key, int] = field(default_factory=lambda: MappingProxyType({}))
-    #: Figures derived from ``amounts`` on first use (column totals, PR CARCs): an import reads
-    #: the same balance many times. Not part of the value.
+    #: Figures derived from ``amounts`` on first use (PR CARCs): an import reads the same
+    #: balance many times. Not part of the value.
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -98,25 +99,27 @@ class Balance:
 
     @classmethod
     def total(cls, balances: Iterable[Balance]) -> Balance:
-        result = cls()
+        """The sum, added into one dict (a patient's balance adds up every procedure's)."""
+        sums: dict[Key, int] = {}
         for balance in balances:
-            result = result + balance
-        return result
+            for key, cents in balance.amounts.items():
+                sums[key] = sums.get(key, 0) + cents
+        return cls.of(sums)
 
     # -- raw columns -------------------------------------------------------------------------
     def amount(self, column: Column, carc: str = "") -> int:
         return self.amounts.get((column, carc), 0)
 
     def column_total(self, column: Column) -> int:
-        return self._totals().get(column, 0)
+        return self._totals.get(column, 0)
 
+    @cached_property
     def _totals(self) -> dict[Column, int]:
-        totals: dict[Column, int] | None = self._derived.get("totals")
-        if totals is None:
-            totals = {}
-            for (column, _), cents in self.amounts.items():
-                totals[column] = totals.get(column, 0) + cents
-            self._derived["totals"] = totals
+        """Per column, summed on first use: every figure of a page reads a column total (a
+        cached property, once set, is a plain attribute read)."""
+        totals: dict[Column, int] = {}
+        for (column, _), cents in self.amounts.items():
+            totals[column] = totals.get(column, 0) + cents
         return totals
 
     def by_carc(self, column: Column) -> dict[str, int]:
@@ -168,7 +171,7 @@ class Balance:
 
         charge - payer paid - contractual - payer other - PR - other adjustments (written off).
         """
-        totals = self._totals()
+        totals = self._totals
         return totals.get(_CHARGE, 0) - sum(totals.get(c, 0) for c in _SETTLED_COLUMNS)
 
     @property

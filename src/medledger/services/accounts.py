@@ -8,12 +8,14 @@ procedure, however long its history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Balance
 from medledger.domain.cancellation import can_cancel
+from medledger.domain.errors import NotFound
 from medledger.domain.permission import Permission
 from medledger.domain.write_off import can_write_off
 from medledger.services.actor import Actor
@@ -36,8 +38,9 @@ class EncounterAccount:
     encounter: Row[Any]
     procedures: tuple[ProcedureAccount, ...]
 
-    @property
+    @cached_property
     def balance(self) -> Balance:
+        """Summed once: a page shows it beside the patient's, which adds it up again."""
         return Balance.total(p.balance for p in self.procedures)
 
 
@@ -46,34 +49,38 @@ class PatientAccount:
     patient: Row[Any]
     encounters: tuple[EncounterAccount, ...]
 
-    @property
+    @cached_property
     def balance(self) -> Balance:
         return Balance.total(e.balance for e in self.encounters)
 
 
-def _procedure_accounts(uow: UnitOfWork, rows: list[Row[Any]]) -> list[ProcedureAccount]:
-    balances = uow.ledger.balances([row.id for row in rows])
+def _procedure_accounts(uow: UnitOfWork, owner: str, owner_id: int) -> list[ProcedureAccount]:
+    """The procedures whose ``owner`` column is ``owner_id``, oldest first, with balances and
+    permissions (one round trip: ``LedgerStore.procedures_with_balances``)."""
     return [
         ProcedureAccount(
             row,
-            balances[row.id],
-            can_write_off(balances[row.id]),
-            can_cancel(balances[row.id], pr_from_remittance=row.pr_source == "remittance"),
+            balance,
+            can_write_off(balance),
+            can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
         )
-        for row in rows
+        for row, balance in uow.ledger.procedures_with_balances(owner, owner_id)
     ]
 
 
 def procedure_account(engine: Engine, actor: Actor, procedure_id: int) -> ProcedureAccount:
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        return _procedure_accounts(uow, [uow.registry.procedure(procedure_id)])[0]
+        found = _procedure_accounts(uow, "id", procedure_id)
+        if not found:
+            raise NotFound("procedure", procedure_id)
+        return found[0]
 
 
 def encounter_account(engine: Engine, actor: Actor, encounter_id: int) -> EncounterAccount:
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         encounter = uow.registry.encounter(encounter_id)
-        rows = uow.registry.procedures_of_encounter(encounter_id)
-        return EncounterAccount(encounter, tuple(_procedure_accounts(uow, rows)))
+        procedures = _procedure_accounts(uow, "encounter_id", encounter_id)
+        return EncounterAccount(encounter, tuple(procedures))
 
 
 def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> PatientAccount:
@@ -84,12 +91,11 @@ def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> Pat
             if isinstance(patient_ref, int)
             else uow.registry.patient_by_ref(patient_ref)
         )
-        procedures = _procedure_accounts(uow, uow.registry.procedures_of_patient(patient.id))
+        by_encounter: dict[int, list[ProcedureAccount]] = {}
+        for account in _procedure_accounts(uow, "patient_id", patient.id):
+            by_encounter.setdefault(account.procedure.encounter_id, []).append(account)
         encounters = tuple(
-            EncounterAccount(
-                encounter,
-                tuple(p for p in procedures if p.procedure.encounter_id == encounter.id),
-            )
+            EncounterAccount(encounter, tuple(by_encounter.get(encounter.id, ())))
             for encounter in uow.registry.encounters_of_patient(patient.id)
         )
         return PatientAccount(patient, encounters)

@@ -8,9 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from medledger.domain.errors import NotFound
 from medledger.storage.bulk import chunks
@@ -28,6 +40,40 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Every screen reads through these few lookups, so they are built once, with bind parameters:
+# SQLAlchemy then only looks the compiled form up, where a statement built per call (its
+# expressions coerced, its cache key walked) costs about twice the CPU (docs/benchmarks.md).
+@cache
+def _by_id(table: Table) -> Select[Any]:
+    return select(table).where(
+        table.c.id == bindparam("row_id"), table.c.organisation_id == bindparam("org")
+    )
+
+
+@cache
+def _procedures_of(owner: str) -> Select[Any]:
+    """Procedures of one encounter or one patient (``owner`` names the column), oldest first
+    (the allocation order)."""
+    return (
+        select(procedures)
+        .where(
+            procedures.c.organisation_id == bindparam("org"),
+            procedures.c[owner] == bindparam("owner"),
+        )
+        .order_by(procedures.c.date_of_service, procedures.c.id)
+    )
+
+
+_ENCOUNTERS_OF_PATIENT = (
+    select(encounters)
+    .where(
+        encounters.c.organisation_id == bindparam("org"),
+        encounters.c.patient_id == bindparam("patient"),
+    )
+    .order_by(encounters.c.date_of_service, encounters.c.id)
+)
+
+
 class Registry:
     def __init__(self, connection: Connection, organisation_id: int) -> None:
         self.connection = connection
@@ -42,9 +88,7 @@ class Registry:
 
     def _get(self, table: Table, what: str, row_id: int) -> Row[Any]:
         row = self.connection.execute(
-            select(table).where(
-                table.c.id == row_id, table.c.organisation_id == self.organisation_id
-            )
+            _by_id(table), {"row_id": row_id, "org": self.organisation_id}
         ).first()
         if row is None:
             raise NotFound(what, row_id)
@@ -195,12 +239,7 @@ class Registry:
     def encounters_of_patient(self, patient_id: int) -> list[Row[Any]]:
         return list(
             self.connection.execute(
-                select(encounters)
-                .where(
-                    encounters.c.organisation_id == self.organisation_id,
-                    encounters.c.patient_id == patient_id,
-                )
-                .order_by(encounters.c.date_of_service, encounters.c.id)
+                _ENCOUNTERS_OF_PATIENT, {"org": self.organisation_id, "patient": patient_id}
             )
         )
 
@@ -228,7 +267,7 @@ class Registry:
         )
 
     def procedures_of_encounter(self, encounter_id: int) -> list[Row[Any]]:
-        return self.procedures_where(procedures.c.encounter_id == encounter_id)
+        return self._procedures_of("encounter_id", encounter_id)
 
     def procedures_of_encounters(self, encounter_ids: Iterable[int]) -> list[Row[Any]]:
         """Oldest first within each encounter (a chunk holds whole encounters)."""
@@ -239,7 +278,13 @@ class Registry:
         ]
 
     def procedures_of_patient(self, patient_id: int) -> list[Row[Any]]:
-        return self.procedures_where(procedures.c.patient_id == patient_id)
+        return self._procedures_of("patient_id", patient_id)
+
+    def _procedures_of(self, owner: str, owner_id: int) -> list[Row[Any]]:
+        query = _procedures_of(owner)
+        return list(
+            self.connection.execute(query, {"org": self.organisation_id, "owner": owner_id})
+        )
 
     def set_pr_source(self, procedure_ids: Sequence[int], source: str) -> None:
         for part in chunks(procedure_ids):

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from medledger.api.deps import ActorDep, EngineDep, PathId
 from medledger.api.money import AmountIn
+from medledger.api.routing import api_router
 from medledger.api.schemas import ApprovalOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.services import approvals, auth, registration
 
-router = APIRouter(tags=["access"])
+router = api_router(tags=["access"])
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from medledger.api.deps import ActorDep, EngineDep, PathId, QueryText
+from medledger.api.routing import api_router
 from medledger.api.schemas import (
     EncounterOut,
     PatientOut,
@@ -17,7 +18,7 @@ from medledger.api.schemas import (
 )
 from medledger.services import accounts, history, payments
 
-router = APIRouter(tags=["accounts"])
+router = api_router(tags=["accounts"])
 
 
 @router.get("/patients", response_model=list[PatientSummaryOut])

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from sqlalchemy import Engine
 
 from medledger.api.deps import ActorDep, EngineDep, IdempotencyKey, PathId, QueryId, QueryText
+from medledger.api.routing import api_router
 from medledger.api.schemas import (
     ApprovalOut,
     CancellationIn,
@@ -30,7 +31,7 @@ from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView
 from medledger.services.posting import dry_run
 
-router = APIRouter(tags=["ledger"])
+router = api_router(tags=["ledger"])
 
 
 def _posted_or_effect(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from medledger.api.deps import ActorDep, EngineDep, PathId
+from medledger.api.routing import api_router
 from medledger.api.schemas import (
     ApprovalOut,
     DraftIn,
@@ -18,7 +19,7 @@ from medledger.api.schemas import (
 )
 from medledger.services import approvals, drafts, history, remittance_views
 
-router = APIRouter(tags=["posting tool"])
+router = api_router(tags=["posting tool"])
 
 
 @router.get("/remittances", response_model=list[RemittanceSummaryOut])

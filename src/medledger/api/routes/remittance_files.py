@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import File, Query, UploadFile
 
 from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, QueryText
+from medledger.api.routing import api_router
 from medledger.api.schemas import (
     DismissIn,
     EncounterChoiceOut,
@@ -26,7 +27,7 @@ from medledger.services.review_queue import (
     resolve_held_claim,
 )
 
-router = APIRouter(tags=["remittance files"])
+router = api_router(tags=["remittance files"])
 
 
 @router.post("/era-imports", response_model=ImportSummaryOut, status_code=201)

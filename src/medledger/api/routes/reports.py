@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from medledger.api.deps import ActorDep, EngineDep
+from medledger.api.routing import api_router
 from medledger.api.schemas import (
     AdjustmentReportOut,
     AgingOut,
@@ -17,7 +18,7 @@ from medledger.api.schemas import (
 )
 from medledger.services import reports
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = api_router(prefix="/reports", tags=["reports"])
 Start = Annotated[date | None, Query(description="First day (UTC) of the period.")]
 End = Annotated[date | None, Query(description="Last day (UTC) of the period, included.")]
 
