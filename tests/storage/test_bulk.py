@@ -37,3 +37,19 @@ def test_rows_go_in_as_they_are_and_add_to_rows_updates_them(engine, table, coun
     with engine.connect() as connection:
         stored = [tuple(row) for row in connection.execute(select(table).order_by(table.c.id))]
     assert stored == [(ids[0], "plain", -50 + 1000), *rows[1:]]
+
+
+@pytest.mark.parametrize("count", [3, 1203])  # one UPDATE, and several on SQLite
+def test_add_to_rows_answers_the_keys_it_found_and_adds_only_to_them(engine, table, count):
+    with engine.begin() as connection:
+        ids = allocate_ids(connection, table, count)
+        insert_rows(connection, table, ("id", "label", "amount_cents"),
+                    [(pid, "kept", 100) for pid in ids[::2]])  # fmt: skip
+        found = add_to_rows(
+            connection, table, ("id",), "amount_cents", [(pid, n + 1) for n, pid in enumerate(ids)]
+        )
+    assert found == {(pid,) for pid in ids[::2]}
+    with engine.connect() as connection:
+        stored = [tuple(row) for row in connection.execute(select(table).order_by(table.c.id))]
+    assert stored == [(pid, "kept", 100 + n + 1) for n, pid in enumerate(ids) if n % 2 == 0]
+    assert add_to_rows(engine.connect(), table, ("id",), "amount_cents", []) == set()

@@ -23,6 +23,8 @@ IN_LIST_LIMIT = 10_000
 #: thousands (measured on 30,000 journal rows), but a round trip slower for the few rows of
 #: one posting, which keep the single INSERT.
 COPY_FROM_ROWS = 100
+#: Rows per SQLite ``UPDATE … FROM (VALUES …)``: well under its 32,766 parameters.
+SQLITE_VALUES_ROWS = 500
 T = TypeVar("T", int, str)
 
 
@@ -97,10 +99,12 @@ def add_to_rows(
     keys: Sequence[str],
     column: str,
     rows: Sequence[Sequence[Any]],
-) -> None:
-    """``UPDATE table SET column = column + delta`` for each (key values..., delta) row."""
+) -> set[tuple[Any, ...]]:
+    """``UPDATE table SET column = column + delta`` for each (key values..., delta) row, the keys
+    distinct; answers the key values of the rows it found (``UPDATE … RETURNING``), so that a
+    caller adding to rows that may not exist yet inserts the others without reading first."""
     if not rows:
-        return
+        return set()
     if connection.dialect.name == "postgresql":
         names = [*keys, "delta"]
         arrays = ", ".join(
@@ -109,19 +113,31 @@ def add_to_rows(
         )
         aliases = ", ".join(f'"{name}"' for name in names)
         matches = " AND ".join(f't."{key}" = d."{key}"' for key in keys)
-        connection.execute(
+        returning = ", ".join(f't."{key}"' for key in keys)
+        found = connection.execute(
             text(
                 f'UPDATE {table.name} AS t SET "{column}" = t."{column}" + d.delta '
-                f"FROM unnest({arrays}) AS d({aliases}) WHERE {matches}"
+                f"FROM unnest({arrays}) AS d({aliases}) WHERE {matches} RETURNING {returning}"
             ),
             _column_arrays(rows, len(names)),
         )
-        return
-    matches = " AND ".join(f'"{key}" = ?' for key in keys)
-    connection.exec_driver_sql(
-        f'UPDATE {table.name} SET "{column}" = "{column}" + ? WHERE {matches}',
-        [(row[-1], *row[:-1]) for row in rows],
-    )
+        return {tuple(row) for row in found}
+    # SQLite: one UPDATE … FROM (VALUES …) per part (executemany cannot return rows); its plan
+    # is a scan of the values and a primary-key search per row, as the executemany's was.
+    matches = " AND ".join(f't."{key}" = d.column{i + 1}' for i, key in enumerate(keys))
+    returning = ", ".join(f'"{key}"' for key in keys)  # SQLite's RETURNING takes no alias
+    marks = "(" + ", ".join("?" for _ in range(len(keys) + 1)) + ")"
+    updated: set[tuple[Any, ...]] = set()
+    for start in range(0, len(rows), SQLITE_VALUES_ROWS):
+        part = rows[start : start + SQLITE_VALUES_ROWS]
+        found = connection.exec_driver_sql(
+            f'UPDATE {table.name} AS t SET "{column}" = t."{column}" + d.column{len(keys) + 1} '
+            f"FROM (VALUES {', '.join(marks for _ in part)}) AS d WHERE {matches} "
+            f"RETURNING {returning}",
+            tuple(value for row in part for value in row),
+        )
+        updated.update(tuple(row) for row in found)
+    return updated
 
 
 def _column_arrays(rows: Sequence[Sequence[Any]], width: int) -> dict[str, list[Any]]:

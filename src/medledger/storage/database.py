@@ -4,11 +4,13 @@ SQLite runs in WAL mode with foreign keys on, and write transactions start with
 ``BEGIN IMMEDIATE`` so that two writers are serialised before either reads a balance: that is how
 the embedded default keeps concurrent write-offs from exceeding the open PR. PostgreSQL does the
 same with row locks on the procedures a transaction touches (see ``LedgerStore.lock_procedures``).
+A SQLite file's WAL is checkpointed in the background, not inside a commit (storage/checkpoints.py).
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
+from medledger.storage import checkpoints
+
 DEFAULT_URL = "sqlite:///medledger.sqlite3"
 MIGRATIONS = Path(__file__).parent / "migrations"
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, checkpoints.WalCheckpointer] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def database_url() -> str:
@@ -38,6 +45,11 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
 
 
+def wal_checkpointer(engine: Engine) -> checkpoints.WalCheckpointer | None:
+    """The background WAL checkpointer of a SQLite file's engine (None for PostgreSQL)."""
+    return _CHECKPOINTERS.get(engine)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -47,7 +59,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoints.FALLBACK_PAGES}")
         cursor.close()
+
+    path = engine.url.database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        checkpointer = _CHECKPOINTERS[engine] = checkpoints.WalCheckpointer(path)
+        event.listen(engine, "commit", lambda _connection: checkpointer.committed())
+        event.listen(engine, "checkin", lambda _dbapi, _record: checkpointer.connection_returned())
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

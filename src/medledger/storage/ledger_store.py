@@ -120,6 +120,30 @@ def owed_by_patient() -> Any:
 _OPEN_PR_SIGNS = {Column.PR: 1, Column.PATIENT_PAID: -1, Column.REFUNDED: 1}
 
 
+# The write path's statements, built once with bind parameters: built per call, SQLAlchemy spent
+# more CPU constructing and cache-keying each of them than SQLite spent running it.
+_BY_KEY = select(ledger_transactions).where(
+    ledger_transactions.c.organisation_id == bindparam("org"),
+    ledger_transactions.c.idempotency_key == bindparam("key"),
+)
+_OPEN_TRANSACTION = insert(ledger_transactions).returning(ledger_transactions.c.id)
+
+
+@functools.cache
+def _lock_statement(columns: tuple[Any, ...], for_update: bool) -> Any:
+    """Read ``columns`` of the procedures ``procedure_ids`` in id order, locking them on
+    PostgreSQL."""
+    query = (
+        select(*columns)
+        .where(
+            procedures.c.organisation_id == bindparam("org"),
+            procedures.c.id.in_(bindparam("procedure_ids", expanding=True)),
+        )
+        .order_by(procedures.c.id)
+    )
+    return query.with_for_update() if for_update else query
+
+
 @functools.cache
 def _open_pr_upsert(dialect: str) -> Any:
     """Add ``delta`` to the open PR of ``procedure``'s patient, creating the row if need be (one
@@ -192,17 +216,12 @@ class LedgerStore:
     def _lock(self, procedure_ids: Iterable[int], *columns: Any) -> dict[int, Row[Any]]:
         wanted = sorted(set(procedure_ids))
         found: dict[int, Row[Any]] = {}
+        query = _lock_statement(columns, self._dialect == "postgresql")
         for part in chunks(wanted):
-            query = (
-                select(*columns)
-                .where(
-                    procedures.c.organisation_id == self.organisation_id, procedures.c.id.in_(part)
-                )
-                .order_by(procedures.c.id)
+            rows = self.connection.execute(
+                query, {"org": self.organisation_id, "procedure_ids": part}
             )
-            if self._dialect == "postgresql":
-                query = query.with_for_update()
-            found.update((row.id, row) for row in self.connection.execute(query))
+            found.update((row.id, row) for row in rows)
         missing = [pid for pid in wanted if pid not in found]
         if missing:
             raise NotFound("procedure", missing[0])
@@ -243,10 +262,7 @@ class LedgerStore:
     # -- posting ----------------------------------------------------------------------------
     def find_by_key(self, idempotency_key: str) -> Row[Any] | None:
         return self.connection.execute(
-            select(ledger_transactions).where(
-                ledger_transactions.c.organisation_id == self.organisation_id,
-                ledger_transactions.c.idempotency_key == idempotency_key,
-            )
+            _BY_KEY, {"org": self.organisation_id, "key": idempotency_key}
         ).first()
 
     def post(self, header: TransactionHeader, entries: Sequence[Entry]) -> int:
@@ -262,17 +278,8 @@ class LedgerStore:
     def open_transaction(self, header: TransactionHeader) -> int:
         """Write a transaction's row; its entries follow with ``add_entries`` (an import adds
         them batch by batch, in the same database transaction)."""
-        return int(
-            self.connection.execute(
-                insert(ledger_transactions)
-                .values(
-                    organisation_id=self.organisation_id,
-                    created_at=now(),
-                    **_fields(header),
-                )
-                .returning(ledger_transactions.c.id)
-            ).scalar_one()
-        )
+        values = {"organisation_id": self.organisation_id, "created_at": now(), **_fields(header)}
+        return int(self.connection.execute(_OPEN_TRANSACTION, values).scalar_one())
 
     def add_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:
         """Append entries to a transaction and add them to the materialised balances."""
@@ -293,7 +300,8 @@ class LedgerStore:
         self._add_to_open_pr(entries)
 
     def _add_to_balances(self, entries: Sequence[Entry]) -> None:
-        """Add entries to the materialised rows: UPDATE the keys that exist, INSERT the others.
+        """Add entries to the materialised rows: UPDATE the keys that exist (the UPDATE answers
+        which), INSERT the others.
 
         (Not an upsert: the CHECK on a new row would see the bare delta, e.g. −15.00 of PR.)
         """
@@ -301,28 +309,16 @@ class LedgerStore:
         names = _COLUMN_NAMES
         for e in entries:
             sums[(e.procedure_id, names[e.column], e.carc)] += e.amount_cents
-        deltas = {key: cents for key, cents in sums.items() if cents}
-        if not deltas:
+        ordered = sorted((key, cents) for key, cents in sums.items() if cents)
+        if not ordered:
             return
         table = procedure_balances
-        existing: set[tuple[int, str, str]] = set()
-        for part in chunks(pid for pid, _, _ in deltas):
-            existing.update(
-                (pid, column, carc)
-                for pid, column, carc in self.connection.execute(
-                    select(table.c.procedure_id, table.c.column, table.c.carc).where(
-                        table.c.organisation_id == self.organisation_id,
-                        table.c.procedure_id.in_(part),
-                    )
-                )
-            )
-        ordered = sorted(deltas.items())
-        add_to_rows(
+        existing = add_to_rows(
             self.connection,
             table,
             ("procedure_id", "column", "carc"),
             "amount_cents",
-            [(*key, cents) for key, cents in ordered if key in existing],
+            [(*key, cents) for key, cents in ordered],
         )
         insert_rows(
             self.connection,
