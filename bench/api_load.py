@@ -40,6 +40,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -705,6 +706,8 @@ class Result:
     wall: float = 0.0
     cpu: CpuUse | None = None
     note: str = ""
+    #: The server's own time per request (its access log), by route with ``{id}`` parameters.
+    server: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def count(self) -> int:
@@ -843,6 +846,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: A line of the server's access log (api/access_log.py).
+ACCESS_LINE = re.compile(r"^\S+ \S+ (?P<route>[A-Z]+ \S+) \d{3} (?P<ms>[\d.]+) ms$")
+
+
 class Server:
     """``medledger serve`` in a subprocess (its own process group, so it is stopped whole)."""
 
@@ -870,6 +877,23 @@ class Server:
             raise SystemExit(f"medledger serve did not answer within 60 s; see {log}")
         if workers > 1:
             time.sleep(2)  # the first worker answers while the others still start
+
+    def log_lines(self) -> int:
+        """Lines the server has logged so far (the access log: one per answered request)."""
+        with open(self.log.name, "rb") as log:
+            return sum(1 for _ in log)
+
+    def server_times(self, after: int) -> dict[str, list[float]]:
+        """The server's own milliseconds per request logged after line ``after``, by route (its
+        access log: ``<date> <time> GET /api/patients/{patient_id} 200 3.1 ms``), in seconds."""
+        times: dict[str, list[float]] = defaultdict(list)
+        with open(self.log.name, "rb") as log:
+            for number, line in enumerate(log):
+                found = ACCESS_LINE.match(line.decode(errors="replace"))
+                if number >= after and found:
+                    route = re.sub(r"\{[a-z_]+\}", "{id}", found["route"])
+                    times[route].append(float(found["ms"]) / 1000)
+        return times
 
     def token(self, organisation_id: int) -> str:
         response = httpx.post(
@@ -1005,7 +1029,9 @@ def measure(
             rate: float | None = None,
         ) -> None:
             before = gate.wait()
+            logged = server.log_lines()
             result = run_phase(name, url, token, calls, count, duration, pid, expect, rate)
+            result.server = server.server_times(logged)
             result.note = f"{before:.2f} cores busy before"
             print(f"  {name}: {result.count} requests, {result.rate:,.0f}/s, "
                   f"{dict(result.statuses)}", flush=True)  # fmt: skip
@@ -1062,10 +1088,13 @@ def phase_rows(run: WorkerRun) -> list[str]:
     rows = []
     for phase in [*run.phases, run.contention.result]:
         for label, values in phase.latencies.items():
+            own = phase.server.get(label)
+            server = f"{ms(percentile(own, 0.5))} / {ms(percentile(own, 0.99))}" if own else ""
             rows.append(
                 f"| {run.workers} | {phase.name} | `{label}` | {len(values):,} | "
                 f"{ms(percentile(values, 0.5))} | {ms(percentile(values, 0.99))} | "
-                f"{ms(max(values))} | {phase.rate:,.0f} | {phase.cpu.text() if phase.cpu else ''} |"
+                f"{ms(max(values))} | {server} | {phase.rate:,.0f} | "
+                f"{phase.cpu.text() if phase.cpu else ''} |"
             )
     return rows
 
@@ -1180,11 +1209,13 @@ def latest_section(
 {load_lines or "  - reused the database of an earlier run"}
 - Verify: {loaded.verify or "not run (reused database)"}
 
-Latency in ms; req/s is the phase's completed requests over its wall time; CPU is the average
+Latency in ms, as the clients saw it; server p50 / p99: the server's own time for the same
+requests, from its access log (from the app receiving the request to its last byte, waits
+inside the server process included); req/s is the phase's completed requests over its wall time; CPU is the average
 number of cores each party kept busy during the phase (from /proc).
 
-| workers | phase | request | n | p50 | p99 | max | req/s | CPU (cores) |
-|---|---|---|---|---|---|---|---|---|
+| workers | phase | request | n | p50 | p99 | max | server p50 / p99 | req/s | CPU (cores) |
+|---|---|---|---|---|---|---|---|---|---|
 {table}
 
 Targets (issue 4):
@@ -1229,6 +1260,10 @@ p99 < 20 ms, balance read p99 < 5 ms."""
 
 # -- main ------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
+    # The clients are threads of this one process: a thread whose answer arrived waits for the
+    # GIL until the running one lets go, by default after 5 ms, and that wait counted as the
+    # server's latency (client p99 25-82 ms where the server's own log said 10-22).
+    sys.setswitchinterval(0.0005)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=2000, help="per concurrent phase")
