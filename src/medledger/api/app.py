@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import secrets
-import sys
 from typing import Any
 
 from fastapi import FastAPI
@@ -71,11 +70,6 @@ def serving_app(engine: Engine | None = None) -> FastAPI:
     otherwise walk those objects again and again, tens of ms each, inside some request."""
     app = create_app(engine)
     log_to_stderr()
-    # Endpoints run in threads that mostly wait on the database. A thread whose answer arrived
-    # waits for the GIL until the running thread lets go, by default every 5 ms: under
-    # concurrent posts that wait was the tail (paced posts p99 36-40 -> 24 ms at 0.5 ms,
-    # docs/benchmarks.md).
-    sys.setswitchinterval(0.0005)
     gc.freeze()
     return app
 
