@@ -41,7 +41,7 @@ from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.reversal import Posted
 from medledger.storage.bulk import add_to_rows, chunks, insert_rows
-from medledger.storage.registry import now
+from medledger.storage.registry import now, procedures_by
 from medledger.storage.tables import (
     ledger_entries,
     ledger_transactions,
@@ -66,12 +66,12 @@ _BALANCES_OF = select(
 
 @functools.cache
 def _procedures_with_balances(owner: str) -> Select[Any]:
-    """Procedures of one encounter, one patient (``owner`` names the column) or one id, oldest
-    first, each on as many rows as it has balance rows (one, with NULLs, when it has none)."""
+    """``registry.procedures_by`` with each procedure's balance rows beside it: a procedure on
+    as many rows as it has balance rows (one, with NULLs, when it has none)."""
     balance = procedure_balances
     return (
-        select(
-            procedures,
+        procedures_by(owner)
+        .add_columns(
             balance.c.column.label("balance_column"),
             balance.c.carc.label("balance_carc"),
             balance.c.amount_cents.label("balance_cents"),
@@ -81,11 +81,6 @@ def _procedures_with_balances(owner: str) -> Select[Any]:
             (balance.c.procedure_id == procedures.c.id)
             & (balance.c.organisation_id == procedures.c.organisation_id),
         )
-        .where(
-            procedures.c.organisation_id == bindparam("org"),
-            procedures.c[owner] == bindparam("owner"),
-        )
-        .order_by(procedures.c.date_of_service, procedures.c.id)
     )
 
 

@@ -51,9 +51,9 @@ def _by_id(table: Table) -> Select[Any]:
 
 
 @cache
-def _procedures_of(owner: str) -> Select[Any]:
-    """Procedures of one encounter or one patient (``owner`` names the column), oldest first
-    (the allocation order)."""
+def procedures_by(owner: str) -> Select[Any]:
+    """Procedures whose ``owner`` column (``id``, ``encounter_id``, ``patient_id``) is the bind
+    parameter ``owner``, oldest first (the allocation order)."""
     return (
         select(procedures)
         .where(
@@ -281,7 +281,7 @@ class Registry:
         return self._procedures_of("patient_id", patient_id)
 
     def _procedures_of(self, owner: str, owner_id: int) -> list[Row[Any]]:
-        query = _procedures_of(owner)
+        query = procedures_by(owner)
         return list(
             self.connection.execute(query, {"org": self.organisation_id, "owner": owner_id})
         )
