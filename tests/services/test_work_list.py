@@ -67,28 +67,61 @@ def test_the_limit_keeps_the_patients_with_most_open_pr(engine, actor, owing):
     assert [p.patient.id for p in work_list(engine, actor, limit=1).patients] == [b]
 
 
+def sqlite_plans(engine, marker, call):
+    """SQLite's EXPLAIN QUERY PLAN steps of each statement ``call()`` sends that mentions
+    ``marker``."""
+    sent = []
+
+    def record(_conn, _cursor, sql, parameters, _context, _many):
+        if marker in sql:
+            sent.append((sql, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sent, f"no statement mentioned {marker}"
+    raw = engine.raw_connection()
+    try:
+        return [
+            [row[3] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters)]
+            for sql, parameters in sent
+        ]
+    finally:
+        raw.close()
+
+
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
 def test_previews_are_counted_from_the_open_drafts_not_the_remittances_items(engine, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
-    sent = []
 
-    def record(_conn, _cursor, sql, parameters, _context, _many):
-        if "drafts" in sql:
-            sent.append((sql, parameters))
+    for plan in sqlite_plans(engine, "drafts", lambda: remittances_to_post(engine, actor)):
+        assert plan[0].startswith("SEARCH drafts USING INDEX ix_drafts_open"), plan
+        assert not any(step.startswith("SCAN") for step in plan), plan
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert remittances_to_post(engine, actor)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert sent, "the previews count sent no statement"
-    raw = engine.raw_connection()
-    try:
-        for sql, parameters in sent:
-            plan = [row[3] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters)]
-            assert plan[0].startswith("SEARCH drafts USING INDEX ix_drafts_open"), plan
-            assert not any(step.startswith("SCAN") for step in plan), plan
-    finally:
-        raw.close()
+
+def test_patients_owing_the_same_come_in_patient_order(engine, actor):
+    same = [adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})[0] for _ in range(3)]
+    most, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 2500})
+
+    ranked = [p.patient.id for p in patients_with_open_pr(engine, actor)]
+
+    assert ranked == [most, *sorted(same)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
+def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(engine, actor):
+    """An index in the ranking's own order: no sort of every patient owing the same amount."""
+    for _ in range(3):
+        adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})
+
+    plans = sqlite_plans(
+        engine, "FROM patient_open_pr", lambda: patients_with_open_pr(engine, actor, limit=2)
+    )
+
+    for plan in plans:
+        assert plan == [plan[0]], plan  # one step: no temporary B-tree for any ORDER BY part
+        assert "INDEX ix_patient_open_pr_rank" in plan[0], plan

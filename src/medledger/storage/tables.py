@@ -293,7 +293,14 @@ patient_open_pr = Table(
     Column("patient_id", Id, ForeignKey("patients.id"), primary_key=True),
     _org(),
     Column("open_pr_cents", BigInteger, nullable=False),
-    Index("ix_patient_open_pr_rank", "organisation_id", "open_pr_cents"),
+)
+# In the work list's order (most open PR first, ties by patient), so its LIMIT reads only the rows
+# it shows however many patients owe the same amount (migration 0009).
+Index(
+    "ix_patient_open_pr_rank",
+    patient_open_pr.c.organisation_id,
+    patient_open_pr.c.open_pr_cents.desc(),
+    patient_open_pr.c.patient_id,
 )
 
 drafts = Table(
