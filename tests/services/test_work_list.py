@@ -8,12 +8,12 @@ with credit left over, refund), so the two cannot drift apart unnoticed.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from medledger.services import accounts, payments, write_offs
 from medledger.services.work_list import patients_with_open_pr, remittances_to_post, work_list
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
+from tests.plans import sqlite_plans
 
 
 def adjudicated(engine, actor, charges, pr):
@@ -67,38 +67,14 @@ def test_the_limit_keeps_the_patients_with_most_open_pr(engine, actor, owing):
     assert [p.patient.id for p in work_list(engine, actor, limit=1).patients] == [b]
 
 
-def sqlite_plans(engine, marker, call):
-    """SQLite's EXPLAIN QUERY PLAN steps of each statement ``call()`` sends that mentions
-    ``marker``."""
-    sent = []
-
-    def record(_conn, _cursor, sql, parameters, _context, _many):
-        if marker in sql:
-            sent.append((sql, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert sent, f"no statement mentioned {marker}"
-    raw = engine.raw_connection()
-    try:
-        return [
-            [row[3] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters)]
-            for sql, parameters in sent
-        ]
-    finally:
-        raw.close()
-
-
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
 def test_previews_are_counted_from_the_open_drafts_not_the_remittances_items(engine, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
 
-    for plan in sqlite_plans(engine, "drafts", lambda: remittances_to_post(engine, actor)):
+    plans = sqlite_plans(engine, lambda: remittances_to_post(engine, actor), "drafts")
+    for plan in plans.values():
         assert plan[0].startswith("SEARCH drafts USING INDEX ix_drafts_open"), plan
         assert not any(step.startswith("SCAN") for step in plan), plan
 
@@ -119,9 +95,21 @@ def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(engi
         adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})
 
     plans = sqlite_plans(
-        engine, "FROM patient_open_pr", lambda: patients_with_open_pr(engine, actor, limit=2)
+        engine, lambda: patients_with_open_pr(engine, actor, limit=2), "FROM patient_open_pr"
     )
 
-    for plan in plans:
+    for plan in plans.values():
         assert plan == [plan[0]], plan  # one step: no temporary B-tree for any ORDER BY part
         assert "INDEX ix_patient_open_pr_rank" in plan[0], plan
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
+def test_the_shown_patients_are_read_by_primary_key_not_the_organisation(engine, actor):
+    """SQLite, with no statistics, read every patient of the organisation for an id list."""
+    for _ in range(12):  # more ids than SQLite's guess for an index equality (10 rows)
+        adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})
+
+    plans = sqlite_plans(engine, lambda: work_list(engine, actor), "FROM patients")
+
+    for plan in plans.values():
+        assert plan == ["SEARCH patients USING INTEGER PRIMARY KEY (rowid=?)"], plan
