@@ -17,7 +17,13 @@ from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
-from medledger.storage.tables import ledger_entries, ledger_transactions, procedures, users
+from medledger.storage.tables import (
+    in_organisation,
+    ledger_entries,
+    ledger_transactions,
+    procedures,
+    users,
+)
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -178,7 +184,7 @@ def _views(
             select(ledger_transactions, users.c.display_name)
             .join(users, users.c.id == ledger_transactions.c.user_id)
             .where(
-                ledger_transactions.c.organisation_id == uow.organisation_id,
+                in_organisation(ledger_transactions, uow.organisation_id),
                 ledger_transactions.c.id.in_(transaction_ids),
             )
             .order_by(ledger_transactions.c.id)
@@ -187,7 +193,7 @@ def _views(
     reversals: dict[int, list[int]] = {}
     for row in uow.connection.execute(
         select(ledger_transactions.c.id, ledger_transactions.c.reverts_id).where(
-            ledger_transactions.c.organisation_id == uow.organisation_id,
+            in_organisation(ledger_transactions, uow.organisation_id),
             ledger_transactions.c.reverts_id.in_(transaction_ids),
         )
     ):

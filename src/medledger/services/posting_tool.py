@@ -25,7 +25,7 @@ from medledger.services.approvals import submit_draft
 from medledger.services.drafts import DraftView, preview_drafts
 from medledger.services.history import TransactionView, write_off_lines
 from medledger.services.remittance_views import ItemView, RemittanceView, payment_items_table
-from medledger.storage.tables import encounters, patients
+from medledger.storage.tables import encounters, in_organisation, patients
 from medledger.storage.tables import procedures as procedures_table
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -151,7 +151,7 @@ def _claims(uow: UnitOfWork, encounter_ids: set[int]) -> dict[int, Claim]:
             patients.c.mrn,
         )
         .join(patients, patients.c.id == encounters.c.patient_id)
-        .where(encounters.c.organisation_id == uow.organisation_id)
+        .where(in_organisation(encounters, uow.organisation_id))
         .where(encounters.c.id.in_(sorted(encounter_ids)))
     )
     return {

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -58,6 +59,19 @@ _kinds = ", ".join(f"'{k}'" for k in TRANSACTION_KINDS)
 
 def _org() -> Column[int]:
     return Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False)
+
+
+def in_organisation(table: Table, organisation_id: int) -> ColumnElement[bool]:
+    """``table``'s rows of one organisation, for a query that picks rows by a list of ids.
+
+    Compared as ``organisation_id + 0``: SQLite keeps no statistics and guesses that an equality
+    on an organisation-leading index (patients' MRN, encounters' claim number, transactions'
+    idempotency key) finds ten rows, so for a list of more than a few ids it read every row of
+    the organisation through that index instead of looking the ids up (the work list's 25
+    patients: 25 ms at 250,000 patients). An expression cannot use an index; both engines then
+    take the ids' own index.
+    """
+    return table.c.organisation_id + 0 == organisation_id
 
 
 def _created() -> Column[object]:
