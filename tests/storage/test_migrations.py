@@ -39,13 +39,19 @@ def test_the_newest_migration_steps_down_and_up_again(tmp_path):
     assert "draft_id" in {c["name"] for c in inspect(engine).get_columns("approval_requests")}
 
 
-def test_patients_open_pr_is_filled_from_the_balances_on_upgrade(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'open_pr.sqlite3'}")
+def migrated_practice(path):
+    """A migrated SQLite file holding one patient with an adjudicated visit (PR 30.00)."""
+    engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
-    actor = create_organisation(engine, "Upgraded practice")
+    actor = create_organisation(engine, "Migrated practice")
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
+    return engine, actor, patient_id
+
+
+def test_patients_open_pr_is_filled_from_the_balances_on_upgrade(tmp_path):
+    engine, actor, patient_id = migrated_practice(tmp_path / "open_pr.sqlite3")
     config = alembic_config(engine)
     command.downgrade(config, "0005")  # before patient_open_pr existed
     command.upgrade(config, "head")
@@ -57,12 +63,7 @@ def test_patients_open_pr_is_filled_from_the_balances_on_upgrade(tmp_path):
 def test_the_journal_keeps_its_rows_indexes_and_guards_through_0008(tmp_path):
     """0008 rebuilds SQLite's journal table to restate its column CHECK: every row, index and
     append-only trigger comes through, down and up again, and the CHECK still refuses."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'journal.sqlite3'}")
-    migrate(engine)
-    actor = create_organisation(engine, "Rebuilt practice")
-    patient_id = builders.patient(engine, actor)
-    encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
-    builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
+    engine, actor, _ = migrated_practice(tmp_path / "journal.sqlite3")
 
     def journal() -> tuple[list[tuple[object, ...]], set[str], str]:
         with engine.connect() as connection:
