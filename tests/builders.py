@@ -79,3 +79,19 @@ def adjudicate(
         actor,
         RemittanceInput(payer(engine, actor), f"TRN{next(_numbers)}", claim.paid_cents, (claim,)),
     )
+
+
+def adjudicated_patient(
+    engine: Engine, actor: Actor, charges: list[str], pr: dict[str, int]
+) -> tuple[int, list[int]]:
+    """A patient with a visit whose every procedure is adjudicated with ``pr`` ({"PR-2": cents})
+    of a 100.00 charge; (patient id, procedure ids)."""
+    patient_id = patient(engine, actor)
+    encounter_id, ids = visit(engine, actor, patient_id, charges)
+    adjudicate(
+        engine,
+        actor,
+        encounter_id,
+        {pid: (10000, 10000 - sum(pr.values()), dict(pr)) for pid in ids},
+    )
+    return patient_id, ids

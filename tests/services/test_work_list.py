@@ -16,29 +16,16 @@ from tests import builders
 from tests.plans import sqlite_plans
 
 
-def adjudicated(engine, actor, charges, pr):
-    """A patient with a visit whose every procedure is adjudicated with ``pr`` ({"PR-2": cents})."""
-    patient_id = builders.patient(engine, actor)
-    encounter_id, ids = builders.visit(engine, actor, patient_id, charges)
-    builders.adjudicate(
-        engine,
-        actor,
-        encounter_id,
-        {pid: (10000, 10000 - sum(pr.values()), dict(pr)) for pid in ids},
-    )
-    return patient_id, ids
-
-
 @pytest.fixture
 def owing(engine, actor):
     """Open PR: B 50.00, A 35.00, D 10.00; C paid in full (with credit), E never adjudicated."""
-    a, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 3000, "PR-1": 2000})
+    a, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000, "PR-1": 2000})
     payments.record_payment(engine, actor, a, "15.00")
-    b, b_ids = adjudicated(engine, actor, ["100.00", "100.00"], {"PR-2": 3000})
+    b, b_ids = builders.adjudicated_patient(engine, actor, ["100.00", "100.00"], {"PR-2": 3000})
     write_offs.write_off(engine, actor, b_ids[0], reason="small_balance", amounts={"2": "10.00"})
-    c, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 3000})
+    c, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000})
     payments.record_payment(engine, actor, c, "40.00")
-    d, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 3000})
+    d, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000})
     paid = payments.record_payment(engine, actor, d, "30.00")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         payment_id = uow.ledger.transaction(paid).payment_id
@@ -80,8 +67,10 @@ def test_previews_are_counted_from_the_open_drafts_not_the_remittances_items(eng
 
 
 def test_patients_owing_the_same_come_in_patient_order(engine, actor):
-    same = [adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})[0] for _ in range(3)]
-    most, _ = adjudicated(engine, actor, ["100.00"], {"PR-2": 2500})
+    same = [
+        builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2000})[0] for _ in range(3)
+    ]
+    most, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2500})
 
     ranked = [p.patient.id for p in patients_with_open_pr(engine, actor)]
 
@@ -92,7 +81,7 @@ def test_patients_owing_the_same_come_in_patient_order(engine, actor):
 def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(engine, actor):
     """An index in the ranking's own order: no sort of every patient owing the same amount."""
     for _ in range(3):
-        adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})
+        builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2000})
 
     plans = sqlite_plans(
         engine, lambda: patients_with_open_pr(engine, actor, limit=2), "FROM patient_open_pr"
@@ -107,7 +96,7 @@ def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(engi
 def test_the_shown_patients_are_read_by_primary_key_not_the_organisation(engine, actor):
     """SQLite, with no statistics, read every patient of the organisation for an id list."""
     for _ in range(12):  # more ids than SQLite's guess for an index equality (10 rows)
-        adjudicated(engine, actor, ["100.00"], {"PR-2": 2000})
+        builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2000})
 
     plans = sqlite_plans(engine, lambda: work_list(engine, actor), "FROM patients")
 
