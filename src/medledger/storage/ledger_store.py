@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
+    String,
     Subquery,
     Table,
     bindparam,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     union_all,
 )
@@ -64,24 +66,46 @@ _BALANCES_OF = select(
 )
 
 
-@functools.cache
-def _procedures_with_balances(owner: str) -> Select[Any]:
-    """``registry.procedures_by`` with each procedure's balance rows beside it: a procedure on
-    as many rows as it has balance rows (one, with NULLs, when it has none)."""
-    balance = procedure_balances
-    return (
-        procedures_by(owner)
-        .add_columns(
-            balance.c.column.label("balance_column"),
-            balance.c.carc.label("balance_carc"),
-            balance.c.amount_cents.label("balance_cents"),
-        )
-        .outerjoin(
-            balance,
-            (balance.c.procedure_id == procedures.c.id)
-            & (balance.c.organisation_id == procedures.c.organisation_id),
+#: A procedure's balance rows as one text value, "column:carc:cents" joined by ",": a screen of
+#: many procedures gets one row per procedure instead of one per balance row, each repeating the
+#: procedure's columns. Column names and CARCs (alphanumeric, ``domain.columns.valid_carc``) hold
+#: neither separator.
+_BALANCE_TEXT = (
+    select(
+        func.aggregate_strings(
+            procedure_balances.c.column
+            + literal_column("':'")
+            + procedure_balances.c.carc
+            + literal_column("':'")
+            + cast(procedure_balances.c.amount_cents, String),
+            ",",
         )
     )
+    .where(
+        procedure_balances.c.procedure_id == procedures.c.id,
+        procedure_balances.c.organisation_id == procedures.c.organisation_id,
+    )
+    .scalar_subquery()
+    .label("balance_text")
+)
+
+
+@functools.cache
+def _procedures_with_balances(owner: str) -> Select[Any]:
+    """``registry.procedures_by`` with each procedure's balance rows beside it as text
+    (``_BALANCE_TEXT``; NULL when it has none)."""
+    return procedures_by(owner).add_columns(_BALANCE_TEXT)
+
+
+def _balance_of_text(text: str | None) -> Balance:
+    """The balance ``_BALANCE_TEXT`` spelled out."""
+    if text is None:
+        return Balance.of({})
+    columns, amounts = _COLUMNS, {}
+    for item in text.split(","):
+        column, carc, cents = item.split(":")
+        amounts[(columns[column], carc)] = int(cents)
+    return Balance.of(amounts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,17 +266,10 @@ class LedgerStore:
         """The procedures whose ``owner`` column (``id``, ``encounter_id``, ``patient_id``) is
         ``owner_id``, oldest first, each with its balance: what a screen shows, in one round
         trip instead of two (procedures, then their balances)."""
-        found: dict[int, tuple[Row[Any], dict[tuple[Column, str], int]]] = {}
         rows = self.connection.execute(
             _procedures_with_balances(owner), {"org": self.organisation_id, "owner": owner_id}
-        )
-        for row in rows:
-            entry = found.get(row.id)
-            if entry is None:
-                entry = found[row.id] = (row, {})
-            if row.balance_column is not None:
-                entry[1][(_COLUMNS[row.balance_column], row.balance_carc)] = row.balance_cents
-        return [(row, Balance.of(amounts)) for row, amounts in found.values()]
+        ).all()
+        return [(row, _balance_of_text(row.balance_text)) for row in rows]
 
     # -- posting ----------------------------------------------------------------------------
     def find_by_key(self, idempotency_key: str) -> Row[Any] | None:
