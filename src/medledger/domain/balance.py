@@ -214,7 +214,7 @@ class Balance:
         return self.amount(Column.PR, carc) - self.paid_applied(carc)
 
     def open_pr_by_carc(self) -> dict[str, int]:
-        return {carc: self.open_pr(carc) for carc in self.pr_carcs() if self.open_pr(carc)}
+        return {carc: cents for carc in self.pr_carcs() if (cents := self.open_pr(carc))}
 
     def total_open_pr(self) -> int:
         return sum(self.open_pr(carc) for carc in self.pr_carcs())
