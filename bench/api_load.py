@@ -15,8 +15,9 @@
    balance from the journal.
 2. ``medledger serve`` (uvicorn, ``--workers`` 1 and 2) in a subprocess on 127.0.0.1 and a free
    port; a bearer token from ``POST /api/tokens``.
-3. Bounded httpx loops on loopback (``--clients`` threads, each with its own keep-alive
-   connection; ``--requests`` per phase, at most ``--duration`` seconds each):
+3. Bounded loops on loopback (``--clients`` threads, each with its own keep-alive
+   ``http.client`` connection, the lightest client at hand, as it shares the server's cores;
+   ``--requests`` per phase, at most ``--duration`` seconds each):
    one client alone (service time), then the clients together: balance reads
    (``GET /api/procedures/{id}``, ``GET /api/patients/{id}``), write-off posts of 0.01 on
    coinsurance, each on a different procedure, and a contention run where every client writes
@@ -37,6 +38,8 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import http.client
+import json
 import math
 import os
 import platform
@@ -727,6 +730,42 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[index]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A response as the load generator keeps it: status, content type and body."""
+
+    status_code: int
+    content_type: str
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection to the server (``http.client``, the standard library).
+
+    The load generator shares the server's two cores, so its own CPU per request is taken from
+    the server: httpx cost about 1.1 ms of client CPU per request, ``http.client`` about a
+    quarter of that (docs/benchmarks.md, API load, session 4). httpx still makes the set-up calls.
+    """
+
+    def __init__(self, base_url: str, token: str) -> None:
+        address = httpx.URL(base_url)
+        self.connection = http.client.HTTPConnection(address.host, address.port, timeout=60)
+        self.headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+
+    def request(self, method: str, path: str, body: Any = None) -> Answer:
+        payload = None if body is None else json.dumps(body).encode()
+        self.connection.request(method, path, body=payload, headers=self.headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        return Answer(response.status, response.getheader("content-type", ""), content)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def run_phase(
     name: str,
     base_url: str,
@@ -735,7 +774,7 @@ def run_phase(
     clients: int,
     duration: float,
     server_pid: int,
-    expect: Callable[[Call, httpx.Response], bool] | None = None,
+    expect: Callable[[Call, Answer], bool] | None = None,
     rate: float | None = None,
 ) -> Result:
     """``clients`` threads share ``calls`` (client i takes every i-th); each has its own
@@ -758,13 +797,9 @@ def run_phase(
 
     def client(index: int, mine: Sequence[Call]) -> None:
         own: list[tuple[str, float, str]] = []
-        with httpx.Client(
-            base_url=base_url,
-            headers={"authorization": f"Bearer {token}"},
-            timeout=60,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        ) as http:
-            http.get("/api/reasons")  # open the connection before the clock starts
+        connection = KeepAlive(base_url, token)
+        try:
+            connection.request("GET", "/api/reasons")  # open the connection before the clock starts
             start.wait()
             for number, call in enumerate(mine):
                 if time.perf_counter() > deadline[0]:
@@ -776,9 +811,10 @@ def run_phase(
                         time.sleep(scheduled - began)
                     began = scheduled
                 try:
-                    response = http.request(call.method, call.path, json=call.body)
-                except httpx.TransportError as error:  # counted, not fatal: the server may close
+                    response = connection.request(call.method, call.path, call.body)
+                except (OSError, http.client.HTTPException) as error:  # counted, not fatal
                     own.append((call.label, time.perf_counter() - began, type(error).__name__))
+                    connection.close()  # the next request opens a new connection
                     continue
                 elapsed = time.perf_counter() - began
                 status = str(response.status_code)
@@ -787,6 +823,8 @@ def run_phase(
                 elif expect is not None and not expect(call, response):
                     status += " unexpected"
                 own.append((call.label, elapsed, status))
+        finally:
+            connection.close()
         with lock:
             for label, elapsed, status in own:
                 result.latencies[label].append(elapsed)
@@ -814,11 +852,11 @@ def run_phase(
     return result
 
 
-def _problem_type(response: httpx.Response) -> str:
+def _problem_type(response: Answer) -> str:
     """The problem document's type (its last part), or the body's content type."""
-    if response.headers.get("content-type", "").startswith("application/problem+json"):
+    if response.content_type.startswith("application/problem+json"):
         return str(response.json().get("type", "?")).rsplit("/", 1)[-1]
-    return response.headers.get("content-type", "no body").split(";")[0]
+    return response.content_type.split(";")[0] or "no body"
 
 
 def write_off_call(procedure_id: int, cents: int, label: str = "POST /api/write-offs") -> Call:
@@ -843,7 +881,7 @@ def read_calls(loaded: Loaded, count: int, rng: random.Random) -> list[Call]:
     return calls
 
 
-def posted(call: Call, response: httpx.Response) -> bool:
+def posted(call: Call, response: Answer) -> bool:
     return response.status_code == 201 and response.json().get("status") == "posted"
 
 
@@ -1212,7 +1250,7 @@ def latest_section(
 - Command: `.venv/bin/python -m bench.api_load --clients {args.clients} --requests \
 {args.requests} --entries {args.entries} --workers {" ".join(map(str, args.workers))}`
 - Server: `medledger serve --workers N` ({_server_stack()}, Python \
-{platform.python_version()}); client: httpx, one thread and keep-alive connection per client.
+{platform.python_version()}); client: `http.client`, one thread and keep-alive connection per client.
 - Load (skipped with `--skip-load`):
 {load_lines or "  - reused the database of an earlier run"}
 - Verify: {loaded.verify or "not run (reused database)"}
@@ -1258,7 +1296,7 @@ def write_docs(latest: str) -> None:
 INTRO = """`.venv/bin/python -m bench.api_load` ([bench/api_load.py](../bench/api_load.py)) loads a
 practice with a journal of at least 1,000,000 ledger entries into PostgreSQL (seed through the
 services, the bulk by COPY, then `verify`), runs `medledger serve` (1 and 2 workers by default), and
-drives it from 16 concurrent httpx clients on loopback: balance reads
+drives it from 16 concurrent clients (`http.client`) on loopback: balance reads
 (`GET /api/procedures/{id}`, `GET /api/patients/{id}`) and write-offs of 0.01 each on a different
 procedure — first one client alone (the service time), then 16 in a closed loop (each sends its
 next request as soon as the last is answered), then 16 paced at half the closed loop's throughput
