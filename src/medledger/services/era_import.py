@@ -46,6 +46,7 @@ from medledger.services.actor import Actor
 from medledger.services.adjudication import DuplicateRemittance
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
+from medledger.services.full_collections import full_collections_deferred
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import (
@@ -118,7 +119,11 @@ def import_era(
     name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "ERA")
     actor = replace(actor, source="era")
     summary = ImportSummary(name, dry_run)
-    with _input(source, progress) as stream, UnitOfWork(engine, actor.organisation_id) as uow:
+    with (
+        full_collections_deferred(),
+        _input(source, progress) as stream,
+        UnitOfWork(engine, actor.organisation_id) as uow,
+    ):
         target: _TransactionSet | None = None
         batch: list[Claim] = []
         claims_paid = 0
