@@ -34,7 +34,7 @@ from sqlalchemy import Engine, Row, text
 from medledger.domain.balance import Entry
 from medledger.domain.claim_advice import ClaimAdvice
 from medledger.domain.errors import LedgerError
-from medledger.domain.matching import BilledProcedure, match_lines
+from medledger.domain.matching import BilledProcedure, match_by_control_numbers, match_lines
 from medledger.domain.review import (
     BALANCE_WOULD_GO_NEGATIVE,
     UNMATCHED_CLAIM,
@@ -361,6 +361,13 @@ def _matched(
     procedure_ids: Sequence[int] | None,
 ) -> ClaimResult:
     """The claim with each line tied to its procedure (domain/matching.py)."""
+    if procedure_ids is None:
+        control_numbers = {
+            row.line_item_control_number: row.id
+            for row in procedures
+            if row.line_item_control_number
+        }
+        procedure_ids = match_by_control_numbers(advice.lines, control_numbers)
     if procedure_ids is None:
         procedure_ids = match_lines(advice.lines, [_billed(row) for row in procedures])
     return ClaimResult(
