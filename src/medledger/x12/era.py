@@ -680,6 +680,16 @@ class _Transaction:
         self.provider_adjustments: list[ProviderAdjustment] = []
         self.digest = hashlib.sha256()
         self.header_digest = self.digest.copy()  # the digest as the header's last segment left it
+        self.unhashed: list[Segment] = []  # taken since the digest was last brought up to date
+
+    def _digested(self) -> hashlib._Hash:
+        """The content digest with every segment taken so far: they are hashed a claim at a
+        time (one ``update`` of their normalised text), not one call per segment."""
+        if self.unhashed:
+            text = "".join([s.segment_id + "\x1d" + "\x1d".join(s.elements) for s in self.unhashed])
+            self.digest.update(text.replace(self.component, "\x1f").encode())
+            self.unhashed.clear()
+        return self.digest
 
     def _refuse(self, segment: Segment, message: str) -> MalformedSegment:
         return MalformedSegment(message, segment.position, segment.segment_id)
@@ -688,9 +698,7 @@ class _Transaction:
         """Take one segment of the set; return the claim it closes, if it closes one, or the
         header when this segment closes it (the first detail segment opens no claim yet)."""
         sid = segment.segment_id
-        self.digest.update(
-            (sid + "\x1d" + "\x1d".join(segment.elements)).replace(self.component, "\x1f").encode()
-        )
+        self.unhashed.append(segment)
         line = self.line
         if line is not None and sid in LINE_SEGMENTS:  # the hot path: a service line's details
             line.feed(segment)
@@ -703,13 +711,13 @@ class _Transaction:
             if sid != "BPR":
                 raise self._refuse(segment, f"expected BPR right after ST, found {sid}")
             self._bpr(segment)
-            self.header_digest = self.digest.copy()
+            self.header_digest = self._digested().copy()
             self.area = "header"
             return None
         if self.area == "header":
             if sid in HEADER_SEGMENTS:
                 self._header(segment)
-                self.header_digest = self.digest.copy()
+                self.header_digest = self._digested().copy()
                 return None
             if sid not in ("LX", "CLP", "PLB"):
                 raise self._refuse(segment, f"{sid} is not allowed in the 835 header (table 1)")
@@ -820,6 +828,7 @@ class _Transaction:
 
     def _close_claim(self) -> Claim | None:
         self._close_line()
+        self._digested()
         claim, self.claim = self.claim, None
         return None if claim is None else claim.build()
 
@@ -854,6 +863,6 @@ class _Transaction:
             group_control_number=self.group_control_number,
             version=self.version,
             position=self.st.position,
-            content_hash=self.digest.hexdigest(),
+            content_hash=self._digested().hexdigest(),
         )
         return (*opening, remittance) if last is None else (*opening, last, remittance)
