@@ -21,7 +21,7 @@ from medledger.domain.balance import Balance, identity_violations
 from medledger.domain.claim_advice import LineAdvice
 from medledger.domain.columns import Column
 from medledger.domain.errors import LedgerError
-from medledger.domain.matching import BilledProcedure, match_lines
+from medledger.domain.matching import BilledProcedure, match_by_control_numbers, match_lines
 from medledger.domain.review import (
     DUPLICATE_CLAIM,
     REVERSAL_WITHOUT_ORIGINAL,
@@ -116,6 +116,37 @@ def test_one_procedure_never_takes_two_lines():
 
 
 # -- hold reasons from the encounter's posted claims ------------------------------------------
+
+
+_CONTROLS = st.sampled_from(["A-1", "A-2", "A-3", ""]) | st.none()
+_PROCEDURES = st.lists(
+    st.tuples(st.sampled_from(["99213", "85025"]), st.sampled_from([100, 45]), _CONTROLS),
+    min_size=1,
+    max_size=4,
+)
+_LINES = st.lists(
+    st.tuples(st.sampled_from(["99213", "85025", "36415"]), st.sampled_from([100, 45]), _CONTROLS),
+    max_size=4,
+)
+
+
+@settings(max_examples=400)
+@given(_PROCEDURES, _LINES)
+def test_matching_by_control_numbers_alone_answers_as_match_lines(procedures, lines):
+    """The fast path answers only where ``match_lines``'s first rule matches every line, and
+    then with the same procedures; else ``match_lines`` decides (or holds the claim)."""
+    billed_procedures = [
+        billed(pid, code, charge, control=control)
+        for pid, (code, charge, control) in enumerate(procedures, start=1)
+    ]
+    paid = [line(code, charge, control=control) for code, charge, control in lines]
+    controls = {p.line_item_control_number: p.procedure_id for p in billed_procedures
+                if p.line_item_control_number}  # fmt: skip
+    fast = match_by_control_numbers(paid, controls)
+    event(f"fast path {'answers' if fast is not None else 'passes'}")
+    if fast is not None:
+        assert fast == match_lines(paid, billed_procedures)
+        assert all(ln.line_item_control_number for ln in paid)
 
 
 def posted(payer: int, status: str, charge: int, paid: int, number: str | None = "ICN1"):

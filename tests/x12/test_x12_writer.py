@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -15,14 +17,16 @@ from medledger.x12 import (
     Delimiters,
     Remittance,
     RemittanceHeader,
+    X12Error,
     check,
     read_era,
     read_remittances,
 )
 from medledger.x12 import writer as w
 from medledger.x12.mapping import claim_advice
+from medledger.x12.tokens import SegmentReader
 from medledger.x12.writer import UnwritableValue
-from tests.x12.x12_testkit import VALID_BODY, build
+from tests.x12.x12_testkit import SAMPLES, VALID_BODY, build
 
 WHEN = datetime(2024, 1, 9, 12, 0)
 
@@ -157,3 +161,44 @@ def test_mapping_gives_the_billed_code_and_ledger_adjustments():
         (LedgerAdjustment("CO", "45", 5000), LedgerAdjustment("PR", "1", 10000)), 55000,
     )  # fmt: skip
     assert second.code == "85025"  # as billed (SVC06), not as the payer adjudicated it
+
+
+def _readable(path: Path) -> bool:
+    try:
+        list(read_era(io.BytesIO(path.read_bytes())))
+    except X12Error:
+        return False
+    return True
+
+
+READABLE_SAMPLES = [p for p in sorted(SAMPLES.iterdir()) if p.suffix != ".md" and _readable(p)]
+
+
+@pytest.mark.parametrize("path", READABLE_SAMPLES, ids=lambda p: p.name[-40:])
+def test_the_hashes_are_the_stored_definition_segment_by_segment(path):
+    """Stored hashes tell a re-sent remittance from a changed one, so the reader's (which
+    hashes a claim's segments at a time) must stay exactly this definition: each segment from
+    BPR to the one before SE as id and elements joined by 0x1D, component separator as 0x1F;
+    the header's hash stops at the last header segment."""
+    expected: list[tuple[str, str]] = []
+    reader = SegmentReader(io.BytesIO(path.read_bytes()))
+    digest = header = None
+    for segment in reader:
+        sid = segment.segment_id
+        if sid == "ST":
+            digest, header, in_header = hashlib.sha256(), None, True
+        elif sid == "SE":
+            expected.append(
+                (header.hexdigest() if header else digest.hexdigest(), digest.hexdigest())
+            )
+            digest = None
+        elif digest is not None:
+            component = reader.delimiters.component
+            text = (sid + "\x1d" + "\x1d".join(segment.elements)).replace(component, "\x1f")
+            if in_header and sid in ("LX", "CLP", "PLB"):
+                header, in_header = digest.copy(), False
+            digest.update(text.encode())
+    items = list(read_era(io.BytesIO(path.read_bytes()), headers=True))
+    headers = [item.header_hash for item in items if isinstance(item, RemittanceHeader)]
+    contents = [item.content_hash for item in items if isinstance(item, Remittance)]
+    assert list(zip(headers, contents, strict=True)) == expected

@@ -34,7 +34,7 @@ from sqlalchemy import Engine, Row, text
 from medledger.domain.balance import Entry
 from medledger.domain.claim_advice import ClaimAdvice
 from medledger.domain.errors import LedgerError
-from medledger.domain.matching import BilledProcedure, match_lines
+from medledger.domain.matching import BilledProcedure, match_by_control_numbers, match_lines
 from medledger.domain.review import (
     BALANCE_WOULD_GO_NEGATIVE,
     UNMATCHED_CLAIM,
@@ -46,6 +46,7 @@ from medledger.services.actor import Actor
 from medledger.services.adjudication import DuplicateRemittance
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
+from medledger.services.full_collections import full_collections_deferred
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import (
@@ -118,7 +119,11 @@ def import_era(
     name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "ERA")
     actor = replace(actor, source="era")
     summary = ImportSummary(name, dry_run)
-    with _input(source, progress) as stream, UnitOfWork(engine, actor.organisation_id) as uow:
+    with (
+        full_collections_deferred(),
+        _input(source, progress) as stream,
+        UnitOfWork(engine, actor.organisation_id) as uow,
+    ):
         target: _TransactionSet | None = None
         batch: list[Claim] = []
         claims_paid = 0
@@ -356,6 +361,13 @@ def _matched(
     procedure_ids: Sequence[int] | None,
 ) -> ClaimResult:
     """The claim with each line tied to its procedure (domain/matching.py)."""
+    if procedure_ids is None:
+        control_numbers = {
+            row.line_item_control_number: row.id
+            for row in procedures
+            if row.line_item_control_number
+        }
+        procedure_ids = match_by_control_numbers(advice.lines, control_numbers)
     if procedure_ids is None:
         procedure_ids = match_lines(advice.lines, [_billed(row) for row in procedures])
     return ClaimResult(

@@ -69,7 +69,14 @@ PAYMENT_METHODS = frozenset({"ACH", "BOP", "CHK", "FWT", "NON"})  # BPR04
 
 _CODE = re.compile(r"[A-Z0-9]{1,5}")
 _DIGITS = re.compile(r"[0-9]+")
+# Values already read and checked, by their text: a file repeats the same few hundred dates and
+# CAS triples thousands of times, and a dict lookup replaces a regex, an int() or a date() and
+# a new record. Capped, so a file of endless distinct values cannot grow them.
+_DATES_READ: dict[str, date] = {}
+_ADJUSTMENTS_READ: dict[tuple[str, str, str, str], Adjustment] = {}
+_READ_KEPT = 4096
 _CAS_TRIPLES = 6
+_LINE_DATES = frozenset({"472", "150", "151"})  # DTM01 of a service line's dates
 _PLB_PAIRS = 6
 
 
@@ -158,11 +165,18 @@ def _code(segment: Segment, number: int, allowed: frozenset[str], what: str) -> 
 
 
 def _parse_date(text: str, segment: Segment, element: str) -> date:
+    day = _DATES_READ.get(text)
+    if day is not None:
+        return day
     if len(text) == 8 and _DIGITS.fullmatch(text):
         try:
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             pass
+        else:
+            if len(_DATES_READ) < _READ_KEPT:
+                _DATES_READ[text] = day
+            return day
     raise BadDate(
         f"{element} {show(text)} is not a valid CCYYMMDD date", segment.position, segment.segment_id
     )
@@ -174,6 +188,10 @@ def _date(segment: Segment, number: int, what: str) -> date:
 
 def _dtm(segment: Segment) -> tuple[str, date, date]:
     """DTM qualifier and its date (DTM02), or the range in DTM06 when DTM05 is RD8."""
+    elements = segment.elements
+    if len(elements) == 2 and elements[0] and elements[1]:  # the everyday "DTM*472*20240301"
+        day = _parse_date(elements[1], segment, "DTM02")
+        return elements[0], day, day
     qualifier = _required(segment, 1, "date qualifier")
     if segment.get(2) == "" and segment.get(5) == "RD8":
         text = _required(segment, 6, "date range")
@@ -389,7 +407,11 @@ class _Envelope:
 class _LineBuilder:
     def __init__(self, segment: Segment, component: str) -> None:
         self.segment = segment
-        raw = _required(segment, 1, "procedure identifier")
+        elements = segment.elements
+        count = len(elements)
+        raw = elements[0] if count else ""
+        if not raw:
+            _required(segment, 1, "procedure identifier")  # raises
         parts = raw.split(component)
         if len(parts) < 2 or parts[0] == "" or parts[1] == "":
             raise MalformedSegment(
@@ -407,11 +429,11 @@ class _LineBuilder:
         self.modifiers = tuple(m for m in parts[2:6] if m)
         self.charge = _amount(segment, 2)
         self.paid = _amount(segment, 3)
-        self.revenue_code = _optional(segment, 4)
-        self.units = _optional(segment, 5)
+        self.revenue_code = (elements[3] or None) if count > 3 else None
+        self.units = (elements[4] or None) if count > 4 else None
         self.original_qualifier: str | None = None
         self.original_code: str | None = None
-        original = segment.get(6)
+        original = elements[5] if count > 5 else ""
         if original:
             original_parts = original.split(component)
             if len(original_parts) < 2 or not original_parts[0] or not original_parts[1]:
@@ -429,10 +451,11 @@ class _LineBuilder:
         self.remarks: list[str] = []
 
     def feed(self, segment: Segment) -> None:
-        sid = segment.segment_id
+        _, sid, elements = segment
+        qualifier = elements[0] if elements else ""
         if sid == "CAS":
-            self.adjustments.extend(_adjustments(segment))
-        elif sid == "DTM" and segment.get(1) in ("472", "150", "151"):
+            self.adjustments += _adjustments(segment)
+        elif sid == "DTM" and qualifier in _LINE_DATES:
             qualifier, start, end = _dtm(segment)
             if qualifier in ("472", "150"):
                 _unique(segment, self.date_from, "service start date (DTM*472/150)")
@@ -440,10 +463,10 @@ class _LineBuilder:
             if qualifier in ("472", "151"):
                 _unique(segment, self.date_to, "service end date (DTM*472/151)")
                 self.date_to = end
-        elif sid == "REF" and segment.get(1) == "6R":
+        elif sid == "REF" and qualifier == "6R":
             _unique(segment, self.control_number, "REF*6R")
             self.control_number = _required(segment, 2, "line item control number")
-        elif sid == "AMT" and segment.get(1) == "B6":
+        elif sid == "AMT" and qualifier == "B6":
             _unique(segment, self.allowed, "AMT*B6")
             self.allowed = _amount(segment, 2)
         elif sid == "LQ":
@@ -534,10 +557,16 @@ class _ClaimBuilder:
 
 
 def _adjustments(segment: Segment) -> list[Adjustment]:
-    """The up to six reason/amount/quantity triples of one CAS."""
-    group = _code(segment, 1, GROUP_CODES, "claim adjustment group code")
+    """The up to six reason/amount/quantity triples of one CAS.
+
+    A triple read before (same group, reason, amount and quantity text) is the record already
+    made for it: it passed the same checks then.
+    """
     elements = segment.elements
     count = len(elements)
+    group = elements[0] if count else ""
+    if group not in GROUP_CODES:
+        _code(segment, 1, GROUP_CODES, "claim adjustment group code")  # raises
     if count > 1 + 3 * _CAS_TRIPLES:
         raise MalformedSegment(
             f"CAS has {count} elements; at most 19 are defined", segment.position, "CAS"
@@ -549,26 +578,38 @@ def _adjustments(segment: Segment) -> list[Adjustment]:
         quantity = elements[reason_index + 2] if reason_index + 2 < count else ""
         if not (reason or amount or quantity):
             continue
-        number = reason_index + 1
-        if not reason:
-            raise MalformedSegment(
-                f"{segment.name(number)} (adjustment reason code) is missing",
-                segment.position,
-                "CAS",
-            )
-        if not _CODE.fullmatch(reason):
-            raise BadCode(
-                f"{segment.name(number)} {show(reason)} is not an adjustment reason code",
-                segment.position,
-                "CAS",
-            )
-        cents = plain_cents(amount)
-        if cents is None:
-            cents = _amount(segment, number + 1)  # refused with its element's name, or exact
-        found.append(Adjustment(group, reason, cents, quantity or None))
+        key = (group, reason, amount, quantity)
+        adjustment = _ADJUSTMENTS_READ.get(key)
+        if adjustment is None:
+            adjustment = _adjustment(segment, reason_index + 1, *key)
+            if len(_ADJUSTMENTS_READ) < _READ_KEPT:
+                _ADJUSTMENTS_READ[key] = adjustment
+        found.append(adjustment)
     if not found:
         raise MalformedSegment("CAS holds no adjustment", segment.position, "CAS")
     return found
+
+
+def _adjustment(
+    segment: Segment, number: int, group: str, reason: str, amount: str, quantity: str
+) -> Adjustment:
+    """One CAS triple whose reason is element ``number``, checked."""
+    if not reason:
+        raise MalformedSegment(
+            f"{segment.name(number)} (adjustment reason code) is missing",
+            segment.position,
+            "CAS",
+        )
+    if not _CODE.fullmatch(reason):
+        raise BadCode(
+            f"{segment.name(number)} {show(reason)} is not an adjustment reason code",
+            segment.position,
+            "CAS",
+        )
+    cents = plain_cents(amount)
+    if cents is None:
+        cents = _amount(segment, number + 1)  # refused with its element's name, or exact
+    return Adjustment(group, reason, cents, quantity or None)
 
 
 def _provider_adjustments(segment: Segment, component: str) -> list[ProviderAdjustment]:
@@ -639,6 +680,16 @@ class _Transaction:
         self.provider_adjustments: list[ProviderAdjustment] = []
         self.digest = hashlib.sha256()
         self.header_digest = self.digest.copy()  # the digest as the header's last segment left it
+        self.unhashed: list[Segment] = []  # taken since the digest was last brought up to date
+
+    def _digested(self) -> hashlib._Hash:
+        """The content digest with every segment taken so far: they are hashed a claim at a
+        time (one ``update`` of their normalised text), not one call per segment."""
+        if self.unhashed:
+            text = "".join([s.segment_id + "\x1d" + "\x1d".join(s.elements) for s in self.unhashed])
+            self.digest.update(text.replace(self.component, "\x1f").encode())
+            self.unhashed.clear()
+        return self.digest
 
     def _refuse(self, segment: Segment, message: str) -> MalformedSegment:
         return MalformedSegment(message, segment.position, segment.segment_id)
@@ -647,9 +698,7 @@ class _Transaction:
         """Take one segment of the set; return the claim it closes, if it closes one, or the
         header when this segment closes it (the first detail segment opens no claim yet)."""
         sid = segment.segment_id
-        self.digest.update(
-            (sid + "\x1d" + "\x1d".join(segment.elements)).replace(self.component, "\x1f").encode()
-        )
+        self.unhashed.append(segment)
         line = self.line
         if line is not None and sid in LINE_SEGMENTS:  # the hot path: a service line's details
             line.feed(segment)
@@ -662,13 +711,13 @@ class _Transaction:
             if sid != "BPR":
                 raise self._refuse(segment, f"expected BPR right after ST, found {sid}")
             self._bpr(segment)
-            self.header_digest = self.digest.copy()
+            self.header_digest = self._digested().copy()
             self.area = "header"
             return None
         if self.area == "header":
             if sid in HEADER_SEGMENTS:
                 self._header(segment)
-                self.header_digest = self.digest.copy()
+                self.header_digest = self._digested().copy()
                 return None
             if sid not in ("LX", "CLP", "PLB"):
                 raise self._refuse(segment, f"{sid} is not allowed in the 835 header (table 1)")
@@ -779,6 +828,7 @@ class _Transaction:
 
     def _close_claim(self) -> Claim | None:
         self._close_line()
+        self._digested()
         claim, self.claim = self.claim, None
         return None if claim is None else claim.build()
 
@@ -813,6 +863,6 @@ class _Transaction:
             group_control_number=self.group_control_number,
             version=self.version,
             position=self.st.position,
-            content_hash=self.digest.hexdigest(),
+            content_hash=self._digested().hexdigest(),
         )
         return (*opening, remittance) if last is None else (*opening, last, remittance)

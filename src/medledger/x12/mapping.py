@@ -44,4 +44,20 @@ def _line(line: ServiceLine) -> LineAdvice:
 
 
 def _adjustments(triples: tuple[CasTriple, ...]) -> tuple[Adjustment, ...]:
-    return tuple(Adjustment(t.group_code, t.carc, t.amount_cents) for t in triples)
+    return tuple([_adjustment(t.group_code, t.carc, t.amount_cents) for t in triples])
+
+
+def _adjustment(group_code: str, carc: str, cents: int) -> Adjustment:
+    """The ledger's adjustment; one already made for the same values is that one (a file
+    repeats the same few hundred, and they are immutable)."""
+    key = (group_code, carc, cents)
+    adjustment = _MADE.get(key)
+    if adjustment is None:
+        adjustment = Adjustment(group_code, carc, cents)
+        if len(_MADE) < _MADE_KEPT:
+            _MADE[key] = adjustment
+    return adjustment
+
+
+_MADE: dict[tuple[str, str, int], Adjustment] = {}
+_MADE_KEPT = 4096
