@@ -40,7 +40,7 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.reversal import Posted
-from medledger.storage.bulk import add_to_rows, chunks, insert_rows
+from medledger.storage.bulk import add_to_rows, chunks, insert_rows, one_of
 from medledger.storage.registry import now, procedures_by
 from medledger.storage.tables import (
     ledger_entries,
@@ -51,17 +51,20 @@ from medledger.storage.tables import (
     procedures,
 )
 
-#: Every balance read (every screen, every posting) goes through this one statement, built once
-#: (see storage/registry.py on why).
-_BALANCES_OF = select(
-    procedure_balances.c.procedure_id,
-    procedure_balances.c.column,
-    procedure_balances.c.carc,
-    procedure_balances.c.amount_cents,
-).where(
-    procedure_balances.c.organisation_id == bindparam("org"),
-    procedure_balances.c.procedure_id.in_(bindparam("procedure_ids", expanding=True)),
-)
+
+@functools.cache
+def _balances_of(dialect: str) -> Select[Any]:
+    """Every balance read (every screen, every posting) goes through this one statement, built
+    once per dialect (see storage/registry.py on why)."""
+    return select(
+        procedure_balances.c.procedure_id,
+        procedure_balances.c.column,
+        procedure_balances.c.carc,
+        procedure_balances.c.amount_cents,
+    ).where(
+        procedure_balances.c.organisation_id == bindparam("org"),
+        one_of(procedure_balances.c.procedure_id, dialect, "procedure_ids"),
+    )
 
 
 @functools.cache
@@ -125,18 +128,18 @@ _OPEN_TRANSACTION = insert(ledger_transactions).returning(ledger_transactions.c.
 
 
 @functools.cache
-def _lock_statement(columns: tuple[Any, ...], for_update: bool) -> Any:
+def _lock_statement(columns: tuple[Any, ...], dialect: str) -> Any:
     """Read ``columns`` of the procedures ``procedure_ids`` in id order, locking them on
     PostgreSQL."""
     query = (
         select(*columns)
         .where(
             procedures.c.organisation_id == bindparam("org"),
-            procedures.c.id.in_(bindparam("procedure_ids", expanding=True)),
+            one_of(procedures.c.id, dialect, "procedure_ids"),
         )
         .order_by(procedures.c.id)
     )
-    return query.with_for_update() if for_update else query
+    return query.with_for_update() if dialect == "postgresql" else query
 
 
 @functools.cache
@@ -211,7 +214,7 @@ class LedgerStore:
     def _lock(self, procedure_ids: Iterable[int], *columns: Any) -> dict[int, Row[Any]]:
         wanted = sorted(set(procedure_ids))
         found: dict[int, Row[Any]] = {}
-        query = _lock_statement(columns, self._dialect == "postgresql")
+        query = _lock_statement(columns, self._dialect)
         for part in chunks(wanted):
             rows = self.connection.execute(
                 query, {"org": self.organisation_id, "procedure_ids": part}
@@ -228,7 +231,7 @@ class LedgerStore:
         sums: dict[int, dict[tuple[Column, str], int]] = {pid: {} for pid in wanted}
         for part in chunks(wanted):
             rows = self.connection.execute(
-                _BALANCES_OF, {"org": self.organisation_id, "procedure_ids": part}
+                _balances_of(self._dialect), {"org": self.organisation_id, "procedure_ids": part}
             )
             columns = _COLUMNS
             for procedure_id, column, carc, cents in rows.all():  # many small rows: one fetch
@@ -489,7 +492,9 @@ class LedgerStore:
         hold no patient money are absent."""
         result: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
         for part in chunks(procedure_ids):
-            money = self._patient_money(ledger_entries.c.procedure_id.in_(part))
+            money = self._patient_money(
+                one_of(ledger_entries.c.procedure_id, self._dialect, "procedure_ids", part)
+            )
             for (payment_id, procedure_id, carc), cents in money.items():
                 result[procedure_id][payment_id][carc] = cents
         return {pid: dict(held) for pid, held in result.items()}
