@@ -80,3 +80,14 @@ def test_one_of_selects_the_listed_rows_bound_now_or_at_execution(engine, table)
     with engine.connect() as connection:
         assert list(connection.execute(by_id, {"ids": part}).scalars()) == ids[::3]
         assert sorted(connection.execute(by_label).scalars()) == ids[1::3]
+
+
+def test_allocated_ids_are_new_distinct_and_increasing(engine, table):
+    with engine.begin() as connection:
+        first = allocate_ids(connection, table, 250)
+        insert_rows(connection, table, ("id", "label", "amount_cents"),
+                    [(pid, None, 1) for pid in first])  # fmt: skip
+        second = allocate_ids(connection, table, 3)
+    assert first == sorted(set(first)) and len(first) == 250
+    assert second == sorted(set(second)) and len(second) == 3 and second[0] > first[-1]
+    assert allocate_ids(engine.connect(), table, 0) == []
