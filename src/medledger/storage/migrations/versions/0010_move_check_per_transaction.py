@@ -10,7 +10,9 @@ rule now hangs on the move itself:
   reversal), sums that transaction's entries at commit, as before;
 - entries added to a move written by an earlier database transaction, which that trigger will
   not see again, are summed by a statement-level trigger on ``ledger_entries`` at the end of the
-  statement that adds them (no writer does this; a forged row is refused, as before).
+  statement that adds them (no writer does this; a forged row is refused, as before). "Earlier"
+  is told by the move row's ``xmin`` against this transaction's id, so a move written inside a
+  savepoint (none is) would be summed after each of its statements too: stricter, not looser.
 
 SQLite has no deferred triggers (the domain's assertion and ``verify`` guard it there): nothing
 changes.
