@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 
-from medledger.storage.bulk import COPY_FROM_ROWS, add_to_rows, allocate_ids, insert_rows
+from medledger.storage.bulk import (
+    COPY_FROM_ROWS,
+    IN_LIST_LIMIT,
+    add_to_rows,
+    allocate_ids,
+    chunks,
+    insert_rows,
+    one_of,
+)
 
 metadata = MetaData()
 probe = Table(
@@ -53,3 +61,33 @@ def test_add_to_rows_answers_the_keys_it_found_and_adds_only_to_them(engine, tab
         stored = [tuple(row) for row in connection.execute(select(table).order_by(table.c.id))]
     assert stored == [(pid, "kept", 100 + n + 1) for n, pid in enumerate(ids) if n % 2 == 0]
     assert add_to_rows(engine.connect(), table, ("id",), "amount_cents", []) == set()
+
+
+def test_one_of_selects_the_listed_rows_bound_now_or_at_execution(engine, table):
+    # A whole chunk (PostgreSQL: one array parameter; SQLite: IN with that many parameters),
+    # ids that are not there, and text keys.
+    with engine.begin() as connection:
+        ids = allocate_ids(connection, table, 40)
+        insert_rows(connection, table, ("id", "label", "amount_cents"),
+                    [(pid, f"L{pid}", 1) for pid in ids])  # fmt: skip
+    dialect = engine.dialect.name
+    wanted = [*ids[::3], *range(ids[-1] + 1, ids[-1] + IN_LIST_LIMIT - len(ids[::3]) + 1)]
+    (part,) = chunks(wanted)
+    by_id = select(table.c.id).where(one_of(table.c.id, dialect, "ids")).order_by(table.c.id)
+    by_label = select(table.c.id).where(
+        one_of(table.c.label, dialect, "labels", [f"L{pid}" for pid in ids[1::3]] + ["L-1"])
+    )
+    with engine.connect() as connection:
+        assert list(connection.execute(by_id, {"ids": part}).scalars()) == ids[::3]
+        assert sorted(connection.execute(by_label).scalars()) == ids[1::3]
+
+
+def test_allocated_ids_are_new_distinct_and_increasing(engine, table):
+    with engine.begin() as connection:
+        first = allocate_ids(connection, table, 250)
+        insert_rows(connection, table, ("id", "label", "amount_cents"),
+                    [(pid, None, 1) for pid in first])  # fmt: skip
+        second = allocate_ids(connection, table, 3)
+    assert first == sorted(set(first)) and len(first) == 250
+    assert second == sorted(set(second)) and len(second) == 3 and second[0] > first[-1]
+    assert allocate_ids(engine.connect(), table, 0) == []

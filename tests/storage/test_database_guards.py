@@ -64,6 +64,73 @@ def test_unbalanced_move_is_refused_or_caught(engine, actor, write_off_id):
     assert not report.ok and "journal" in report.differences[0]
 
 
+#: A copy of the write-off's transaction row (``kind`` and ``reverts_id`` given), and of its
+#: entries with positive (``sign`` 1) or negative (-1) amounts, moved by ``extra`` cents.
+COPY_TRANSACTION = (
+    "INSERT INTO ledger_transactions (organisation_id, kind, user_id, source, idempotency_key,"
+    " request_hash, reverts_id, created_at) SELECT organisation_id, :kind, user_id, source,"
+    " idempotency_key || '-copy', request_hash, :reverts, created_at FROM ledger_transactions"
+    " WHERE id = :t RETURNING id"
+)
+COPY_ENTRIES = (
+    'INSERT INTO ledger_entries (organisation_id, transaction_id, procedure_id, "column", carc,'
+    ' amount_cents) SELECT organisation_id, :new, procedure_id, "column", carc,'
+    " amount_cents + :extra FROM ledger_entries WHERE transaction_id = :t"
+    " AND sign(amount_cents) = :sign"
+)
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+@pytest.mark.parametrize("kind", ["write_off", "reversal"])
+def test_a_move_written_over_several_statements_is_summed_at_commit(
+    engine, write_off_id, kind, extra
+):
+    """PostgreSQL: a move's entries may go in over several statements (between them it does
+    not net to zero); at commit it must. A reversal of a move is a move."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no deferred triggers (see above)")
+    reverts = write_off_id if kind == "reversal" else None
+
+    def write() -> None:
+        with engine.begin() as connection:
+            new = connection.execute(
+                text(COPY_TRANSACTION), {"t": write_off_id, "kind": kind, "reverts": reverts}
+            ).scalar_one()
+            for sign in (1, -1):
+                connection.execute(
+                    text(COPY_ENTRIES), {"t": write_off_id, "new": new, "sign": sign, "extra": 0}
+                )
+            connection.execute(
+                text(COPY_ENTRIES), {"t": write_off_id, "new": new, "sign": 1, "extra": extra}
+            )
+            connection.execute(
+                text(COPY_ENTRIES), {"t": write_off_id, "new": new, "sign": -1, "extra": 0}
+            )
+
+    if extra:
+        with pytest.raises(DBAPIError, match="is a move but nets to"):
+            write()
+    else:
+        write()
+
+
+def test_entries_added_later_to_a_move_are_summed_by_their_statement(engine, write_off_id):
+    """PostgreSQL: entries added to a move committed earlier are checked when they go in; a
+    statement that keeps the move at zero passes, one that does not is refused."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no deferred triggers (see above)")
+    balanced = COPY_ENTRIES.replace(" AND sign(amount_cents) = :sign", "")
+    with engine.begin() as connection:
+        connection.execute(text(balanced), {"t": write_off_id, "new": write_off_id, "extra": 0})
+    with pytest.raises(DBAPIError, match="is a move but nets to"), engine.begin() as connection:
+        connection.execute(
+            text(COPY_ENTRIES), {"t": write_off_id, "new": write_off_id, "sign": 1, "extra": 0}
+        )
+        connection.execute(
+            text(COPY_ENTRIES), {"t": write_off_id, "new": write_off_id, "sign": -1, "extra": 0}
+        )
+
+
 def test_duplicate_idempotency_key_is_refused(engine, write_off_id):
     refused(
         engine,

@@ -17,6 +17,7 @@ from medledger.storage.database import alembic_config, make_engine, migrate
 from medledger.storage.tables import metadata
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
+from tests.conftest import _drop_schema, _postgres_engine
 
 
 def test_the_migrated_schema_is_the_declared_one(engine):
@@ -96,3 +97,36 @@ def test_the_journal_keeps_its_rows_indexes_and_guards_through_0008(tmp_path):
                 "procedure_id, 'invented', carc, 5 FROM ledger_entries LIMIT 1"
             )
         )
+
+
+def test_the_move_check_per_transaction_steps_down_and_up_on_postgresql():
+    """0010 swaps PostgreSQL's per-row move check for one per move (and back): in a schema of
+    its own, so the session's migrated schema is not stepped down under other tests."""
+    engine, schema = _postgres_engine()
+
+    def move_triggers() -> set[str]:
+        with engine.connect() as connection:
+            names = connection.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%move%'"
+                    " AND tgrelid::regclass::text IN ('ledger_entries', 'ledger_transactions')"
+                )
+            ).scalars()
+            found = set(names)
+            connection.rollback()
+        return found
+
+    try:
+        migrate(engine)
+        after = {
+            "ledger_transactions_move_nets_to_zero",
+            "ledger_entries_earlier_move_nets_to_zero",
+        }
+        assert move_triggers() == after
+        command.downgrade(alembic_config(engine), "0009")
+        assert move_triggers() == {"ledger_entries_move_nets_to_zero"}
+        command.upgrade(alembic_config(engine), "head")
+        assert move_triggers() == after
+    finally:
+        engine.dispose()
+        _drop_schema(schema)

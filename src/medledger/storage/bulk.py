@@ -15,7 +15,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Connection, Integer, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 #: Values per IN (...) list: PostgreSQL takes at most 65,535 parameters in one statement.
 IN_LIST_LIMIT = 10_000
@@ -36,6 +49,23 @@ def chunks(values: Iterable[T]) -> Iterator[list[T]]:
         yield ordered[start : start + size]
 
 
+def one_of(
+    column: ColumnElement[Any], dialect: str, name: str, values: Sequence[Any] | None = None
+) -> ColumnElement[bool]:
+    """``column IN (...)`` of a list bound as ``name`` (given here as ``values``, or when the
+    statement is executed).
+
+    PostgreSQL gets the list as one array parameter (``column = ANY(:name)``): expanded, an
+    import's 10,000 ids were 10,000 parameters that SQLAlchemy rendered into the SQL and psycopg
+    parsed back out and bound one by one, ≈ 0.45 s an import across its few such statements
+    (docs/benchmarks.md). SQLite has no arrays and keeps the expanding ``IN``.
+    """
+    if dialect == "postgresql":
+        array: BindParameter[Any] = bindparam(name, values, type_=ARRAY(column.type))
+        return column == any_(array)
+    return column.in_(bindparam(name, values, expanding=True))
+
+
 _ARRAY_TYPES: tuple[tuple[type[Any], str], ...] = (
     (BigInteger, "BIGINT[]"),
     (Integer, "BIGINT[]"),
@@ -47,19 +77,23 @@ _ARRAY_TYPES: tuple[tuple[type[Any], str], ...] = (
 def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
     """``count`` new ids for ``table``, in increasing order.
 
-    PostgreSQL draws them from the table's sequence. SQLite continues after the largest id: safe
-    because a writing SQLite transaction holds the database's only write lock (BEGIN IMMEDIATE).
+    PostgreSQL draws them from the table's sequence, named once (an uncorrelated subquery:
+    ``nextval(pg_get_serial_sequence(...))`` looked the sequence up in the catalog again for
+    every id) and answered as one array rather than a row per id: 12,500 ids 59 ms -> 7 ms.
+    SQLite continues after the largest id: safe because a writing SQLite transaction holds the
+    database's only write lock (BEGIN IMMEDIATE).
     """
     if count <= 0:
         return []
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(
+        ids = connection.execute(
             text(
-                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+                "SELECT array_agg(nextval((SELECT pg_get_serial_sequence(:table, 'id')::regclass)))"
+                " FROM generate_series(1, :n)"
             ),
             {"table": table.name, "n": count},
-        )
-        return sorted(int(row[0]) for row in rows)
+        ).scalar_one()
+        return sorted(ids)
     largest = connection.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar()
     first = int(largest or 0) + 1
     return list(range(first, first + count))

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from medledger.domain.errors import NotFound
-from medledger.storage.bulk import chunks
+from medledger.storage.bulk import chunks, one_of
 from medledger.storage.tables import (
     encounters,
     in_organisation,
@@ -79,6 +79,7 @@ class Registry:
     def __init__(self, connection: Connection, organisation_id: int) -> None:
         self.connection = connection
         self.organisation_id = organisation_id
+        self._dialect = connection.dialect.name
 
     # -- generic ------------------------------------------------------------------------------
     def _insert(self, table: Table, **values: Any) -> int:
@@ -147,7 +148,8 @@ class Registry:
             for part in chunks(patient_ids)
             for row in self.connection.execute(
                 select(patients).where(
-                    in_organisation(patients, self.organisation_id), patients.c.id.in_(part)
+                    in_organisation(patients, self.organisation_id),
+                    one_of(patients.c.id, self._dialect, "patient_ids", part),
                 )
             )
         ]
@@ -232,7 +234,7 @@ class Registry:
             for row in self.connection.execute(
                 select(encounters).where(
                     encounters.c.organisation_id == self.organisation_id,
-                    encounters.c.patient_control_number.in_(part),
+                    one_of(encounters.c.patient_control_number, self._dialect, "numbers", part),
                 )
             )
         }
@@ -275,7 +277,9 @@ class Registry:
         return [
             row
             for part in chunks(encounter_ids)
-            for row in self.procedures_where(procedures.c.encounter_id.in_(part))
+            for row in self.procedures_where(
+                one_of(procedures.c.encounter_id, self._dialect, "encounter_ids", part)
+            )
         ]
 
     def procedures_of_patient(self, patient_id: int) -> list[Row[Any]]:
@@ -293,7 +297,7 @@ class Registry:
                 update(procedures)
                 .where(
                     procedures.c.organisation_id == self.organisation_id,
-                    procedures.c.id.in_(part),
+                    one_of(procedures.c.id, self._dialect, "procedure_ids", part),
                 )
                 .values(pr_source=source)
             )

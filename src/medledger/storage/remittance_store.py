@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.errors import NotFound
 from medledger.domain.review import PostedClaim
-from medledger.storage.bulk import allocate_ids, chunks, insert_rows
+from medledger.storage.bulk import allocate_ids, chunks, insert_rows, one_of
 from medledger.storage.registry import now
 from medledger.storage.tables import (
     payment_items,
@@ -72,6 +72,7 @@ class RemittanceStore:
     def __init__(self, connection: Connection, organisation_id: int) -> None:
         self.connection = connection
         self.organisation_id = organisation_id
+        self._dialect = connection.dialect.name
 
     def find(self, payer_id: int, trace_number: str) -> Row[Any] | None:
         return self.connection.execute(
@@ -172,7 +173,7 @@ class RemittanceStore:
                 .where(
                     payment_items.c.organisation_id == self.organisation_id,
                     payment_items.c.level == "claim",
-                    payment_items.c.encounter_id.in_(part),
+                    one_of(payment_items.c.encounter_id, self._dialect, "encounter_ids", part),
                 )
                 .order_by(payment_items.c.id)
             )
