@@ -78,3 +78,28 @@ def test_a_key_believed_new_that_exists_fails_on_the_primary_key(engine, actor):
         uow.ledger.add_entries(transaction, [Entry(procedure, Column.PR, "2", 300)])
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.ledger.materialised() == uow.ledger.recompute()
+
+
+def test_a_write_forgets_which_keys_were_known(engine, actor):
+    """What a unit of work knew of a procedure's rows serves its next write only: an import (one
+    unit of work for a whole file) would otherwise keep every procedure it touched in memory.
+    A later write of a key added since goes through the UPDATE and adds to it."""
+    _, (procedure,) = builders.visit(engine, actor, builders.patient(engine, actor), ["100.00"])
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        uow.ledger.lock_procedures([procedure])
+        uow.ledger.balances([procedure])
+        for number, carc in enumerate(("1", "3")):
+            if number:  # between the writes, a row the first read did not see
+                uow.connection.execute(
+                    insert(procedure_balances).values(
+                        procedure_id=procedure, organisation_id=actor.organisation_id,
+                        column="pr", carc="3", amount_cents=100,
+                    )
+                )  # fmt: skip
+            transaction = uow.ledger.open_transaction(
+                TransactionHeader("adjudication", actor.user_id, "test", f"rows:{next(_keys)}", "h")
+            )
+            uow.ledger.add_entries(transaction, [Entry(procedure, Column.PR, carc, 200)])
+        rows = uow.ledger.balances([procedure])[procedure]
+    assert rows.amount(Column.PR, "1") == 200
+    assert rows.amount(Column.PR, "3") == 300

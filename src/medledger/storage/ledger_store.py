@@ -220,8 +220,10 @@ class LedgerStore:
         self.connection = connection
         self.organisation_id = organisation_id
         self._dialect = connection.dialect.name
-        #: Procedures this unit of work has locked, and of those whose balance it has read,
-        #: the (column, CARC) keys of their balance rows (see ``_add_to_balances``).
+        #: Procedures this unit of work has locked since its last write of balances, and of
+        #: those whose balance it has read, the (column, CARC) keys of their balance rows (see
+        #: ``_add_to_balances``). Each write of balances forgets both, so an import (one unit
+        #: of work for a whole file) holds one batch's worth, not every procedure it touched.
         self._locked: set[int] = set()
         self._balance_rows: dict[int, set[tuple[str, str]]] = {}
 
@@ -359,6 +361,8 @@ class LedgerStore:
                 if pid in known:
                     known[pid].add((column, carc))
         insert_rows(self.connection, procedure_balances, _BALANCE_COLUMNS, new)
+        self._locked.clear()  # a later write takes the UPDATE unless it locks and reads again
+        known.clear()
 
     def _add_to_open_pr(self, entries: Sequence[Entry]) -> None:
         """Keep each patient's open PR with the balances: PR adds to it, patient money applied
