@@ -47,16 +47,31 @@ def test_balance_rows_are_the_journal_sums_however_the_keys_were_known(
         uow.ledger.lock_procedures([procedures[n] for n in locked])
         uow.ledger.balances([procedures[n] for n in read])
         for batch in batches:
-            transaction = uow.ledger.open_transaction(
-                TransactionHeader("adjudication", actor.user_id, "test", f"rows:{next(_keys)}", "h")
-            )
-            uow.ledger.add_entries(
-                transaction,
+            _write(
+                uow,
+                actor,
                 [Entry(procedures[n], column, carc, cents) for n, (column, carc), cents in batch],
             )
         uow.commit()
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.ledger.materialised() == uow.ledger.recompute()
+
+
+def _unseen_row(uow, procedure, carc):
+    """A PR row added behind the store's back (as only a writer that skipped the lock could)."""
+    uow.connection.execute(
+        insert(procedure_balances).values(
+            procedure_id=procedure, organisation_id=uow.organisation_id,
+            column="pr", carc=carc, amount_cents=100,
+        )
+    )  # fmt: skip
+
+
+def _write(uow, actor, entries):
+    transaction = uow.ledger.open_transaction(
+        TransactionHeader("adjudication", actor.user_id, "test", f"rows:{next(_keys)}", "h")
+    )
+    uow.ledger.add_entries(transaction, entries)
 
 
 def test_a_key_believed_new_that_exists_fails_on_the_primary_key(engine, actor):
@@ -66,16 +81,8 @@ def test_a_key_believed_new_that_exists_fails_on_the_primary_key(engine, actor):
     with pytest.raises(IntegrityError), UnitOfWork(engine, actor.organisation_id) as uow:
         uow.ledger.lock_procedures([procedure])
         uow.ledger.balances([procedure])
-        uow.connection.execute(
-            insert(procedure_balances).values(
-                procedure_id=procedure, organisation_id=actor.organisation_id,
-                column="pr", carc="2", amount_cents=100,
-            )
-        )  # fmt: skip
-        transaction = uow.ledger.open_transaction(
-            TransactionHeader("adjudication", actor.user_id, "test", f"rows:{next(_keys)}", "h")
-        )
-        uow.ledger.add_entries(transaction, [Entry(procedure, Column.PR, "2", 300)])
+        _unseen_row(uow, procedure, "2")
+        _write(uow, actor, [Entry(procedure, Column.PR, "2", 300)])
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.ledger.materialised() == uow.ledger.recompute()
 
@@ -88,18 +95,9 @@ def test_a_write_forgets_which_keys_were_known(engine, actor):
     with UnitOfWork(engine, actor.organisation_id) as uow:
         uow.ledger.lock_procedures([procedure])
         uow.ledger.balances([procedure])
-        for number, carc in enumerate(("1", "3")):
-            if number:  # between the writes, a row the first read did not see
-                uow.connection.execute(
-                    insert(procedure_balances).values(
-                        procedure_id=procedure, organisation_id=actor.organisation_id,
-                        column="pr", carc="3", amount_cents=100,
-                    )
-                )  # fmt: skip
-            transaction = uow.ledger.open_transaction(
-                TransactionHeader("adjudication", actor.user_id, "test", f"rows:{next(_keys)}", "h")
-            )
-            uow.ledger.add_entries(transaction, [Entry(procedure, Column.PR, carc, 200)])
+        _write(uow, actor, [Entry(procedure, Column.PR, "1", 200)])
+        _unseen_row(uow, procedure, "3")
+        _write(uow, actor, [Entry(procedure, Column.PR, "3", 200)])
         rows = uow.ledger.balances([procedure])[procedure]
     assert rows.amount(Column.PR, "1") == 200
     assert rows.amount(Column.PR, "3") == 300
