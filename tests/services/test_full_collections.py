@@ -1,4 +1,5 @@
-"""The import defers the collector's full collections and always gives the threshold back."""
+"""The import defers the collector's full collections, runs one itself every few batches (memory
+flat in N), and always gives the threshold back."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import pytest
 
 from medledger.services import era_import
 from medledger.services.era_import import EraRefused
-from medledger.services.full_collections import DEFERRED_THRESHOLD, full_collections_deferred
+from medledger.services.full_collections import (
+    BATCHES_PER_COLLECTION,
+    DEFERRED_THRESHOLD,
+    batch_written,
+    full_collections_deferred,
+)
 from tests.era_builders import import_text
 
 
@@ -71,3 +77,22 @@ def test_an_import_defers_them_and_restores_even_when_refused(
         import_text(engine, actor, b"ISA*not an interchange~")
     assert during == [(700, 10, DEFERRED_THRESHOLD)]
     assert gc.get_threshold() == (700, 10, 17)
+
+
+def test_every_few_batches_the_import_runs_a_full_collection(thresholds):
+    """Deferred, none starts by itself; ``batch_written`` runs one per BATCHES_PER_COLLECTION
+    batches, wherever the count stood."""
+    full: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(count)
+    try:
+        with full_collections_deferred():
+            for _ in range(3 * BATCHES_PER_COLLECTION):
+                batch_written()
+    finally:
+        gc.callbacks.remove(count)
+    assert len(full) == 3

@@ -46,7 +46,7 @@ from medledger.services.actor import Actor
 from medledger.services.adjudication import DuplicateRemittance
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
-from medledger.services.full_collections import full_collections_deferred
+from medledger.services.full_collections import batch_written, full_collections_deferred
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import (
@@ -249,6 +249,7 @@ class _TransactionSet:
                 self.summary.held[hold.reason] += 1
         poster.write(self.remittance_id, self.transaction_id, [claim for _, claim in posted])
         self.uow.reviews.add(self.remittance_id, held)
+        batch_written()
         for advice, _ in posted:
             _count_posted(self.summary, advice)
 
