@@ -7,10 +7,10 @@ Create Date: 2026-11-23 09:06:06.898462
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
+
+from medledger.storage.migrations.sql_files import run_sql_beside
 
 revision = "0001"
 down_revision = None
@@ -605,7 +605,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_refunds_payment_id"), ["payment_id"], unique=False)
 
     # ### end Alembic commands ###
-    _run_sql_beside("0001_journal_guards")
+    run_sql_beside(__file__, "0001_journal_guards", dialects=("sqlite", "postgresql"))
 
 
 def downgrade() -> None:
@@ -662,15 +662,3 @@ def downgrade() -> None:
     op.drop_table("patients")
     op.drop_table("organisations")
     # ### end Alembic commands ###
-
-
-def _run_sql_beside(stem: str) -> None:
-    """Run the dialect's raw SQL file (triggers cannot be said portably)."""
-    bind = op.get_bind()
-    script = Path(__file__).with_name(f"{stem}.{bind.dialect.name}.sql").read_text()
-    driver = bind.connection.driver_connection
-    assert driver is not None  # a migration runs on an open connection
-    if bind.dialect.name == "sqlite":
-        driver.executescript(script)
-    else:
-        driver.execute(script)  # no parameters: psycopg leaves the plpgsql '%' alone

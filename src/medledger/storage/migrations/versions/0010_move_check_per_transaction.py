@@ -24,9 +24,7 @@ Create Date: 2026-11-23 18:10:00
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from alembic import op
+from medledger.storage.migrations.sql_files import run_sql_beside
 
 revision = "0010"
 down_revision = "0009"
@@ -35,17 +33,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    _run_postgresql("0010_move_check_per_transaction")
+    run_sql_beside(__file__, "0010_move_check_per_transaction", dialects=("postgresql",))
 
 
 def downgrade() -> None:
-    _run_postgresql("0010_move_check_per_transaction.downgrade")
-
-
-def _run_postgresql(stem: str) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    driver = bind.connection.driver_connection
-    assert driver is not None  # a migration runs on an open connection
-    driver.execute(Path(__file__).with_name(f"{stem}.postgresql.sql").read_text())
+    run_sql_beside(__file__, "0010_move_check_per_transaction.downgrade", dialects=("postgresql",))

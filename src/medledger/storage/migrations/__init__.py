@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema (versions/) and what they share (sql_files)."""
