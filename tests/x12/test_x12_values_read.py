@@ -38,7 +38,7 @@ cas_elements = st.lists(
 @settings(max_examples=300)
 @given(amount_texts)
 def test_an_amount_read_again_is_the_amount_read_first(text: str) -> None:
-    amounts._READ.clear()
+    amounts.plain_cents.cache_clear()
     first = amounts.plain_cents(text)
     assert amounts.plain_cents(text) == first == amounts._read_plain(text)
 
@@ -60,7 +60,7 @@ def test_a_cas_read_again_gives_the_same_triples_or_the_same_refusal(
     elements: list[str], position: int
 ) -> None:
     era._ADJUSTMENTS_READ.clear()
-    amounts._READ.clear()
+    amounts.plain_cents.cache_clear()
     segment = Segment(position, "CAS", tuple(elements))
     first = answer(lambda: era._adjustments(segment))
     assert answer(lambda: era._adjustments(segment)) == first
@@ -75,10 +75,10 @@ def test_a_cas_read_again_gives_the_same_triples_or_the_same_refusal(
 
 
 def test_the_memos_stop_growing_at_their_cap() -> None:
-    for number in range(amounts._READ_KEPT + 10):
+    for number in range(era._READ_KEPT + 10):
         amounts.plain_cents(f"{number}.01")
         era._parse_date(f"{1000 + number:04d}0101", Segment(1, "DTM", ()), "DTM02")
         era._adjustments(Segment(1, "CAS", ("CO", "45", f"{number}.02")))
-    assert len(amounts._READ) == amounts._READ_KEPT
+    assert amounts.plain_cents.cache_info().currsize == amounts.plain_cents.cache_info().maxsize
     assert len(era._DATES_READ) == era._READ_KEPT
     assert len(era._ADJUSTMENTS_READ) == era._READ_KEPT

@@ -10,6 +10,7 @@ not round is how ledgers drift.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from medledger.x12.errors import BadAmount, show
 
@@ -51,32 +52,14 @@ def parse_amount(text: str, position: int | None, segment_id: str | None, elemen
     return -cents if sign else cents
 
 
-def plain_cents(text: str) -> int | None:
+def _read_plain(text: str) -> int | None:
     """The cents of an amount in its everyday form ("150", "12.5", "-1.27"), else None.
 
     A fast path for the millions of amounts a large file holds: ASCII digits only, at most two
     decimals and 16 digits before the point; anything else (".5", "12.500", "1e5", too long)
-    returns None and gets ``parse_amount``'s full check and message. An amount read before is
-    a dict lookup (``_READ``).
+    returns None and gets ``parse_amount``'s full check and message. Through ``plain_cents``
+    (bounded cache below), an amount read before is a lookup.
     """
-    cents = _READ.get(text)
-    if cents is not None:
-        return cents
-    cents = _read_plain(text)
-    if cents is not None and len(_READ) < _READ_KEPT:
-        _READ[text] = cents
-    return cents
-
-
-# Plain amounts already read, by their text: a file repeats the same amounts (fee schedule
-# charges and allowances, copays, "0") over and over, and a lookup costs a tenth of the regex and
-# int() below. Only plain amounts enter, and the cap keeps a file of endless distinct amounts
-# from growing it.
-_READ: dict[str, int] = {}
-_READ_KEPT = 4096
-
-
-def _read_plain(text: str) -> int | None:
     if _CENTS_FORM.fullmatch(text) is not None:  # "220.00", "-1.27": what writers write
         return int(text.replace(".", ""))
     units, _, decimals = text.partition(".")
@@ -95,6 +78,12 @@ def _read_plain(text: str) -> int | None:
         int(decimals) * (10 if len(decimals) == 1 else 1) if decimals else 0
     )
     return -cents if negative else cents
+
+
+#: Plain amounts already read, by their text: a file repeats the same amounts (fee schedule
+#: charges and allowances, copays, "0") over and over, and a cache hit costs a tenth of the regex
+#: and int() above. Bounded, so a file of endless distinct amounts cannot grow it.
+plain_cents = lru_cache(maxsize=4096)(_read_plain)
 
 
 def format_cents(cents: int) -> str:

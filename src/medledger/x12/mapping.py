@@ -8,6 +8,8 @@ CAS triple becomes an ``Adjustment`` in cents.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.claim_advice import ClaimAdvice, LineAdvice
 from medledger.x12.records import Adjustment as CasTriple
@@ -47,17 +49,6 @@ def _adjustments(triples: tuple[CasTriple, ...]) -> tuple[Adjustment, ...]:
     return tuple([_adjustment(t.group_code, t.carc, t.amount_cents) for t in triples])
 
 
-def _adjustment(group_code: str, carc: str, cents: int) -> Adjustment:
-    """The ledger's adjustment; one already made for the same values is that one (a file
-    repeats the same few hundred, and they are immutable)."""
-    key = (group_code, carc, cents)
-    adjustment = _MADE.get(key)
-    if adjustment is None:
-        adjustment = Adjustment(group_code, carc, cents)
-        if len(_MADE) < _MADE_KEPT:
-            _MADE[key] = adjustment
-    return adjustment
-
-
-_MADE: dict[tuple[str, str, int], Adjustment] = {}
-_MADE_KEPT = 4096
+#: The ledger's adjustment for (group, CARC, cents); one already made for the same values is that
+#: one (a file repeats the same few hundred, and they are immutable). Bounded.
+_adjustment = lru_cache(maxsize=4096)(Adjustment)
