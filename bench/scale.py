@@ -69,6 +69,8 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/medledger_scale
 HEADING = "## Scale (issue 6)"
 SIZES = (10_000, 100_000, 1_000_000)
 TARGETS = {"sqlite": 5.0, "postgresql": 10.0}  # write-off post p99, ms (issue 6)
+IMPORT_TARGETS = {"sqlite": 50_000, "postgresql": 20_000}  # 835 service lines/s (issues 3, 6)
+FLAT_MEMORY = 1.25  # "peak memory flat in N": the largest import's peak within this of the smallest
 REASON = "small_balance"
 
 
@@ -380,10 +382,18 @@ def verdicts(runs: Sequence[Run]) -> list[str]:
         p99 = run.posts.percentile(0.99) * 1000
         lines.append(f"- {run.engine} {run.size:,}: write-off post p99 {p99:.2f} ms "
                      f"(target < {target:.0f} ms: {'met' if p99 < target else 'NOT met'})")  # fmt: skip
+        rate, wanted = run.size / run.import_seconds, IMPORT_TARGETS[run.engine_key]
+        lines.append(f"- {run.engine} {run.size:,}: 835 import {rate:,.0f} service lines/s "
+                     f"(target ≥ {wanted:,}: {'met' if rate >= wanted else 'NOT met'})")  # fmt: skip
     for engine in sorted({run.engine for run in runs}):
         mine = sorted((run for run in runs if run.engine == engine), key=lambda r: r.size)
         if len(mine) > 1:
             small, large = mine[0], mine[-1]
+            growth = large.peak_rss_mb / small.peak_rss_mb
+            lines.append(f"- {engine} import peak memory, {large.size:,} vs {small.size:,}: "
+                         f"{large.peak_rss_mb:.0f} vs {small.peak_rss_mb:.0f} MB, {growth:.2f}× "
+                         f"(flat, ≤ {FLAT_MEMORY}×: "
+                         f"{'met' if growth <= FLAT_MEMORY else 'NOT met'})")  # fmt: skip
             for name in ("patient_reads", "encounter_reads", "work_list_reads"):
                 ratio = getattr(large, name).percentile(0.5) / getattr(small, name).percentile(0.5)
                 lines.append(f"- {engine} {name.replace('_', ' ')} p50, {large.size:,} vs "

@@ -50,3 +50,32 @@ def test_the_report_keeps_hand_written_subsections_and_drops_the_oldest_run(tmp_
     assert text.index("### Previous run (b)") < text.index("### Analysis\n\nwhy")
     assert text.endswith("## Next\n\nkept\n")
     assert "new intro" in text and "\nintro" not in text
+
+
+def _run(engine: str, size: int, import_seconds: float, peak_rss_mb: float) -> scale.Run:
+    run = scale.Run(engine, size, import_seconds=import_seconds, peak_rss_mb=peak_rss_mb)
+    for seconds in (0.001, 0.002):
+        for timings in (run.posts, run.patient_reads, run.encounter_reads, run.work_list_reads):
+            timings.seconds.append(seconds)
+    return run
+
+
+def test_the_verdicts_judge_the_import_rate_and_its_memory_against_the_issue_targets() -> None:
+    lines = scale.verdicts([
+        _run("sqlite", 10_000, import_seconds=0.1, peak_rss_mb=100),  # 100,000 lines/s
+        _run("sqlite", 100_000, import_seconds=10.0, peak_rss_mb=140),  # 10,000 lines/s
+        _run("postgresql", 10_000, import_seconds=0.4, peak_rss_mb=100),  # 25,000 lines/s
+        _run("postgresql", 100_000, import_seconds=5.0, peak_rss_mb=110),  # 20,000 lines/s
+    ])  # fmt: skip
+
+    assert "- SQLite 10,000: 835 import 100,000 service lines/s (target ≥ 50,000: met)" in lines
+    assert "- SQLite 100,000: 835 import 10,000 service lines/s (target ≥ 50,000: NOT met)" in lines
+    assert "- PostgreSQL 100,000: 835 import 20,000 service lines/s (target ≥ 20,000: met)" in lines
+    assert (
+        "- SQLite import peak memory, 100,000 vs 10,000: 140 vs 100 MB, 1.40× (flat, ≤ 1.25×: "
+        "NOT met)" in lines
+    )
+    assert (
+        "- PostgreSQL import peak memory, 100,000 vs 10,000: 110 vs 100 MB, 1.10× (flat, ≤ 1.25×: "
+        "met)" in lines
+    )
