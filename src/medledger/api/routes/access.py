@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from medledger.api.deps import ActorDep, EngineDep, PathId
 from medledger.api.money import AmountIn
-from medledger.api.routing import api_router
+from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.services import approvals, auth, registration
@@ -58,6 +58,7 @@ def list_approvals(
 
 
 @router.get("/approvals/{approval_id}", response_model=ApprovalOut)
+@on_event_loop
 def get_approval(engine: EngineDep, actor: ActorDep, approval_id: PathId) -> ApprovalOut:
     return ApprovalOut.of(approvals.get_approval(engine, actor, approval_id))
 
@@ -73,6 +74,6 @@ def reject(engine: EngineDep, actor: ActorDep, approval_id: PathId, body: Reject
 
 
 @router.get("/reasons")
-def reasons(_: ActorDep) -> dict[str, dict[str, str]]:
+async def reasons(_: ActorDep) -> dict[str, dict[str, str]]:
     """The standard reason lists (code -> label); "custom" takes the user's own text."""
     return {"write_off": WRITE_OFF_REASONS, "cancel": CANCEL_REASONS, "reversal": REVERSAL_REASONS}

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 
 from medledger.api.deps import ActorDep, EngineDep, PathId, QueryText
-from medledger.api.routing import api_router
+from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     EncounterOut,
     PatientOut,
@@ -34,6 +34,7 @@ def search_patients(
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)
+@on_event_loop
 def get_patient(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> PatientOut:
     return PatientOut.of(accounts.patient_account(engine, actor, patient_id))
 
@@ -49,11 +50,13 @@ def patient_payments(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> 
 
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut)
+@on_event_loop
 def get_encounter(engine: EngineDep, actor: ActorDep, encounter_id: PathId) -> EncounterOut:
     return EncounterOut.of(accounts.encounter_account(engine, actor, encounter_id))
 
 
 @router.get("/procedures/{procedure_id}", response_model=ProcedureOut)
+@on_event_loop
 def get_procedure(engine: EngineDep, actor: ActorDep, procedure_id: PathId) -> ProcedureOut:
     """The procedure's columns and, for each action, whether it is allowed and if not why."""
     return ProcedureOut.of(accounts.procedure_account(engine, actor, procedure_id))

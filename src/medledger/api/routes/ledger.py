@@ -11,7 +11,7 @@ from fastapi import Query, Response
 from sqlalchemy import Engine
 
 from medledger.api.deps import ActorDep, EngineDep, IdempotencyKey, PathId, QueryId, QueryText
-from medledger.api.routing import api_router
+from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
     CancellationIn,
@@ -115,6 +115,7 @@ def list_write_offs(
 
 
 @router.get("/write-offs/{write_off_id}", response_model=WriteOffOut)
+@on_event_loop
 def get_write_off(engine: EngineDep, actor: ActorDep, write_off_id: PathId) -> WriteOffOut:
     view = history.transaction(engine, actor, write_off_id)
     if view.kind != "write_off":
@@ -208,6 +209,7 @@ def reverse(
 
 
 @router.get("/transactions/{transaction_id}", response_model=TransactionOut)
+@on_event_loop
 def get_transaction(engine: EngineDep, actor: ActorDep, transaction_id: PathId) -> TransactionOut:
     return TransactionOut.of(history.transaction(engine, actor, transaction_id))
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query, Response
 
 from medledger.api.deps import ActorDep, EngineDep, PathId
-from medledger.api.routing import api_router
+from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
     DraftIn,
@@ -54,6 +54,7 @@ def create_draft(engine: EngineDep, actor: ActorDep, body: DraftIn) -> DraftOut:
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftOut)
+@on_event_loop
 def get_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId) -> DraftOut:
     return DraftOut.of(drafts.get_draft(engine, actor, draft_id))
 
