@@ -574,6 +574,8 @@ def writable_procedures(organisation_id: int, procedure_ids: Sequence[int]) -> l
 
 # -- CPU accounting ------------------------------------------------------------------------------
 TICKS = os.sysconf("SC_CLK_TCK")
+#: Cores' worth of hypervisor steal from which a phase's latencies are called disturbed.
+STEAL_DISTURBS = 0.05
 
 
 def _proc_stat(pid: int) -> tuple[int, float] | None:
@@ -599,6 +601,7 @@ def _cmdline(pid: int) -> str:
 class CpuSample:
     at: float
     busy: float  # seconds of all CPUs busy since boot
+    steal: float  # seconds the hypervisor ran other machines while ours wanted a CPU
     client: float
     server: float
     database: float
@@ -627,6 +630,7 @@ def cpu_sample(server_pid: int) -> CpuSample:
     return CpuSample(
         time.perf_counter(),
         (sum(values[:8]) - idle) / TICKS,
+        values[7] / TICKS,
         usage,
         sum(stats[pid][1] for pid in family if pid in stats),
         database,
@@ -666,18 +670,23 @@ def resource_usage() -> float:
 
 @dataclass
 class CpuUse:
-    """Average CPUs (cores) each party kept busy during a phase."""
+    """Average CPUs (cores) each party kept busy during a phase.
+
+    ``steal`` is time the hypervisor gave to other machines while this one had work: on a
+    shared host it comes and goes, and every latency of the phase carries it (seen: from none
+    to a tenth of the machine within an hour)."""
 
     client: float
     server: float
     database: float
     other: float
+    steal: float
     total: float
 
     def text(self) -> str:
         return (
             f"client {self.client:.2f}, server {self.server:.2f}, PostgreSQL {self.database:.2f}"
-            f", other {self.other:.2f} (of {os.cpu_count()})"
+            f", other {self.other:.2f}, stolen by the host {self.steal:.2f} (of {os.cpu_count()})"
         )
 
 
@@ -686,8 +695,10 @@ def cpu_use(before: CpuSample, after: CpuSample) -> CpuUse:
     client = (after.client - before.client) / wall
     server = (after.server - before.server) / wall
     database = (after.database - before.database) / wall
+    steal = (after.steal - before.steal) / wall
     total = (after.busy - before.busy) / wall
-    return CpuUse(client, server, database, max(0.0, total - client - server - database), total)
+    other = max(0.0, total - steal - client - server - database)
+    return CpuUse(client, server, database, other, steal, total)
 
 
 # -- the load ------------------------------------------------------------------------------------
@@ -1222,6 +1233,11 @@ def limits(runs: list[WorkerRun], clients: int) -> list[str]:
                 findings.append("every CPU of the machine is busy")
             if cpu.other >= 0.2:
                 findings.append(f"other processes took {cpu.other:.2f} cores: numbers disturbed")
+            if cpu.steal >= STEAL_DISTURBS:
+                findings.append(
+                    f"the host took {cpu.steal:.2f} cores' worth of time for other machines: "
+                    "latencies disturbed"
+                )
             if "paced" not in phase.name:
                 findings.append(
                     f"{clients} requests always in flight: mean latency = {clients} / "
