@@ -132,3 +132,25 @@ def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, a
     assert re.search(r'id="write-off-amount"[^>]*value="37.50"', refused.text)  # ... not here
     assert 'value="wrong_amount" selected' in refused.text
     assert write_offs.can_write_off(engine, actor, charge).total_cents == 3750
+
+
+def test_the_api_answers_the_logged_in_session_and_a_change_through_it_needs_the_csrf_header(
+    browser_less, engine, actor
+):
+    client, csrf, charge = browser_less
+    assert client.get(f"/api/procedures/{charge}").status_code == 200
+    body = {"write_offs": [{"procedure_id": charge, "amount": "1.00", "reason": "small_balance"}]}
+
+    refused = client.post("/api/write-offs", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/csrf-token-missing")
+    assert (
+        client.post("/api/write-offs", json=body, headers={"X-CSRF-Token": "forged"}).status_code
+        == 403
+    )
+    assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 0
+
+    assert (
+        client.post("/api/write-offs", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+    )
+    assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 100

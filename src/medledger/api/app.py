@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from medledger import web
 from medledger.api import problems
 from medledger.api.access_log import AccessLog, log_to_stderr, route_template
+from medledger.api.deps import document_security
 from medledger.api.routes import (
     access,
     accounts,
@@ -47,6 +48,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     )
     app.state.engine = engine or open_database()
     problems.install(app)
+    document_security(app)
     for router in (
         accounts.router,
         ledger.router,

@@ -3,14 +3,20 @@
 Programs authenticate with ``Authorization: Bearer <token>``; the web UI's logged-in session
 cookie works too, but then a mutating request must echo the session's CSRF token in
 ``X-CSRF-Token``.
+
+``get_actor`` reads those two headers itself rather than as ``Header()`` parameters: FastAPI
+validates each declared parameter of every request through pydantic, and the two cost 12% of
+the instructions of the lightest authenticated request (``GET /api/reasons``, callgrind) and 9%
+of a procedure's balance read. The OpenAPI document declares the bearer token once, as a
+security scheme (``document_security``), which is where a client generator looks for it.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from pydantic import Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -36,14 +42,10 @@ async def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-async def get_actor(
-    request: Request,
-    engine: EngineDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_csrf_token: Annotated[str | None, Header()] = None,
-) -> Actor:
+async def get_actor(request: Request, engine: EngineDep) -> Actor:
     """Async (FastAPI runs a plain ``def`` dependency in a thread, a hop per request): a token
     this process knows is answered here; a database lookup goes to a thread."""
+    authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -56,7 +58,7 @@ async def get_actor(
     else:
         actor = await run_in_threadpool(session_actor, request, engine, "ui")
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
-            x_csrf_token or "", request.session.get("csrf", "")
+            request.headers.get("x-csrf-token", ""), request.session.get("csrf", "")
         ):
             raise CsrfRejected("a form or script using the session must send its CSRF token")
     request.state.actor = actor
@@ -75,6 +77,33 @@ def session_actor(request: Request, engine: Engine, source: str) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+#: ``openapi_extra`` of a route anyone may call (the login): no security requirement.
+PUBLIC: dict[str, Any] = {"security": []}
+
+
+def document_security(app: FastAPI) -> None:
+    """The bearer token as the OpenAPI document's security scheme, required by every operation
+    but those marked ``PUBLIC``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from POST /api/tokens. The web UI's session cookie "
+                    "works too; a mutating request then sends the session's X-CSRF-Token.",
+                }
+            }
+            schema["security"] = [{"bearer": []}]
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 DryRun = Annotated[bool, Query(description="Show the effect on balances; write nothing.")]
 IdempotencyKey = Annotated[
     str | None,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from medledger.api.deps import ActorDep, EngineDep, PathId
+from medledger.api.deps import PUBLIC, ActorDep, EngineDep, PathId
 from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, In, RejectIn, TokenIn, TokenOut
@@ -17,7 +17,7 @@ from medledger.services import approvals, auth, registration
 router = api_router(tags=["access"])
 
 
-@router.post("/tokens", response_model=TokenOut, status_code=201)
+@router.post("/tokens", response_model=TokenOut, status_code=201, openapi_extra=PUBLIC)
 def issue_token(engine: EngineDep, body: TokenIn) -> TokenOut:
     """Exchange a username and password for an API token (shown only this once)."""
     actor = auth.login(engine, body.organisation_id, body.username, body.password, "api")
