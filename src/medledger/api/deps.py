@@ -88,18 +88,19 @@ def document_security(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "bearer": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "A token from POST /api/tokens. The web UI's session cookie "
-                    "works too; a mutating request then sends the session's X-CSRF-Token.",
-                }
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from POST /api/tokens. The web UI's session cookie "
+                "works too; a mutating request then sends the session's X-CSRF-Token.",
             }
-            schema["security"] = [{"bearer": []}]
-        return app.openapi_schema
+        }
+        schema["security"] = [{"bearer": []}]
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
