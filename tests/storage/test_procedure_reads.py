@@ -1,11 +1,18 @@
 """A screen's procedures come with their balances in one query (each procedure's balance rows
 folded into one text value by the database): the same balances ``balances`` reads row by row,
-on both engines, whatever keys a procedure holds."""
+on both engines, whatever keys a procedure holds. A patient's whole account comes in one
+statement too, with the same rows the separate reads give."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
+from medledger.domain.errors import NotFound
+from medledger.services.registration import create_organisation
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.tables import procedure_balances
 from medledger.storage.unit_of_work import UnitOfWork
@@ -38,3 +45,38 @@ def test_balances_beside_procedures_agree_with_the_balance_rows(engine, actor):
     assert by_rows[busy].amount(Column.PR, "PR99") == 1500
     assert by_rows[busy].amount(Column.PR, "2") == 2400
     assert by_rows[bare].amounts == {}
+
+
+def test_a_patients_rows_in_one_statement_are_what_the_three_reads_give(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    _, (late,) = builders.visit(engine, actor, patient_id, ["40.00"], on=date(2026, 5, 2))
+    _, (first, second) = builders.visit(
+        engine, actor, patient_id, ["200.00", "80.00"], on=date(2026, 1, 9)
+    )
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        empty = uow.registry.add_encounter(patient_id, "NOLINES", date(2026, 3, 3))
+        rows = uow.ledger.patient_rows(patient_id)
+        patient = uow.registry.patient(patient_id)
+        encounters = uow.registry.encounters_of_patient(patient_id)
+        procedures = uow.ledger.procedures_with_balances("patient_id", patient_id)
+
+    assert tuple(rows.patient) == tuple(patient)
+    assert rows.patient.last_name == "Doe"
+    assert [tuple(e) for e in rows.encounters] == [tuple(e) for e in encounters]
+    assert [e.id for e in rows.encounters][1] == empty  # dates order them, not ids
+    # (a row of procedures_with_balances ends with its balance text; the record does not)
+    assert [(tuple(p), b) for p, b in rows.procedures] == [
+        (tuple(p)[:-1], b) for p, b in procedures
+    ]
+    assert [p.id for p, _ in rows.procedures] == [first, second, late]
+    assert rows.procedures[0][1].amount(Column.CHARGE, "") == 20000
+
+
+def test_a_patient_without_visits_has_no_rows_and_another_practices_is_not_found(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    elsewhere = create_organisation(engine, "Elsewhere")
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        rows = uow.ledger.patient_rows(patient_id)
+    assert (rows.patient.id, rows.encounters, rows.procedures) == (patient_id, [], [])
+    with UnitOfWork(engine, elsewhere.organisation_id) as uow, pytest.raises(NotFound):
+        uow.ledger.patient_rows(patient_id)

@@ -25,9 +25,12 @@ from medledger.storage.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class ProcedureAccount:
-    """A procedure with its balance and what may be done to it now (and why not)."""
+    """A procedure with its balance and what may be done to it now (and why not).
 
-    procedure: Row[Any]
+    The rows (procedure, encounter, patient) are read by attribute: a ``Row`` of the table, or
+    its ``record_of`` when cut out of a joined row (``LedgerStore.patient_rows``)."""
+
+    procedure: Row[Any] | Any
     balance: Balance
     write_off: Permission
     cancel: Permission
@@ -35,7 +38,7 @@ class ProcedureAccount:
 
 @dataclass(frozen=True)
 class EncounterAccount:
-    encounter: Row[Any]
+    encounter: Row[Any] | Any
     procedures: tuple[ProcedureAccount, ...]
 
     @cached_property
@@ -46,7 +49,7 @@ class EncounterAccount:
 
 @dataclass(frozen=True)
 class PatientAccount:
-    patient: Row[Any]
+    patient: Row[Any] | Any
     encounters: tuple[EncounterAccount, ...]
 
     @cached_property
@@ -58,14 +61,19 @@ def _procedure_accounts(uow: UnitOfWork, owner: str, owner_id: int) -> list[Proc
     """The procedures whose ``owner`` column is ``owner_id``, oldest first, with balances and
     permissions (one round trip: ``LedgerStore.procedures_with_balances``)."""
     return [
-        ProcedureAccount(
-            row,
-            balance,
-            can_write_off(balance),
-            can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
-        )
+        _account(row, balance)
         for row, balance in uow.ledger.procedures_with_balances(owner, owner_id)
     ]
+
+
+def _account(row: Any, balance: Balance) -> ProcedureAccount:
+    """A procedure's row and balance with what may be done to it now."""
+    return ProcedureAccount(
+        row,
+        balance,
+        can_write_off(balance),
+        can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
+    )
 
 
 def procedure_account(engine: Engine, actor: Actor, procedure_id: int) -> ProcedureAccount:
@@ -84,21 +92,23 @@ def encounter_account(engine: Engine, actor: Actor, encounter_id: int) -> Encoun
 
 
 def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> PatientAccount:
-    """A patient (by id, or MRN) with every encounter and procedure and their balances."""
+    """A patient (by id, or MRN) with every encounter and procedure and their balances (one
+    statement for a patient given by id: ``LedgerStore.patient_rows``)."""
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        patient = (
-            uow.registry.patient(patient_ref)
+        patient_id = (
+            patient_ref
             if isinstance(patient_ref, int)
-            else uow.registry.patient_by_ref(patient_ref)
+            else uow.registry.patient_by_ref(patient_ref).id
         )
-        by_encounter: dict[int, list[ProcedureAccount]] = {}
-        for account in _procedure_accounts(uow, "patient_id", patient.id):
-            by_encounter.setdefault(account.procedure.encounter_id, []).append(account)
-        encounters = tuple(
-            EncounterAccount(encounter, tuple(by_encounter.get(encounter.id, ())))
-            for encounter in uow.registry.encounters_of_patient(patient.id)
-        )
-        return PatientAccount(patient, encounters)
+        rows = uow.ledger.patient_rows(patient_id)
+    by_encounter: dict[int, list[ProcedureAccount]] = {}
+    for row, balance in rows.procedures:
+        by_encounter.setdefault(row.encounter_id, []).append(_account(row, balance))
+    encounters = tuple(
+        EncounterAccount(encounter, tuple(by_encounter.get(encounter.id, ())))
+        for encounter in rows.encounters
+    )
+    return PatientAccount(rows.patient, encounters)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ history is. ``verify`` has the database compare the two, a range of procedures a
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    and_,
     bindparam,
     case,
     cast,
@@ -45,6 +46,7 @@ from medledger.domain.reversal import Posted
 from medledger.storage.bulk import add_to_rows, chunks, insert_rows, one_of
 from medledger.storage.registry import now, procedures_by
 from medledger.storage.tables import (
+    encounters,
     ledger_entries,
     ledger_transactions,
     patient_open_pr,
@@ -98,6 +100,54 @@ def _procedures_with_balances(owner: str) -> Select[Any]:
     """``registry.procedures_by`` with each procedure's balance rows beside it as text
     (``_BALANCE_TEXT``; NULL when it has none)."""
     return procedures_by(owner).add_columns(_BALANCE_TEXT)
+
+
+#: A patient, each encounter and each procedure with its balance text, in one statement: the
+#: patient row repeated on every line, an encounter's on each of its procedures' lines (one line
+#: with the procedure's columns NULL for an encounter without any; one line of NULLs beyond the
+#: patient's for a patient without encounters). Encounters in date order, each one's procedures
+#: oldest first, as ``procedures_by`` orders them.
+_PATIENT_ACCOUNT = (
+    select(patients, encounters, procedures, _BALANCE_TEXT)
+    .select_from(
+        patients.outerjoin(
+            encounters,
+            and_(
+                encounters.c.patient_id == patients.c.id,
+                encounters.c.organisation_id == patients.c.organisation_id,
+            ),
+        ).outerjoin(
+            procedures,
+            and_(
+                procedures.c.encounter_id == encounters.c.id,
+                procedures.c.organisation_id == encounters.c.organisation_id,
+            ),
+        )
+    )
+    .where(patients.c.organisation_id == bindparam("org"), patients.c.id == bindparam("patient"))
+    .order_by(
+        encounters.c.date_of_service,
+        encounters.c.id,
+        procedures.c.date_of_service,
+        procedures.c.id,
+    )
+)
+
+
+@functools.cache
+def record_of(table: Table) -> Any:
+    """A named tuple of the table's columns: a row cut out of a wider joined row, read the way
+    a ``Row`` of the table alone is read (``record.id``, ``record.date_of_service``)."""
+    return namedtuple(f"{table.name}_record", [column.name for column in table.c])
+
+
+@dataclass(frozen=True)
+class PatientRows:
+    """A patient's row, its encounters' rows, and its procedures' rows with their balances."""
+
+    patient: Any
+    encounters: list[Any]
+    procedures: list[tuple[Any, Balance]]
 
 
 def _balance_of_text(text: str | None) -> Balance:
@@ -284,6 +334,30 @@ class LedgerStore:
             _procedures_with_balances(owner), {"org": self.organisation_id, "owner": owner_id}
         ).all()
         return [(row, _balance_of_text(row.balance_text)) for row in rows]
+
+    def patient_rows(self, patient_id: int) -> PatientRows:
+        """A patient with every encounter and procedure and their balances, in one round trip
+        (``_PATIENT_ACCOUNT``) instead of three (patient, encounters, procedures)."""
+        rows = self.connection.execute(
+            _PATIENT_ACCOUNT, {"org": self.organisation_id, "patient": patient_id}
+        ).all()
+        if not rows:
+            raise NotFound("patient", patient_id)
+        patient_record, encounter_record, procedure_record = (
+            record_of(patients), record_of(encounters), record_of(procedures)
+        )  # fmt: skip
+        first, second = len(patients.c), len(patients.c) + len(encounters.c)
+        third = second + len(procedures.c)
+        found = PatientRows(patient_record(*rows[0][:first]), [], [])
+        for row in rows:
+            if row[first] is None:
+                continue  # no encounters
+            if not found.encounters or found.encounters[-1].id != row[first]:
+                found.encounters.append(encounter_record(*row[first:second]))
+            if row[second] is not None:
+                procedure = procedure_record(*row[second:third])
+                found.procedures.append((procedure, _balance_of_text(row[third])))
+        return found
 
     # -- posting ----------------------------------------------------------------------------
     def find_by_key(self, idempotency_key: str) -> Row[Any] | None:
