@@ -12,11 +12,13 @@ import pytest
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
+from medledger.services import accounts
 from medledger.services.registration import create_organisation
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.tables import procedure_balances
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
+from tests.plans import sqlite_plans
 
 
 def test_balances_beside_procedures_agree_with_the_balance_rows(engine, actor):
@@ -80,3 +82,18 @@ def test_a_patient_without_visits_has_no_rows_and_another_practices_is_not_found
     assert (rows.patient.id, rows.encounters, rows.procedures) == (patient_id, [], [])
     with UnitOfWork(engine, elsewhere.organisation_id) as uow, pytest.raises(NotFound):
         uow.ledger.patient_rows(patient_id)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plan: the docs
+def test_a_patients_account_is_read_through_the_patient_and_its_visits_indexes(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    for day in (1, 2, 3):
+        builders.visit(engine, actor, patient_id, ["50.00", "20.00"], on=date(2026, 2, day))
+
+    [plan] = sqlite_plans(
+        engine, lambda: accounts.patient_account(engine, actor, patient_id), "LEFT OUTER JOIN"
+    ).values()
+
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+    assert any("encounters USING INDEX" in step for step in plan), plan
+    assert any("procedures USING INDEX" in step for step in plan), plan
