@@ -260,3 +260,39 @@ def test_a_database_conflict_is_a_409_problem_that_quotes_no_row_values(practice
     assert answer.status_code == 409, answer.text
     assert answer.json()["type"] == "/problems/conflict"
     assert "MRN-SECRET" not in answer.text
+
+
+def test_a_posting_answers_with_what_it_wrote_exactly_as_the_journal_reads_it_back(practice):
+    """The answer to a post is built from the posting (no read back): it must say what a read
+    says — same user, time (UTC), entries and amounts — and a repeat of the request after a
+    revert is read, so it shows the reversal."""
+    manager = practice.clients["manager"]
+    body = {
+        "write_offs": [
+            {"procedure_id": practice.procedure_id, "reason": "small_balance",
+             "amounts": {"2": "4.00", "3": "1.25"}, "note": "kind words"},
+            {"procedure_id": practice.procedure_id, "reason": "custom",
+             "custom_reason": "Goodwill", "amount": "2.10"},
+        ]
+    }  # fmt: skip
+    posted = manager.post("/api/write-offs", json=body, headers={"Idempotency-Key": "same"})
+    assert posted.status_code == 201, posted.text
+    answered = posted.json()["write_offs"]
+    read = [manager.get(f"/api/write-offs/{w['id']}").json() for w in answered]
+    assert answered == read
+    assert {w["user"] for w in answered} == {"Manager"}
+    assert all(w["created_at"].endswith("Z") or w["created_at"].endswith("+00:00") for w in read)
+
+    paid = manager.post("/api/payments", json={"patient_id": practice.patient_id, "amount": "3.00"})
+    assert paid.status_code == 201, paid.text
+    assert paid.json() == manager.get(f"/api/transactions/{paid.json()['id']}").json()
+
+    reverted = manager.post(
+        f"/api/write-offs/{answered[0]['id']}/revert", json={"reason": "posted_in_error"}
+    )
+    assert reverted.status_code == 201, reverted.text
+    repeat = manager.post("/api/write-offs", json=body, headers={"Idempotency-Key": "same"})
+    assert repeat.status_code == 201
+    first_again = repeat.json()["write_offs"][0]
+    assert first_again["reverted_by"] == [reverted.json()["id"]]
+    assert first_again["remaining"] == "0.00"

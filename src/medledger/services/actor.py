@@ -21,3 +21,4 @@ class Actor:
     source: str
     role: str
     write_off_limit_cents: int | None = None
+    display_name: str = ""  # how the journal names the user (a posting's answer shows it)

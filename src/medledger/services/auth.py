@@ -181,7 +181,9 @@ token_cache = TokenCache(TOKEN_CACHE_SECONDS)
 
 
 def actor_of(organisation_id: int, user: Row[Any], source: str) -> Actor:
-    return Actor(organisation_id, user.id, source, user.role, user.write_off_limit_cents)
+    return Actor(
+        organisation_id, user.id, source, user.role, user.write_off_limit_cents, user.display_name
+    )
 
 
 def _digest(token: str) -> str:

@@ -17,6 +17,7 @@ from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
+from medledger.services.posting import Committed
 from medledger.storage.tables import (
     in_organisation,
     ledger_entries,
@@ -67,6 +68,41 @@ def transactions(
         if transaction_id not in views:
             raise NotFound("transaction", transaction_id)
     return [views[transaction_id] for transaction_id in transaction_ids]
+
+
+def answer(
+    engine: Engine, actor: Actor, transaction_ids: Sequence[int], posted: Sequence[Committed]
+) -> list[TransactionView]:
+    """The transactions a posting service returned, for its answer: those it posted in this
+    request as they were written (``posting.committed``), without reading them back; any other
+    (a repeated request's earlier transaction, perhaps reversed since) read from the journal."""
+    fresh = {c.transaction_id: _view_of_posted(c, actor) for c in posted}
+    earlier = [tid for tid in transaction_ids if tid not in fresh]
+    read = {view.id: view for view in transactions(engine, actor, earlier)} if earlier else {}
+    return [fresh[tid] if tid in fresh else read[tid] for tid in transaction_ids]
+
+
+def _view_of_posted(posted: Committed, actor: Actor) -> TransactionView:
+    """What ``_views`` reads for a transaction just posted by ``actor``: nothing reverses it yet,
+    so all it wrote off still stands."""
+    header, entries = posted.header, posted.entries
+    return TransactionView(
+        id=posted.transaction_id,
+        kind=header.kind,
+        created_at=posted.created_at,
+        user=actor.display_name,
+        source=header.source,
+        reason_code=header.reason_code,
+        reason_text=header.reason_text,
+        note=header.note,
+        reverts_id=header.reverts_id,
+        reverted_by=(),
+        entries=entries,
+        payment_id=header.payment_id,
+        remittance_id=header.remittance_id,
+        written_off_cents=written_off_total(entries),
+        standing_written_off_cents=written_off_total(entries),
+    )
 
 
 def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[TransactionView]:

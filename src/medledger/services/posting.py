@@ -5,6 +5,10 @@ stand or fall together): a repeated idempotency key with the same
 request answers with the first transaction; the same key with a different request is refused.
 Two concurrent requests with one key race to the UNIQUE constraint; the loser reads the winner's
 transaction and answers with it.
+
+``committed()`` hands a front the transactions a block posted, as they were written, so it can
+show them without reading them back (a repeat answered with an earlier transaction is not among
+them: that one is read).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,6 +30,7 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.errors import IdempotencyConflict
 from medledger.services.actor import Actor
 from medledger.storage.ledger_store import TransactionHeader
+from medledger.storage.registry import now
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -75,6 +81,31 @@ def post_once(
     return post_all(engine, actor, [Posting(request, idempotency_key, plan)])[0]
 
 
+@dataclass(frozen=True)
+class Committed:
+    """A transaction as this process wrote it, once its database transaction committed."""
+
+    transaction_id: int
+    header: TransactionHeader
+    created_at: datetime
+    entries: tuple[Entry, ...]
+
+
+_COMMITTED: ContextVar[list[Committed] | None] = ContextVar("medledger_committed", default=None)
+
+
+@contextmanager
+def committed() -> Iterator[list[Committed]]:
+    """``with committed() as posted: service(...)``: ``posted`` then holds every transaction the
+    block posted and committed, in order."""
+    posted: list[Committed] = []
+    token = _COMMITTED.set(posted)
+    try:
+        yield posted
+    finally:
+        _COMMITTED.reset(token)
+
+
 def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[int]:
     """Post several transactions in one database transaction: all of them or none.
 
@@ -85,16 +116,19 @@ def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[
         for posting in postings
     ]
     given = [posting.idempotency_key is not None for posting in postings]
+    written: list[Committed] = []
     try:
         with UnitOfWork(engine, actor.organisation_id) as uow:
             ids = [
-                _post_in(uow, actor, posting.plan, key, digest, look_up=known)
+                _post_in(uow, actor, posting.plan, key, digest, written, look_up=known)
                 for (posting, key, digest), known in zip(keyed, given, strict=True)
             ]
             if _DRY_RUN.get() is not None:
                 raise _RolledBack  # leaves the unit of work uncommitted: it rolls back
             uow.commit()
-            return ids
+        if (posted := _COMMITTED.get()) is not None:
+            posted.extend(written)
+        return ids
     except IntegrityError:
         with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
             existing = [uow.ledger.find_by_key(key) for _, key, _ in keyed]
@@ -112,6 +146,7 @@ def _post_in(
     plan: Callable[[UnitOfWork], Plan],
     key: str,
     request_hash: str,
+    written: list[Committed],
     *,
     look_up: bool,
 ) -> int:
@@ -138,7 +173,9 @@ def _post_in(
     effect = _DRY_RUN.get()
     affected = sorted({e.procedure_id for e in decided.entries})
     before = uow.ledger.balances(affected) if effect is not None else {}  # only a dry run shows it
-    transaction_id = uow.ledger.post(header, decided.entries)
+    created_at = now()
+    transaction_id = uow.ledger.post(header, decided.entries, created_at)
+    written.append(Committed(transaction_id, header, created_at, tuple(decided.entries)))
     if decided.after_post is not None:
         decided.after_post(uow, transaction_id)
     if effect is not None:

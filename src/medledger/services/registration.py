@@ -41,6 +41,10 @@ class ProcedureInput:
     date_of_service: date | None = None
 
 
+#: The display name of an organisation's first user.
+ADMINISTRATOR = "Administrator"
+
+
 def create_organisation(engine: Engine, name: str, admin_username: str = "admin") -> Actor:
     """A new organisation with its first (admin) user; returns that user as an actor."""
     with engine.connect().execution_options(medledger_write=True) as connection:
@@ -48,9 +52,9 @@ def create_organisation(engine: Engine, name: str, admin_username: str = "admin"
         organisation_id = add_organisation(connection, name)
         connection.commit()
     with UnitOfWork(engine, organisation_id) as uow:
-        user_id = uow.registry.add_user(admin_username, "Administrator", "admin")
+        user_id = uow.registry.add_user(admin_username, ADMINISTRATOR, "admin")
         uow.commit()
-    return Actor(organisation_id, user_id, "cli", "admin")
+    return Actor(organisation_id, user_id, "cli", "admin", display_name=ADMINISTRATOR)
 
 
 def organisations(engine: Engine) -> dict[int, str]:

@@ -12,6 +12,7 @@ import functools
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -365,20 +366,31 @@ class LedgerStore:
             _BY_KEY, {"org": self.organisation_id, "key": idempotency_key}
         ).first()
 
-    def post(self, header: TransactionHeader, entries: Sequence[Entry]) -> int:
+    def post(
+        self,
+        header: TransactionHeader,
+        entries: Sequence[Entry],
+        created_at: datetime | None = None,
+    ) -> int:
         """Write one transaction and its entries, and add them to the materialised balances.
 
         A transaction may have no entries: a payer's $0 decision (a denial with no adjustments)
         is still a posted remittance.
         """
-        transaction_id = self.open_transaction(header)
+        transaction_id = self.open_transaction(header, created_at)
         self.add_entries(transaction_id, entries)
         return transaction_id
 
-    def open_transaction(self, header: TransactionHeader) -> int:
-        """Write a transaction's row; its entries follow with ``add_entries`` (an import adds
-        them batch by batch, in the same database transaction)."""
-        values = {"organisation_id": self.organisation_id, "created_at": now(), **_fields(header)}
+    def open_transaction(
+        self, header: TransactionHeader, created_at: datetime | None = None
+    ) -> int:
+        """Write a transaction's row (stamped now, or at ``created_at``); its entries follow with
+        ``add_entries`` (an import adds them batch by batch, in the same database transaction)."""
+        values = {
+            "organisation_id": self.organisation_id,
+            "created_at": created_at or now(),
+            **_fields(header),
+        }
         return int(self.connection.execute(_OPEN_TRANSACTION, values).scalar_one())
 
     def add_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:

@@ -29,7 +29,7 @@ from medledger.domain.errors import NotFound
 from medledger.services import approvals, cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView
-from medledger.services.posting import dry_run
+from medledger.services.posting import committed, dry_run
 
 router = api_router(tags=["ledger"])
 
@@ -42,7 +42,9 @@ def _posted_or_effect(
         with dry_run() as effect:
             post()
         return [], EffectOut.of(effect)
-    return history.transactions(engine, actor, post()), None
+    with committed() as posted:
+        transaction_ids = post()
+    return history.answer(engine, actor, transaction_ids, posted), None
 
 
 def write_off_out(view: TransactionView) -> WriteOffOut:
@@ -84,11 +86,12 @@ def post_write_offs(
             write_offs.write_off_many(engine, actor, requests)
         response.status_code = 200
         return EffectOut.of(effect)
-    outcome = approvals.submit_write_offs(engine, actor, requests, idempotency_key)
+    with committed() as posted:
+        outcome = approvals.submit_write_offs(engine, actor, requests, idempotency_key)
     if outcome.approval is not None:
         response.status_code = 202
         return WriteOffsPosted(status="pending_approval", approval=ApprovalOut.of(outcome.approval))
-    views = history.transactions(engine, actor, outcome.transaction_ids)
+    views = history.answer(engine, actor, outcome.transaction_ids, posted)
     return WriteOffsPosted(status="posted", write_offs=[write_off_out(v) for v in views])
 
 
