@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -85,23 +86,42 @@ def answer(
 def _view_of_posted(posted: Committed, actor: Actor) -> TransactionView:
     """What ``_views`` reads for a transaction just posted by ``actor``: nothing reverses it yet,
     so all it wrote off still stands."""
-    header, entries = posted.header, posted.entries
+    written_off = written_off_total(posted.entries)
+    return _view(
+        posted.header, posted.transaction_id, posted.created_at, actor.display_name,
+        posted.entries, written_off=written_off, standing=written_off,
+    )  # fmt: skip
+
+
+def _view(
+    header: Any,
+    transaction_id: int,
+    created_at: datetime,
+    user: str,
+    entries: tuple[Entry, ...],
+    *,
+    reverted_by: tuple[int, ...] = (),
+    written_off: int,
+    standing: int,
+) -> TransactionView:
+    """A transaction's view from its header's fields: a journal row, or the
+    ``TransactionHeader`` a posting wrote (both name them alike)."""
     return TransactionView(
-        id=posted.transaction_id,
+        id=transaction_id,
         kind=header.kind,
-        created_at=posted.created_at,
-        user=actor.display_name,
+        created_at=created_at,
+        user=user,
         source=header.source,
         reason_code=header.reason_code,
         reason_text=header.reason_text,
         note=header.note,
         reverts_id=header.reverts_id,
-        reverted_by=(),
+        reverted_by=reverted_by,
         entries=entries,
         payment_id=header.payment_id,
         remittance_id=header.remittance_id,
-        written_off_cents=written_off_total(entries),
-        standing_written_off_cents=written_off_total(entries),
+        written_off_cents=written_off,
+        standing_written_off_cents=standing,
     )
 
 
@@ -242,26 +262,19 @@ def _views(
         return written_off_total(e for tid in own for e in entries[tid])
 
     return [
-        TransactionView(
-            id=row.id,
-            kind=row.kind,
-            created_at=row.created_at,
-            user=row.display_name,
-            source=row.source,
-            reason_code=row.reason_code,
-            reason_text=row.reason_text,
-            note=row.note,
-            reverts_id=row.reverts_id,
-            reverted_by=tuple(sorted(reversals.get(row.id, []))),
-            entries=tuple(
+        _view(
+            row,
+            row.id,
+            row.created_at,
+            row.display_name,
+            tuple(
                 e
                 for e in entries[row.id]
                 if procedure_ids is None or e.procedure_id in procedure_ids
             ),
-            payment_id=row.payment_id,
-            remittance_id=row.remittance_id,
-            written_off_cents=written_off_total(entries[row.id]),
-            standing_written_off_cents=standing_written_off(row.id),
+            reverted_by=tuple(sorted(reversals.get(row.id, []))),
+            written_off=written_off_total(entries[row.id]),
+            standing=standing_written_off(row.id),
         )
         for row in rows
     ]

@@ -18,6 +18,7 @@ from medledger.api.schemas import (
     TransactionOut,
 )
 from medledger.services import approvals, drafts, history, remittance_views
+from medledger.services.posting import committed
 
 router = api_router(tags=["posting tool"])
 
@@ -92,9 +93,10 @@ def post_draft(
     Above the user's write-off limit the draft waits for a billing manager instead: 202 with
     the approval request (approving it posts the draft; rejecting it opens the draft again).
     """
-    outcome = approvals.submit_draft(engine, actor, draft_id)
+    with committed() as posted:
+        outcome = approvals.submit_draft(engine, actor, draft_id)
     if outcome.approval is not None:
         response.status_code = 202
         return ApprovalOut.of(outcome.approval)
-    (transaction_id,) = outcome.transaction_ids
-    return TransactionOut.of(history.transaction(engine, actor, transaction_id))
+    (view,) = history.answer(engine, actor, outcome.transaction_ids, posted)
+    return TransactionOut.of(view)
