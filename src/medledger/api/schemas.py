@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -238,12 +238,6 @@ class EntryOut(Out):
         )  # fmt: skip
 
 
-def _utc(moment: datetime) -> datetime:
-    """A stored time in UTC, whichever engine read it: PostgreSQL answers in its session's time
-    zone, SQLite without one (the ledger writes UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 class TransactionOut(Out):
     id: int
     kind: str
@@ -262,7 +256,7 @@ class TransactionOut(Out):
     @classmethod
     def of(cls, view: TransactionView) -> TransactionOut:
         return cls(
-            id=view.id, kind=view.kind, created_at=_utc(view.created_at), user=view.user,
+            id=view.id, kind=view.kind, created_at=view.created_at, user=view.user,
             source=view.source, reason_code=view.reason_code, reason_text=view.reason_text,
             note=view.note, reverts=view.reverts_id, reverted_by=list(view.reverted_by),
             payment_id=view.payment_id, remittance_id=view.remittance_id,

@@ -6,6 +6,9 @@ foreign keys, and (in the migration's SQL) triggers refusing UPDATE/DELETE on th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 
@@ -74,8 +78,22 @@ def in_organisation(table: Table, organisation_id: int) -> ColumnElement[bool]:
     return table.c.organisation_id + 0 == organisation_id
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A stored moment, read back in UTC on both engines: PostgreSQL answers in its session's
+    time zone, SQLite with none (the ledger writes UTC), so the same row would otherwise show
+    differently by engine."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _created() -> Column[object]:
-    return Column("created_at", DateTime(timezone=True), nullable=False)
+    return Column("created_at", UtcDateTime(), nullable=False)
 
 
 organisations = Table(
@@ -333,7 +351,7 @@ drafts = Table(
     Column("created_by", Id, ForeignKey("users.id"), nullable=False),
     Column("posted_transaction_id", Id, ForeignKey("ledger_transactions.id")),
     _created(),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     CheckConstraint("status IN ('open', 'waiting', 'posted', 'discarded')", name="status"),
     CheckConstraint("kind IN ('write_off')", name="kind"),
     Index("ix_drafts_open", "organisation_id", "status"),
@@ -347,7 +365,7 @@ api_tokens = Table(
     Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_at", UtcDateTime()),
     _created(),
 )
 
@@ -362,7 +380,7 @@ approval_requests = Table(
     Column("requested_by", Id, ForeignKey("users.id"), nullable=False),
     Column("status", String(10), nullable=False),
     Column("decided_by", Id, ForeignKey("users.id")),
-    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_at", UtcDateTime()),
     Column("decision_reason", String(500)),
     Column("transaction_ids", Text),
     Column("draft_id", Id, ForeignKey("drafts.id")),
