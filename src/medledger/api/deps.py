@@ -14,13 +14,15 @@ security scheme (``document_security``), which is where a client generator looks
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from medledger.domain.bounds import FIRST_DAY, LAST_DAY, MAX_ID, check_day
 from medledger.domain.errors import LedgerError
 from medledger.services import auth
 from medledger.services.actor import Actor
@@ -114,9 +116,24 @@ IdempotencyKey = Annotated[
 ]
 
 #: Row ids: positive 64-bit integers (larger ones are a client's mistake, not a server error).
-MAX_ID = 2**63 - 1
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 #: Free text in a query string (no NUL: no database stores one).
 QueryText = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
+
+
+def _day_in_range(value: date | datetime | None) -> date | datetime | None:
+    """A pydantic check over ``check_day``: its refusal as a validation error (a 422)."""
+    if value is not None:
+        try:
+            check_day(value.date() if isinstance(value, datetime) else value)
+        except LedgerError as error:
+            raise ValueError(error.message) from error
+    return value
+
+
+DAYS = f"Between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
+#: A day or a moment in a query string, within the days a practice can mean.
+QueryDay = Annotated[date | None, AfterValidator(_day_in_range)]
+QueryMoment = Annotated[datetime | None, Query(description=DAYS), AfterValidator(_day_in_range)]

@@ -9,9 +9,13 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from medledger.domain.errors import LedgerError
-from medledger.domain.money import format_cents, to_cents
-
-AMOUNT_PATTERN = r"^-?\$?\d{1,12}(\.\d{1,2})?$"
+from medledger.domain.money import (
+    AMOUNT_PATTERN,
+    MAX_AMOUNT_LENGTH,
+    MAX_CENTS,
+    format_cents,
+    to_cents,
+)
 
 
 def _decimal_string(value: Any) -> str:
@@ -32,11 +36,20 @@ def _decimal_string(value: Any) -> str:
     return value
 
 
-#: An amount in a request: a decimal string like "12.50" (also "12.5", "$12.50").
+#: An amount in a request: a decimal string like "12.50" (also "12.5", "$12.50"), checked by
+#: ``to_cents``; the schema publishes the same pattern and bound.
 AmountIn = Annotated[
     str,
     BeforeValidator(_decimal_string),
-    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12.50"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": AMOUNT_PATTERN,
+            "maxLength": MAX_AMOUNT_LENGTH,
+            "description": f"A decimal string in ASCII digits, at most {format_cents(MAX_CENTS)}.",
+            "examples": ["12.50"],
+        }
+    ),
 ]
 
 #: A patient's page renders hundreds of amounts, most of them the same few ("0.00", the

@@ -4,13 +4,20 @@ reversals and the journal. Every mutating route takes ``?dry_run=true``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Response
 from sqlalchemy import Engine
 
-from medledger.api.deps import ActorDep, EngineDep, IdempotencyKey, PathId, QueryId, QueryText
+from medledger.api.deps import (
+    ActorDep,
+    EngineDep,
+    IdempotencyKey,
+    PathId,
+    QueryId,
+    QueryMoment,
+    QueryText,
+)
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
@@ -104,8 +111,8 @@ def list_write_offs(
     procedure_id: QueryId = None,
     reason: QueryText = None,
     user_id: QueryId = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: QueryMoment = None,
+    end: QueryMoment = None,
     sort: Annotated[str, Query(pattern="^-?created_at$")] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,

@@ -3,12 +3,12 @@ what patients owe now by the age of their visits."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Query
 
-from medledger.api.deps import ActorDep, EngineDep
+from medledger.api.deps import DAYS, ActorDep, EngineDep, QueryDay
 from medledger.api.routing import api_router
 from medledger.api.schemas import (
     AdjustmentReportOut,
@@ -19,8 +19,8 @@ from medledger.api.schemas import (
 from medledger.services import reports
 
 router = api_router(prefix="/reports", tags=["reports"])
-Start = Annotated[date | None, Query(description="First day (UTC) of the period.")]
-End = Annotated[date | None, Query(description="Last day (UTC) of the period, included.")]
+Start = Annotated[QueryDay, Query(description=f"First day (UTC) of the period. {DAYS}")]
+End = Annotated[QueryDay, Query(description=f"Last day (UTC) of the period, included. {DAYS}")]
 
 
 @router.get("/adjustments", response_model=list[AdjustmentReportOut])
@@ -54,7 +54,7 @@ def aging(
     engine: EngineDep,
     actor: ActorDep,
     as_of: Annotated[
-        date | None, Query(description="Age visits as of this day; today if not given.")
+        QueryDay, Query(description=f"Age visits as of this day; today if not given. {DAYS}")
     ] = None,
     limit: Annotated[int, Query(ge=0, le=5000)] = 500,
 ) -> AgingOut:
