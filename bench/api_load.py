@@ -28,9 +28,8 @@
    reached (latency counted from each request's scheduled time).
    For each phase: p50/p99/max latency, requests/s, and the CPU each party used (client, server,
    this database's PostgreSQL backends, anything else) from /proc.
-4. The results go to docs/benchmarks.md under "## API load (issue 4)"; the run before is kept
-   under "### Previous run"; other sections of the file, and hand-written ``###`` subsections of
-   this one, are kept as they are.
+4. The results replace the "Current results" of docs/benchmarks/api-load.md
+   (``bench.report.write_results``); the page's method and "what limits it" are written by hand.
 """
 
 from __future__ import annotations
@@ -64,7 +63,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, create_engine, text
 
-from bench.report import DOCS, ROOT, machine, write_section
+from bench.report import PAGES, machine, measured, write_results
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import identity_violations
 from medledger.domain.reasons import WRITE_OFF_REASONS as REASON_LABELS
@@ -82,7 +81,7 @@ from medledger.storage.unit_of_work import UnitOfWork
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DATABASE = "medledger_bench_api"
-HEADING = "## API load (issue 4)"
+PAGE = PAGES / "api-load.md"
 TARGET_POST_P99_MS = 20.0
 TARGET_READ_P99_MS = 5.0
 MANAGER, PASSWORD = "bench_manager", "bench-password-long"
@@ -758,7 +757,7 @@ class KeepAlive:
 
     The load generator shares the server's two cores, so its own CPU per request is taken from
     the server: httpx cost about 1.1 ms of client CPU per request, ``http.client`` about a
-    quarter of that (docs/benchmarks.md, API load, session 4). httpx still makes the set-up calls.
+    quarter of that (docs/benchmarks/api-load.md). httpx still makes the set-up calls.
     """
 
     def __init__(self, base_url: str, token: str) -> None:
@@ -1252,19 +1251,21 @@ def limits(runs: list[WorkerRun], clients: int) -> list[str]:
     return lines
 
 
-def latest_section(
+def results_section(
     loaded: Loaded, runs: list[WorkerRun], args: argparse.Namespace, started: datetime
 ) -> str:
     load_lines = "\n".join(f"  - {name}: {seconds:.1f} s" for name, seconds in
                            loaded.timings.items())  # fmt: skip
     table = "\n".join(row for run in runs for row in phase_rows(run))
-    return f"""### Latest run ({started:%Y-%m-%d %H:%M} UTC)
+    command = (
+        f".venv/bin/python -m bench.api_load --clients {args.clients} --requests {args.requests}"
+        f" --entries {args.entries} --workers {' '.join(map(str, args.workers))}"
+    )
+    return f"""{measured(started, command)}
 
 - Machine: {machine()}; client, server and database on the same machine (loopback).
 - Database: {postgres_version()} on 127.0.0.1, database `{DATABASE}`: {loaded.entries:,} ledger
   entries, {loaded.procedures:,} procedures, {loaded.patients:,} bulk patients.
-- Command: `.venv/bin/python -m bench.api_load --clients {args.clients} --requests \
-{args.requests} --entries {args.entries} --workers {" ".join(map(str, args.workers))}`
 - Server: `medledger serve --workers N` ({_server_stack()}, Python \
 {platform.python_version()}); client: `http.client`, one thread and keep-alive connection per client.
 - Load (skipped with `--skip-load`):
@@ -1281,6 +1282,7 @@ number of cores each party kept busy during the phase (from /proc).
 {table}
 
 Targets (issue 4):
+
 {chr(10).join(verdicts(runs))}
 
 Same-procedure contention:
@@ -1304,22 +1306,6 @@ def _server_stack() -> str:
     return ", ".join(parts)
 
 
-def write_docs(latest: str) -> None:
-    """This benchmark's section of docs/benchmarks.md: new "Latest run", old one "Previous run"."""
-    write_section(HEADING, INTRO, latest, DOCS)
-
-
-INTRO = """`.venv/bin/python -m bench.api_load` ([bench/api_load.py](../bench/api_load.py)) loads a
-practice with a journal of at least 1,000,000 ledger entries into PostgreSQL (seed through the
-services, the bulk by COPY, then `verify`), runs `medledger serve` (1 and 2 workers by default), and
-drives it from 16 concurrent clients (`http.client`) on loopback: balance reads
-(`GET /api/procedures/{id}`, `GET /api/patients/{id}`) and write-offs of 0.01 each on a different
-procedure — first one client alone (the service time), then 16 in a closed loop (each sends its
-next request as soon as the last is answered), then 16 paced at half the closed loop's throughput
-— and 16 clients writing off the same procedure's PR at once. Targets (issue 4): write-off post
-p99 < 20 ms, balance read p99 < 5 ms."""
-
-
 # -- main ------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1333,6 +1319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quiet-wait", type=float, default=900.0,
         help="seconds, in all, to wait for other processes to leave the CPUs idle",
     )  # fmt: skip
+    parser.add_argument("--docs", type=Path, default=PAGE, help="the page whose results to replace")
     parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
@@ -1365,11 +1352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for row in phase_rows(run):
                 print(row, flush=True)
             runs.append(run)
-    latest = latest_section(loaded, runs, args, started)
-    print(latest)
+    report = results_section(loaded, runs, args, started)
+    print(report)
     if not args.no_docs:
-        write_docs(latest)
-        print(f"written to {DOCS.relative_to(ROOT)}")
+        write_results(args.docs, report)
+        print(f"written to {args.docs}")
     return 0 if all(run.contention.ok for run in runs) else 1
 
 

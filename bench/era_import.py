@@ -8,13 +8,16 @@ each line with DTM, CAS CO-45, CAS PR-2, REF*6R and AMT*B6; every tenth claim wi
 those lines match by code, modifiers, date and charge), registers the practice it is about (a
 patient, an encounter and its procedures per claim, charged through the ledger), and then, in a
 fresh child process, times ``import_era`` end to end: reading and reconciling, matching,
-planning, writing (all in one pass over the file), commit. The child reports its peak resident memory (VmHWM); a second child runs the same
-import under ``tracemalloc`` for the peak of Python allocations. ``pyx12`` (4.0.0) is timed
-reading the same file alone (``X12Reader``, segment by segment, no validation maps).
+planning, writing (all in one pass over the file), commit. The child reports its peak resident
+memory (VmHWM); a second child runs the same import under ``tracemalloc`` for the peak of Python
+allocations. ``pyx12`` (4.0.0) is timed reading the same file alone (``X12Reader``, segment by
+segment, no validation maps).
 
 PostgreSQL runs in its own database (default ``medledger_bench``; its ``public`` schema is
-dropped and recreated), never the test database. The printed table is what docs/benchmarks.md
-holds.
+dropped and recreated), never the test database. The table is printed row by row as it is
+measured, then replaces the "Current results" of docs/benchmarks/era-import.md
+(``bench.report.write_results``; ``--no-docs`` prints only); the page's method and "what limits
+it" are written by hand.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
+from bench.report import PAGES, machine, measured, versions, write_results
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.services.actor import Actor
@@ -57,6 +61,11 @@ CLAIM_LINES = (
     ("97110", ("GP", "59"), 28500, 18000, 6500, 4000),
 )
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/medledger_bench"
+PAGE = PAGES / "era-import.md"
+TABLE_HEAD = (
+    "| database | service lines | file MB | import s | lines/s | peak RSS MB | traced peak MB "
+    "| pyx12 read s |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+)
 
 
 def remittances(claims: int) -> Iterator[Remittance]:
@@ -201,44 +210,62 @@ def pyx12_seconds(path: Path) -> float | None:
     return time.perf_counter() - started
 
 
-def main() -> None:
+def measure(lines: int, databases: list[str], folder: Path, traced_run: bool) -> Iterator[str]:
+    """The table's rows for one file of ``lines`` service lines, one per database, as measured."""
+    path = folder / f"bench-{lines}.835"
+    write_file(path, lines)
+    size_mb = os.path.getsize(path) / 2**20
+    pyx12 = pyx12_seconds(path)
+    for database in databases:
+        url = fresh_database(database, folder, lines)
+        actor = register_practice(url, lines // LINES_PER_CLAIM)
+        timed = run_child(url, path, actor, traced=False)
+        traced = "-"
+        if traced_run:
+            url = fresh_database(database, folder, lines)
+            actor = register_practice(url, lines // LINES_PER_CLAIM)
+            traced = f"{run_child(url, path, actor, traced=True)['traced_peak_mb']:.1f}"
+        name = "SQLite" if database == "sqlite" else "PostgreSQL"
+        yield (
+            f"| {name} | {lines:,} | {size_mb:.1f} | {timed['seconds']:.2f} "
+            f"| {lines / timed['seconds']:,.0f} | {timed['peak_rss_mb']:.0f} | {traced} "
+            f"| {'-' if pyx12 is None else f'{pyx12:.2f}'} |"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="'' to skip PostgreSQL")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced run")
+    parser.add_argument("--docs", type=Path, default=PAGE, help="the page whose results to replace")
+    parser.add_argument("--no-docs", action="store_true", help="print only")
     parser.add_argument("--child", nargs=4, metavar=("URL", "FILE", "ORG", "USER"))
     parser.add_argument("--traced", action="store_true")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     if options.child:
         url, path, org, user = options.child
         child(url, path, int(org), int(user), options.traced)
         return
-    print("| database | service lines | file MB | import s | lines/s | peak RSS MB "
-          "| traced peak MB | pyx12 read s |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    started = datetime.now(UTC)
+    databases = ["sqlite", *([options.postgres] if options.postgres else [])]
+    print(TABLE_HEAD, flush=True)
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
         for lines in options.lines:
-            path = folder / f"bench-{lines}.835"
-            write_file(path, lines)
-            size_mb = os.path.getsize(path) / 2**20
-            pyx12 = pyx12_seconds(path)
-            for database in ["sqlite", *([options.postgres] if options.postgres else [])]:
-                url = fresh_database(database, folder, lines)
-                actor = register_practice(url, lines // LINES_PER_CLAIM)
-                timed = run_child(url, path, actor, traced=False)
-                traced = "-"
-                if not options.no_tracemalloc:
-                    url = fresh_database(database, folder, lines)
-                    actor = register_practice(url, lines // LINES_PER_CLAIM)
-                    traced = f"{run_child(url, path, actor, traced=True)['traced_peak_mb']:.1f}"
-                name = "SQLite" if database == "sqlite" else "PostgreSQL"
-                print(
-                    f"| {name} | {lines:,} | {size_mb:.1f} | {timed['seconds']:.2f} "
-                    f"| {lines / timed['seconds']:,.0f} | {timed['peak_rss_mb']:.0f} | {traced} "
-                    f"| {'-' if pyx12 is None else f'{pyx12:.2f}'} |",
-                    flush=True,
-                )
+            for row in measure(lines, databases, Path(scratch), not options.no_tracemalloc):
+                print(row, flush=True)
+                rows.append(row)
+    if not options.no_docs:
+        command = " ".join(
+            ["python -m bench.era_import", *(sys.argv[1:] if argv is None else argv)]
+        )
+        report = (
+            f"{measured(started, command)}\n\nMachine: {machine()}; "
+            f"{versions(options.postgres or None)}.\n\n{TABLE_HEAD}\n" + "\n".join(rows) + "\n"
+        )
+        write_results(options.docs, report)
+        print(f"written to {options.docs}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The query plans of the hot service calls, on the practice ``python -m bench`` left behind.
 
-    .venv/bin/python -m bench.explain                # medledger_scale, into docs/scaling.md
+    .venv/bin/python -m bench.explain     # medledger_scale, into docs/benchmarks/*-plans.md
     .venv/bin/python -m bench.explain --no-docs
 
 Each call is made as the API and UI make it (a procedure's, a patient's and an encounter's
@@ -8,7 +8,10 @@ balance, the work list, a write-off post, ``verify``) with every statement it se
 then each distinct SELECT is run again under ``EXPLAIN (ANALYZE, BUFFERS)`` with the parameters it
 was sent with, in a transaction that is rolled back (a ``FOR UPDATE`` takes its locks and gives
 them up). Writes (INSERT, UPDATE) are listed, not explained: their cost is the index upkeep the
-write-off p99 already measures. The plans go to docs/scaling.md under "## Query plans".
+write-off p99 already measures. The plans replace the "Current results" of two pages
+(``bench.report.write_results``; the rest of each page is written by hand):
+docs/benchmarks/query-plans.md for the calls a request makes, docs/benchmarks/verify-plans.md
+for ``verify``, a batch job whose plans alone fill a page.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event, func, select
 
-from bench.report import ROOT, write_section
-from bench.scale import DEFAULT_POSTGRES, REASON, versions
+from bench.report import PAGES, measured, versions, write_results
+from bench.scale import DEFAULT_POSTGRES, REASON
 from medledger.domain.columns import COINSURANCE
 from medledger.services import accounts, verification, write_offs
 from medledger.services.actor import Actor
@@ -35,8 +38,8 @@ from medledger.services.work_list import work_list
 from medledger.storage.database import make_engine
 from medledger.storage.tables import ledger_entries, procedures, users
 
-DOCS = ROOT / "docs" / "scaling.md"
-HEADING = "## Query plans (EXPLAIN ANALYZE on the benchmark's practice)"
+REQUESTS_PAGE = "query-plans.md"
+VERIFY_PAGE = "verify-plans.md"
 
 
 @dataclass
@@ -100,28 +103,32 @@ def practice(engine: Engine) -> tuple[Actor, int, int, int, int]:
 
 
 def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter: int) -> list[
-    tuple[str, Callable[[], object]]
+    tuple[str, str, Callable[[], object]]
 ]:  # fmt: skip
+    """The calls to explain: the page each goes to, its title, the call."""
     return [
-        ("procedure balance (`accounts.procedure_account`)",
+        (REQUESTS_PAGE, "procedure balance (`accounts.procedure_account`)",
          lambda: accounts.procedure_account(engine, actor, procedure)),
-        ("patient balance (`accounts.patient_account`)",
+        (REQUESTS_PAGE, "patient balance (`accounts.patient_account`)",
          lambda: accounts.patient_account(engine, actor, patient)),
-        ("encounter balance (`accounts.encounter_account`)",
+        (REQUESTS_PAGE, "encounter balance (`accounts.encounter_account`)",
          lambda: accounts.encounter_account(engine, actor, encounter)),
-        ("work list (`work_list.work_list`)", lambda: work_list(engine, actor)),
-        ("write-off post (`write_offs.write_off`, with an idempotency key): the per-procedure "
+        (REQUESTS_PAGE, "work list (`work_list.work_list`)", lambda: work_list(engine, actor)),
+        (REQUESTS_PAGE,
+         "write-off post (`write_offs.write_off`, with an idempotency key): the per-procedure "
          "lock, the key lookup, the balance read",
          lambda: write_offs.write_off(engine, actor, procedure, reason=REASON,
                                       amounts={COINSURANCE: "0.01"},
                                       idempotency_key=f"explain:{uuid.uuid4()}")),
-        ("`verify` (`verification.verify_organisation`; the statements of its first range of "
+        (VERIFY_PAGE,
+         "`verify` (`verification.verify_organisation`; the statements of its first range of "
          f"{verification.BATCH:,} procedures)",
          lambda: verification.verify_organisation(engine, actor.organisation_id)),
     ]  # fmt: skip
 
 
-def section(engine: Engine, url: str) -> str:
+def sections(engine: Engine, url: str) -> dict[str, str]:
+    """Each page's results: every call's statements, the SELECTs explained."""
     actor, procedure, patient, encounter, entries = practice(engine)
     started = datetime.now(UTC)
     with engine.connect() as connection:
@@ -129,17 +136,19 @@ def section(engine: Engine, url: str) -> str:
             select(func.count()).where(procedures.c.organisation_id == actor.organisation_id)
         ).scalar_one()
         connection.rollback()
-    out = [
-        f"### Latest run ({started:%Y-%m-%d %H:%M} UTC)\n",
+    header = [
+        measured(started, ".venv/bin/python -m bench.explain") + "\n",
         f"{versions(url)}; the practice `python -m bench` built last: {count:,} procedures, "
-        f"{entries:,} ledger entries. Command: `.venv/bin/python -m bench.explain`.\n",
+        f"{entries:,} ledger entries.\n",
     ]
-    for title, call in calls(engine, actor, procedure, patient, encounter):
+    pages: dict[str, list[str]] = {}
+    for page, title, call in calls(engine, actor, procedure, patient, encounter):
+        out = pages.setdefault(page, header[:])
         with recording(engine) as sent:
             mark = time.perf_counter()
             call()
             seconds = time.perf_counter() - mark
-        out.append(f"#### {title}: {seconds * 1000:.1f} ms, {len(sent)} statements\n")
+        out.append(f"### {title}: {seconds * 1000:.1f} ms, {len(sent)} statements\n")
         seen: set[str] = set()
         for statement in sent:
             if statement.sql in seen:
@@ -150,30 +159,25 @@ def section(engine: Engine, url: str) -> str:
                 out.append(f"- not explained (a write): `{one_line[:160]}`\n")
                 continue
             out.append(f"```\n{one_line}\n\n{explain(engine, statement)}\n```\n")
-    return "\n".join(out)
-
-
-INTRO = """Written by `.venv/bin/python -m bench.explain` ([bench/explain.py](../bench/explain.py))
-against the largest practice the last `python -m bench` run left in PostgreSQL: every distinct
-SELECT the hot service calls send, with the parameters they sent, under
-`EXPLAIN (ANALYZE, BUFFERS)`."""
+    return {page: "\n".join(out) for page, out in pages.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
-    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument("--docs", type=Path, default=PAGES, help="the folder of the pages")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args(argv)
     engine = make_engine(args.postgres)
     try:
-        latest = section(engine, args.postgres)
+        results = sections(engine, args.postgres)
     finally:
         engine.dispose()
-    print(latest)
-    if not args.no_docs:
-        write_section(HEADING, INTRO, latest, args.docs, keep_previous=False)
-        print(f"written to {args.docs}")
+    for page, text in results.items():
+        print(text)
+        if not args.no_docs:
+            write_results(args.docs / page, text)
+            print(f"written to {args.docs / page}")
     return 0
 
 

@@ -1,5 +1,10 @@
-"""What every benchmark's report shares: the machine it ran on, and its section of
-docs/benchmarks.md, rewritten so the new run is "Latest" and the run before it "Previous".
+"""What every benchmark's report shares: the machine it ran on, and the writing of its results.
+
+Each benchmark owns one page under docs/benchmarks/ (``era-import.md``, ``api-load.md``,
+``scale.md``, ``query-plans.md``). The page's command, method and "what limits it" are written by
+hand; its ``## Current results`` section is the benchmark's last run, and only that section is
+rewritten (``write_results``). No earlier run is kept in the page: git keeps the history. A new
+benchmark adds its page with those sections and calls ``write_results`` on it.
 """
 
 from __future__ import annotations
@@ -7,10 +12,17 @@ from __future__ import annotations
 import os
 import platform
 import re
+import sqlite3
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
+from medledger.storage.database import make_engine
+
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+PAGES = ROOT / "docs" / "benchmarks"
+RESULTS = "## Current results"
 
 
 def machine() -> str:
@@ -31,41 +43,47 @@ def machine() -> str:
     return f"{cores} cores ({model}), {memory}, {platform.system()} {platform.release()}"
 
 
-def write_section(
-    heading: str, intro: str, latest: str, docs: Path = DOCS, *, keep_previous: bool = True
-) -> None:
-    """Replace one benchmark's ``## heading`` section of ``docs``; keep everything else.
+def versions(postgres_url: str | None) -> str:
+    """Python's, SQLite's and (given a url) the PostgreSQL server's versions: a figure is only
+    comparable with one measured on the same ones."""
+    found = [f"Python {platform.python_version()}", f"SQLite {sqlite3.sqlite_version}"]
+    if postgres_url:
+        engine = make_engine(postgres_url)
+        with engine.connect() as connection:
+            version = str(connection.execute(text("SHOW server_version")).scalar_one())
+            connection.rollback()
+        engine.dispose()
+        found.append(f"PostgreSQL {version.split()[0]}")
+    return ", ".join(found)
 
-    Within the section: the new "### Latest run", the old one renamed "### Previous run" (the run
-    before that is dropped; none is kept with ``keep_previous=False``), and any other ``###``
-    subsection (hand-written analysis) kept as it was, after them.
+
+def measured(started: datetime, command: str) -> str:
+    """The results' first line: when the figures were measured and by which command, so a reader
+    can tell how fresh they are and run them again."""
+    return f"Measured {started:%Y-%m-%d %H:%M} UTC by `{command}`."
+
+
+def write_results(page: Path, results: str) -> None:
+    """Replace the ``## Current results`` section of one benchmark's page with ``results``.
+
+    The section runs from its heading to the next ``## `` heading outside a code block (results
+    may hold ``###`` subsections and code blocks), or to the end of the page; everything else on
+    the page is kept as written. A page without the section gets it at its end. The page itself
+    must exist: its command and method are written by hand, not generated.
     """
-    lines = (docs.read_text() if docs.exists() else "# Benchmarks\n").splitlines(keepends=True)
-    starts = [n for n, line in enumerate(lines) if line.rstrip("\n") == heading]
-    if starts:
-        first = starts[0]
-        last = next(
-            (n for n in range(first + 1, len(lines)) if re.match(r"#{1,2} ", lines[n])),
-            len(lines),
-        )
-    else:
+    lines = page.read_text().splitlines(keepends=True)
+    first = next((n for n, line in enumerate(lines) if line.rstrip("\n") == RESULTS), None)
+    if first is None:
         first = last = len(lines)
-    before, section, after = lines[:first], lines[first:last], lines[last:]
-    subsections: list[list[str]] = []
-    for line in section[1:]:
-        if line.startswith("### "):
-            subsections.append([])
-        if subsections:
-            subsections[-1].append(line)
-    previous, kept = "", []
-    for part in ("".join(lines_).rstrip("\n") + "\n" for lines_ in subsections):
-        if part.startswith("### Latest run"):
-            previous = "### Previous run" + part[len("### Latest run") :]
-        elif not part.startswith("### Previous run"):
-            kept.append(part)
-    parts = [f"{heading}\n\n{intro}\n", latest.rstrip("\n") + "\n"]
-    parts += [previous] if previous and keep_previous else []
-    parts += kept
-    head = "".join(before).rstrip("\n") + "\n\n" if before else ""
-    tail = "\n" + "".join(after).lstrip("\n") if after else ""
-    docs.write_text(head + "\n".join(parts) + tail)
+    else:
+        last, fenced = len(lines), False
+        for n in range(first + 1, len(lines)):
+            if lines[n].startswith("```"):
+                fenced = not fenced
+            elif not fenced and re.match(r"#{1,2} ", lines[n]):
+                last = n
+                break
+    head = "".join(lines[:first]).rstrip("\n") + "\n\n" if first else ""
+    section = f"{RESULTS}\n\n{results.strip(chr(10))}\n"
+    tail = "\n" + "".join(lines[last:]) if last < len(lines) else ""
+    page.write_text(head + section + tail)

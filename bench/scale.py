@@ -23,8 +23,9 @@ For each engine and each N (procedures = 835 service lines):
    that the limits held: the cents written off per the journal, per the materialised balances and
    per the posts that succeeded agree, and on the shared procedure equal what was open (no
    over-write-off, no lost update).
-4. The tables go to docs/benchmarks.md under "## Scale (issue 6)" with the machine, Python,
-   SQLite and PostgreSQL versions; the previous run is kept below as "Previous run".
+4. The tables, with the machine, Python, SQLite and PostgreSQL versions, replace the "Current
+   results" of docs/benchmarks/scale.md (``bench.report.write_results``; the page's method and
+   "what limits it" are written by hand).
 
 PostgreSQL runs in database ``medledger_scale`` (its ``public`` schema is dropped and recreated
 for each N; the last, largest practice stays for ``python -m bench.explain``); never ``test``.
@@ -34,9 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -49,7 +48,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select, text
 
 from bench import era_import
-from bench.report import DOCS, ROOT, machine, write_section
+from bench.report import PAGES, ROOT, machine, measured, versions, write_results
 from medledger.domain.columns import COINSURANCE, Column
 from medledger.domain.errors import LedgerError
 from medledger.services import accounts, write_offs
@@ -67,7 +66,7 @@ from medledger.storage.tables import (
 from medledger.storage.unit_of_work import UnitOfWork
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/medledger_scale"
-HEADING = "## Scale (issue 6)"
+PAGE = PAGES / "scale.md"
 SIZES = (10_000, 100_000, 1_000_000)
 TARGETS = {"sqlite": 5.0, "postgresql": 10.0}  # write-off post p99, ms (issue 6)
 IMPORT_TARGETS = {"sqlite": 50_000, "postgresql": 20_000}  # 835 service lines/s (issues 3, 6)
@@ -400,18 +399,6 @@ def concurrent_writers(
 
 
 # -- the report ---------------------------------------------------------------------------------------
-def versions(postgres_url: str | None) -> str:
-    found = [f"Python {platform.python_version()}", f"SQLite {sqlite3.sqlite_version}"]
-    if postgres_url:
-        engine = make_engine(postgres_url)
-        with engine.connect() as connection:
-            version = str(connection.execute(text("SHOW server_version")).scalar_one())
-            connection.rollback()
-        engine.dispose()
-        found.append(f"PostgreSQL {version.split()[0]}")
-    return ", ".join(found)
-
-
 def verdicts(runs: Sequence[Run]) -> list[str]:
     lines = []
     for run in runs:
@@ -443,13 +430,12 @@ def verdicts(runs: Sequence[Run]) -> list[str]:
     return lines
 
 
-def latest_section(runs: Sequence[Run], command: str, started: datetime, version_line: str) -> str:
+def results_section(runs: Sequence[Run], command: str, started: datetime, version_line: str) -> str:
     table = "\n".join(run.row() for run in runs)
     concurrency = "\n".join(c.row(run.engine, run.size) for run in runs for c in run.concurrency)
-    section = f"""### Latest run ({started:%Y-%m-%d %H:%M} UTC)
+    section = f"""{measured(started, command)}
 
-- Machine: {machine()}; {version_line}.
-- Command: `{command}`
+Machine: {machine()}; {version_line}.
 
 Times are wall clock, one call at a time, in ms as p50 / p99 unless marked s. Register: the
 practice (patients, encounters, procedures, charges) written in bulk; import: `import_era` of the
@@ -470,15 +456,6 @@ writes off 0.10 at a time of one procedure's coinsurance until it is gone.
 {concurrency}
 """
     return section + "\nTargets (issue 6):\n" + "\n".join(verdicts(runs)) + "\n"
-
-
-INTRO = """`.venv/bin/python -m bench` (or `make bench`; [bench/scale.py](../bench/scale.py)) builds
-a practice of N procedures through the 835 import path on SQLite and PostgreSQL, times the service
-calls the API and UI make (write-off post, patient and encounter balances, the work list,
-`verify`), and on PostgreSQL runs 16 concurrent writers against different procedures and against
-one, checking that no limit was broken. `--engines` and `--sizes` pick a quicker run. Targets
-(issue 6): write-off post p99 < 5 ms on SQLite and < 10 ms on PostgreSQL, balance reads within
-1.5× from 10k to 1M procedures, `verify` of 1M procedures < 60 s."""
 
 
 # -- main ------------------------------------------------------------------------------------------
@@ -523,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work-lists", type=int, default=5, help="work list reads")
     parser.add_argument("--threads", type=int, default=16, help="concurrent writers (PostgreSQL)")
     parser.add_argument("--per-thread", type=int, default=100, help="posts per writer")
-    parser.add_argument("--docs", type=Path, default=DOCS, help="where the tables go")
+    parser.add_argument("--docs", type=Path, default=PAGE, help="the page whose results to replace")
     parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
@@ -542,14 +519,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs.append(run_engine_size(engine_key, url, size, scratch, era_file, args))
             era_file.unlink()
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    latest = latest_section(
+    report = results_section(
         runs,
         command.strip(),
         started,
         versions(args.postgres if "postgresql" in args.engines else None),
     )
-    print(latest)
+    print(report)
     if not args.no_docs:
-        write_section(HEADING, INTRO, latest, args.docs)
+        write_results(args.docs, report)
         print(f"written to {args.docs}")
     return 0 if all(run.ok for run in runs) else 1

@@ -1,5 +1,5 @@
 """SQLite's query plans for what a call sends: SQLite keeps no statistics unless told to, so the
-plans the ledger relies on are pinned by tests (PostgreSQL's are shown in docs/scaling.md)."""
+plans the ledger relies on are pinned by tests (PostgreSQL's are shown in docs/benchmarks/query-plans.md)."""
 
 from __future__ import annotations
 

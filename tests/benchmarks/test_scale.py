@@ -1,7 +1,7 @@
 """The scale benchmark (``python -m bench``) runs end to end on a tiny practice, so it cannot rot.
 
 No timing is asserted: what is checked is that every stage ran, that the practice it built
-verifies clean, and that the report lands in its section with the run before kept as "Previous".
+verifies clean, and that the report replaces its page's results and nothing else on the page.
 """
 
 from __future__ import annotations
@@ -9,47 +9,69 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import scale
-from bench.report import write_section
+from bench.report import RESULTS, write_results
 
 TINY = ["--engines", "sqlite", "--sizes", "40", "--posts", "5", "--reads", "3", "--work-lists", "1"]
+PAGE = """# Scale
+
+## Command
+
+by hand
+
+## Current results
+
+old figures
+
+## What limits it
+
+standing conclusions
+"""
 
 
-def test_a_tiny_sqlite_run_writes_its_tables_and_keeps_the_previous_run(tmp_path: Path) -> None:
-    docs = tmp_path / "benchmarks.md"
-    docs.write_text("# Benchmarks\n\n## ERA (835) import\n\nother numbers\n")
+def test_a_tiny_sqlite_run_replaces_only_its_pages_results(tmp_path: Path) -> None:
+    page = tmp_path / "scale.md"
+    page.write_text(PAGE)
 
-    assert scale.main([*TINY, "--docs", str(docs)]) == 0
-    first = docs.read_text()
+    assert scale.main([*TINY, "--docs", str(page)]) == 0
+    first = page.read_text()
     assert "| SQLite | 40 |" in first
     assert "ok, 40 procedures" in first
     assert "write-off post p99" in first
-    assert "## ERA (835) import\n\nother numbers" in first
+    assert "old figures" not in first
+    assert first.startswith("# Scale\n\n## Command\n\nby hand\n\n## Current results\n\nMeasured ")
+    assert first.endswith("\n\n## What limits it\n\nstanding conclusions\n")
 
-    assert scale.main([*TINY, "--docs", str(docs)]) == 0
-    second = docs.read_text()
-    assert second.count("### Latest run") == 1
-    assert second.count("### Previous run") == 1
-    assert second.index("### Latest run") < second.index("### Previous run")
-    assert second.count("## Scale (issue 6)") == 1
-    assert "other numbers" in second
+    assert scale.main([*TINY, "--docs", str(page)]) == 0
+    second = page.read_text()
+    assert second.count(RESULTS) == 1
+    assert second.count("| SQLite | 40 |") == 1  # the run before is not kept: git keeps it
+    assert second.count("Measured ") == 1
 
 
-def test_the_report_keeps_hand_written_subsections_and_drops_the_oldest_run(tmp_path: Path) -> None:
-    docs = tmp_path / "benchmarks.md"
-    docs.write_text(
-        "# Benchmarks\n\n## Mine\n\nintro\n\n### Latest run (b)\n\nB\n\n"
-        "### Previous run (a)\n\nA\n\n### Analysis\n\nwhy\n\n## Next\n\nkept\n"
+def test_results_end_at_the_next_section_but_not_at_a_heading_inside_a_code_block(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "plans.md"
+    page.write_text(PAGE)
+
+    write_results(page, "\nnew\n\n```\n## not a heading\n```\n\n### a call\n\nplan\n")
+    write_results(page, "newer\n\n```\n## not a heading\n```\n")
+
+    assert page.read_text() == (
+        "# Scale\n\n## Command\n\nby hand\n\n## Current results\n\nnewer\n\n```\n"
+        "## not a heading\n```\n\n## What limits it\n\nstanding conclusions\n"
     )
 
-    write_section("## Mine", "new intro", "### Latest run (c)\n\nC\n", docs)
 
-    text = docs.read_text()
-    assert "### Latest run (c)\n\nC" in text
-    assert "### Previous run (b)\n\nB" in text
-    assert "(a)" not in text
-    assert text.index("### Previous run (b)") < text.index("### Analysis\n\nwhy")
-    assert text.endswith("## Next\n\nkept\n")
-    assert "new intro" in text and "\nintro" not in text
+def test_a_page_without_results_gets_them_at_its_end(tmp_path: Path) -> None:
+    page = tmp_path / "new.md"
+    page.write_text("# New benchmark\n\n## Method\n\nhow\n\n")
+
+    write_results(page, "figures")
+
+    assert (
+        page.read_text() == "# New benchmark\n\n## Method\n\nhow\n\n## Current results\n\nfigures\n"
+    )
 
 
 def _run(engine: str, size: int, import_seconds: float, peak_rss_mb: float) -> scale.Run:

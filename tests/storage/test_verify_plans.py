@@ -1,7 +1,7 @@
 """``verify`` reads one range of procedures per round: each of its statements must start from
 the range (an index on the procedure id), never from all of the organisation's journal, or a
 verify of N procedures costs N²/range. SQLite has no statistics to steer it, so its plans are
-the ones pinned here (``EXPLAIN QUERY PLAN``); PostgreSQL's are shown in docs/scaling.md."""
+the ones pinned here (``EXPLAIN QUERY PLAN``); PostgreSQL's are shown in docs/benchmarks/verify-plans.md."""
 
 from __future__ import annotations
 

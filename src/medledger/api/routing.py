@@ -5,13 +5,13 @@ because the endpoint was not a coroutine, validates the returned model in the th
 before serialising it. ``ApiRoute`` hands FastAPI a coroutine that runs the endpoint in the
 thread pool once, so the answer's validation and JSON (pydantic-core, microseconds for a model
 the endpoint built itself) run on the event loop. Measured on a patient read: one hop fewer is
-≈ 0.1–0.2 ms of CPU and a GIL hand-over less per request (docs/benchmarks.md, API load).
+≈ 0.1–0.2 ms of CPU and a GIL hand-over less per request (docs/benchmarks/api-load.md).
 
 An endpoint marked ``@on_event_loop`` makes no hop at all: it runs on the event loop itself.
 That is for bounded reads only — one row, or one patient's account, by primary key: a few
 indexed queries whose database time is a fraction of the hop's own cost (the pool's limiter,
 the worker thread's wake-up, the result handed back to the loop, and the GIL passed between
-two threads each way, ≈ 15% of a balance read's CPU; docs/benchmarks.md, API load, session 6).
+two threads each way, ≈ 15% of a balance read's CPU; docs/benchmarks/api-load.md).
 While it runs the loop serves nobody else, which costs nothing a thread would have given back:
 the GIL lets one thread run Python at a time either way, and such a read waits on the database
 for well under a millisecond. Anything that writes, waits on a lock, or scans a range stays in

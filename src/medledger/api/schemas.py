@@ -133,7 +133,7 @@ def _permission_data(permission: Permission) -> dict[str, Any]:
 # -- patients, encounters, procedures -----------------------------------------------------------
 # A patient's page is one tree of plain data validated once by pydantic-core (in Rust), not a
 # model built per procedure, balance and permission: on a patient with 36 procedures that is
-# ~0.25 ms less per read (docs/benchmarks.md, API load).
+# ~0.25 ms less per read (docs/benchmarks/api-load.md).
 class ProcedureOut(Out):
     id: int
     encounter_id: int

@@ -62,7 +62,7 @@ def batch_written() -> None:
     peaked at 118 MB against 103 MB undeferred, and a 1,000,000-line import at 156 MB. One after
     every batch keeps the peak flat but walks the whole heap each time (≈ 80 ms per 2,000
     claims) and gives back most of the gain; one every eighth batch keeps both (measured in
-    docs/benchmarks.md, ERA import, session 4).
+    docs/benchmarks/era-import.md).
     """
     global _batches
     with _lock:

@@ -58,7 +58,7 @@ def one_of(
     PostgreSQL gets the list as one array parameter (``column = ANY(:name)``): expanded, an
     import's 10,000 ids were 10,000 parameters that SQLAlchemy rendered into the SQL and psycopg
     parsed back out and bound one by one, ≈ 0.45 s an import across its few such statements
-    (docs/benchmarks.md). SQLite has no arrays and keeps the expanding ``IN``.
+    (docs/benchmarks/era-import.md). SQLite has no arrays and keeps the expanding ``IN``.
     """
     if dialect == "postgresql":
         array: BindParameter[Any] = bindparam(name, values, type_=ARRAY(column.type))

@@ -43,7 +43,7 @@ def now() -> datetime:
 
 # Every screen reads through these few lookups, so they are built once, with bind parameters:
 # SQLAlchemy then only looks the compiled form up, where a statement built per call (its
-# expressions coerced, its cache key walked) costs about twice the CPU (docs/benchmarks.md).
+# expressions coerced, its cache key walked) costs about twice the CPU (docs/benchmarks/api-load.md).
 @cache
 def _by_id(table: Table) -> Select[Any]:
     return select(table).where(

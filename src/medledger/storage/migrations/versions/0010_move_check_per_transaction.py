@@ -2,7 +2,7 @@
 
 0001's deferred constraint trigger on ``ledger_entries`` fired at commit for every journal row,
 and each firing looked its transaction up to learn whether it was a move at all: an import's
-30,000 adjudication entries cost ≈ 0.25 s of commit for no check (docs/benchmarks.md). The same
+30,000 adjudication entries cost ≈ 0.25 s of commit for no check (docs/benchmarks/era-import.md). The same
 rule now hangs on the move itself:
 
 - a deferred constraint trigger on ``ledger_transactions``, queued only for rows whose kind can
