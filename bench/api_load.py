@@ -166,7 +166,12 @@ def seed_practice(engine: Engine) -> int:
         post_remittance(
             engine, admin, RemittanceInput(payers[n % 3], f"SEEDTRACE{n:04d}", 9000, (claim,))
         )
-        write_offs.write_off(engine, admin, first, reason="small_balance", amounts={"2": "5.00"})
+        write_offs.submit_write_offs(
+            engine,
+            admin,
+            [write_offs.WriteOffRequest("small_balance", first, amounts={"2": "5.00"})],
+            None,
+        )
         payments.record_payment(engine, admin, patient, "12.00", encounter_id=encounter)
     return admin.organisation_id
 

@@ -115,11 +115,11 @@ def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter:
          lambda: accounts.encounter_account(engine, actor, encounter)),
         (REQUESTS_PAGE, "work list (`work_list.work_list`)", lambda: work_list(engine, actor)),
         (REQUESTS_PAGE,
-         "write-off post (`write_offs.write_off`, with an idempotency key): the per-procedure "
-         "lock, the key lookup, the balance read",
-         lambda: write_offs.write_off(engine, actor, procedure, reason=REASON,
-                                      amounts={COINSURANCE: "0.01"},
-                                      idempotency_key=f"explain:{uuid.uuid4()}")),
+         "write-off post (`write_offs.submit_write_offs`, with an idempotency key): the "
+         "per-procedure lock, the key lookup, the balance read",
+         lambda: write_offs.submit_write_offs(
+             engine, actor, [write_offs.WriteOffRequest(REASON, procedure, amounts={COINSURANCE: "0.01"})],
+             f"explain:{uuid.uuid4()}")),
         (VERIFY_PAGE,
          "`verify` (`verification.verify_organisation`; the statements of its first range of "
          f"{verification.BATCH:,} procedures)",

@@ -13,7 +13,7 @@ For each engine and each N (procedures = 835 service lines):
    vacuumed and analysed, as autovacuum would after a bulk load, and checkpointed
    (``settle_after_load``). Then the database's files are read once (``warm_caches``): the calls
    are timed against a warm operating-system page cache, as on a server in use.
-2. Service calls, as the API and the UI make them, one at a time: ``write_offs.write_off`` of
+2. Service calls, as the API and the UI make them, one at a time: ``write_offs.submit_write_offs`` of
    0.01 of coinsurance on ``--posts`` different procedures (p50/p99), ``accounts.patient_account``
    and ``accounts.encounter_account`` on ``--reads`` random patients and encounters, the home
    screen's ``work_list.work_list``, and ``verification.verify_organisation`` (every balance
@@ -265,9 +265,9 @@ def measure_calls(
 ) -> None:
     for number, procedure_id in enumerate(procedure_ids[:posts]):
         run.posts.time(
-            lambda pid=procedure_id, n=number: write_offs.write_off(
-                engine, actor, pid, reason=REASON, amounts={COINSURANCE: "0.01"},
-                idempotency_key=f"scale:post:{n}",
+            lambda pid=procedure_id, n=number: write_offs.submit_write_offs(
+                engine, actor, [write_offs.WriteOffRequest(REASON, pid, amounts={COINSURANCE: "0.01"})],
+                f"scale:post:{n}",
             )
         )  # fmt: skip
     patient_ids = ids(engine, actor.organisation_id, patients)
@@ -360,9 +360,9 @@ def concurrent_writers(
 
     def different(index: int) -> tuple[int, int]:
         for number, procedure_id in enumerate(own[index]):
-            write_offs.write_off(
-                engine, actor, procedure_id, reason=REASON, amounts={COINSURANCE: "0.01"},
-                idempotency_key=f"scale:different:{index}:{number}",
+            write_offs.submit_write_offs(
+                engine, actor, [write_offs.WriteOffRequest(REASON, procedure_id, amounts={COINSURANCE: "0.01"})],
+                f"scale:different:{index}:{number}",
             )  # fmt: skip
         return len(own[index]), 0
 
@@ -380,9 +380,9 @@ def concurrent_writers(
         posted = refused = 0
         while True:
             try:
-                write_offs.write_off(
-                    engine, actor, shared, reason=REASON, amounts={COINSURANCE: f"{step / 100:.2f}"},
-                    idempotency_key=f"scale:same:{index}:{posted + refused}",
+                write_offs.submit_write_offs(
+                    engine, actor, [write_offs.WriteOffRequest(REASON, shared, amounts={COINSURANCE: f"{step / 100:.2f}"})],
+                    f"scale:same:{index}:{posted + refused}",
                 )  # fmt: skip
             except LedgerError:  # nothing (or less than one step) left to write off
                 refused += 1
@@ -447,7 +447,7 @@ practice (patients, encounters, procedures, charges) written in bulk; import: `i
 """
     if concurrency:
         section += f"""
-Concurrent writers (PostgreSQL): each post is a `write_offs.write_off` service call in its own
+Concurrent writers (PostgreSQL): each post is a `write_offs.submit_write_offs` service call in its own
 database transaction; "different" writes off 0.01 on procedures of each thread's own, "same"
 writes off 0.10 at a time of one procedure's coinsurance until it is gone.
 

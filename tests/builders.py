@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -21,6 +22,7 @@ from medledger.services.registration import (
     add_patient,
     add_payer,
 )
+from medledger.services.write_offs import WriteOffRequest, submit_write_offs
 from medledger.storage.unit_of_work import UnitOfWork
 
 _numbers = itertools.count(1)
@@ -95,3 +97,21 @@ def adjudicated_patient(
         {pid: (10000, 10000 - sum(pr.values()), dict(pr)) for pid in ids},
     )
     return patient_id, ids
+
+
+def write_off(
+    engine: Engine,
+    actor: Actor,
+    procedure_id: int | None = None,
+    *,
+    reason: str,
+    idempotency_key: str | None = None,
+    **fields: Any,
+) -> int:
+    """Write off through the one path (``submit_write_offs``) and return the transaction; for a
+    test whose write-off must post (one waiting for approval fails it)."""
+    request = WriteOffRequest(reason, procedure_id=procedure_id, **fields)
+    outcome = submit_write_offs(engine, actor, [request], idempotency_key)
+    assert outcome.approval is None, f"waits in approval request {outcome.approval.id}"
+    (transaction_id,) = outcome.transaction_ids
+    return transaction_id

@@ -287,6 +287,20 @@ def describe_entry(entry: Entry) -> str:
     return f"proc {entry.procedure_id} {entry.column.value}{carc} {signed(entry.amount_cents)}"
 
 
+def report_outcome(session: Session, outcome: write_offs.Outcome) -> None:
+    """The write-offs posted, or the approval request they wait in (its number to follow)."""
+    if outcome.approval is not None:
+        approval = outcome.approval
+        typer.echo(
+            f"approval request {approval.id}: {format_cents(approval.total_cents)} is above "
+            "your write-off limit and waits for a billing manager "
+            f"(medledger approvals approve {approval.id})"
+        )
+        return
+    for transaction_id in outcome.transaction_ids:
+        report_posted(session, transaction_id)
+
+
 def report_posted(session: Session, transaction_id: int) -> history.TransactionView:
     """After a posting: the transaction and the new balance of the patient it touched."""
     view = history.transaction(session.engine, session.actor, transaction_id)
@@ -703,22 +717,21 @@ def write_off_command(
     session = session_of(ctx)
     if sum(target is not None for target in (procedure_id, encounter, patient)) != 1:
         raise InvalidInput("give exactly one of PROCEDURE_ID, --encounter or --patient")
-    common: dict[str, Any] = {"reason": reason, "custom_reason": custom, "note": note,
-                              "idempotency_key": idempotency_key}  # fmt: skip
-    engine, actor = session.engine, session.actor
+    common: dict[str, Any] = {"custom_reason": custom, "note": note}
     if procedure_id is not None:
         amounts = amounts_or_total(amount, carc, required=True)
-        posted = write_offs.write_off(engine, actor, procedure_id, **amounts, **common)
+        request = write_offs.WriteOffRequest(reason, procedure_id=procedure_id, **amounts, **common)
     elif carc or amount is None:
         raise InvalidInput("over an encounter or a patient, give one --amount (not --carc)")
     elif encounter is not None:
-        posted = write_offs.write_off_spread(
-            engine, actor, amount, encounter_id=encounter, **common
-        )
+        request = write_offs.WriteOffRequest(reason, encounter_id=encounter, total=amount, **common)
     else:
         patient_id = find_patient(session, str(patient)).id
-        posted = write_offs.write_off_spread(engine, actor, amount, patient_id=patient_id, **common)
-    report_posted(session, posted)
+        request = write_offs.WriteOffRequest(reason, patient_id=patient_id, total=amount, **common)
+    outcome = write_offs.submit_write_offs(
+        session.engine, session.actor, [request], idempotency_key
+    )
+    report_outcome(session, outcome)
 
 
 @command("remove-write-off")

@@ -39,7 +39,7 @@ from medledger.services.registration import (
     add_user,
     create_organisation,
 )
-from medledger.services.write_offs import write_off_spread
+from medledger.services.write_offs import WriteOffRequest, submit_write_offs
 from medledger.x12 import Claim, ServiceLine
 from medledger.x12 import writer as x12_writer
 
@@ -418,9 +418,8 @@ def _write_offs(practice: _Practice) -> None:
             actor, reason, note = practice.biller, "small_balance", None
         else:
             continue
-        write_off_spread(
-            practice.engine, actor, balance, patient_id=patient_id, reason=reason, note=note
-        )
+        request = WriteOffRequest(reason, patient_id=patient_id, total=balance, note=note)
+        submit_write_offs(practice.engine, actor, [request], None)
         practice.summary.write_offs += 1
 
 

@@ -85,7 +85,7 @@ def test_problems_name_the_rule_and_the_numbers(practice):
     assert too_much.status_code == 422
     assert too_much.headers["content-type"] == "application/problem+json"
     problem = too_much.json()
-    assert problem["type"] == "/problems/over-limit"
+    assert problem["type"] == "/problems/exceeds-open-pr"
     assert problem["open_cents"] == 3000 and problem["requested_cents"] == 3001
 
     floats = write_off(practice, amounts={"1": 12.5})
@@ -232,7 +232,7 @@ def test_concurrent_write_offs_of_the_same_pr_post_once(practice):
         answers = list(pool.map(lambda _: manager.post("/api/write-offs", json=body), range(2)))
     assert sorted(a.status_code for a in answers) == [201, 422]
     refused = next(a for a in answers if a.status_code == 422).json()
-    assert refused["type"] in {"/problems/over-limit", "/problems/not-patient-responsibility"}
+    assert refused["type"] in {"/problems/exceeds-open-pr", "/problems/not-patient-responsibility"}
     assert patient_balance(practice) == "20.00"
 
 

@@ -10,8 +10,8 @@ from medledger.domain.columns import Column
 from medledger.domain.payments import allocate, plan_refund
 from medledger.domain.write_off import (
     can_write_off,
+    plan_total,
     plan_write_off,
-    split_over_procedures,
     split_total,
 )
 
@@ -39,7 +39,7 @@ def test_split_takes_copay_then_coinsurance_then_deductible():
 
 def test_encounter_split_takes_oldest_procedure_first():
     younger = balance(charge=5000, pr={"2": 900})
-    plan = split_over_procedures(3100, [(1, ADJUDICATED), (2, younger)])
+    plan = plan_total(3100, [(1, ADJUDICATED), (2, younger)])
     assert plan == {1: {"3": 500, "2": 500, "1": 2000}, 2: {"2": 100}}
 
 

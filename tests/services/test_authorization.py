@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medledger.services import write_offs
-from medledger.services.authorization import ApprovalRequired, Forbidden
+from medledger.services.authorization import Forbidden
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import actor_for, add_user
 from tests import builders
@@ -37,22 +37,20 @@ def test_front_desk_takes_payments_but_never_writes_off(engine, staff, procedure
     patient_id, procedure_id = procedure
     record_payment(engine, staff["desk"], patient_id, "10.00")
     with pytest.raises(Forbidden):
-        write_offs.write_off(
+        builders.write_off(
             engine, staff["desk"], procedure_id, total="1.00", reason="small_balance"
         )
 
 
 def test_biller_limit_and_own_reversals(engine, staff, procedure):
     _, procedure_id = procedure
-    mine = write_offs.write_off(
+    mine = builders.write_off(
         engine, staff["bill"], procedure_id, total="50.00", reason="small_balance"
     )
-    with pytest.raises(ApprovalRequired) as over:
-        write_offs.write_off(
-            engine, staff["bill"], procedure_id, total="50.01", reason="small_balance"
-        )
-    assert over.value.details == {"limit_cents": 5000, "requested_cents": 5001}
-    boss = write_offs.write_off(
+    split = write_offs.WriteOffRequest("small_balance", procedure_id, total="0.01")
+    over = write_offs.submit_write_offs(engine, staff["bill"], [split], None)
+    assert over.transaction_ids == () and over.approval.total_cents == 1  # 50.00 + 0.01 > 50.00
+    boss = builders.write_off(
         engine, staff["boss"], procedure_id, total="120.00", reason="bad_debt"
     )
     with pytest.raises(Forbidden):

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from medledger.domain import errors
-from medledger.services import accounts, write_offs
+from medledger.services import accounts
 from medledger.services.verification import verify_organisation
 from tests import builders
 
@@ -38,7 +38,7 @@ def run_together(count, action):
 def test_sixteen_writers_on_one_procedure_never_exceed_open_pr(engine, actor, open_pr):
     outcomes = run_together(
         THREADS,
-        lambda n: write_offs.write_off(
+        lambda n: builders.write_off(
             engine, actor, open_pr, amounts={"2": "5.00"}, reason="small_balance"
         ),
     )
@@ -54,7 +54,7 @@ def test_sixteen_writers_on_one_procedure_never_exceed_open_pr(engine, actor, op
 def test_sixteen_repeats_of_one_key_post_once(engine, actor, open_pr):
     outcomes = run_together(
         THREADS,
-        lambda n: write_offs.write_off(
+        lambda n: builders.write_off(
             engine, actor, open_pr, total="7.00", reason="small_balance", idempotency_key="once"
         ),
     )

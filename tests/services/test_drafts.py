@@ -58,8 +58,8 @@ def test_preview_edit_undo_and_post(engine, actor, remittance):
     assert edited.preview.procedure["copay"].after_cents == 0 and edited.note == "plan"
     assert [d.id for d in drafts.preview_drafts(engine, actor, remittance_id)] == [draft.id]
 
-    transaction_id = drafts.post_draft(engine, actor, draft.id)
-    assert drafts.post_draft(engine, actor, draft.id) == transaction_id  # Post pressed twice
+    (transaction_id,) = drafts.post_draft(engine, actor, draft.id).transaction_ids
+    assert drafts.post_draft(engine, actor, draft.id).transaction_ids == (transaction_id,)
     view = history.transaction(engine, actor, transaction_id)
     assert view.kind == "write_off" and view.note == "plan"
     assert accounts.procedure_account(engine, actor, procedure_id).balance.patient_balance == 1000
@@ -138,7 +138,7 @@ def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
         amounts={"1": "30.00"}, reason="custom", custom_reason="hospice", note="per call",
     )  # fmt: skip
 
-    outcome = approvals.submit_draft(engine, biller, draft.id)
+    outcome = drafts.post_draft(engine, biller, draft.id)
     assert outcome.transaction_ids == () and outcome.approval.draft_id == draft.id
     assert outcome.approval.total_cents == 3000
     (request,) = outcome.approval.requests
@@ -148,7 +148,7 @@ def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
     waiting = drafts.get_draft(engine, biller, draft.id)
     assert (waiting.status, waiting.approval_id) == ("waiting", outcome.approval.id)
     assert waiting.preview is not None  # the row still shows what it would do
-    assert approvals.submit_draft(engine, biller, draft.id).approval.id == outcome.approval.id
+    assert drafts.post_draft(engine, biller, draft.id).approval.id == outcome.approval.id
     with pytest.raises(errors.DraftClosed, match="waiting for a billing manager"):
         drafts.update_draft(engine, biller, draft.id, note="changed")
     with pytest.raises(errors.DraftClosed, match="waiting"):

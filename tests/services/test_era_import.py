@@ -22,7 +22,7 @@ from medledger.domain.review import (
     UNMATCHED_CLAIM,
     UNMATCHED_LINE,
 )
-from medledger.services import accounts, write_offs
+from medledger.services import accounts
 from medledger.services.adjudication import DuplicateRemittance, post_estimate
 from medledger.services.era_import import EraRefused, import_era
 from medledger.services.payments import record_payment
@@ -211,7 +211,7 @@ def test_a_reversal_of_nothing_posted_is_held(engine, actor):
 def test_a_reversal_of_written_off_pr_is_held_until_the_write_off_is_removed(engine, actor):
     (office,) = visit(engine, actor, "PCN-K", OFFICE)
     import_text(engine, actor, era(w.claim("PCN-K", [OFFICE_PAID]), trace="EFT-1"))
-    write_offs.write_off(engine, actor, office, total="25.00", reason="small_balance")
+    builders.write_off(engine, actor, office, total="25.00", reason="small_balance")
     reversal = w.claim(
         "PCN-K", [svc("99213", -15000, -10000, ("CO", "45", -2500), ("PR", "2", -2500), mods=("25",))],
         status_code="22",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medledger.services import history, write_offs
+from medledger.services import history
 from tests import builders
 from tests.plans import sqlite_plans
 
@@ -13,7 +13,7 @@ from tests.plans import sqlite_plans
 def test_a_history_reads_its_transactions_by_id_not_the_organisation(engine, actor):
     patient_id, ids = builders.adjudicated_patient(engine, actor, ["100.00"] * 12, {"PR-2": 2000})
     for procedure_id in ids:
-        write_offs.write_off(
+        builders.write_off(
             engine, actor, procedure_id, reason="small_balance", amounts={"2": "1.00"}
         )
 

@@ -128,7 +128,7 @@ def ledger_machine(engine):
             cents = data.draw(st.integers(-5, before.amount(Column.PR, carc) + 5), label="cents")
             expected_ok = 0 < cents <= before.open_pr(carc)
             try:
-                transaction_id = write_offs.write_off(
+                transaction_id = builders.write_off(
                     engine, self.actor, procedure_id, amounts={carc: cents}, reason="small_balance"
                 )
             except errors.LedgerError as error:

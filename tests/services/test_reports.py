@@ -19,10 +19,10 @@ def test_report_separates_write_offs_from_cancellations(engine, actor):
     builders.adjudicate(engine, actor, encounter_id, {adjudicated: (10000, 7000, {"PR-2": 3000})})
     post_estimate(engine, actor, estimated, {"3": "20.00"})
 
-    hardship = write_offs.write_off(
+    hardship = builders.write_off(
         engine, actor, adjudicated, total="10.00", reason="financial_hardship"
     )
-    write_offs.write_off(engine, actor, adjudicated, total="5.00", reason="small_balance")
+    builders.write_off(engine, actor, adjudicated, total="5.00", reason="small_balance")
     write_offs.remove_write_off(engine, actor, hardship, amount="4.00", reason="posted_in_error")
     cancellations.cancel_pr(engine, actor, estimated, reason="estimate_wrong")
 

@@ -54,16 +54,14 @@ def test_bad_write_off_is_refused_and_writes_nothing(engine, actor, adjudicated,
     _, _, procedure_id = adjudicated
     before = journal(engine, actor)
     with pytest.raises(error):
-        write_offs.write_off(engine, actor, procedure_id, amounts=amounts, reason="small_balance")
+        builders.write_off(engine, actor, procedure_id, amounts=amounts, reason="small_balance")
     assert journal(engine, actor) == before
 
 
 def test_write_off_accepts_decimal_strings_and_decimals(engine, actor, adjudicated):
     _, _, procedure_id = adjudicated
-    write_offs.write_off(
-        engine, actor, procedure_id, amounts={"1": "$12.5"}, reason="small_balance"
-    )
-    write_offs.write_off(
+    builders.write_off(engine, actor, procedure_id, amounts={"1": "$12.5"}, reason="small_balance")
+    builders.write_off(
         engine, actor, procedure_id, amounts={"1": Decimal("7.50")}, reason="small_balance"
     )
     assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 2000
@@ -72,12 +70,12 @@ def test_write_off_accepts_decimal_strings_and_decimals(engine, actor, adjudicat
 def test_reasons_are_checked(engine, actor, adjudicated):
     _, _, procedure_id = adjudicated
     with pytest.raises(errors.InvalidReason):
-        write_offs.write_off(engine, actor, procedure_id, total="1.00", reason="because")
+        builders.write_off(engine, actor, procedure_id, total="1.00", reason="because")
     with pytest.raises(errors.InvalidReason):
-        write_offs.write_off(
+        builders.write_off(
             engine, actor, procedure_id, total="1.00", reason="custom", custom_reason=" "
         )
-    txn = write_offs.write_off(
+    txn = builders.write_off(
         engine, actor, procedure_id, total="1.00", reason="custom", custom_reason="Sliding scale"
     )
     assert history.transaction(engine, actor, txn).reason_text == "Sliding scale"
@@ -87,9 +85,9 @@ def test_unknown_and_foreign_procedures_are_not_found(engine, actor, adjudicated
     _, _, procedure_id = adjudicated
     other = create_organisation(engine, "Other practice")
     with pytest.raises(errors.NotFound):
-        write_offs.write_off(engine, actor, 999_999_999, total="1.00", reason="small_balance")
+        builders.write_off(engine, actor, 999_999_999, total="1.00", reason="small_balance")
     with pytest.raises(errors.NotFound):
-        write_offs.write_off(engine, other, procedure_id, total="1.00", reason="small_balance")
+        builders.write_off(engine, other, procedure_id, total="1.00", reason="small_balance")
     with pytest.raises(errors.NotFound):
         accounts.procedure_account(engine, other, procedure_id)
     with pytest.raises(errors.NotFound):
@@ -102,23 +100,23 @@ def test_nothing_assigned_and_fully_written_off_explain_themselves(engine, actor
     reason = write_offs.can_write_off(engine, actor, procedure_id).reason
     assert isinstance(reason, errors.NothingAssigned)
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 9000, {"PR-3": 1000})})
-    write_offs.write_off(engine, actor, procedure_id, total="10.00", reason="small_balance")
+    builders.write_off(engine, actor, procedure_id, total="10.00", reason="small_balance")
     reason = write_offs.can_write_off(engine, actor, procedure_id).reason
     assert isinstance(reason, errors.AlreadyFullyWrittenOff)
 
 
 def test_idempotency_key_posts_once(engine, actor, adjudicated):
     _, _, procedure_id = adjudicated
-    first = write_offs.write_off(
+    first = builders.write_off(
         engine, actor, procedure_id, total="5.00", reason="small_balance", idempotency_key="k-1"
     )
-    again = write_offs.write_off(
+    again = builders.write_off(
         engine, actor, procedure_id, total="5.00", reason="small_balance", idempotency_key="k-1"
     )
     assert first == again
     assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 500
     with pytest.raises(errors.IdempotencyConflict):
-        write_offs.write_off(
+        builders.write_off(
             engine, actor, procedure_id, total="6.00", reason="small_balance", idempotency_key="k-1"
         )
 
@@ -132,8 +130,8 @@ def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, acto
         encounter_id,
         {first: (10000, 8000, {"PR-1": 1500, "PR-3": 500}), second: (5000, 4000, {"PR-2": 1000})},
     )
-    txn = write_offs.write_off_spread(
-        engine, actor, "25.00", encounter_id=encounter_id, reason="charity_care"
+    txn = builders.write_off(
+        engine, actor, total="25.00", encounter_id=encounter_id, reason="charity_care"
     )
     view = history.transaction(engine, actor, txn)
     moved = {(e.procedure_id, e.carc): e.amount_cents for e in view.entries if e.amount_cents > 0}
@@ -148,7 +146,7 @@ def test_cancel_pr_restrictions(engine, actor, adjudicated):
 
     _, (estimated,) = builders.visit(engine, actor, patient_id, ["120.00"])
     post_estimate(engine, actor, estimated, {"3": "25.00"})
-    write_off_id = write_offs.write_off(
+    write_off_id = builders.write_off(
         engine, actor, estimated, total="5.00", reason="small_balance"
     )
     with pytest.raises(errors.WriteOffMustBeRemovedFirst):
@@ -187,7 +185,7 @@ def test_remittance_replaces_estimate_and_reapplies_copay(engine, actor):
 
 def test_spread_write_off_needs_exactly_one_target(engine, actor):
     with pytest.raises(errors.InvalidInput):
-        write_offs.write_off_spread(engine, actor, "1.00", reason="small_balance")
+        builders.write_off(engine, actor, total="1.00", reason="small_balance")
 
 
 def test_overpayment_leaves_credit_that_can_be_applied_and_refunded(engine, actor, adjudicated):
@@ -228,9 +226,7 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, a
     remittance_txn = builders.adjudicate(
         engine, actor, encounter_id, {procedure_id: (10000, 7000, {"CO-45": 2000, "PR-2": 1000})}
     )
-    write_off_id = write_offs.write_off(
-        engine, actor, procedure_id, total="10.00", reason="bad_debt"
-    )
+    write_off_id = builders.write_off(engine, actor, procedure_id, total="10.00", reason="bad_debt")
     with pytest.raises(errors.NotReversible):
         reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
     write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
@@ -284,9 +280,10 @@ def test_write_off_many_posts_all_or_none(engine, actor, adjudicated):
     )
     before = journal(engine, actor)
     with pytest.raises(errors.ExceedsOpenPR):
-        write_offs.write_off_many(engine, actor, [good, bad])
+        write_offs.submit_write_offs(engine, actor, [good, bad], None)
     assert journal(engine, actor) == before
-    both = write_offs.write_off_many(engine, actor, [good, good], idempotency_key="batch")
+    both = write_offs.submit_write_offs(engine, actor, [good, good], "batch").transaction_ids
     assert len(set(both)) == 2
-    assert write_offs.write_off_many(engine, actor, [good, good], idempotency_key="batch") == both
+    again = write_offs.submit_write_offs(engine, actor, [good, good], "batch")
+    assert again.transaction_ids == both
     assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 1000

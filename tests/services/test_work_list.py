@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from medledger.services import accounts, payments, write_offs
+from medledger.services import accounts, payments
 from medledger.services.work_list import patients_with_open_pr, remittances_to_post, work_list
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
@@ -22,7 +22,7 @@ def owing(engine, actor):
     a, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000, "PR-1": 2000})
     payments.record_payment(engine, actor, a, "15.00")
     b, b_ids = builders.adjudicated_patient(engine, actor, ["100.00", "100.00"], {"PR-2": 3000})
-    write_offs.write_off(engine, actor, b_ids[0], reason="small_balance", amounts={"2": "10.00"})
+    builders.write_off(engine, actor, b_ids[0], reason="small_balance", amounts={"2": "10.00"})
     c, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000})
     payments.record_payment(engine, actor, c, "40.00")
     d, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000})

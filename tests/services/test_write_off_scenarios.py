@@ -31,7 +31,7 @@ def test_write_off_moves_pr_to_other_adjustments(engine, actor, visit_with_pr):
     assert before.patient_balance == 5000
     assert before.insurance_balance == 0
 
-    write_offs.write_off(
+    builders.write_off(
         engine, actor, procedure_id, amounts={"2": "15.00"}, reason="financial_hardship"
     )
 
@@ -53,11 +53,11 @@ def test_paid_pr_must_be_refunded_before_write_off(engine, actor, visit_with_pr)
     assert isinstance(permission.reason, errors.PaidPRMustBeRefundedFirst)
     assert "refund the payment first" in permission.reason.message
     with pytest.raises(errors.PaidPRMustBeRefundedFirst):
-        write_offs.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
+        builders.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
 
     payment_id = history.transaction(engine, actor, transaction_id).entries[0].payment_id
     refund_payment(engine, actor, payment_id, "20.00")
-    write_offs.write_off(engine, actor, procedure_id, total="20.00", reason="small_balance")
+    builders.write_off(engine, actor, procedure_id, total="20.00", reason="small_balance")
     balance = accounts.procedure_account(engine, actor, procedure_id).balance
     assert balance.patient_balance == 0
     assert balance.other_adjustments == 2000
@@ -66,7 +66,7 @@ def test_paid_pr_must_be_refunded_before_write_off(engine, actor, visit_with_pr)
 def test_remove_write_off_restores_every_column(engine, actor, visit_with_pr):
     _, _, procedure_id = visit_with_pr
     before = accounts.procedure_account(engine, actor, procedure_id).balance
-    write_off_id = write_offs.write_off(
+    write_off_id = builders.write_off(
         engine, actor, procedure_id, total="50.00", reason="bad_debt", note="collections gave up"
     )
     partial = write_offs.remove_write_off(
@@ -89,10 +89,10 @@ def test_dry_run_shows_the_effect_and_writes_nothing(engine, actor, visit_with_p
     _, _, procedure_id = visit_with_pr
     before = accounts.procedure_account(engine, actor, procedure_id).balance
     with dry_run() as effect:
-        write_offs.write_off(engine, actor, procedure_id, amounts={"1": "30.00"}, reason="bad_debt")
+        builders.write_off(engine, actor, procedure_id, amounts={"1": "30.00"}, reason="bad_debt")
     assert effect.kinds == ["write_off"]
     assert effect.before[procedure_id] == before
     assert effect.after[procedure_id].patient_balance == before.patient_balance - 3000
     assert accounts.procedure_account(engine, actor, procedure_id).balance == before
     with pytest.raises(errors.ExceedsOpenPR), dry_run():
-        write_offs.write_off(engine, actor, procedure_id, amounts={"1": "99.00"}, reason="bad_debt")
+        builders.write_off(engine, actor, procedure_id, amounts={"1": "99.00"}, reason="bad_debt")

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from medledger.services import write_offs
 from medledger.services.verification import verify_organisation
 from tests import builders
 
@@ -16,7 +15,7 @@ def write_off_id(engine, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 8000, {"PR-2": 2000})})
-    return write_offs.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
+    return builders.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
 
 
 def refused(engine, sql: str, **params) -> None:

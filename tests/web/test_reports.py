@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
-from medledger.services import accounts, write_offs
+from medledger.services import accounts
+from tests import builders
 from tests.web.scenarios import garcia, nguyen_who_paid
 from tests.web.screen import figure, starting
 
@@ -16,7 +17,7 @@ def test_the_months_reports(page, engine, actor, staff, shoot):
     patient_id = garcia(engine, actor)
     nguyen_who_paid(engine, actor)
     charge = accounts.patient_account(engine, actor, patient_id).encounters[0].procedures[1]
-    write_offs.write_off(engine, actor, charge.procedure.id, total="10.00", reason="bad_debt")
+    builders.write_off(engine, actor, charge.procedure.id, total="10.00", reason="bad_debt")
 
     staff("billing_manager").into(page)
     page.get_by_role("link", name="Reports").click()

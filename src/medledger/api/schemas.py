@@ -22,7 +22,6 @@ from medledger.services.accounts import (
     PatientSummary,
     ProcedureAccount,
 )
-from medledger.services.approvals import ApprovalView
 from medledger.services.drafts import DraftView
 from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
@@ -37,7 +36,7 @@ from medledger.services.reports import (
     PayerLine,
 )
 from medledger.services.review_queue import EncounterChoice, HeldClaim
-from medledger.services.write_offs import WriteOffRequest
+from medledger.services.write_offs import ApprovalView, WriteOffRequest
 
 
 class Out(BaseModel):
@@ -272,20 +271,24 @@ class WriteOffOut(TransactionOut):
 
 
 class EffectOut(Out):
-    """A dry run: what would be posted and each procedure's balance before and after."""
+    """A dry run: what would be posted and each procedure's balance before and after; for a
+    write-off above the user's limit, the approval request it would wait in instead
+    (``approval``, whose number is not kept)."""
 
     dry_run: bool = True
     kinds: list[str]
     entries: list[EntryOut]
     before: dict[int, BalanceOut]
     after: dict[int, BalanceOut]
+    approval: ApprovalOut | None = None
 
     @classmethod
-    def of(cls, effect: DryRunEffect) -> EffectOut:
+    def of(cls, effect: DryRunEffect, approval: ApprovalView | None = None) -> EffectOut:
         return cls(
             kinds=effect.kinds, entries=[EntryOut.of(e) for e in effect.entries],
             before={k: BalanceOut.of(v) for k, v in effect.before.items()},
             after={k: BalanceOut.of(v) for k, v in effect.after.items()},
+            approval=None if approval is None else ApprovalOut.of(approval),
         )  # fmt: skip
 
 

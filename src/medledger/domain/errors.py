@@ -71,7 +71,7 @@ class ClaimLevelItem(LedgerError):
 
 
 class ExceedsOpenPR(LedgerError):
-    code = "over-limit"
+    code = "exceeds-open-pr"
 
 
 class PaidPRMustBeRefundedFirst(LedgerError):
@@ -135,6 +135,21 @@ class StaleDraft(LedgerError):
     """The ledger moved since the draft was made (a payment arrived, PR was written off...)."""
 
     code = "stale-draft"
+    status = 409
+
+
+class ApprovalPending(LedgerError):
+    """The PR asked for already waits in a pending approval request (named in the details):
+    one request per procedure and CARC at a time, and its amount is not offered twice."""
+
+    code = "approval-pending"
+    status = 409
+
+
+class ApprovalDecided(LedgerError):
+    """The approval request was decided (or its draft moved on) before this decision landed."""
+
+    code = "approval-decided"
     status = 409
 
 

@@ -9,11 +9,13 @@ must be refunded (or the payment moved) first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from medledger.domain.balance import Balance, Entry, identity_violations
 from medledger.domain.columns import Column, pr_sort_key
 from medledger.domain.errors import (
     AlreadyFullyWrittenOff,
+    ApprovalPending,
     ClaimLevelItem,
     ExceedsOpenPR,
     InvalidAmount,
@@ -25,8 +27,33 @@ from medledger.domain.money import format_cents, require_positive
 from medledger.domain.permission import Permission
 
 
-def can_write_off(balance: Balance, *, claim_level: bool = False) -> Permission:
-    """Whether any PR of this procedure can be written off now, and if not, why not."""
+class Held(NamedTuple):
+    """PR of one CARC a pending approval request holds back: cents, and the request's number."""
+
+    cents: int
+    approval_id: int
+
+
+#: What pending approval requests hold of one procedure's PR, per CARC.
+HeldByCarc = Mapping[str, Held]
+
+
+def available_by_carc(balance: Balance, held: HeldByCarc | None = None) -> dict[str, int]:
+    """Open PR per CARC that no pending approval request holds: what a write-off may take."""
+    held = held or {}
+    available = {}
+    for carc, cents in balance.open_pr_by_carc().items():
+        left = cents - held[carc].cents if carc in held else cents
+        if left > 0:
+            available[carc] = left
+    return available
+
+
+def can_write_off(
+    balance: Balance, *, claim_level: bool = False, held: HeldByCarc | None = None
+) -> Permission:
+    """Whether any PR of this procedure can be written off now, and if not, why not (the same
+    ladder of reasons for a procedure, an encounter and a patient: see ``plan_total``)."""
     if claim_level:
         return Permission.deny(
             ClaimLevelItem(
@@ -39,9 +66,12 @@ def can_write_off(balance: Balance, *, claim_level: bool = False) -> Permission:
         return Permission.deny(
             NothingAssigned("no patient responsibility is assigned to this procedure")
         )
-    open_by_carc = balance.open_pr_by_carc()
+    open_by_carc = available_by_carc(balance, held)
     if open_by_carc:
         return Permission.grant(open_by_carc)
+    if balance.total_open_pr():
+        (carc, holder), *_ = (held or {}).items()
+        return Permission.deny(_pending(carc, holder))
     paid = balance.pr_paid()
     if paid:
         return Permission.deny(PaidPRMustBeRefundedFirst.for_paid(paid))
@@ -55,8 +85,24 @@ def can_write_off(balance: Balance, *, claim_level: bool = False) -> Permission:
     return Permission.deny(NothingAssigned("this procedure has no PR left: it was cancelled"))
 
 
-def plan_write_off(procedure_id: int, balance: Balance, amounts: Mapping[str, int]) -> list[Entry]:
-    """The entries writing off ``amounts`` (cents per PR CARC) on one procedure.
+def _pending(carc: str, holder: Held) -> ApprovalPending:
+    return ApprovalPending(
+        f"{format_cents(holder.cents)} of CARC {carc} waits for approval in request "
+        f"#{holder.approval_id}; decide that request first",
+        carc=carc,
+        approval_id=holder.approval_id,
+        held_cents=holder.cents,
+    )
+
+
+def plan_write_off(
+    procedure_id: int,
+    balance: Balance,
+    amounts: Mapping[str, int],
+    held: HeldByCarc | None = None,
+) -> list[Entry]:
+    """The entries writing off ``amounts`` (cents per PR CARC) on one procedure, leaving what
+    pending approval requests hold (``held``) alone.
 
     Raises the specific error for the first guard that fails; writes nothing itself.
     """
@@ -64,6 +110,9 @@ def plan_write_off(procedure_id: int, balance: Balance, amounts: Mapping[str, in
         raise InvalidAmount("give an amount for at least one PR CARC")
     for carc, cents in amounts.items():
         _check_write_off_amount(balance, carc, cents)
+        holder = (held or {}).get(carc)
+        if holder is not None and cents > balance.open_pr(carc) - holder.cents:
+            raise _pending(carc, holder)
     # From here on the write-off is valid.
     entries: list[Entry] = []
     for carc in sorted(amounts, key=pr_sort_key):
@@ -126,27 +175,63 @@ def split_total(total_cents: int, open_by_carc: Mapping[str, int]) -> dict[str, 
     return split
 
 
-def split_over_procedures(
-    total_cents: int, balances: Sequence[tuple[int, Balance]]
+def plan_total(
+    total_cents: int,
+    balances: Sequence[tuple[int, Balance]],
+    held: Mapping[int, HeldByCarc] | None = None,
 ) -> dict[int, dict[str, int]]:
     """Split one amount over procedures (given oldest first), then over CARCs in PR_ORDER.
 
-    This is the encounter- and patient-level write-off: the oldest PR goes first, because that is
-    the PR least likely to be collected.
+    One procedure, an encounter's or a patient's: the oldest PR goes first, because that is the
+    PR least likely to be collected. The guards are those of one procedure, in the same order,
+    so each level gives the same reason: nothing open anywhere → the first procedure's reason
+    (paid PR → refund first); more asked than is open → refund first when paid PR would cover
+    it, "waits for approval" when a pending request holds it, else "exceeds the open PR".
     """
-    open_total = sum(balance.total_open_pr() for _, balance in balances)
-    if total_cents > open_total or total_cents <= 0:
-        split_total(total_cents, {"": open_total})  # raises the specific error
+    held = held or {}
+    require_positive(total_cents)
+    permissions = [can_write_off(b, held=held.get(pid)) for pid, b in balances]
+    granted = sum(p.total_cents for p in permissions)
+    if not granted:
+        reasons = [p.reason for p in permissions if p.reason is not None]
+        paid = [r for r in reasons if isinstance(r, PaidPRMustBeRefundedFirst)]
+        raise (paid or reasons)[0]
+    if total_cents > granted:
+        raise _beyond_open(total_cents, granted, balances, held)
     plan: dict[int, dict[str, int]] = {}
     remaining = total_cents
-    for procedure_id, balance in balances:
-        open_here = balance.open_pr_by_carc()
-        take = min(remaining, sum(open_here.values()))
+    for (procedure_id, _), permission in zip(balances, permissions, strict=True):
+        take = min(remaining, permission.total_cents)
         if take > 0:
-            plan[procedure_id] = split_total(take, open_here)
+            plan[procedure_id] = split_total(take, permission.open_by_carc)
             remaining -= take
     assert remaining == 0
     return plan
+
+
+def _beyond_open(
+    total_cents: int,
+    granted: int,
+    balances: Sequence[tuple[int, Balance]],
+    held: Mapping[int, HeldByCarc],
+) -> Exception:
+    """Why ``total_cents`` cannot be written off when only ``granted`` is free."""
+    paid = sum(balance.pr_paid() for _, balance in balances)
+    if paid and total_cents <= granted + paid:
+        return PaidPRMustBeRefundedFirst(
+            f"only {format_cents(granted)} of the PR is unpaid; "
+            f"refund the payment first to write off {format_cents(total_cents)}",
+            open_cents=granted,
+            requested_cents=total_cents,
+        )
+    holders = [item for procedure_id, _ in balances for item in held.get(procedure_id, {}).items()]
+    if holders:
+        return _pending(*holders[0])
+    return ExceedsOpenPR(
+        f"amount {format_cents(total_cents)} exceeds the open PR ({format_cents(granted)})",
+        open_cents=granted,
+        requested_cents=total_cents,
+    )
 
 
 def written_off_total(entries: Iterable[Entry]) -> int:

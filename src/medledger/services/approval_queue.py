@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Engine, Row, select
 
 from medledger.services.actor import Actor
-from medledger.services.approvals import ApprovalView, list_approvals
-from medledger.services.write_offs import WriteOffRequest
+from medledger.services.approvals import list_approvals
+from medledger.services.write_offs import ApprovalView, WriteOffRequest
 from medledger.storage.tables import encounters, patients, payment_items, procedures, users
 from medledger.storage.unit_of_work import UnitOfWork
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 from medledger.domain.errors import LedgerError
-from medledger.domain.money import format_cents
 from medledger.services.actor import Actor
 
 _FRONT_DESK = frozenset({"view", "register", "take_payment", "estimate"})
@@ -29,13 +28,6 @@ class Forbidden(LedgerError):
     status = 403
 
 
-class ApprovalRequired(LedgerError):
-    """A write-off above the user's limit: not refused, but it needs a manager's approval."""
-
-    code = "approval-required"
-    status = 202
-
-
 def can(actor: Actor, action: str) -> bool:
     return action in PERMISSIONS.get(actor.role, frozenset())
 
@@ -47,20 +39,6 @@ def authorize(actor: Actor, action: str) -> None:
             action=action,
             role=actor.role,
         )
-
-
-def authorize_write_off(actor: Actor, total_cents: int) -> None:
-    """Allowed outright, or ApprovalRequired when above the user's own limit."""
-    authorize(actor, "write_off")
-    limit = actor.write_off_limit_cents
-    if can(actor, "write_off_any_amount") or limit is None or total_cents <= limit:
-        return
-    raise ApprovalRequired(
-        f"write-off of {format_cents(total_cents)} is above your limit of "
-        f"{format_cents(limit)}: it needs a billing manager's approval",
-        limit_cents=limit,
-        requested_cents=total_cents,
-    )
 
 
 def authorize_reversal(actor: Actor, original_user_id: int) -> None:

@@ -16,14 +16,21 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Balance
-from medledger.domain.errors import ClaimLevelItem, DraftClosed, LedgerError, StaleDraft
+from medledger.domain.errors import ClaimLevelItem, DraftClosed, LedgerError
 from medledger.domain.preview import Preview, preview
 from medledger.domain.reasons import WRITE_OFF_REASONS, choose_reason
-from medledger.domain.write_off import can_write_off, plan_write_off, written_off_total
+from medledger.domain.write_off import can_write_off, plan_write_off
 from medledger.services.actor import Actor
-from medledger.services.authorization import authorize, authorize_write_off
-from medledger.services.posting import Plan, post_once
-from medledger.services.write_offs import amounts_in_cents, procedure_of_item
+from medledger.services.authorization import authorize
+from medledger.services.write_offs import (
+    Outcome,
+    WriteOffRequest,
+    amounts_in_cents,
+    approval_view,
+    held_by_procedure,
+    procedure_of_item,
+    submit_write_offs,
+)
 from medledger.storage.draft_store import amounts_of
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -118,60 +125,39 @@ def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:
         uow.commit()
 
 
-def post_draft(engine: Engine, actor: Actor, draft_id: int, *, approved: bool = False) -> int:
-    """Post the draft as a write-off; a second post returns the first transaction.
-
-    Above the user's limit nothing posts (``ApprovalRequired``; ``approvals.submit_draft`` then
-    hands the draft to a manager). ``approved``: a billing manager posts a draft that waited.
-    """
-    authorize(actor, "approve" if approved else "write_off")
-    expected = "waiting" if approved else "open"
+def post_draft(engine: Engine, actor: Actor, draft_id: int) -> Outcome:
+    """Post the draft through ``submit_write_offs``, once however often Post is pressed (its own
+    id is the idempotency key): the write-off, or above the poster's limit the approval request
+    it then waits in (approving it posts the draft; rejecting it opens the draft again). Post
+    on a posted or waiting draft answers with that write-off or that request."""
+    authorize(actor, "write_off")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         row = uow.drafts.get(draft_id)
+        waiting = uow.drafts.waiting_in(draft_id) if row.status == "waiting" else None
+        approval = None if waiting is None else approval_view(uow.approvals.get(waiting))
     if row.status == "posted":
-        return int(row.posted_transaction_id)
-    _require(row, expected)
-    amounts = amounts_of(row)
-
-    def plan(uow: UnitOfWork) -> Plan:
-        uow.ledger.lock_procedures([row.procedure_id])
-        _require(uow.drafts.get(draft_id, for_update=True), expected)
-        try:
-            entries = plan_write_off(
-                row.procedure_id, uow.ledger.balance(row.procedure_id), amounts
-            )
-        except LedgerError as error:
-            raise StaleDraft(
-                f"the ledger changed since this draft was made: {error.message}",
-                cause=error.code,
-                **error.details,
-            ) from error
-        authorize_write_off(actor, written_off_total(entries))
-
-        def mark_posted(uow: UnitOfWork, transaction_id: int) -> None:
-            uow.drafts.change(draft_id, status="posted", posted_transaction_id=transaction_id)
-
-        return Plan(
-            "write_off",
-            entries,
-            reason_code=row.reason_code,
-            reason_text=row.reason_text,
-            note=row.note,
-            patient_id=uow.registry.procedure(row.procedure_id).patient_id,
-            after_post=mark_posted,
-        )
-
-    request = {"draft": draft_id, "amounts": amounts, "reason": row.reason_code, "note": row.note}
+        return Outcome((int(row.posted_transaction_id),))
+    if approval is not None:
+        return Outcome(approval=approval)
+    _require(row, "open")
     try:
-        return post_once(engine, actor, request, f"draft:{draft_id}", plan)
+        return submit_write_offs(
+            engine, actor, [draft_request(row)], f"draft:{draft_id}", draft_id=draft_id
+        )
     except DraftClosed:
-        # Post pressed twice at once: the other press won the lock and posted it; answer with
-        # its transaction rather than an error.
-        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-            again = uow.drafts.get(draft_id)
-        if again.status == "posted":
-            return int(again.posted_transaction_id)
-        raise
+        # Post pressed twice at once: the other press posted it or filed it; answer with that.
+        return post_draft(engine, actor, draft_id)
+
+
+def draft_request(row: Row[Any]) -> WriteOffRequest:
+    """The write-off a draft stands for."""
+    return WriteOffRequest(
+        reason=row.reason_code,
+        procedure_id=row.procedure_id,
+        amounts=amounts_of(row),
+        custom_reason=row.reason_text if row.reason_code == "custom" else None,
+        note=row.note,
+    )
 
 
 def get_draft(engine: Engine, actor: Actor, draft_id: int) -> DraftView:
@@ -203,9 +189,11 @@ def _require(row: Row[Any], status: str) -> None:
 
 
 def _check(uow: UnitOfWork, procedure_id: int, amounts: dict[str, int]) -> None:
+    """The draft's amounts against the ledger now (what pending approvals hold left out)."""
     balance = uow.ledger.balance(procedure_id)
-    can_write_off(balance).raise_if_denied()
-    plan_write_off(procedure_id, balance, amounts)
+    held = held_by_procedure(uow, [procedure_id]).get(procedure_id)
+    can_write_off(balance, held=held).raise_if_denied()
+    plan_write_off(procedure_id, balance, amounts, held)
 
 
 def _view(uow: UnitOfWork, row: Row[Any]) -> DraftView:

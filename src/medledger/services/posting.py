@@ -106,10 +106,19 @@ def committed() -> Iterator[list[Committed]]:
         _COMMITTED.reset(token)
 
 
-def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[int]:
+def post_all(
+    engine: Engine,
+    actor: Actor,
+    postings: Sequence[Posting],
+    *,
+    finish: Callable[[UnitOfWork, list[int]], None] | None = None,
+) -> list[int]:
     """Post several transactions in one database transaction: all of them or none.
 
     Each is planned after the ones before it are written, so limits see their effect.
+    ``finish`` runs last in the same database transaction with the transaction ids (a limit
+    over everything written, a draft or approval decision that must stand or fall with the
+    posting); whatever it raises undoes all of it.
     """
     keyed = [
         (posting, posting.idempotency_key or f"auto:{uuid.uuid4()}", fingerprint(posting.request))
@@ -123,6 +132,8 @@ def post_all(engine: Engine, actor: Actor, postings: Sequence[Posting]) -> list[
                 _post_in(uow, actor, posting.plan, key, digest, written, look_up=known)
                 for (posting, key, digest), known in zip(keyed, given, strict=True)
             ]
+            if finish is not None:
+                finish(uow, ids)
             if _DRY_RUN.get() is not None:
                 raise _RolledBack  # leaves the unit of work uncommitted: it rolls back
             uow.commit()
@@ -200,6 +211,12 @@ class DryRunEffect:
         for procedure_id, balance in before.items():
             self.before.setdefault(procedure_id, balance)
         self.after.update(after)
+
+
+def in_dry_run() -> bool:
+    """Whether the caller runs inside ``dry_run()``: a service that commits outside
+    ``post_all`` (filing an approval request) then plans and rolls back too."""
+    return _DRY_RUN.get() is not None
 
 
 class _RolledBack(Exception):

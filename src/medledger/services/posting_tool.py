@@ -21,8 +21,7 @@ from medledger.domain.columns import GROUP_COLUMNS, PR_CATEGORIES, Column, pr_ca
 from medledger.domain.errors import LedgerError
 from medledger.domain.preview import figures
 from medledger.services.actor import Actor
-from medledger.services.approvals import submit_draft
-from medledger.services.drafts import DraftView, preview_drafts
+from medledger.services.drafts import DraftView, post_draft, preview_drafts
 from medledger.services.history import TransactionView, write_off_lines
 from medledger.services.remittance_views import ItemView, RemittanceView, payment_items_table
 from medledger.storage.tables import encounters, in_organisation, patients
@@ -190,7 +189,7 @@ def post_previews(engine: Engine, actor: Actor, remittance_id: int) -> PostOutco
         if draft.status != "open":
             continue
         try:
-            submitted = submit_draft(engine, actor, draft.id)
+            submitted = post_draft(engine, actor, draft.id)
         except LedgerError as error:
             outcome.refused[draft.id] = error
             continue

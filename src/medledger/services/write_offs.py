@@ -1,35 +1,50 @@
 """Write off PR, and remove a write-off: the two workflows of the seeds.
 
-A write-off targets one procedure (the posting tool's procedure-level payment item, or the
-patient profile's charge), or an encounter or a patient as one transaction over their procedures
-(split oldest procedure first, then copay → coinsurance → deductible → other).
+Every front (the CLI, the API's write-offs, the web dialog, the posting tool's drafts, approvals)
+writes off through ``submit_write_offs``: one plan, one guard ladder, one limit. A write-off
+targets one procedure (the posting tool's procedure-level payment item, or the patient profile's
+charge), or an encounter or a patient as one transaction over their procedures (split oldest
+procedure first, then copay → coinsurance → deductible → other).
+
+Above the acting user's limit — what they wrote off and cancelled on the patient's account
+within the organisation's window, plus this request — the whole request waits for a billing
+manager as an approval request, which holds its amounts back until it is decided.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row
+from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.balance import Entry
-from medledger.domain.errors import ClaimLevelItem, InvalidInput, NothingAssigned
-from medledger.domain.money import to_cents
+from medledger.domain.columns import Column
+from medledger.domain.errors import (
+    ApprovalDecided,
+    ApprovalPending,
+    ClaimLevelItem,
+    DraftClosed,
+    InvalidInput,
+    LedgerError,
+    NothingAssigned,
+    StaleDraft,
+)
+from medledger.domain.limits import LimitWindow, needs_approval
+from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
 from medledger.domain.reversal import plan_write_off_removal, split_removal
-from medledger.domain.write_off import (
-    can_write_off as rule_can_write_off,
-)
-from medledger.domain.write_off import (
-    plan_write_off,
-    split_over_procedures,
-    split_total,
-    written_off_total,
-)
+from medledger.domain.write_off import Held, HeldByCarc, plan_total, plan_write_off
+from medledger.domain.write_off import can_write_off as rule_can_write_off
 from medledger.services.actor import Actor
-from medledger.services.authorization import authorize, authorize_reversal, authorize_write_off
-from medledger.services.posting import Plan, Posting, post_all, post_once
+from medledger.services.authorization import authorize, authorize_reversal, can
+from medledger.services.posting import Plan, Posting, in_dry_run, post_all, post_once
+from medledger.storage.registry import now
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -39,9 +54,24 @@ def amounts_in_cents(amounts: Mapping[str, object]) -> dict[str, int]:
 
 
 def can_write_off(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
+    """What of the procedure's PR a write-off may take now (pending approvals' holds left
+    out), or why none."""
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         uow.registry.procedure(procedure_id)
-        return rule_can_write_off(uow.ledger.balance(procedure_id))
+        held = held_by_procedure(uow, [procedure_id])
+        return rule_can_write_off(uow.ledger.balance(procedure_id), held=held.get(procedure_id))
+
+
+def held_by_procedure(
+    uow: UnitOfWork, procedure_ids: Sequence[int], *, besides: int | None = None
+) -> dict[int, HeldByCarc]:
+    """What pending approval requests (other than ``besides``) hold, per procedure and CARC."""
+    held: dict[int, dict[str, Held]] = {}
+    for (procedure_id, carc), (cents, approval_id) in uow.approvals.reserved(
+        procedure_ids, besides=besides
+    ).items():
+        held.setdefault(procedure_id, {})[carc] = Held(cents, approval_id)
+    return dict(held)
 
 
 @dataclass(frozen=True)
@@ -64,88 +94,130 @@ class WriteOffRequest:
     note: str | None = None
 
 
-def write_off(
-    engine: Engine,
-    actor: Actor,
-    procedure_id: int,
-    *,
-    reason: str,
-    amounts: Mapping[str, object] | None = None,
-    total: object | None = None,
-    custom_reason: str | None = None,
-    note: str | None = None,
-    idempotency_key: str | None = None,
-) -> int:
-    """Write off PR on one procedure: ``amounts`` per CARC, or one ``total`` split by PR_ORDER."""
-    request = WriteOffRequest(
-        reason, procedure_id=procedure_id, amounts=amounts, total=total,
-        custom_reason=custom_reason, note=note,
-    )  # fmt: skip
-    return write_off_many(engine, actor, [request], idempotency_key)[0]
+@dataclass(frozen=True)
+class ApprovalView:
+    """An approval request: write-offs above their requester's limit, waiting or decided.
+
+    status: pending, approved or rejected. transaction_ids: what approving it posted.
+    draft_id: the posting-tool draft it would post (None for a direct request).
+    """
+
+    id: int
+    status: str
+    total_cents: int
+    requested_by: int
+    created_at: datetime
+    requests: tuple[WriteOffRequest, ...]
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    transaction_ids: tuple[int, ...]
+    draft_id: int | None = None
 
 
-def write_off_spread(
-    engine: Engine,
-    actor: Actor,
-    total: object,
-    *,
-    reason: str,
-    encounter_id: int | None = None,
-    patient_id: int | None = None,
-    custom_reason: str | None = None,
-    note: str | None = None,
-    idempotency_key: str | None = None,
-) -> int:
-    """Write off ``total`` over an encounter's (or a patient's) procedures as one transaction."""
-    request = WriteOffRequest(
-        reason, encounter_id=encounter_id, patient_id=patient_id, total=total,
-        custom_reason=custom_reason, note=note,
-    )  # fmt: skip
-    return write_off_many(engine, actor, [request], idempotency_key)[0]
+@dataclass(frozen=True)
+class Outcome:
+    """What a write-off request came to: ``transaction_ids`` posted, or (above the user's limit)
+    the ``approval`` request it waits in. On a dry run, the approval request that would be
+    filed (nothing is kept, its number included)."""
+
+    transaction_ids: tuple[int, ...] = ()
+    approval: ApprovalView | None = None
 
 
-def write_off_many(
+@dataclass
+class _Tally:
+    """What the request's plans write off: cents per patient, and per (procedure, CARC)."""
+
+    by_patient: dict[int, int] = field(default_factory=dict)
+    by_key: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def add(self, patient_id: int, entries: Sequence[Entry]) -> None:
+        for entry in entries:
+            if entry.column == Column.WRITTEN_OFF:
+                key = (entry.procedure_id, entry.carc)
+                self.by_key[key] = self.by_key.get(key, 0) + entry.amount_cents
+                self.by_patient[patient_id] = (
+                    self.by_patient.get(patient_id, 0) + entry.amount_cents
+                )
+
+
+class _OverLimit(Exception):
+    """Unwinds the posting's unit of work when the request needs approval (see ``_finish``)."""
+
+    def __init__(self, tally: _Tally) -> None:
+        super().__init__("above the write-off limit")
+        self.tally = tally
+
+
+def submit_write_offs(
     engine: Engine,
     actor: Actor,
     requests: Sequence[WriteOffRequest],
-    idempotency_key: str | None = None,
-) -> list[int]:
-    """Post several write-offs, all or none: one transaction each, one database transaction.
+    key: str | None,
+    *,
+    draft_id: int | None = None,
+    approving: int | None = None,
+) -> Outcome:
+    """Post the write-offs, all or none, in one database transaction — or, above the acting
+    user's limit, file them whole as one approval request and answer with it.
 
-    The acting user's limit applies to their sum; above it nothing posts (ApprovalRequired).
+    draft_id: the posting-tool draft the request posts (it moves to posted, or to waiting, in
+    the same transaction). approving: the approval request a billing manager approves (its
+    decision is recorded in the same transaction, refused if it was decided meanwhile).
     """
-    authorize(actor, "write_off")
+    authorize(actor, "write_off" if approving is None else "approve")
     if not requests:
         raise InvalidInput("no write-offs given")
-    batch_total = [0]
-
-    def check_limit(entries: list[Entry]) -> None:
-        batch_total[0] += written_off_total(entries)
-        authorize_write_off(actor, batch_total[0])
-
+    tally = _Tally()
     postings = [
-        _posting(
-            request, None if idempotency_key is None else f"{idempotency_key}:{n}", check_limit
-        )
+        _posting(request, None if key is None else f"{key}:{n}", tally, approving, draft_id)
         for n, request in enumerate(requests)
     ]
-    return post_all(engine, actor, postings)
+
+    def finish(uow: UnitOfWork, transaction_ids: list[int]) -> None:
+        _check_limit(uow, actor, tally, approving)
+        if draft_id is not None and not uow.drafts.move(
+            draft_id, "open" if approving is None else "waiting", "posted", transaction_ids[0]
+        ):
+            raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
+        if approving is not None and not uow.approvals.decide(
+            approving, "approved", actor.user_id, None, transaction_ids
+        ):
+            raise approval_decided(uow, approving)
+
+    try:
+        return Outcome(tuple(post_all(engine, actor, postings, finish=finish)))
+    except _OverLimit as over:
+        return Outcome(approval=_file(engine, actor, requests, over.tally, draft_id))
 
 
-def procedure_of_item(uow: UnitOfWork, payment_item_id: int) -> int:
-    """The procedure of a procedure-level payment item; claim-level items are refused."""
-    item = uow.remittances.item(payment_item_id)
-    if item.level != "procedure":
-        raise ClaimLevelItem(
-            "write-offs apply to procedure-level payment items only; "
-            "open the claim and pick one of its procedures",
-            payment_item_id=payment_item_id,
-        )
-    return int(item.procedure_id)
+def _check_limit(uow: UnitOfWork, actor: Actor, tally: _Tally, approving: int | None) -> None:
+    """Raise _OverLimit when what the actor took off a patient's PR within the window (this
+    request's rows, written by now, included) is above their limit."""
+    limit = actor.write_off_limit_cents
+    if approving is not None or can(actor, "write_off_any_amount") or limit is None:
+        return
+    since = LimitWindow(*uow.approvals.window()).start(now())
+    for patient_id in tally.by_patient:
+        if needs_approval(limit, uow.approvals.used_cents(actor.user_id, patient_id, since)):
+            raise _OverLimit(tally)
+
+
+def approval_decided(uow: UnitOfWork, approval_id: int) -> ApprovalDecided:
+    """The refusal of a decision on a request that is no longer pending."""
+    status = uow.approvals.get(approval_id).status
+    return ApprovalDecided(
+        f"approval request {approval_id} was already {status}", approval_id=approval_id
+    )
 
 
 def _posting(
-    request: WriteOffRequest, key: str | None, check_limit: Callable[[list[Entry]], None]
+    request: WriteOffRequest,
+    key: str | None,
+    tally: _Tally,
+    approving: int | None,
+    draft_id: int | None,
 ) -> Posting:
     chosen = choose_reason(WRITE_OFF_REASONS, request.reason, request.custom_reason)
     per_carc = amounts_in_cents(request.amounts) if request.amounts is not None else None
@@ -168,28 +240,27 @@ def _posting(
     def plan(uow: UnitOfWork) -> Plan:
         procedure_ids = _target_procedures(uow, request)
         locked = uow.ledger.locked_procedures(procedure_ids)
-        targets = [locked[pid] for pid in procedure_ids]
         balances = uow.ledger.balances(procedure_ids)
-        ordered = [(pid, balances[pid]) for pid in procedure_ids]  # oldest first
-        if per_carc is not None:
-            rule_can_write_off(ordered[0][1]).raise_if_denied()
-            split = {procedure_ids[0]: per_carc}
-        elif len(ordered) == 1:
-            rule_can_write_off(ordered[0][1]).raise_if_denied()
-            split = {procedure_ids[0]: split_total(total or 0, ordered[0][1].open_pr_by_carc())}
-        else:
-            split = split_over_procedures(total or 0, ordered)
-        entries: list[Entry] = []
-        for procedure_id, amounts in split.items():
-            entries += plan_write_off(procedure_id, balances[procedure_id], amounts)
-        check_limit(entries)
+        held = held_by_procedure(uow, procedure_ids, besides=approving)
+        try:
+            entries = _entries(procedure_ids, balances, held, per_carc, total)
+        except LedgerError as error:
+            if draft_id is None:
+                raise
+            raise StaleDraft(
+                f"the ledger changed since this draft was made: {error.message}",
+                cause=error.code,
+                **error.details,
+            ) from error
+        patient_id = locked[procedure_ids[0]].patient_id
+        tally.add(patient_id, entries)
         return Plan(
             "write_off",
             entries,
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=request.note,
-            patient_id=targets[0].patient_id,
+            patient_id=patient_id,
         )
 
     fingerprint = {
@@ -197,6 +268,42 @@ def _posting(
         "reason": chosen.code, "text": chosen.text, "note": request.note,
     }  # fmt: skip
     return Posting(fingerprint, key, plan)
+
+
+def _entries(
+    procedure_ids: list[int],
+    balances: Mapping[int, Any],
+    held: Mapping[int, HeldByCarc],
+    per_carc: dict[str, int] | None,
+    total: int | None,
+) -> list[Entry]:
+    """The write-off's entries: amounts per CARC on one procedure, or a total split oldest
+    procedure first — through the same guard ladder either way."""
+    first = procedure_ids[0]
+    if per_carc is not None:
+        rule_can_write_off(balances[first], held=held.get(first)).raise_if_denied()
+        split = {first: per_carc}
+    else:
+        assert total is not None
+        split = plan_total(total, [(pid, balances[pid]) for pid in procedure_ids], held)
+    entries: list[Entry] = []
+    for procedure_id, amounts in split.items():
+        entries += plan_write_off(
+            procedure_id, balances[procedure_id], amounts, held.get(procedure_id)
+        )
+    return entries
+
+
+def procedure_of_item(uow: UnitOfWork, payment_item_id: int) -> int:
+    """The procedure of a procedure-level payment item; claim-level items are refused."""
+    item = uow.remittances.item(payment_item_id)
+    if item.level != "procedure":
+        raise ClaimLevelItem(
+            "write-offs apply to procedure-level payment items only; "
+            "open the claim and pick one of its procedures",
+            payment_item_id=payment_item_id,
+        )
+    return int(item.procedure_id)
 
 
 def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
@@ -216,6 +323,72 @@ def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
     return [row.id for row in rows]
 
 
+# -- approval requests ----------------------------------------------------------------------------
+def _file(
+    engine: Engine,
+    actor: Actor,
+    requests: Sequence[WriteOffRequest],
+    tally: _Tally,
+    draft_id: int | None,
+) -> ApprovalView:
+    """File the request for approval, holding its amounts; one pending request per procedure
+    and CARC (a second is refused with the first one's number). On a dry run nothing is kept."""
+    payload = json.dumps([_jsonable(request) for request in requests], sort_keys=True)
+    total = sum(tally.by_key.values())
+    try:
+        with UnitOfWork(engine, actor.organisation_id) as uow:
+            _refuse_second_request(uow, tally)
+            if draft_id is not None and not uow.drafts.move(draft_id, "open", "waiting"):
+                raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
+            approval_id = uow.approvals.add(payload, total, actor.user_id, draft_id)
+            uow.approvals.reserve(approval_id, tally.by_key)
+            view = approval_view(uow.approvals.get(approval_id))
+            if not in_dry_run():
+                uow.commit()
+            return view
+    except IntegrityError:
+        # Filed at the same moment as another request on the same PR: that one is pending now.
+        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+            _refuse_second_request(uow, tally)
+        raise
+
+
+def _refuse_second_request(uow: UnitOfWork, tally: _Tally) -> None:
+    first = uow.approvals.pending_on(sorted(tally.by_key))
+    if first is not None:
+        raise ApprovalPending(
+            f"this PR already waits for approval in request #{first} "
+            f"({format_cents(uow.approvals.get(first).total_cents)}); decide that one first",
+            approval_id=first,
+        )
+
+
+def _jsonable(request: WriteOffRequest) -> dict[str, Any]:
+    """A request with its amounts as exact cents strings (checked now, not at approval)."""
+    data = asdict(request)
+    if request.amounts is not None:
+        data["amounts"] = {carc: str(to_cents(v)) for carc, v in request.amounts.items()}
+    if request.total is not None:
+        data["total"] = str(to_cents(request.total))
+    return data
+
+
+def approval_view(row: Row[Any]) -> ApprovalView:
+    requests = []
+    for data in json.loads(row.payload):
+        if data["amounts"] is not None:
+            data["amounts"] = {carc: int(cents) for carc, cents in data["amounts"].items()}
+        if data["total"] is not None:
+            data["total"] = int(data["total"])
+        requests.append(WriteOffRequest(**data))
+    return ApprovalView(
+        row.id, row.status, row.total_cents, row.requested_by, row.created_at, tuple(requests),
+        row.decided_by, row.decided_at, row.decision_reason,
+        tuple(json.loads(row.transaction_ids or "[]")), row.draft_id,
+    )  # fmt: skip
+
+
+# -- removing a write-off ---------------------------------------------------------------------------
 def remove_write_off(
     engine: Engine,
     actor: Actor,
@@ -227,7 +400,7 @@ def remove_write_off(
     note: str | None = None,
     idempotency_key: str | None = None,
 ) -> int:
-    """Undo a write-off in whole (no ``amount``) or in part: a reversal linked to it."""
+    """Remove a write-off in whole (no ``amount``) or in part: a reversal linked to it."""
     chosen = choose_reason(REVERSAL_REASONS, reason, custom_reason)
     cents = to_cents(amount) if amount is not None else None
     request = {"remove_write_off": write_off_id, "amount": cents, "reason": chosen.code,

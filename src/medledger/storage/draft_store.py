@@ -70,6 +70,25 @@ class DraftStore:
             .values(updated_at=now(), **values)
         )
 
+    def move(
+        self, draft_id: int, status: str, to: str, posted_transaction_id: int | None = None
+    ) -> bool:
+        """Move the draft from ``status`` to ``to`` if it is still in ``status`` (False if not):
+        a guarded transition, so a reject cannot reopen a draft an approval just posted."""
+        values: dict[str, Any] = {"status": to, "updated_at": now()}
+        if posted_transaction_id is not None:
+            values["posted_transaction_id"] = posted_transaction_id
+        changed = self.connection.execute(
+            update(drafts)
+            .where(
+                drafts.c.organisation_id == self.organisation_id,
+                drafts.c.id == draft_id,
+                drafts.c.status == status,
+            )
+            .values(**values)
+        ).rowcount
+        return bool(changed == 1)
+
     def waiting_in(self, draft_id: int) -> int | None:
         """The pending approval request a waiting draft is in."""
         return self.connection.execute(

@@ -104,6 +104,16 @@ organisations = Table(
     _created(),
 )
 
+#: An organisation's settings; without a row, the defaults (limit window: today in UTC).
+organisation_settings = Table(
+    "organisation_settings",
+    metadata,
+    Column("organisation_id", Id, ForeignKey("organisations.id"), primary_key=True),
+    Column("time_zone", String(64), nullable=False),
+    Column("limit_window_days", Integer, nullable=False),
+    CheckConstraint("limit_window_days BETWEEN 1 AND 366", name="limit_window_days"),
+)
+
 users = Table(
     "users",
     metadata,
@@ -389,6 +399,21 @@ approval_requests = Table(
     CheckConstraint("kind IN ('write_off')", name="kind"),
     CheckConstraint("total_cents > 0", name="total_positive"),
     Index("ix_approval_requests_status", "organisation_id", "status"),
+)
+
+#: What a pending approval request would write off, per procedure and CARC: held back from the
+#: open PR offered elsewhere until the request is decided (the rows go with the decision). One
+#: pending request per procedure and CARC: the UNIQUE key refuses a second.
+approval_reservations = Table(
+    "approval_reservations",
+    metadata,
+    _org(),
+    Column("approval_id", Id, ForeignKey("approval_requests.id"), nullable=False, index=True),
+    Column("procedure_id", Id, ForeignKey("procedures.id"), nullable=False),
+    Column("carc", String(5), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    PrimaryKeyConstraint("organisation_id", "procedure_id", "carc"),
+    CheckConstraint("amount_cents > 0", name="amount_positive"),
 )
 
 audit_events = Table(

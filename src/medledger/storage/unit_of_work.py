@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.draft_store import DraftStore
 from medledger.storage.ledger_store import LedgerStore
 from medledger.storage.payment_store import PaymentStore
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.remittances = RemittanceStore(self.connection, self.organisation_id)
         self.payments = PaymentStore(self.connection, self.organisation_id)
         self.drafts = DraftStore(self.connection, self.organisation_id)
+        self.approvals = ApprovalStore(self.connection, self.organisation_id)
         self.reviews = ReviewStore(self.connection, self.organisation_id)
         return self
 

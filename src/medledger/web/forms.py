@@ -19,7 +19,8 @@ _AMOUNT_CODES = frozenset(
     {
         "invalid-amount",
         "float-amount",
-        "over-limit",
+        "exceeds-open-pr",
+        "approval-pending",
         "already-paid-refund-first",
         "not-patient-responsibility",
         "refund-exceeds-payment",

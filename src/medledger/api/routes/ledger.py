@@ -33,7 +33,7 @@ from medledger.api.schemas import (
     WriteOffsPosted,
 )
 from medledger.domain.errors import NotFound
-from medledger.services import approvals, cancellations, history, payments, reversals, write_offs
+from medledger.services import cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView
 from medledger.services.posting import committed, dry_run
@@ -89,12 +89,13 @@ def post_write_offs(
         for w in body.write_offs
     ]
     if dry_run_:
+        outcome = write_offs.Outcome()
         with dry_run() as effect:
-            write_offs.write_off_many(engine, actor, requests)
+            outcome = write_offs.submit_write_offs(engine, actor, requests, idempotency_key)
         response.status_code = 200
-        return EffectOut.of(effect)
+        return EffectOut.of(effect, outcome.approval)
     with committed() as posted:
-        outcome = approvals.submit_write_offs(engine, actor, requests, idempotency_key)
+        outcome = write_offs.submit_write_offs(engine, actor, requests, idempotency_key)
     if outcome.approval is not None:
         response.status_code = 202
         return WriteOffsPosted(status="pending_approval", approval=ApprovalOut.of(outcome.approval))

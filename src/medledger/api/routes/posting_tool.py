@@ -17,7 +17,7 @@ from medledger.api.schemas import (
     RemittanceSummaryOut,
     TransactionOut,
 )
-from medledger.services import approvals, drafts, history, remittance_views
+from medledger.services import drafts, history, remittance_views
 from medledger.services.posting import committed
 
 router = api_router(tags=["posting tool"])
@@ -94,7 +94,7 @@ def post_draft(
     the approval request (approving it posts the draft; rejecting it opens the draft again).
     """
     with committed() as posted:
-        outcome = approvals.submit_draft(engine, actor, draft_id)
+        outcome = drafts.post_draft(engine, actor, draft_id)
     if outcome.approval is not None:
         response.status_code = 202
         return ApprovalOut.of(outcome.approval)

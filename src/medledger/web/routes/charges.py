@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from medledger.api.deps import EngineDep, PathId
 from medledger.domain.errors import LedgerError
 from medledger.domain.money import to_cents
-from medledger.services import approvals, cancellations, write_offs
+from medledger.services import cancellations, write_offs
 from medledger.services.actor import Actor
 from medledger.services.patient_views import charge_profile
 from medledger.services.write_offs import WriteOffRequest
@@ -76,7 +76,7 @@ def write_off(
             text(form, "reason"), procedure_id=procedure_id, total=required(form, "amount"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
         )  # fmt: skip
-        outcome = approvals.submit_write_offs(engine, actor, [asked], optional(form, "key"))
+        outcome = write_offs.submit_write_offs(engine, actor, [asked], optional(form, "key"))
     except LedgerError as error:
         return dialog(
             request, engine, actor, procedure_id, "dialogs/write_off.html", form, errors_of(error)
