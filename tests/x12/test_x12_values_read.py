@@ -13,7 +13,7 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medledger.x12 import X12Error, amounts, era
+from medledger.x12 import X12Error, amounts, elements, era
 from medledger.x12.tokens import Segment
 
 
@@ -46,12 +46,12 @@ def test_an_amount_read_again_is_the_amount_read_first(text: str) -> None:
 @settings(max_examples=300)
 @given(date_texts)
 def test_a_date_read_again_is_the_date_read_first(text: str) -> None:
-    era._DATES_READ.clear()
+    elements.DATES_READ.clear()
     segment = Segment(7, "DTM", ("472", text))
-    first = answer(lambda: era._dtm(segment))
-    assert answer(lambda: era._dtm(segment)) == first
+    first = answer(lambda: elements.dtm(segment))
+    assert answer(lambda: elements.dtm(segment)) == first
     if not isinstance(first, tuple) or not isinstance(first[1], dt.date):
-        assert not era._DATES_READ
+        assert not elements.DATES_READ
 
 
 @settings(max_examples=500)
@@ -75,10 +75,10 @@ def test_a_cas_read_again_gives_the_same_triples_or_the_same_refusal(
 
 
 def test_the_memos_stop_growing_at_their_cap() -> None:
-    for number in range(era._READ_KEPT + 10):
+    for number in range(elements.READ_KEPT + 10):
         amounts.plain_cents(f"{number}.01")
-        era._parse_date(f"{1000 + number:04d}0101", Segment(1, "DTM", ()), "DTM02")
+        elements.parse_date(f"{1000 + number:04d}0101", Segment(1, "DTM", ()), "DTM02")
         era._adjustments(Segment(1, "CAS", ("CO", "45", f"{number}.02")))
     assert amounts.plain_cents.cache_info().currsize == amounts.plain_cents.cache_info().maxsize
-    assert len(era._DATES_READ) == era._READ_KEPT
-    assert len(era._ADJUSTMENTS_READ) == era._READ_KEPT
+    assert len(elements.DATES_READ) == elements.READ_KEPT
+    assert len(era._ADJUSTMENTS_READ) == elements.READ_KEPT

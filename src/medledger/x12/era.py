@@ -28,16 +28,21 @@ from dataclasses import replace
 from datetime import date
 from typing import IO, Any
 
-from medledger.x12.amounts import parse_amount, plain_cents
-from medledger.x12.errors import (
-    BadCode,
-    BadDate,
-    MalformedEnvelope,
-    MalformedSegment,
-    NotAnERA,
-    TruncatedFile,
-    show,
+from medledger.x12.amounts import plain_cents
+from medledger.x12.elements import (
+    DIGITS,
+    READ_KEPT,
+    amount_of,
+    code,
+    dtm,
+    element_date,
+    optional,
+    optional_amount_of,
+    required,
+    unique,
 )
+from medledger.x12.envelope import SetContext, SetKind, read_sets
+from medledger.x12.errors import BadCode, MalformedSegment, NotAnERA, show
 from medledger.x12.records import (
     GROUP_CODES,
     Adjustment,
@@ -47,7 +52,7 @@ from medledger.x12.records import (
     RemittanceHeader,
     ServiceLine,
 )
-from medledger.x12.tokens import Segment, SegmentReader
+from medledger.x12.tokens import Segment
 
 # Segments of the 835 by area (TR3 5010 X221A1 plus N2, which 4010 X091A1 allowed in 1000A/B).
 HEADER_SEGMENTS = frozenset(
@@ -61,20 +66,16 @@ HEADER_ONLY_SEGMENTS = HEADER_SEGMENTS - CLAIM_SEGMENTS - LINE_SEGMENTS
 KNOWN_SEGMENTS = (
     HEADER_SEGMENTS | CLAIM_SEGMENTS | LINE_SEGMENTS | DETAIL_STARTERS | SUMMARY_SEGMENTS
 )
-_ENVELOPE_SEGMENTS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 HANDLING_CODES = frozenset({"C", "D", "H", "I", "P", "U", "X"})  # BPR01
 CREDIT_DEBIT_FLAGS = frozenset({"C", "D"})  # BPR03
 PAYMENT_METHODS = frozenset({"ACH", "BOP", "CHK", "FWT", "NON"})  # BPR04
 
 _CODE = re.compile(r"[A-Z0-9]{1,5}")
-_DIGITS = re.compile(r"[0-9]+")
-# Values already read and checked, by their text: a file repeats the same few hundred dates and
-# CAS triples thousands of times, and a dict lookup replaces a regex, an int() or a date() and
-# a new record. Capped, so a file of endless distinct values cannot grow them.
-_DATES_READ: dict[str, date] = {}
+# CAS triples already read and checked, by their text: a file repeats the same few hundred
+# thousands of times, and a dict lookup replaces the checks and a new record. Capped, so a file
+# of endless distinct values cannot grow it.
 _ADJUSTMENTS_READ: dict[tuple[str, str, str, str], Adjustment] = {}
-_READ_KEPT = 4096
 _CAS_TRIPLES = 6
 _LINE_DATES = frozenset({"472", "150", "151"})  # DTM01 of a service line's dates
 _PLB_PAIRS = 6
@@ -91,20 +92,10 @@ def read_era(
     else) for anything it refuses. Balancing is not checked here (see
     ``medledger.x12.reconcile``).
     """
-    reader = SegmentReader(stream, encoding=encoding)
-    envelope = _Envelope(reader)
-    segment: Segment | None = None
-    for segment in reader:
-        transaction = envelope.transaction
-        if transaction is not None and segment.segment_id not in _ENVELOPE_SEGMENTS:
-            item = transaction.feed(segment)
-            if item is not None and (headers or not isinstance(item, RemittanceHeader)):
-                yield item
-            continue
-        closed = envelope.feed(segment)
-        if closed is not None:
-            yield from (c for c in closed if headers or not isinstance(c, RemittanceHeader))
-    envelope.finish(segment)
+    items = read_sets(stream, ERA, encoding=encoding)
+    if headers:
+        return items
+    return (item for item in items if not isinstance(item, RemittanceHeader))
 
 
 def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Remittance]:
@@ -121,286 +112,6 @@ def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Re
             claims = []
 
 
-# -- element helpers ---------------------------------------------------------------------------
-
-
-def _required(segment: Segment, number: int, what: str) -> str:
-    value = segment.get(number)
-    if value == "":
-        raise MalformedSegment(
-            f"{segment.name(number)} ({what}) is missing", segment.position, segment.segment_id
-        )
-    return value
-
-
-def _optional(segment: Segment, number: int) -> str | None:
-    return segment.get(number) or None
-
-
-def _amount(segment: Segment, number: int) -> int:
-    elements = segment.elements
-    text = elements[number - 1] if number <= len(elements) else ""
-    cents = plain_cents(text)
-    if cents is not None:
-        return cents
-    return parse_amount(text, segment.position, segment.segment_id, segment.name(number))
-
-
-def _optional_amount(segment: Segment, number: int) -> int | None:
-    if segment.get(number) == "":
-        return None
-    return _amount(segment, number)
-
-
-def _code(segment: Segment, number: int, allowed: frozenset[str], what: str) -> str:
-    value = _required(segment, number, what)
-    if value not in allowed:
-        raise BadCode(
-            f"{segment.name(number)} {show(value)} is not a known {what} "
-            f"({', '.join(sorted(allowed))})",
-            segment.position,
-            segment.segment_id,
-        )
-    return value
-
-
-def _parse_date(text: str, segment: Segment, element: str) -> date:
-    day = _DATES_READ.get(text)
-    if day is not None:
-        return day
-    if len(text) == 8 and _DIGITS.fullmatch(text):
-        try:
-            day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            pass
-        else:
-            if len(_DATES_READ) < _READ_KEPT:
-                _DATES_READ[text] = day
-            return day
-    raise BadDate(
-        f"{element} {show(text)} is not a valid CCYYMMDD date", segment.position, segment.segment_id
-    )
-
-
-def _date(segment: Segment, number: int, what: str) -> date:
-    return _parse_date(_required(segment, number, what), segment, segment.name(number))
-
-
-def _dtm(segment: Segment) -> tuple[str, date, date]:
-    """DTM qualifier and its date (DTM02), or the range in DTM06 when DTM05 is RD8."""
-    elements = segment.elements
-    if len(elements) == 2 and elements[0] and elements[1]:  # the everyday "DTM*472*20240301"
-        day = _parse_date(elements[1], segment, "DTM02")
-        return elements[0], day, day
-    qualifier = _required(segment, 1, "date qualifier")
-    if segment.get(2) == "" and segment.get(5) == "RD8":
-        text = _required(segment, 6, "date range")
-        first, _, last = text.partition("-")
-        start = _parse_date(first, segment, "DTM06")
-        end = _parse_date(last, segment, "DTM06")
-        return qualifier, start, end
-    day = _date(segment, 2, "date")
-    return qualifier, day, day
-
-
-def _control_count(segment: Segment, number: int, what: str) -> int:
-    value = _required(segment, number, what)
-    if not _DIGITS.fullmatch(value) or len(value) > 10:
-        raise MalformedEnvelope(
-            f"{segment.name(number)} {show(value)} is not a count",
-            segment.position,
-            segment.segment_id,
-        )
-    return int(value)
-
-
-def _unique(segment: Segment, current: object, what: str) -> None:
-    if current is not None:
-        raise MalformedSegment(
-            f"a second {what} in the same loop", segment.position, segment.segment_id
-        )
-
-
-# -- envelope ----------------------------------------------------------------------------------
-
-
-class _Envelope:
-    """ISA > GS > ST nesting, counts and control numbers, checked as segments stream by."""
-
-    def __init__(self, reader: SegmentReader) -> None:
-        self.reader = reader
-        self.isa: Segment | None = None
-        self.gs: Segment | None = None
-        self.group_count = 0
-        self.set_count = 0
-        self.transaction: _Transaction | None = None
-        self.seen_interchange = False
-
-    def feed(self, segment: Segment) -> tuple[Claim | Remittance | RemittanceHeader, ...] | None:
-        """Take an envelope segment (or any segment outside a transaction set); at an SE,
-        return the set's last claim (if still open) and its ``Remittance`` (after its
-        ``RemittanceHeader`` when the set had no detail)."""
-        sid = segment.segment_id
-        if sid == "ISA":
-            self._isa(segment)
-        elif sid == "GS":
-            self._gs(segment)
-        elif sid == "ST":
-            self._st(segment)
-        elif sid == "SE":
-            return self._se(segment)
-        elif sid == "GE":
-            self._ge(segment)
-        elif sid == "IEA":
-            self._iea(segment)
-        else:
-            raise MalformedEnvelope(
-                f"{sid} segment outside a transaction set ({self._expecting()})",
-                segment.position,
-                sid,
-            )
-        return None
-
-    def _expecting(self) -> str:
-        if self.transaction is not None:
-            st = self.transaction.st
-            return (
-                f"expected SE closing transaction set {show(st.get(2))} "
-                f"begun at segment {st.position}"
-            )
-        if self.gs is not None:
-            return f"expected ST or GE in the group begun at segment {self.gs.position}"
-        if self.isa is not None:
-            return f"expected GS or IEA in the interchange begun at segment {self.isa.position}"
-        return "expected ISA"
-
-    def _out_of_place(self, segment: Segment) -> MalformedEnvelope:
-        return MalformedEnvelope(
-            f"{segment.segment_id} out of place: {self._expecting()}",
-            segment.position,
-            segment.segment_id,
-        )
-
-    def _isa(self, segment: Segment) -> None:
-        if self.isa is not None:
-            raise self._out_of_place(segment)
-        self.isa = segment
-        self.group_count = 0
-        self.seen_interchange = True
-
-    def _gs(self, segment: Segment) -> None:
-        if self.isa is None or self.gs is not None:
-            raise self._out_of_place(segment)
-        functional_id = segment.get(1)
-        if functional_id != "HP":
-            raise NotAnERA(
-                f"GS01 {show(functional_id)}: the functional group is not HP "
-                "(health care claim payment/advice)",
-                segment.position,
-                "GS",
-            )
-        _required(segment, 6, "group control number")
-        self.gs = segment
-        self.group_count += 1
-        self.set_count = 0
-
-    def _st(self, segment: Segment) -> None:
-        if self.gs is None or self.transaction is not None:
-            raise self._out_of_place(segment)
-        set_id = segment.get(1)
-        if set_id != "835":
-            raise NotAnERA(
-                f"ST01 {show(set_id)}: the transaction set is not an 835",
-                segment.position,
-                "ST",
-            )
-        _required(segment, 2, "transaction set control number")
-        assert self.isa is not None and self.reader.delimiters is not None
-        self.transaction = _Transaction(
-            segment,
-            self.reader.delimiters.component,
-            interchange_control_number=self.isa.get(13),
-            group_control_number=self.gs.get(6),
-            version=self.gs.get(8),
-        )
-        self.set_count += 1
-
-    def _se(self, segment: Segment) -> tuple[Claim | Remittance | RemittanceHeader, ...]:
-        transaction = self.transaction
-        if transaction is None:
-            raise self._out_of_place(segment)
-        st = transaction.st
-        declared = _control_count(segment, 1, "number of included segments")
-        counted = segment.position - st.position + 1
-        if declared != counted:
-            raise MalformedEnvelope(
-                f"SE01 says {declared} segments but transaction set {show(st.get(2))} "
-                f"(ST at segment {st.position}) has {counted}",
-                segment.position,
-                "SE",
-            )
-        if segment.get(2) != st.get(2):
-            raise MalformedEnvelope(
-                f"SE02 {show(segment.get(2))} does not match ST02 {show(st.get(2))}",
-                segment.position,
-                "SE",
-            )
-        closed = transaction.finish(segment)
-        self.transaction = None
-        return closed
-
-    def _ge(self, segment: Segment) -> None:
-        if self.gs is None or self.transaction is not None:
-            raise self._out_of_place(segment)
-        declared = _control_count(segment, 1, "number of transaction sets")
-        if declared != self.set_count:
-            raise MalformedEnvelope(
-                f"GE01 says {declared} transaction sets but the group (GS at segment "
-                f"{self.gs.position}) has {self.set_count}",
-                segment.position,
-                "GE",
-            )
-        if segment.get(2) != self.gs.get(6):
-            raise MalformedEnvelope(
-                f"GE02 {show(segment.get(2))} does not match GS06 {show(self.gs.get(6))}",
-                segment.position,
-                "GE",
-            )
-        self.gs = None
-
-    def _iea(self, segment: Segment) -> None:
-        if self.isa is None or self.gs is not None:
-            raise self._out_of_place(segment)
-        declared = _control_count(segment, 1, "number of functional groups")
-        if declared != self.group_count:
-            raise MalformedEnvelope(
-                f"IEA01 says {declared} functional groups but the interchange (ISA at segment "
-                f"{self.isa.position}) has {self.group_count}",
-                segment.position,
-                "IEA",
-            )
-        if segment.get(2) != self.isa.get(13):
-            raise MalformedEnvelope(
-                f"IEA02 {show(segment.get(2))} does not match ISA13 {show(self.isa.get(13))}",
-                segment.position,
-                "IEA",
-            )
-        self.isa = None
-
-    def finish(self, last: Segment | None) -> None:
-        """At the end of the stream: refuse it unless the last interchange was closed."""
-        if self.isa is None and self.seen_interchange:
-            return
-        missing = self._expecting().removeprefix("expected ")
-        if last is None:
-            raise TruncatedFile("the file holds no segments")
-        raise TruncatedFile(
-            f"the file ends after segment {last.position} ({last.segment_id}) without {missing}",
-            last.position,
-            last.segment_id,
-        )
-
-
 # -- one transaction set -----------------------------------------------------------------------
 
 
@@ -411,7 +122,7 @@ class _LineBuilder:
         count = len(elements)
         raw = elements[0] if count else ""
         if not raw:
-            _required(segment, 1, "procedure identifier")  # raises
+            required(segment, 1, "procedure identifier")  # raises
         parts = raw.split(component)
         if len(parts) < 2 or parts[0] == "" or parts[1] == "":
             raise MalformedSegment(
@@ -427,8 +138,8 @@ class _LineBuilder:
         self.qualifier = parts[0]
         self.code = parts[1]
         self.modifiers = tuple(m for m in parts[2:6] if m)
-        self.charge = _amount(segment, 2)
-        self.paid = _amount(segment, 3)
+        self.charge = amount_of(segment, 2)
+        self.paid = amount_of(segment, 3)
         self.revenue_code = (elements[3] or None) if count > 3 else None
         self.units = (elements[4] or None) if count > 4 else None
         self.original_qualifier: str | None = None
@@ -456,21 +167,21 @@ class _LineBuilder:
         if sid == "CAS":
             self.adjustments += _adjustments(segment)
         elif sid == "DTM" and qualifier in _LINE_DATES:
-            qualifier, start, end = _dtm(segment)
+            qualifier, start, end = dtm(segment)
             if qualifier in ("472", "150"):
-                _unique(segment, self.date_from, "service start date (DTM*472/150)")
+                unique(segment, self.date_from, "service start date (DTM*472/150)")
                 self.date_from = start
             if qualifier in ("472", "151"):
-                _unique(segment, self.date_to, "service end date (DTM*472/151)")
+                unique(segment, self.date_to, "service end date (DTM*472/151)")
                 self.date_to = end
         elif sid == "REF" and qualifier == "6R":
-            _unique(segment, self.control_number, "REF*6R")
-            self.control_number = _required(segment, 2, "line item control number")
+            unique(segment, self.control_number, "REF*6R")
+            self.control_number = required(segment, 2, "line item control number")
         elif sid == "AMT" and qualifier == "B6":
-            _unique(segment, self.allowed, "AMT*B6")
-            self.allowed = _amount(segment, 2)
+            unique(segment, self.allowed, "AMT*B6")
+            self.allowed = amount_of(segment, 2)
         elif sid == "LQ":
-            self.remarks.append(_required(segment, 2, "remark code"))
+            self.remarks.append(required(segment, 2, "remark code"))
 
     def build(self) -> ServiceLine:
         return ServiceLine(
@@ -496,17 +207,17 @@ class _LineBuilder:
 class _ClaimBuilder:
     def __init__(self, segment: Segment) -> None:
         self.segment = segment
-        self.patient_control_number = _required(segment, 1, "patient control number")
-        self.status = _required(segment, 2, "claim status code")
-        if not _DIGITS.fullmatch(self.status) or len(self.status) > 2:
+        self.patient_control_number = required(segment, 1, "patient control number")
+        self.status = required(segment, 2, "claim status code")
+        if not DIGITS.fullmatch(self.status) or len(self.status) > 2:
             raise BadCode(
                 f"CLP02 {show(self.status)} is not a claim status code", segment.position, "CLP"
             )
-        self.charge = _amount(segment, 3)
-        self.paid = _amount(segment, 4)
-        self.patient_responsibility = _optional_amount(segment, 5)
-        self.filing_indicator = _optional(segment, 6)
-        self.payer_control_number = _optional(segment, 7)
+        self.charge = amount_of(segment, 3)
+        self.paid = amount_of(segment, 4)
+        self.patient_responsibility = optional_amount_of(segment, 5)
+        self.filing_indicator = optional(segment, 6)
+        self.payer_control_number = optional(segment, 7)
         self.patient: Segment | None = None
         self.statement_from: date | None = None
         self.statement_to: date | None = None
@@ -518,16 +229,16 @@ class _ClaimBuilder:
         if sid == "CAS":
             self.adjustments.extend(_adjustments(segment))
         elif sid == "NM1" and segment.get(1) == "QC":
-            _unique(segment, self.patient, "patient name (NM1*QC)")
-            _required(segment, 3, "patient last name")
+            unique(segment, self.patient, "patient name (NM1*QC)")
+            required(segment, 3, "patient last name")
             self.patient = segment
         elif sid == "DTM" and segment.get(1) in ("232", "233"):
-            _, start, end = _dtm(segment)
+            _, start, end = dtm(segment)
             if segment.get(1) == "232":
-                _unique(segment, self.statement_from, "DTM*232")
+                unique(segment, self.statement_from, "DTM*232")
                 self.statement_from = start
             else:
-                _unique(segment, self.statement_to, "DTM*233")
+                unique(segment, self.statement_to, "DTM*233")
                 self.statement_to = end
 
     def build(self) -> Claim:
@@ -546,8 +257,8 @@ class _ClaimBuilder:
             claim_filing_indicator=self.filing_indicator,
             payer_claim_control_number=self.payer_control_number,
             patient_last_name=self.patient.get(3),
-            patient_first_name=_optional(self.patient, 4),
-            patient_member_id=_optional(self.patient, 9),
+            patient_first_name=optional(self.patient, 4),
+            patient_member_id=optional(self.patient, 9),
             statement_date_from=self.statement_from,
             statement_date_to=self.statement_to,
             adjustments=tuple(self.adjustments),
@@ -566,7 +277,7 @@ def _adjustments(segment: Segment) -> list[Adjustment]:
     count = len(elements)
     group = elements[0] if count else ""
     if group not in GROUP_CODES:
-        _code(segment, 1, GROUP_CODES, "claim adjustment group code")  # raises
+        code(segment, 1, GROUP_CODES, "claim adjustment group code")  # raises
     if count > 1 + 3 * _CAS_TRIPLES:
         raise MalformedSegment(
             f"CAS has {count} elements; at most 19 are defined", segment.position, "CAS"
@@ -582,7 +293,7 @@ def _adjustments(segment: Segment) -> list[Adjustment]:
         adjustment = _ADJUSTMENTS_READ.get(key)
         if adjustment is None:
             adjustment = _adjustment(segment, reason_index + 1, *key)
-            if len(_ADJUSTMENTS_READ) < _READ_KEPT:
+            if len(_ADJUSTMENTS_READ) < READ_KEPT:
                 _ADJUSTMENTS_READ[key] = adjustment
         found.append(adjustment)
     if not found:
@@ -608,14 +319,14 @@ def _adjustment(
         )
     cents = plain_cents(amount)
     if cents is None:
-        cents = _amount(segment, number + 1)  # refused with its element's name, or exact
+        cents = amount_of(segment, number + 1)  # refused with its element's name, or exact
     return Adjustment(group, reason, cents, quantity or None)
 
 
 def _provider_adjustments(segment: Segment, component: str) -> list[ProviderAdjustment]:
     """The up to six reason:reference/amount pairs of one PLB."""
-    provider_id = _required(segment, 1, "provider identifier")
-    period = _date(segment, 2, "fiscal period date")
+    provider_id = required(segment, 1, "provider identifier")
+    period = element_date(segment, 2, "fiscal period date")
     if len(segment.elements) > 2 + 2 * _PLB_PAIRS:
         raise MalformedSegment(
             f"PLB has {len(segment.elements)} elements; at most 14 are defined",
@@ -636,7 +347,7 @@ def _provider_adjustments(segment: Segment, component: str) -> list[ProviderAdju
                 segment.position,
                 "PLB",
             )
-        cents = _amount(segment, reason_at + 1)
+        cents = amount_of(segment, reason_at + 1)
         found.append(
             ProviderAdjustment(
                 provider_id, period, reason, reference or None, cents, segment.position
@@ -655,20 +366,12 @@ class _Transaction:
     re-sent in another file, with other delimiters or control numbers, hashes the same.
     """
 
-    def __init__(
-        self,
-        st: Segment,
-        component: str,
-        *,
-        interchange_control_number: str,
-        group_control_number: str,
-        version: str,
-    ) -> None:
+    def __init__(self, st: Segment, context: SetContext) -> None:
         self.st = st
-        self.component = component
-        self.interchange_control_number = interchange_control_number
-        self.group_control_number = group_control_number
-        self.version = version
+        self.component = context.component
+        self.interchange_control_number = context.interchange_control_number
+        self.group_control_number = context.group_control_number
+        self.version = context.version
         self.area = "start"  # start -> header -> detail -> summary
         self.bpr: Segment | None = None
         self.trn: Segment | None = None
@@ -733,13 +436,13 @@ class _Transaction:
     # header
 
     def _bpr(self, segment: Segment) -> None:
-        _code(segment, 1, HANDLING_CODES, "transaction handling code")
-        amount = _amount(segment, 2)
+        code(segment, 1, HANDLING_CODES, "transaction handling code")
+        amount = amount_of(segment, 2)
         if amount < 0:
             raise self._refuse(segment, "BPR02 is negative; BPR03 carries credit or debit")
-        _code(segment, 3, CREDIT_DEBIT_FLAGS, "credit/debit flag")
-        _code(segment, 4, PAYMENT_METHODS, "payment method")
-        _date(segment, 16, "payment date")
+        code(segment, 3, CREDIT_DEBIT_FLAGS, "credit/debit flag")
+        code(segment, 4, PAYMENT_METHODS, "payment method")
+        element_date(segment, 16, "payment date")
         self.bpr = segment
 
     def _header(self, segment: Segment) -> None:
@@ -747,14 +450,14 @@ class _Transaction:
         if sid == "BPR":
             raise self._refuse(segment, "a second BPR in one transaction set")
         if sid == "TRN":
-            _unique(segment, self.trn, "TRN")
-            _required(segment, 2, "check or EFT trace number")
-            _required(segment, 3, "payer identifier")
+            unique(segment, self.trn, "TRN")
+            required(segment, 2, "check or EFT trace number")
+            required(segment, 3, "payer identifier")
             self.trn = segment
         elif sid == "N1" and segment.get(1) in ("PR", "PE"):
             is_payer = segment.get(1) == "PR"
-            _unique(segment, self.payer if is_payer else self.payee, f"N1*{segment.get(1)}")
-            _required(segment, 2, "payer name" if is_payer else "payee name")
+            unique(segment, self.payer if is_payer else self.payee, f"N1*{segment.get(1)}")
+            required(segment, 2, "payer name" if is_payer else "payee name")
             if is_payer:
                 self.payer = segment
             else:
@@ -771,15 +474,15 @@ class _Transaction:
                 raise self._refuse(segment, f"the 835 header has no {what}")
         bpr, trn, payer = self.bpr, self.trn, self.payer
         assert bpr is not None and trn is not None and payer is not None
-        amount = _amount(bpr, 2)
+        amount = amount_of(bpr, 2)
         return RemittanceHeader(
             control_number=self.st.get(2),
             net_payment_cents=-amount if bpr.get(3) == "D" else amount,
-            payment_date=_date(bpr, 16, "payment date"),
+            payment_date=element_date(bpr, 16, "payment date"),
             trace_number=trn.get(2),
             payer_id=trn.get(3),
             payer_name=payer.get(2),
-            payer_identifier=_optional(payer, 4),
+            payer_identifier=optional(payer, 4),
             position=self.st.position,
             header_hash=self.header_digest.hexdigest(),
         )
@@ -845,18 +548,18 @@ class _Transaction:
         assert bpr is not None and trn is not None and payer is not None and payee is not None
         remittance = Remittance(
             control_number=self.st.get(2),
-            payment_amount_cents=_amount(bpr, 2),
+            payment_amount_cents=amount_of(bpr, 2),
             credit_debit_flag=bpr.get(3),
             handling_code=bpr.get(1),
             payment_method=bpr.get(4),
-            payment_date=_date(bpr, 16, "payment date"),
+            payment_date=element_date(bpr, 16, "payment date"),
             trace_number=trn.get(2),
             payer_id=trn.get(3),
             payer_name=payer.get(2),
-            payer_identifier=_optional(payer, 4),
+            payer_identifier=optional(payer, 4),
             payee_name=payee.get(2),
-            payee_id_qualifier=_optional(payee, 3),
-            payee_id=_optional(payee, 4),
+            payee_id_qualifier=optional(payee, 3),
+            payee_id=optional(payee, 4),
             claims=(),
             provider_adjustments=tuple(self.provider_adjustments),
             interchange_control_number=self.interchange_control_number,
@@ -866,3 +569,9 @@ class _Transaction:
             content_hash=self._digested().hexdigest(),
         )
         return (*opening, remittance) if last is None else (*opening, last, remittance)
+
+
+#: The 835 for the shared envelope (envelope.py): GS01 HP, ST01 835, read by ``_Transaction``.
+ERA: SetKind[Claim | Remittance | RemittanceHeader] = SetKind(
+    "HP", "health care claim payment/advice", "835", NotAnERA, _Transaction
+)
