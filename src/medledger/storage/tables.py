@@ -140,8 +140,16 @@ patients = Table(
     Column("last_name", String(100), nullable=False),
     Column("birth_date", Date),
     _created(),
+    Column("sex", String(1)),
+    Column("member_id", String(80)),
+    Column("address_line1", String(100)),
+    Column("address_line2", String(100)),
+    Column("city", String(60)),
+    Column("state", String(10)),
+    Column("postal_code", String(15)),
     UniqueConstraint("organisation_id", "mrn"),
     Index("ix_patients_name", "organisation_id", "last_name", "first_name"),
+    Index("ix_patients_member_id", "organisation_id", "member_id"),
 )
 
 payers = Table(
@@ -165,6 +173,10 @@ encounters = Table(
     Column("patient_control_number", String(38), nullable=False),
     Column("date_of_service", Date, nullable=False),
     _created(),
+    Column("place_of_service", String(10)),
+    Column("rendering_provider", String(200)),
+    Column("diagnosis_codes", Text),  # comma-separated, in the claim's order
+    Column("frequency_code", String(1)),  # CLM05-3 of the claim that last set its lines
     UniqueConstraint("organisation_id", "patient_control_number"),
 )
 
@@ -184,10 +196,70 @@ procedures = Table(
     Column("line_item_control_number", String(50)),
     Column("pr_source", String(10), nullable=False, default="none"),
     _created(),
+    Column("revenue_code", String(4)),
     UniqueConstraint("encounter_id", "line_number"),
     CheckConstraint("charge_cents >= 0", name="charge_not_negative"),
     CheckConstraint("units > 0", name="units_positive"),
     CheckConstraint("pr_source IN ('none', 'estimate', 'remittance')", name="pr_source"),
+)
+
+COVERAGE_ORDERS = ("primary", "secondary", "tertiary")
+
+#: A patient's insurance: which payer, in which order, under which member id.
+coverages = Table(
+    "coverages",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("patient_id", Id, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("payer_id", Id, ForeignKey("payers.id"), nullable=False),
+    Column("coverage_order", String(10), nullable=False),
+    Column("member_id", String(80)),
+    _created(),
+    UniqueConstraint("patient_id", "coverage_order", "payer_id"),
+    CheckConstraint(
+        f"coverage_order IN ({', '.join(repr(o) for o in COVERAGE_ORDERS)})", name="order"
+    ),
+)
+
+#: An imported 837 file, once per organisation and content (a re-import posts nothing).
+claim_files = Table(
+    "claim_files",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("file_hash", String(64), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("claims", Integer, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    _created(),
+    UniqueConstraint("organisation_id", "file_hash"),
+)
+
+SUBMITTED_CLAIM_STATUSES = ("imported", "replaced", "voided", "unchanged", "held")
+
+#: Each claim of an imported 837 and what the import did with it (held ones say why).
+submitted_claims = Table(
+    "submitted_claims",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("claim_file_id", Id, ForeignKey("claim_files.id"), nullable=False, index=True),
+    Column("encounter_id", Id, ForeignKey("encounters.id"), index=True),
+    Column("patient_control_number", String(38), nullable=False),
+    Column("frequency_code", String(1), nullable=False),
+    Column("charge_cents", BigInteger, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("held_reason", String(500)),
+    Column("position", Integer, nullable=False),
+    _created(),
+    CheckConstraint(
+        f"status IN ({', '.join(repr(s) for s in SUBMITTED_CLAIM_STATUSES)})", name="status"
+    ),
+    CheckConstraint("(status = 'held') = (held_reason IS NOT NULL)", name="held_reason"),
+    Index("ix_submitted_claims_number", "organisation_id", "patient_control_number"),
 )
 
 remittances = Table(
@@ -242,6 +314,18 @@ provider_adjustments = Table(
     Column("reason_code", String(5), nullable=False),
     Column("reference", String(50)),
     Column("amount_cents", BigInteger, nullable=False),
+)
+
+#: A procedure whose charge a replacement or void claim took back (its negative charge entry is
+#: in the journal, ``transaction_id``): payers' answers are matched to the lines that stand.
+procedure_voids = Table(
+    "procedure_voids",
+    metadata,
+    Column("procedure_id", Id, ForeignKey("procedures.id"), primary_key=True),
+    _org(),
+    Column("submitted_claim_id", Id, ForeignKey("submitted_claims.id"), nullable=False),
+    Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False),
+    _created(),
 )
 
 patient_payments = Table(

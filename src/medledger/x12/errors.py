@@ -1,4 +1,4 @@
-"""Errors raised while reading an X12 835 file.
+"""Errors raised while reading an X12 835 or 837 file.
 
 Every refusal names the 1-based segment number where the problem was found, so an operator can
 open the file and go straight to it: an ERA is money, and "could not parse" without a place is
@@ -48,6 +48,10 @@ class TruncatedFile(MalformedEnvelope):
 
 class NotAnERA(X12Error):
     """The file is X12 but not a Health Care Claim Payment/Advice (835), e.g. a 997/999 ack."""
+
+
+class NotAClaimFile(X12Error):
+    """The file is X12 but not a Health Care Claim (837) this reader takes, e.g. an 835."""
 
 
 class MalformedSegment(X12Error):

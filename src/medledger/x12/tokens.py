@@ -31,9 +31,12 @@ MAX_SEGMENT_LENGTH = 8192
 CHUNK_SIZE = 64 * 1024
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
-# Characters tolerated between segments (line breaks after terminators) and around the file.
+# Line breaks, which may also be the segment terminator.
 _BETWEEN_SEGMENTS = "\r\n"
-_LINE_BREAKS = ("\r", "\n")
+# Characters tolerated between segments (line breaks after terminators, and the indentation some
+# senders and editors add before a segment) and around the file.
+_LAYOUT = "\r\n \t"
+_LAYOUT_STARTS = ("\r", "\n", " ", "\t")
 _FILE_PADDING = " \t\r\n\ufeff"
 
 
@@ -176,7 +179,7 @@ class SegmentReader:
                     return
                 yield segment
                 yield from self._complete_segments()
-            self._skip(_BETWEEN_SEGMENTS)
+            self._skip(_LAYOUT)
             if not self._ensure(1):
                 return
 
@@ -210,8 +213,8 @@ class SegmentReader:
             position = self._position
             for raw in buffer[start:last].split(terminator):
                 following = start + len(raw) + 1
-                if raw[:1] in _LINE_BREAKS:
-                    stripped = raw.lstrip(_BETWEEN_SEGMENTS)
+                if raw[:1] in _LAYOUT_STARTS:
+                    stripped = raw.lstrip(_LAYOUT)
                     if not stripped and breaks_terminate:
                         start = following
                         continue
