@@ -2,7 +2,7 @@
 
 - front desk: look, register patients and visits, take payments, enter estimated PR;
 - biller: also write off (up to the user's limit — above it the write-off waits for approval),
-  cancel PR, post remittances and drafts, reverse their own actions;
+  cancel PR, post remittances and drafts, import claim files (837), reverse their own actions;
 - billing manager: any amount, approvals, refunds, reversals of anyone's actions;
 - admin: also users, limits and reason lists.
 """
@@ -13,7 +13,7 @@ from medledger.domain.errors import LedgerError
 from medledger.services.actor import Actor
 
 _FRONT_DESK = frozenset({"view", "register", "take_payment", "estimate"})
-_BILLER = _FRONT_DESK | {"write_off", "cancel", "post_remittance", "reverse_own"}
+_BILLER = _FRONT_DESK | {"write_off", "cancel", "post_remittance", "import_claims", "reverse_own"}
 _MANAGER = _BILLER | {"write_off_any_amount", "approve", "refund", "reverse_any"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "front_desk": _FRONT_DESK,

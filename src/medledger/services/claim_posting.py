@@ -85,6 +85,17 @@ class ClaimResult:
 Posted = Callable[[Sequence[Adjustment]], tuple[Adjustment, ...]]
 
 
+def _standing(uow: UnitOfWork, rows: list[Row[Any]]) -> list[Row[Any]]:
+    """The procedures a payer's answer is matched to: those no replacement or void claim took
+    back (837 import), unless that took back all of an encounter's (then a payer's answer to the
+    voided claim, a reversal say, still finds its lines)."""
+    voided = uow.claims.voided_among(row.id for row in rows)
+    if not voided:
+        return rows
+    standing = {row.encounter_id for row in rows if row.id not in voided}
+    return [row for row in rows if row.id not in voided or row.encounter_id not in standing]
+
+
 class ClaimPlanner:
     """Plans claims on loaded encounters; ``plan`` either returns a claim's entries and applies
     them to what the planner knows, or raises and leaves it as it was."""
@@ -103,7 +114,7 @@ class ClaimPlanner:
         wanted = sorted(set(encounter_ids) - set(self._procedures))
         if not wanted:
             return
-        rows = self._uow.registry.procedures_of_encounters(wanted)
+        rows = _standing(self._uow, self._uow.registry.procedures_of_encounters(wanted))
         ids = [row.id for row in rows]
         self._uow.ledger.lock_procedures(ids)
         self._balances.update(self._uow.ledger.balances(ids))

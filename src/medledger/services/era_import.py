@@ -21,13 +21,11 @@ everything, then rolls back: the summary says what would have been posted.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Engine, Row, text
 
@@ -46,6 +44,7 @@ from medledger.services.actor import Actor
 from medledger.services.adjudication import DuplicateRemittance
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
+from medledger.services.file_input import Progress, Source, name_of, opened
 from medledger.services.full_collections import batch_written, full_collections_deferred
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
@@ -63,11 +62,6 @@ from medledger.x12.mapping import claim_advice
 #: Claims planned and written together: large enough for few statements, small enough that a
 #: batch's rows stay a few megabytes.
 BATCH_CLAIMS = 2000
-
-#: ``progress(phase, done, total)``: phase "importing", done and total in bytes (total 0 when
-#: the input's size is unknown).
-Progress = Callable[[str, int, int], None]
-Source = str | os.PathLike[str] | IO[Any]
 
 
 class EraRefused(LedgerError):
@@ -116,12 +110,12 @@ def import_era(
 ) -> ImportSummary:
     """Import one 835 file (a path, or a text or binary stream); see the module docstring."""
     authorize(actor, "post_remittance")
-    name = file_name or (os.fspath(source) if isinstance(source, str | os.PathLike) else "ERA")
+    name = name_of(source, file_name, "ERA")
     actor = replace(actor, source="era")
     summary = ImportSummary(name, dry_run)
     with (
         full_collections_deferred(),
-        _input(source, progress) as stream,
+        opened(source, progress) as stream,
         UnitOfWork(engine, actor.organisation_id) as uow,
     ):
         target: _TransactionSet | None = None
@@ -395,43 +389,3 @@ def _billed(row: Row[Any]) -> BilledProcedure:
         row.charge_cents,
         row.line_item_control_number,
     )
-
-
-# -- reading the input ------------------------------------------------------------------------
-
-
-@contextmanager
-def _input(source: Source, progress: Progress | None) -> Iterator[IO[Any]]:
-    """A path opened (and closed after), or the stream as it is; reporting progress if asked."""
-    with ExitStack() as stack:
-        stream: IO[Any] = (
-            stack.enter_context(open(source, "rb"))
-            if isinstance(source, str | os.PathLike)
-            else source
-        )
-        if progress is None:
-            yield stream
-            return
-        total = 0
-        if stream.seekable():
-            start = stream.tell()
-            total = stream.seek(0, os.SEEK_END) - start
-            stream.seek(start)
-        yield _Reading(stream, total, progress)  # type: ignore[misc]
-
-
-class _Reading:
-    """A stream wrapper that reports the bytes read so far."""
-
-    def __init__(self, stream: IO[Any], total: int, progress: Progress) -> None:
-        self.stream = stream
-        self.total = total
-        self.progress = progress
-        self.done = 0
-
-    def read(self, size: int = -1) -> Any:
-        data = self.stream.read(size)
-        if data:
-            self.done += len(data)
-            self.progress("importing", self.done, self.total)
-        return data

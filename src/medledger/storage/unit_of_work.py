@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from medledger.storage.approval_store import ApprovalStore
+from medledger.storage.claim_store import ClaimStore
 from medledger.storage.draft_store import DraftStore
 from medledger.storage.ledger_store import LedgerStore
 from medledger.storage.payment_store import PaymentStore
@@ -62,6 +63,7 @@ class UnitOfWork:
         self.drafts = DraftStore(self.connection, self.organisation_id)
         self.approvals = ApprovalStore(self.connection, self.organisation_id)
         self.reviews = ReviewStore(self.connection, self.organisation_id)
+        self.claims = ClaimStore(self.connection, self.organisation_id)
         return self
 
     def commit(self) -> None:

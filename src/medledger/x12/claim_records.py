@@ -82,13 +82,8 @@ class SubmittedClaim:
     diagnosis_codes: tuple[str, ...]  # HI, in order, without their qualifiers
     service_date_from: date | None  # DTP*472 or DTP*434 (837I statement dates)
     service_date_to: date | None
+    service_date: date  # the encounter's date: the claim's own, else its earliest line's
     lines: tuple[SubmittedLine, ...]
     version: str  # GS08, e.g. 005010X222A1
     position: int  # segment number of the CLM
     content_hash: str
-
-    @property
-    def first_service_date(self) -> date | None:
-        """The date the encounter is filed under: the claim's own, else its earliest line's."""
-        dates = [line.service_date_from for line in self.lines if line.service_date_from]
-        return self.service_date_from or (min(dates) if dates else None)

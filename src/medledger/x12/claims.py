@@ -386,6 +386,13 @@ class _ClaimBuilder:
                 f"its {len(self.lines)} service lines add up to {format_cents(total)} "
                 f"({format_cents(difference)} {'more' if difference > 0 else 'less'})",
             )
+        line_dates = [line.service_date_from for line in self.lines if line.service_date_from]
+        if self.dates is None and len(line_dates) < len(self.lines):
+            raise _refuse(
+                self.clm,
+                f"claim {show(self.control_number)} has a line without a service date (DTP*472) "
+                "and no claim date (DTP*472 or DTP*434)",
+            )
         patient, subscriber_id = level.patient()
         assert level.payer is not None and level.sbr is not None
         digest = hashlib.sha256()
@@ -407,6 +414,7 @@ class _ClaimBuilder:
             diagnosis_codes=tuple(self.diagnoses),
             service_date_from=None if self.dates is None else self.dates[0],
             service_date_to=None if self.dates is None else self.dates[1],
+            service_date=min(line_dates) if self.dates is None else self.dates[0],
             lines=tuple(self.lines),
             version=version,
             position=self.clm.position,

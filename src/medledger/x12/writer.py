@@ -69,7 +69,7 @@ def write_era(out: IO[str], remittances: Iterable[Remittance], interchange: Inte
     Each remittance's own envelope fields (control numbers, version, positions, hash) are
     ignored: the interchange numbers the sets 0001, 0002, ...
     """
-    writer = _SegmentWriter(out, interchange)
+    writer = SegmentWriter(out, interchange)
     stamp = interchange.created
     writer.isa()
     writer.segment(
@@ -83,7 +83,7 @@ def write_era(out: IO[str], remittances: Iterable[Remittance], interchange: Inte
     writer.segment("IEA", "1", f"{interchange.control_number:09d}")
 
 
-class _SegmentWriter:
+class SegmentWriter:
     def __init__(self, out: IO[str], interchange: Interchange) -> None:
         self.out = out
         self.interchange = interchange

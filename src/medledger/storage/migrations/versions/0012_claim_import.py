@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("member_id", sa.String(80), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("patient_id", "coverage_order", "payer_id"),
-        sa.CheckConstraint(
-            "coverage_order IN ('primary', 'secondary', 'tertiary')", name="order"
-        ),
+        sa.CheckConstraint("coverage_order IN ('primary', 'secondary', 'tertiary')", name="order"),
     )
     op.create_index("ix_coverages_patient_id", "coverages", ["patient_id"])
     op.create_table(
@@ -95,12 +93,8 @@ def upgrade() -> None:
         "procedure_voids",
         sa.Column("procedure_id", Id, sa.ForeignKey("procedures.id"), primary_key=True),
         _org(),
-        sa.Column(
-            "submitted_claim_id", Id, sa.ForeignKey("submitted_claims.id"), nullable=False
-        ),
-        sa.Column(
-            "transaction_id", Id, sa.ForeignKey("ledger_transactions.id"), nullable=False
-        ),
+        sa.Column("submitted_claim_id", Id, sa.ForeignKey("submitted_claims.id"), nullable=False),
+        sa.Column("transaction_id", Id, sa.ForeignKey("ledger_transactions.id"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 

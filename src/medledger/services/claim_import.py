@@ -1,0 +1,317 @@
+"""Import 837 claim files: the practice's patients, visits and charges, as it billed them.
+
+One pass over the file inside one database transaction: all or nothing. A file that is
+malformed, whose envelope counts are wrong, or with a claim whose lines do not add up to CLM02
+is refused whole (``ClaimFileRefused``: file, segment, problem) and writes nothing. The same file
+imported again (same bytes) posts nothing.
+
+Per claim: the payer (found or created by its identifier, like the 835 import), the patient
+(matched by member id, birth date and name, never registered twice; else registered with a
+medical record number derived from those), the coverage (payer and order), then what its
+frequency code asks (domain/claim_frequency.py): a new encounter whose procedures are charged in
+one ``charge`` transaction; a replacement or void, whose earlier charges are taken back by
+negative charge entries; or nothing, when the claim is in the ledger already or must be held.
+Every claim is recorded with what became of it, held ones with their reason.
+
+``dry_run`` does everything, then rolls back: the summary says what would have been posted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Row
+
+from medledger.domain.balance import Entry
+from medledger.domain.claim_frequency import VOID, Action, EarlierClaim, decide
+from medledger.domain.columns import Column
+from medledger.domain.errors import LedgerError
+from medledger.services.actor import Actor
+from medledger.services.authorization import authorize
+from medledger.services.file_input import Progress, Source, content_hash, name_of, opened
+from medledger.storage.ledger_store import TransactionHeader
+from medledger.storage.unit_of_work import UnitOfWork
+from medledger.x12.claim_records import ClaimPatient, SubmittedClaim
+from medledger.x12.claims import read_claims
+from medledger.x12.errors import X12Error
+
+
+class ClaimFileRefused(LedgerError):
+    """The file is malformed or a claim does not add up: nothing of it is imported."""
+
+    code = "claim-file-refused"
+
+
+@dataclass
+class ClaimImportSummary:
+    """What an import did (or, in a dry run, would have done).
+
+    already_imported: the same file was imported before (then nothing else is counted but its
+    claims and lines). claims, lines: in the file. imported: claims registered as new encounters;
+    replaced, voided: claims that took back earlier charges (and, replaced, charged their own);
+    unchanged: claims already in the ledger as they are. held: (claim number, reason) of each
+    claim held. patients_added, patients_matched: patients registered, and found registered.
+    charge_cents: the charges registered, net of those taken back.
+    """
+
+    file_name: str
+    dry_run: bool = False
+    already_imported: bool = False
+    claims: int = 0
+    lines: int = 0
+    imported: int = 0
+    replaced: int = 0
+    voided: int = 0
+    unchanged: int = 0
+    held: list[tuple[str, str]] = field(default_factory=list)
+    patients_added: int = 0
+    patients_matched: int = 0
+    charge_cents: int = 0
+
+
+def import_claims(
+    engine: Engine,
+    actor: Actor,
+    source: Source,
+    *,
+    file_name: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ClaimImportSummary:
+    """Import one 837 file (a path, or a text or binary stream); see the module docstring."""
+    authorize(actor, "import_claims")
+    name = name_of(source, file_name, "837")
+    summary = ClaimImportSummary(name, dry_run)
+    with opened(source, None) as raw, UnitOfWork(engine, actor.organisation_id) as uow:
+        file_hash, rewound = content_hash(raw)
+        with opened(rewound, progress) as stream:
+            earlier = uow.claims.file_by_hash(file_hash)
+            importer = _Importer(uow, actor, summary, name)
+            if earlier is None:
+                importer.claim_file_id = uow.claims.add_file(file_hash, name, actor.user_id)
+            try:
+                for claim in read_claims(stream):
+                    summary.claims += 1
+                    summary.lines += len(claim.lines)
+                    if earlier is None:
+                        importer.take(claim)
+            except X12Error as error:
+                raise ClaimFileRefused(
+                    f"{name}: {error}", position=error.position, segment_id=error.segment_id
+                ) from error
+        if not summary.claims:
+            raise ClaimFileRefused(f"{name}: the file holds no claim")
+        if earlier is not None:
+            summary.already_imported = True
+            return summary
+        uow.claims.count_file(importer.claim_file_id, summary.claims, summary.lines)
+        if not dry_run:
+            uow.commit()
+    return summary
+
+
+def patient_key(patient: ClaimPatient) -> tuple[str | None, Any, str, str]:
+    """What identifies a patient across claims: member id, birth date, last and first name."""
+    return (
+        patient.member_id,
+        patient.birth_date,
+        patient.last_name.upper(),
+        patient.first_name.upper(),
+    )
+
+
+def record_number(patient: ClaimPatient) -> str:
+    """The medical record number of a patient registered from a claim: derived from what
+    identifies them, so it is the same however many files name them."""
+    text = "|".join(str(part) for part in patient_key(patient))
+    return "837-" + hashlib.sha256(text.encode()).hexdigest()[:10].upper()
+
+
+class _Importer:
+    """Registers claims one by one, each seeing those before it (a file may replace a claim it
+    registered itself)."""
+
+    def __init__(self, uow: UnitOfWork, actor: Actor, summary: ClaimImportSummary, name: str):
+        self.uow = uow
+        self.actor = actor
+        self.summary = summary
+        self.name = Path(name).name
+        self.claim_file_id = 0
+        self.payers: dict[str, int] = {}
+        self.patients: dict[tuple[str | None, Any, str, str], int] = {}
+
+    def take(self, claim: SubmittedClaim) -> None:
+        payer_id = self._payer(claim)
+        patient_id = self._patient(claim.patient)
+        self.uow.claims.ensure_coverage(
+            patient_id, payer_id, claim.coverage_order, claim.subscriber_member_id
+        )
+        encounter = self.uow.registry.encounter_by_control_number(claim.patient_control_number)
+        earlier = None if encounter is None else self._earlier(encounter, patient_id)
+        decision = decide(
+            claim.patient_control_number, claim.frequency_code, claim.content_hash, earlier
+        )
+        record = {
+            "patient_control_number": claim.patient_control_number,
+            "frequency_code": claim.frequency_code,
+            "charge_cents": claim.charge_cents,
+            "content_hash": claim.content_hash,
+            "position": claim.position,
+            "encounter_id": None if encounter is None else encounter.id,
+        }
+        if decision.action is Action.HOLD:
+            assert decision.reason is not None
+            self.summary.held.append((claim.patient_control_number, decision.reason))
+            self.uow.claims.add_claim(
+                self.claim_file_id, status="held", held_reason=decision.reason[:500], **record
+            )
+            return
+        if decision.action is Action.UNCHANGED:
+            self.summary.unchanged += 1
+            self.uow.claims.add_claim(self.claim_file_id, status="unchanged", **record)
+            return
+        if encounter is None:
+            encounter_id = self.uow.claims.add_encounter(
+                patient_id=patient_id,
+                payer_id=payer_id,
+                patient_control_number=claim.patient_control_number,
+                date_of_service=claim.service_date,
+                **_details(claim),
+            )
+            status = "imported"
+            self.summary.imported += 1
+        else:
+            encounter_id = encounter.id
+            status = "voided" if decision.action is Action.VOID else "replaced"
+            self.uow.claims.set_claim_details(encounter_id, **_details(claim), payer_id=payer_id)
+            if decision.action is Action.VOID:
+                self.summary.voided += 1
+            else:
+                self.summary.replaced += 1
+        record["encounter_id"] = encounter_id
+        claim_id = self.uow.claims.add_claim(self.claim_file_id, status=status, **record)
+        self._charge(claim, encounter_id, patient_id, claim_id, decision.action)
+
+    def _payer(self, claim: SubmittedClaim) -> int:
+        payer_id = self.payers.get(claim.payer_id)
+        if payer_id is None:
+            row = self.uow.registry.payer_by_code(claim.payer_id)
+            payer_id = (
+                int(row.id)
+                if row is not None
+                else self.uow.registry.add_payer(claim.payer_id, claim.payer_name)
+            )
+            self.payers[claim.payer_id] = payer_id
+        return payer_id
+
+    def _patient(self, patient: ClaimPatient) -> int:
+        key = patient_key(patient)
+        patient_id = self.patients.get(key)
+        if patient_id is not None:
+            return patient_id
+        row = self.uow.claims.matching_patient(
+            patient.member_id, patient.birth_date, patient.last_name, patient.first_name
+        )
+        if row is not None:
+            patient_id = int(row.id)
+            self.summary.patients_matched += 1
+        else:
+            patient_id = self.uow.claims.add_patient(
+                mrn=record_number(patient),
+                first_name=patient.first_name[:100],
+                last_name=patient.last_name[:100],
+                birth_date=patient.birth_date,
+                sex=patient.sex,
+                member_id=patient.member_id,
+                address_line1=patient.address_line1,
+                address_line2=patient.address_line2,
+                city=patient.city,
+                state=patient.state,
+                postal_code=patient.postal_code,
+            )
+            self.summary.patients_added += 1
+        self.patients[key] = patient_id
+        return patient_id
+
+    def _earlier(self, encounter: Row[Any], patient_id: int) -> EarlierClaim:
+        standing = self.uow.claims.standing_procedures(encounter.id)
+        balances = self.uow.ledger.balances([row.id for row in standing])
+        with_money = tuple(
+            row.id
+            for row in standing
+            if any(
+                cents and column is not Column.CHARGE
+                for (column, _), cents in balances[row.id].amounts.items()
+            )
+        )
+        return EarlierClaim(
+            content_hash=self.uow.claims.last_claim_content(encounter.id),
+            voided=encounter.frequency_code == VOID,
+            same_patient=encounter.patient_id == patient_id,
+            procedures_with_money=with_money,
+        )
+
+    def _charge(
+        self,
+        claim: SubmittedClaim,
+        encounter_id: int,
+        patient_id: int,
+        claim_id: int,
+        action: Action,
+    ) -> None:
+        """One charge transaction: the earlier charges taken back (replacement, void), the
+        claim's own charged (new, replacement)."""
+        entries: list[Entry] = []
+        taken_back: list[int] = []
+        if action is not Action.ADD:
+            for row in self.uow.claims.standing_procedures(encounter_id):
+                taken_back.append(row.id)
+                if row.charge_cents:
+                    entries.append(Entry(row.id, Column.CHARGE, "", -row.charge_cents))
+        if action is not Action.VOID:
+            encounter = self.uow.registry.encounter(encounter_id)
+            first = self.uow.claims.last_line_number(encounter_id)
+            for offset, line in enumerate(claim.lines, start=1):
+                procedure_id = self.uow.registry.add_procedure(
+                    encounter,
+                    first + offset,
+                    code=line.procedure_code,
+                    modifiers=":".join(line.modifiers),
+                    units=line.units,
+                    date_of_service=line.service_date_from or encounter.date_of_service,
+                    charge_cents=line.charge_cents,
+                    line_item_control_number=line.line_item_control_number,
+                    revenue_code=line.revenue_code,
+                )
+                if line.charge_cents:
+                    entries.append(Entry(procedure_id, Column.CHARGE, "", line.charge_cents))
+        verb = {Action.ADD: "", Action.REPLACE: "replacement ", Action.VOID: "void "}[action]
+        transaction_id = self.uow.ledger.post(
+            TransactionHeader(
+                kind="charge",
+                user_id=self.actor.user_id,
+                source=self.actor.source,
+                idempotency_key=f"claim:{self.claim_file_id}:{claim.position}",
+                request_hash=claim.content_hash,
+                note=f"837 {self.name}, {verb}claim {claim.patient_control_number}",
+                patient_id=patient_id,
+            ),
+            entries,
+        )
+        self.uow.claims.add_voids(taken_back, claim_id, transaction_id)
+        self.summary.charge_cents += sum(entry.amount_cents for entry in entries)
+
+
+def _details(claim: SubmittedClaim) -> dict[str, Any]:
+    """An encounter's claim details as the claim gives them."""
+    return {
+        "place_of_service": claim.place_of_service,
+        "rendering_provider": None
+        if claim.rendering_provider is None
+        else claim.rendering_provider[:200],
+        "diagnosis_codes": ",".join(claim.diagnosis_codes) or None,
+        "frequency_code": claim.frequency_code,
+    }
