@@ -46,7 +46,9 @@ from medledger.services import (
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
+from medledger.services.claim_import import ClaimFileRefused, ClaimImportSummary, import_claims
 from medledger.services.era_import import EraRefused, ImportSummary, import_era
+from medledger.services.file_input import Progress as ImportProgress
 from medledger.services.payments import PAYMENT_METHODS, record_payment, refund_payment
 from medledger.services.registration import add_user, create_organisation
 from medledger.services.reversals import reverse_transaction
@@ -898,7 +900,17 @@ def import_era_command(
 
 
 def _import_one(session: Session, file: Path, dry_run: bool) -> ImportSummary:
-    """One file, with a progress bar (on a terminal) over its bytes as it is read and posted."""
+    return _with_progress(file, lambda progress: import_era(
+        session.engine, session.actor, file, file_name=str(file), dry_run=dry_run,
+        progress=progress,
+    ))  # fmt: skip
+
+
+Imported = TypeVar("Imported")
+
+
+def _with_progress(file: Path, run: Callable[[ImportProgress], Imported]) -> Imported:
+    """Import one file with a progress bar (on a terminal) over its bytes as they are read."""
     console = Console(stderr=True)
     with Progress(
         *Progress.get_default_columns(), DownloadColumn(), console=console, transient=True,
@@ -910,10 +922,7 @@ def _import_one(session: Session, file: Path, dry_run: bool) -> ImportSummary:
             progress.update(task, description=f"{file.name}: {phase}", completed=done,
                             total=total or None)  # fmt: skip
 
-        return import_era(
-            session.engine, session.actor, file, file_name=str(file), dry_run=dry_run,
-            progress=advance,
-        )  # fmt: skip
+        return run(advance)
 
 
 def _import_table(summaries: list[ImportSummary], dry_run: bool) -> Table:
@@ -943,6 +952,67 @@ def _report_held(summaries: list[ImportSummary]) -> None:
     if held:
         reasons = ", ".join(f"{reason.replace('_', ' ')} {count}" for reason, count in held.items())
         typer.echo(f"held for review: {reasons} (see `medledger review`)")
+
+
+# -- claim files (837) -------------------------------------------------------------------------
+@command("import-claims")
+def import_claims_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="837 files to import, in this order.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and plan everything, post nothing.")
+    ] = False,
+) -> None:
+    """Import X12 837 claim files: the patients, visits and charges they bill.
+
+    Each file is imported whole or refused whole (a malformed file, or a claim whose lines do
+    not add up to CLM02, names the segment); the other files still import. A file imported
+    before posts nothing. Replacement (7) and void (8) claims take back earlier charges, or are
+    held when money is posted against them. Exit code 1 when any file was refused.
+    """
+    session = session_of(ctx)
+    summaries: list[ClaimImportSummary] = []
+    refused = 0
+    for file in files:
+        try:
+            summaries.append(_claims_of(session, file, dry_run))
+        except ClaimFileRefused as error:
+            typer.echo(f"error: {error.message}", err=True)
+            refused += 1
+    if summaries:  # at the console's width: the file name folds, the amounts never do
+        Console(markup=False, highlight=False).print(_claims_table(summaries, dry_run))
+    for summary in summaries:
+        if summary.already_imported:
+            typer.echo(f"{Path(summary.file_name).name}: imported before, nothing posted")
+        for _, reason in summary.held:
+            typer.echo(f"held: {reason}")
+    if refused:
+        raise typer.Exit(1)
+
+
+def _claims_of(session: Session, file: Path, dry_run: bool) -> ClaimImportSummary:
+    return _with_progress(file, lambda progress: import_claims(
+        session.engine, session.actor, file, file_name=str(file), dry_run=dry_run,
+        progress=progress,
+    ))  # fmt: skip
+
+
+def _claims_table(summaries: list[ClaimImportSummary], dry_run: bool) -> Table:
+    """One row per file, within 80 columns: a long file name folds onto more lines."""
+    title = "Would import (dry run: nothing posted)" if dry_run else "Imported"
+    table = amount_table(
+        "File", "$Claims", "$New", "$Re-\nplaced", "$Voided", "$Un-\nchanged", "$Held",
+        "$Pa-\ntients\nadded", "$Lines", "$Charges", title=title,
+    )  # fmt: skip
+    table.box, table.collapse_padding = None, True  # one space between columns
+    table.columns[0].overflow = "fold"
+    for s in summaries:
+        table.add_row(
+            Path(s.file_name).name, str(s.claims), str(s.imported), str(s.replaced),
+            str(s.voided), str(s.unchanged), str(len(s.held)), str(s.patients_added),
+            str(s.lines), format_cents(s.charge_cents),
+        )  # fmt: skip
+    return table
 
 
 @review_app.callback(invoke_without_command=True)
