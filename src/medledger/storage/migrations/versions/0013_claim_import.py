@@ -2,8 +2,8 @@
 (place of service, rendering provider, diagnoses, frequency), a line's revenue code, the files and
 claims imported (a file once per content), and the procedures a replacement or void took back.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
