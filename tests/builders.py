@@ -18,9 +18,11 @@ from medledger.services.adjudication import (
 )
 from medledger.services.registration import (
     ProcedureInput,
+    actor_for,
     add_encounter,
     add_patient,
     add_payer,
+    add_user,
 )
 from medledger.services.write_offs import WriteOffRequest, submit_write_offs
 from medledger.storage.unit_of_work import UnitOfWork
@@ -115,3 +117,13 @@ def write_off(
     assert outcome.approval is None, f"waits in approval request {outcome.approval.id}"
     (transaction_id,) = outcome.transaction_ids
     return transaction_id
+
+
+def biller_and_manager(engine: Engine, actor: Actor) -> tuple[Actor, Actor]:
+    """A biller with a 100.00 write-off limit and a billing manager, in ``actor``'s organisation."""
+    add_user(engine, actor, "biller", "Bill", "biller", "100.00")
+    add_user(engine, actor, "manager", "Maria", "billing_manager", None)
+    return (
+        actor_for(engine, actor.organisation_id, "biller", "test"),
+        actor_for(engine, actor.organisation_id, "manager", "test"),
+    )

@@ -342,3 +342,39 @@ def test_report_agrees_with_the_reports_service_and_takes_a_period(session: Sess
     empty = cli(session.url, "report", "--from", "2099-01-01")
     assert empty.exit_code == 0 and "Professional courtesy" not in empty.stdout
     assert cli(session.url, "report", "--to", "someday").exit_code != 0
+
+
+def test_above_the_limit_the_cli_files_an_approval_that_a_manager_decides(
+    session: Session,
+) -> None:
+    """The CLI files the request and prints its number; `approvals` lists, approves, rejects."""
+    mrn, procedure = open_procedure(session, 2)
+    added = cli(session.url, "user", "add", "penny", "--role", "biller", "--limit", "0.01",
+                "--password", "a long enough password")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    before = patient_balance(session, mrn)
+    asked = cli(
+        session.url, "--user", "penny", "write-off", str(procedure.procedure.id),
+        "--amount", "0.02", "--reason", "small_balance",
+    )  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    approval_id = re.match(r"approval request (\d+):", asked.stdout).group(1)
+    assert patient_balance(session, mrn) == before  # nothing posted yet
+    listed = cli(session.url, "approvals").stdout
+    assert approval_id in listed and "0.02" in listed
+    approved = cli(session.url, "--user", "manager", "approvals", "approve", approval_id)
+    assert approved.exit_code == 0, approved.output
+    assert patient_balance(session, mrn) == before - 2
+    again = cli(session.url, "approvals", "reject", approval_id, "--reason", "too late")
+    assert_one_line_error(again, f"approval request {approval_id} was already approved")
+    assert cli(session.url, "approvals").stdout.strip() == "no pending approval requests"
+
+
+def test_settings_show_and_change_the_limit_window(url: str) -> None:
+    assert "limit window: 1 calendar day(s)" in cli(url, "settings").stdout
+    changed = cli(url, "settings", "--time-zone", "America/Chicago", "--limit-window-days", "7")
+    assert changed.exit_code == 0, changed.output
+    assert "time zone: America/Chicago" in cli(url, "settings").stdout
+    assert_one_line_error(cli(url, "settings", "--time-zone", "Nowhere/Else"), "unknown time zone")
+    refused = cli(url, "--user", "biller", "settings", "--limit-window-days", "2")
+    assert_one_line_error(refused, "may not manage settings")

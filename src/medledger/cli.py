@@ -35,16 +35,19 @@ from medledger.domain.money import format_cents
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.services import (
     accounts,
+    approvals,
     auth,
     history,
     payments,
     registration,
     reports,
+    settings,
     verification,
     write_offs,
 )
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
+from medledger.services.approval_queue import approval_queue
 from medledger.services.cancellations import cancel_pr
 from medledger.services.claim_import import ClaimFileRefused, ClaimImportSummary, import_claims
 from medledger.services.era_import import EraRefused, ImportSummary, import_era
@@ -71,6 +74,10 @@ review_app = typer.Typer(
     help="Imported claims held for review: list them (no command), resolve or dismiss one."
 )
 app.add_typer(review_app, name="review")
+approvals_app = typer.Typer(
+    help="Write-offs above a biller's limit: list them (no command), approve or reject one."
+)
+app.add_typer(approvals_app, name="approvals")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1081,3 +1088,81 @@ def review_dismiss(
     session = session_of(ctx)
     dismiss_held_claim(session.engine, session.actor, item_id, reason)
     typer.echo(f"held claim {item_id} dismissed")
+
+
+# -- approvals and settings ------------------------------------------------------------------------
+@approvals_app.callback(invoke_without_command=True)
+def approvals_list(
+    ctx: typer.Context,
+    status: Annotated[
+        Literal["pending", "approved", "rejected", "all"], typer.Option(help="Which requests.")
+    ] = "pending",
+) -> None:
+    """Approval requests, oldest first (managers: everyone's; others: their own)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    session = session_of(ctx)
+    try:
+        lines = approval_queue(session.engine, session.actor, None if status == "all" else status)
+    except LedgerError as error:
+        fail(error.message)
+    if not lines:
+        typer.echo(f"no {'' if status == 'all' else status + ' '}approval requests")
+        return
+    table = amount_table("ID", "Status", "Requested by", "$Total", "On", "Decided by")
+    for line in lines:
+        approval = line.approval
+        table.add_row(
+            str(approval.id), approval.status, line.requested_by,
+            format_cents(approval.total_cents), "; ".join(t.label for t in line.targets),
+            line.decided_by or "",
+        )  # fmt: skip
+    show(table)
+
+
+@command("approve", group=approvals_app)
+def approvals_approve(
+    ctx: typer.Context,
+    approval_id: Annotated[int, typer.Argument(help="The request (see `medledger approvals`).")],
+) -> None:
+    """Approve a request: its write-offs post now, with the decision, in one transaction."""
+    session = session_of(ctx)
+    view = approvals.approve(session.engine, session.actor, approval_id)
+    typer.echo(f"approval request {approval_id} approved")
+    for transaction_id in view.transaction_ids:
+        report_posted(session, transaction_id)
+
+
+@command("reject", group=approvals_app)
+def approvals_reject(
+    ctx: typer.Context,
+    approval_id: Annotated[int, typer.Argument(help="The request (see `medledger approvals`).")],
+    reason: Annotated[str, typer.Option(help="Why it is not written off.")],
+) -> None:
+    """Reject a request: nothing posts, and what it held is offered again."""
+    session = session_of(ctx)
+    approvals.reject(session.engine, session.actor, approval_id, reason)
+    typer.echo(f"approval request {approval_id} rejected")
+
+
+@command("settings")
+def settings_command(
+    ctx: typer.Context,
+    time_zone: Annotated[
+        str | None, typer.Option(help="The practice's time zone, e.g. America/Chicago.")
+    ] = None,
+    limit_window_days: Annotated[
+        int | None,
+        typer.Option(help="Calendar days a user's write-off limit is summed over (1: today)."),
+    ] = None,
+) -> None:
+    """Show the organisation's settings, or change them (administrators)."""
+    session = session_of(ctx)
+    if time_zone is None and limit_window_days is None:
+        window = settings.limit_window(session.engine, session.actor)
+    else:
+        window = settings.set_limit_window(
+            session.engine, session.actor, time_zone=time_zone, days=limit_window_days
+        )
+    typer.echo(f"time zone: {window.time_zone}")
+    typer.echo(f"limit window: {window.days} calendar day(s), today included")

@@ -4,6 +4,8 @@ the front desk may not do says why; and an 835 file is imported from the upload 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -34,8 +36,12 @@ def test_write_off_above_the_limit_waits_for_a_manager(page, engine, actor, staf
     window.get_by_label("Amount to write off").fill("20")
     window.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("status")).to_have_text(
-        "20.00 is above your write-off limit: sent to a billing manager for approval."
+        re.compile(
+            r"20\.00 is above your write-off limit: it waits for a billing manager in "
+            r"approval request #\d+\."
+        )
     )
+    expect(page.get_by_text(re.compile(r"Pending approval #\d+")).first).to_be_visible()
     expect(page.get_by_label("Outstanding balance")).to_have_text("60.00")
     _log_out(page)
 

@@ -7,7 +7,7 @@ procedure, however long its history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -17,7 +17,7 @@ from medledger.domain.balance import Balance
 from medledger.domain.cancellation import can_cancel
 from medledger.domain.errors import NotFound
 from medledger.domain.permission import Permission
-from medledger.domain.write_off import can_write_off
+from medledger.domain.write_off import HeldByCarc, can_write_off
 from medledger.services.actor import Actor
 from medledger.storage.tables import procedures as procedures_table
 from medledger.storage.unit_of_work import UnitOfWork
@@ -34,6 +34,13 @@ class ProcedureAccount:
     balance: Balance
     write_off: Permission
     cancel: Permission
+    held: HeldByCarc = field(default_factory=dict)
+
+    @property
+    def pending_approvals(self) -> list[int]:
+        """The pending approval requests holding some of this procedure's PR (the "pending
+        approval" badge): what they hold is not offered to a write-off meanwhile."""
+        return sorted({holder.approval_id for holder in self.held.values()})
 
 
 @dataclass(frozen=True)
@@ -60,19 +67,20 @@ class PatientAccount:
 def _procedure_accounts(uow: UnitOfWork, owner: str, owner_id: int) -> list[ProcedureAccount]:
     """The procedures whose ``owner`` column is ``owner_id``, oldest first, with balances and
     permissions (one round trip: ``LedgerStore.procedures_with_balances``)."""
-    return [
-        _account(row, balance)
-        for row, balance in uow.ledger.procedures_with_balances(owner, owner_id)
-    ]
+    rows = uow.ledger.procedures_with_balances(owner, owner_id)
+    held = uow.approvals.held([row.id for row, _ in rows])
+    return [_account(row, balance, held.get(row.id, {})) for row, balance in rows]
 
 
-def _account(row: Any, balance: Balance) -> ProcedureAccount:
-    """A procedure's row and balance with what may be done to it now."""
+def _account(row: Any, balance: Balance, held: HeldByCarc) -> ProcedureAccount:
+    """A procedure's row and balance with what may be done to it now (a write-off: the open PR
+    that pending approval requests do not hold)."""
     return ProcedureAccount(
         row,
         balance,
-        can_write_off(balance),
+        can_write_off(balance, held=held),
         can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
+        held,
     )
 
 
@@ -101,9 +109,11 @@ def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> Pat
             else uow.registry.patient_by_ref(patient_ref).id
         )
         rows = uow.ledger.patient_rows(patient_id)
+        held = uow.approvals.held([row.id for row, _ in rows.procedures])
     by_encounter: dict[int, list[ProcedureAccount]] = {}
     for row, balance in rows.procedures:
-        by_encounter.setdefault(row.encounter_id, []).append(_account(row, balance))
+        account = _account(row, balance, held.get(row.id, {}))
+        by_encounter.setdefault(row.encounter_id, []).append(account)
     encounters = tuple(
         EncounterAccount(encounter, tuple(by_encounter.get(encounter.id, ())))
         for encounter in rows.encounters

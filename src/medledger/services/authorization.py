@@ -4,7 +4,7 @@
 - biller: also write off (up to the user's limit — above it the write-off waits for approval),
   cancel PR, post remittances and drafts, import claim files (837), reverse their own actions;
 - billing manager: any amount, approvals, refunds, reversals of anyone's actions;
-- admin: also users, limits and reason lists.
+- admin: also users, limits, the limit window and reason lists.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "front_desk": _FRONT_DESK,
     "biller": frozenset(_BILLER),
     "billing_manager": frozenset(_MANAGER),
-    "admin": frozenset(_MANAGER | {"manage_users"}),
+    "admin": frozenset(_MANAGER | {"manage_users", "manage_settings"}),
 }
 
 

@@ -27,7 +27,6 @@ from medledger.services.write_offs import (
     WriteOffRequest,
     amounts_in_cents,
     approval_view,
-    held_by_procedure,
     procedure_of_item,
     submit_write_offs,
 )
@@ -191,7 +190,7 @@ def _require(row: Row[Any], status: str) -> None:
 def _check(uow: UnitOfWork, procedure_id: int, amounts: dict[str, int]) -> None:
     """The draft's amounts against the ledger now (what pending approvals hold left out)."""
     balance = uow.ledger.balance(procedure_id)
-    held = held_by_procedure(uow, [procedure_id]).get(procedure_id)
+    held = uow.approvals.held([procedure_id]).get(procedure_id)
     can_write_off(balance, held=held).raise_if_denied()
     plan_write_off(procedure_id, balance, amounts, held)
 

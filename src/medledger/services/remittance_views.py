@@ -78,14 +78,14 @@ def payment_items_table(engine: Engine, actor: Actor, remittance_id: int) -> Rem
             for i in items if i.level == "claim"
             for p in uow.registry.procedures_of_encounter(i.encounter_id)
         }  # fmt: skip
-        balances = uow.ledger.balances(
-            {*procedures, *(i.procedure_id for i in items if i.procedure_id is not None)}
-        )
+        item_procedures = [i.procedure_id for i in items if i.procedure_id is not None]
+        balances = uow.ledger.balances({*procedures, *item_procedures})
+        held = uow.approvals.held(item_procedures)
     views = []
     for item in items:
         if item.level == "procedure":
             balance = balances[item.procedure_id]
-            permission = can_write_off(balance)
+            permission = can_write_off(balance, held=held.get(item.procedure_id))
         else:
             balance = Balance.total(
                 b for pid, b in balances.items() if procedures.get(pid) == item.encounter_id

@@ -39,7 +39,7 @@ from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
 from medledger.domain.reversal import plan_write_off_removal, split_removal
-from medledger.domain.write_off import Held, HeldByCarc, plan_total, plan_write_off
+from medledger.domain.write_off import HeldByCarc, plan_total, plan_write_off
 from medledger.domain.write_off import can_write_off as rule_can_write_off
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, authorize_reversal, can
@@ -58,20 +58,8 @@ def can_write_off(engine: Engine, actor: Actor, procedure_id: int) -> Permission
     out), or why none."""
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         uow.registry.procedure(procedure_id)
-        held = held_by_procedure(uow, [procedure_id])
+        held = uow.approvals.held([procedure_id])
         return rule_can_write_off(uow.ledger.balance(procedure_id), held=held.get(procedure_id))
-
-
-def held_by_procedure(
-    uow: UnitOfWork, procedure_ids: Sequence[int], *, besides: int | None = None
-) -> dict[int, HeldByCarc]:
-    """What pending approval requests (other than ``besides``) hold, per procedure and CARC."""
-    held: dict[int, dict[str, Held]] = {}
-    for (procedure_id, carc), (cents, approval_id) in uow.approvals.reserved(
-        procedure_ids, besides=besides
-    ).items():
-        held.setdefault(procedure_id, {})[carc] = Held(cents, approval_id)
-    return dict(held)
 
 
 @dataclass(frozen=True)
@@ -241,7 +229,7 @@ def _posting(
         procedure_ids = _target_procedures(uow, request)
         locked = uow.ledger.locked_procedures(procedure_ids)
         balances = uow.ledger.balances(procedure_ids)
-        held = held_by_procedure(uow, procedure_ids, besides=approving)
+        held = uow.approvals.held(procedure_ids, besides=approving)
         try:
             entries = _entries(procedure_ids, balances, held, per_carc, total)
         except LedgerError as error:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select,
 
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
+from medledger.domain.write_off import Held, HeldByCarc
 from medledger.storage.registry import now
 from medledger.storage.tables import (
     approval_requests,
@@ -120,21 +121,25 @@ class ApprovalStore:
         )
         return True
 
-    def reserved(
+    def held(
         self, procedure_ids: Sequence[int], *, besides: int | None = None
-    ) -> dict[tuple[int, str], tuple[int, int]]:
-        """(procedure, CARC) -> (cents, approval id) held by pending requests other than
-        ``besides`` (the request being approved)."""
+    ) -> dict[int, HeldByCarc]:
+        """What pending requests other than ``besides`` (the one being approved) hold, per
+        procedure and CARC."""
+        if not procedure_ids:
+            return {}
         query = select(approval_reservations).where(
             approval_reservations.c.organisation_id == self.organisation_id,
             approval_reservations.c.procedure_id.in_(list(procedure_ids)),
         )
         if besides is not None:
             query = query.where(approval_reservations.c.approval_id != besides)
-        return {
-            (row.procedure_id, row.carc): (row.amount_cents, row.approval_id)
-            for row in self.connection.execute(query)
-        }
+        held: dict[int, dict[str, Held]] = {}
+        for row in self.connection.execute(query):
+            held.setdefault(row.procedure_id, {})[row.carc] = Held(
+                row.amount_cents, row.approval_id
+            )
+        return dict(held)
 
     def pending_on(self, keys: Sequence[tuple[int, str]]) -> int | None:
         """The pending request already holding one of (procedure, CARC) ``keys``, if any."""

@@ -85,7 +85,8 @@ def write_off(
     message = (
         f"Wrote off {amount}."
         if outcome.approval is None
-        else f"{amount} is above your write-off limit: sent to a billing manager for approval."
+        else f"{amount} is above your write-off limit: it waits for a billing manager in "
+        f"approval request #{outcome.approval.id}."
     )
     return charge_changed(request, engine, actor, procedure_id, message)
 
