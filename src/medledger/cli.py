@@ -31,6 +31,7 @@ from medledger.demo import DEMO_NAME, DEMO_PASSWORD, load_demo
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
+from medledger.domain.idempotency import client_key
 from medledger.domain.money import format_cents
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.services import (
@@ -738,7 +739,7 @@ def write_off_command(
         patient_id = find_patient(session, str(patient)).id
         request = write_offs.WriteOffRequest(reason, patient_id=patient_id, total=amount, **common)
     outcome = write_offs.submit_write_offs(
-        session.engine, session.actor, [request], idempotency_key
+        session.engine, session.actor, [request], client_key(idempotency_key)
     )
     report_outcome(session, outcome)
 
@@ -757,7 +758,7 @@ def remove_write_off_command(
     session = session_of(ctx)
     posted = write_offs.remove_write_off(
         session.engine, session.actor, transaction_id, reason=reason, amount=amount,
-        custom_reason=custom, note=note, idempotency_key=idempotency_key,
+        custom_reason=custom, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
 
@@ -781,7 +782,7 @@ def cancel_pr_command(
     posted = cancel_pr(
         session.engine, session.actor, procedure_id, reason=reason,
         **amounts_or_total(amount, carc, required=False),
-        custom_reason=custom, note=note, idempotency_key=idempotency_key,
+        custom_reason=custom, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
 
@@ -801,7 +802,7 @@ def estimate(
         raise InvalidInput("give --carc CARC=AMOUNT, e.g. --carc 3=20.00 for a copay")
     posted = post_estimate(
         session.engine, session.actor, procedure_id, {**amounts}, note=note,
-        idempotency_key=idempotency_key,
+        idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
 
@@ -826,7 +827,7 @@ def pay(
     patient_id = find_patient(session, patient).id
     posted = record_payment(
         session.engine, session.actor, patient_id, amount, method=method, encounter_id=encounter,
-        reference=reference, note=note, idempotency_key=idempotency_key,
+        reference=reference, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     view = report_posted(session, posted)
     typer.echo(f"payment {view.payment_id}:")
@@ -852,7 +853,7 @@ def refund(
     session = session_of(ctx)
     posted = refund_payment(
         session.engine, session.actor, payment_id, amount, note=note,
-        idempotency_key=idempotency_key,
+        idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
 
@@ -870,7 +871,7 @@ def reverse(
     session = session_of(ctx)
     posted = reverse_transaction(
         session.engine, session.actor, transaction_id, reason=reason, custom_reason=custom,
-        note=note, idempotency_key=idempotency_key,
+        note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
 

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from medledger.domain.bounds import FIRST_DAY, LAST_DAY, MAX_ID, check_day
 from medledger.domain.errors import LedgerError
+from medledger.domain.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, client_key
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.registration import actor_for
@@ -108,12 +109,29 @@ def document_security(app: FastAPI) -> None:
 
 
 DryRun = Annotated[bool, Query(description="Show the effect on balances; write nothing.")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        description="Repeat a request with the same key to get the first result, never a second posting."
-    ),
-]
+
+
+async def idempotency_key(
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=MAX_KEY_LENGTH,
+            pattern=KEY_PATTERN,
+            description="Repeat a request with the same key to get the first result, never a "
+            "second posting. 1 to 200 printable ASCII characters. The key names the whole "
+            "request (route, body, acting user): the same key with anything else is a 409.",
+        ),
+    ] = None,
+) -> str | None:
+    """The key as stored (``client_key``); the key as sent stays on the request, so a 409 can
+    name it."""
+    if idempotency_key is not None:
+        request.state.idempotency_key = idempotency_key
+    return client_key(idempotency_key)
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 #: Row ids: positive 64-bit integers (larger ones are a client's mistake, not a server error).
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
-from medledger.domain.errors import LedgerError
+from medledger.domain.errors import IdempotencyConflict, LedgerError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -37,8 +37,13 @@ def _title(code: str) -> str:
     return code.replace("-", " ").capitalize()
 
 
-async def _ledger_error(_: Request, error: Exception) -> JSONResponse:
+async def _ledger_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, LedgerError)
+    key = getattr(request.state, "idempotency_key", None)
+    if isinstance(error, IdempotencyConflict) and key is not None:
+        # The services know only the stored form of a client's key; the client knows its own.
+        detail = f"Idempotency-Key {key!r}: {error.message}"
+        return problem(error.status, error.code, detail, {**error.details, "idempotency_key": key})
     return problem(error.status, error.code, error.message, error.details)
 
 

@@ -58,6 +58,10 @@ class IdempotencyConflict(LedgerError):
     status = 409
 
 
+class InvalidIdempotencyKey(LedgerError):
+    code = "invalid-idempotency-key"
+
+
 class NotPatientResponsibility(LedgerError):
     code = "not-patient-responsibility"
 

@@ -3,8 +3,10 @@
 Every mutating service goes through ``post_once`` (or ``post_all`` for several transactions that
 stand or fall together): a repeated idempotency key with the same
 request answers with the first transaction; the same key with a different request is refused.
-Two concurrent requests with one key race to the UNIQUE constraint; the loser reads the winner's
-transaction and answers with it.
+"The request" is the whole of it: every transaction of a batch stores the hash of all the batch's
+requests (so a key used for write-offs [911] cannot later also post 1107 with [911, 1107]), and a
+client's key (``domain.idempotency``) also binds the acting user. Two concurrent requests with one
+key race to the UNIQUE constraint; the loser reads the winner's transaction and answers with it.
 
 ``committed()`` hands a front the transactions a block posted, as they were written, so it can
 show them without reading them back (a repeat answered with an earlier transaction is not among
@@ -28,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.errors import IdempotencyConflict
+from medledger.domain.idempotency import is_client_key
 from medledger.services.actor import Actor
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.registry import now
@@ -62,10 +65,9 @@ def fingerprint(request: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Posting:
-    """One transaction to post: the request (for the repeat check), its key, and its plan."""
+    """One transaction to post: the request (for the repeat check) and its plan."""
 
     request: Mapping[str, Any]
-    idempotency_key: str | None
     plan: Callable[[UnitOfWork], Plan]
 
 
@@ -78,7 +80,7 @@ def post_once(
 ) -> int:
     """Plan and post one transaction in one unit of work; return its id (the first one's on a
     repeat)."""
-    return post_all(engine, actor, [Posting(request, idempotency_key, plan)])[0]
+    return post_all(engine, actor, [Posting(request, plan)], idempotency_key)[0]
 
 
 @dataclass(frozen=True)
@@ -110,27 +112,28 @@ def post_all(
     engine: Engine,
     actor: Actor,
     postings: Sequence[Posting],
+    idempotency_key: str | None = None,
     *,
     finish: Callable[[UnitOfWork, list[int]], None] | None = None,
 ) -> list[int]:
     """Post several transactions in one database transaction: all of them or none.
 
     Each is planned after the ones before it are written, so limits see their effect.
+    ``idempotency_key`` names the whole request: its first transaction stores the key itself
+    (so the key, whatever route used it first, is found by any other), the others ``key:n``.
     ``finish`` runs last in the same database transaction with the transaction ids (a limit
     over everything written, a draft or approval decision that must stand or fall with the
     posting); whatever it raises undoes all of it.
     """
-    keyed = [
-        (posting, posting.idempotency_key or f"auto:{uuid.uuid4()}", fingerprint(posting.request))
-        for posting in postings
-    ]
-    given = [posting.idempotency_key is not None for posting in postings]
+    keys = _keys(idempotency_key, len(postings))
+    digest = _request_hash(actor, postings, idempotency_key)
+    look_up = idempotency_key is not None
     written: list[Committed] = []
     try:
         with UnitOfWork(engine, actor.organisation_id) as uow:
             ids = [
-                _post_in(uow, actor, posting.plan, key, digest, written, look_up=known)
-                for (posting, key, digest), known in zip(keyed, given, strict=True)
+                _post_in(uow, actor, posting.plan, key, digest, written, look_up=look_up)
+                for posting, key in zip(postings, keys, strict=True)
             ]
             if finish is not None:
                 finish(uow, ids)
@@ -142,13 +145,30 @@ def post_all(
         return ids
     except IntegrityError:
         with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-            existing = [uow.ledger.find_by_key(key) for _, key, _ in keyed]
+            existing = [uow.ledger.find_by_key(key) for key in keys]
+        if existing[0] is not None:
+            _answer_repeat(existing[0], digest, keys[0])  # another request with the key: 409
         if any(row is None for row in existing):
             raise
-        return [
-            _answer_repeat(row, digest, key)
-            for row, (_, key, digest) in zip(existing, keyed, strict=True)
-        ]
+        return [_answer_repeat(row, digest, key) for row, key in zip(existing, keys, strict=True)]
+
+
+def _keys(idempotency_key: str | None, count: int) -> list[str]:
+    """The stored key of each transaction of a request: the request's key, then ``key:1``,
+    ``key:2``...; without a key, fresh ones (a request without a key is never a repeat)."""
+    if idempotency_key is None:
+        return [f"auto:{uuid.uuid4()}" for _ in range(count)]
+    return [idempotency_key, *(f"{idempotency_key}:{n}" for n in range(1, count))]
+
+
+def _request_hash(actor: Actor, postings: Sequence[Posting], idempotency_key: str | None) -> str:
+    """The hash every transaction of one request stores: of all its postings' requests, and of
+    the acting user when a client named the request (one posting alone hashes as itself, so
+    the hashes of keys the services make stay what they were)."""
+    whole: Any = [p.request for p in postings] if len(postings) > 1 else postings[0].request
+    if idempotency_key is not None and is_client_key(idempotency_key):
+        whole = {"user": actor.user_id, "request": whole}
+    return fingerprint(whole)
 
 
 def _post_in(
@@ -245,9 +265,9 @@ def dry_run() -> Iterator[DryRunEffect]:
 
 def _answer_repeat(existing: Any, request_hash: str, key: str) -> int:
     if existing.request_hash != request_hash:
+        shown = "the idempotency key" if is_client_key(key) else f"the key {key!r}"
         raise IdempotencyConflict(
-            f"idempotency key {key!r} was already used for a different request "
-            f"(transaction {existing.id})",
+            f"{shown} was already used for a different request (transaction {existing.id})",
             transaction_id=existing.id,
         )
     return int(existing.id)

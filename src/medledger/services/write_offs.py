@@ -158,10 +158,7 @@ def submit_write_offs(
     if not requests:
         raise InvalidInput("no write-offs given")
     tally = _Tally()
-    postings = [
-        _posting(request, None if key is None else f"{key}:{n}", tally, approving, draft_id)
-        for n, request in enumerate(requests)
-    ]
+    postings = [_posting(request, tally, approving, draft_id) for request in requests]
 
     def finish(uow: UnitOfWork, transaction_ids: list[int]) -> None:
         _check_limit(uow, actor, tally, approving)
@@ -175,7 +172,7 @@ def submit_write_offs(
             raise approval_decided(uow, approving)
 
     try:
-        return Outcome(tuple(post_all(engine, actor, postings, finish=finish)))
+        return Outcome(tuple(post_all(engine, actor, postings, key, finish=finish)))
     except _OverLimit as over:
         return Outcome(approval=_file(engine, actor, requests, over.tally, draft_id))
 
@@ -201,11 +198,7 @@ def approval_decided(uow: UnitOfWork, approval_id: int) -> ApprovalDecided:
 
 
 def _posting(
-    request: WriteOffRequest,
-    key: str | None,
-    tally: _Tally,
-    approving: int | None,
-    draft_id: int | None,
+    request: WriteOffRequest, tally: _Tally, approving: int | None, draft_id: int | None
 ) -> Posting:
     chosen = choose_reason(WRITE_OFF_REASONS, request.reason, request.custom_reason)
     per_carc = amounts_in_cents(request.amounts) if request.amounts is not None else None
@@ -255,7 +248,7 @@ def _posting(
         "kind": "write_off", "targets": targets, "amounts": per_carc, "total": total,
         "reason": chosen.code, "text": chosen.text, "note": request.note,
     }  # fmt: skip
-    return Posting(fingerprint, key, plan)
+    return Posting(fingerprint, plan)
 
 
 def _entries(
