@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import GROUP_COLUMNS, PR_CATEGORIES, Column, pr_category
-from medledger.domain.errors import LedgerError
+from medledger.domain.errors import LedgerError, NotFound
 from medledger.domain.preview import figures
 from medledger.services.actor import Actor
 from medledger.services.drafts import DraftView, post_draft, preview_drafts
@@ -78,16 +78,18 @@ class PostingTool:
         return [d for item in self.items for d in item.view.drafts if d.status == "open"]
 
     def item(self, item_id: int) -> PostingItem:
+        """One of this remittance's items; another remittance's is "not found"."""
         for item in self.items:
             if item.id == item_id:
                 return item
-        raise LookupError(item_id)
+        raise NotFound("payment item", item_id)
 
     def item_of_draft(self, draft_id: int) -> PostingItem:
+        """The item of one of this remittance's previews; another's is "not found"."""
         for item in self.items:
             if any(draft.id == draft_id for draft in item.view.drafts):
                 return item
-        raise LookupError(draft_id)
+        raise NotFound("draft", draft_id)
 
 
 def posting_tool(engine: Engine, actor: Actor, remittance_id: int) -> PostingTool:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from starlette.datastructures import FormData
 
 from medledger.api.deps import EngineDep, PathId
 from medledger.domain.errors import LedgerError
 from medledger.services import approvals
 from medledger.services.actor import Actor
 from medledger.services.approval_queue import approval_queue
-from medledger.web.forms import Form, text
+from medledger.web.forms import fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
@@ -41,7 +42,11 @@ def approve(request: Request, engine: EngineDep, actor: WebActor, approval_id: P
 
 @router.post("/approvals/{approval_id}/reject")
 def reject(
-    request: Request, engine: EngineDep, actor: WebActor, approval_id: PathId, form: Form
+    request: Request,
+    engine: EngineDep,
+    actor: WebActor,
+    approval_id: PathId,
+    form: Annotated[FormData, fields("reason")],
 ) -> Response:
     try:
         approvals.reject(engine, actor, approval_id, text(form, "reason"))

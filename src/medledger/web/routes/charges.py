@@ -10,6 +10,7 @@ from fastapi import Path, Query, Request, Response
 from starlette.datastructures import FormData
 
 from medledger.api.deps import EngineDep, PathId
+from medledger.domain.bounds import MAX_ID
 from medledger.domain.errors import LedgerError
 from medledger.domain.money import to_cents
 from medledger.services import cancellations, write_offs
@@ -17,12 +18,16 @@ from medledger.services.actor import Actor
 from medledger.services.patient_views import charge_profile
 from medledger.services.write_offs import WriteOffRequest
 from medledger.web.dialogs import action_done, show_dialog
-from medledger.web.forms import Form, errors_of, optional, required, text
+from medledger.web.forms import errors_of, fields, key, optional, required, text
 from medledger.web.rendering import money
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
 
 router = web_router()
+#: The Write Off, Remove Write Off and Cancel PR forms (Remove names the write-off it removes).
+ChargeForm = Annotated[
+    FormData, fields("reason", "amount", "custom_reason", "note", "key", "remove")
+]
 
 
 def dialog(
@@ -68,7 +73,7 @@ def charge_dialog(
 
 @router.post("/charges/{procedure_id}/write-off")
 def write_off(
-    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: Form
+    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: ChargeForm
 ) -> Response:
     """Confirm: post the write-off, or file it for approval when above the user's limit."""
     try:
@@ -76,7 +81,7 @@ def write_off(
             text(form, "reason"), procedure_id=procedure_id, total=required(form, "amount"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
         )  # fmt: skip
-        outcome = write_offs.submit_write_offs(engine, actor, [asked], optional(form, "key"))
+        outcome = write_offs.submit_write_offs(engine, actor, [asked], key(form))
     except LedgerError as error:
         return dialog(
             request, engine, actor, procedure_id, "dialogs/write_off.html", form, errors_of(error)
@@ -97,8 +102,8 @@ def remove_write_off(
     engine: EngineDep,
     actor: WebActor,
     write_off_id: PathId,
-    charge: Annotated[int, Query(ge=1, description="The charge whose window it was.")],
-    form: Form,
+    charge: Annotated[int, Query(ge=1, le=MAX_ID, description="The charge whose window it was.")],
+    form: ChargeForm,
 ) -> Response:
     """The red Remove Write Off button of ``charge``'s Write Off window: all of it, or the amount
     given."""
@@ -106,7 +111,7 @@ def remove_write_off(
         write_offs.remove_write_off(
             engine, actor, write_off_id, reason=text(form, "reason"),
             amount=optional(form, "amount"), custom_reason=optional(form, "custom_reason"),
-            note=optional(form, "note"), idempotency_key=optional(form, "key"),
+            note=optional(form, "note"), idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
         return dialog(
@@ -117,13 +122,13 @@ def remove_write_off(
 
 @router.post("/charges/{procedure_id}/cancel")
 def cancel(
-    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: Form
+    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: ChargeForm
 ) -> Response:
     try:
         cancellations.cancel_pr(
             engine, actor, procedure_id, reason=text(form, "reason"), total=optional(form, "amount"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
-            idempotency_key=optional(form, "key"),
+            idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
         return dialog(

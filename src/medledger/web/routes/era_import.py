@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Request, Response
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from medledger.api.deps import EngineDep
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.services.era_import import import_era
-from medledger.web.forms import Form
+from medledger.web.forms import fields
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
@@ -22,7 +24,12 @@ def import_page(request: Request, actor: WebActor) -> Response:
 
 
 @router.post("/import")
-def upload(request: Request, engine: EngineDep, actor: WebActor, form: Form) -> Response:
+def upload(
+    request: Request,
+    engine: EngineDep,
+    actor: WebActor,
+    form: Annotated[FormData, fields("dry_run", files=("file",))],
+) -> Response:
     """All or nothing: a file that is malformed or does not balance posts nothing."""
     upload = form.get("file")
     try:

@@ -10,6 +10,7 @@ from fastapi import Query, Request, Response
 from starlette.datastructures import FormData
 
 from medledger.api.deps import EngineDep, PathId
+from medledger.domain.bounds import parse_id
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.services.actor import Actor
 from medledger.services.review_queue import (
@@ -19,7 +20,7 @@ from medledger.services.review_queue import (
     held_claims,
     resolve_held_claim,
 )
-from medledger.web.forms import Form, text
+from medledger.web.forms import fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
@@ -27,6 +28,9 @@ from medledger.web.session import WebActor
 router = web_router()
 Search = Annotated[str, Query(max_length=100)]
 ShowAll = Annotated[bool, Query(alias="all")]
+#: The chosen encounter, and per line the chosen procedure (``procedure-<encounter>-<line>``).
+PostForm = Annotated[FormData, fields("encounter_id", "q", prefixes=("procedure-",))]
+DismissForm = Annotated[FormData, fields("reason", "q")]
 
 
 @router.get("/held-claims")
@@ -46,7 +50,7 @@ def claim_page(
 
 @router.post("/held-claims/{item_id}/post")
 def post(
-    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: Form
+    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: PostForm
 ) -> Response:
     """Post to the chosen encounter; a refusal (the claim still fails a check) shows inline."""
     try:
@@ -63,7 +67,7 @@ def post(
 
 @router.post("/held-claims/{item_id}/dismiss")
 def dismiss(
-    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: Form
+    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: DismissForm
 ) -> Response:
     try:
         dismiss_held_claim(engine, actor, item_id, text(form, "reason"))
@@ -76,23 +80,23 @@ def dismiss(
 
 def _chosen_encounter(form: FormData) -> int:
     chosen = text(form, "encounter_id")
-    if not chosen.isdigit():
+    if not chosen:
         raise InvalidInput("choose the encounter to post the claim to")
-    return int(chosen)
+    return parse_id(chosen, "the encounter")
 
 
 def _chosen_procedures(form: FormData, encounter_id: int) -> list[int] | None:
     """The procedure picked for each line, in order; None when every line is left to the rules."""
     prefix = f"procedure-{encounter_id}-"
-    picks = [text(form, name) for name in sorted(
-        (name for name in form if name.startswith(prefix)),
-        key=lambda name: int(name.removeprefix(prefix)),
-    )]  # fmt: skip
+    lines = {name: name.removeprefix(prefix) for name in form if name.startswith(prefix)}
+    if not all(line.isascii() and line.isdigit() and len(line) < 6 for line in lines.values()):
+        raise InvalidInput("the form names a line that is not a line of this claim")
+    picks = [text(form, name) for name in sorted(lines, key=lambda name: int(lines[name]))]
     if not any(picks):
         return None
-    if not all(pick.isdigit() for pick in picks):
+    if not all(picks):
         raise InvalidInput("choose a procedure for every line, or leave every line to the rules")
-    return [int(pick) for pick in picks]
+    return [parse_id(pick, "the procedure") for pick in picks]
 
 
 def _page(

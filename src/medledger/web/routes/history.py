@@ -3,18 +3,22 @@ reversed by a new linked line (the original stays, marked undone)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Request, Response
+from starlette.datastructures import FormData
 
 from medledger.api.deps import EngineDep, PathId
 from medledger.domain.errors import LedgerError
 from medledger.services.patient_views import patient_profile
 from medledger.services.reversals import reverse_transaction
 from medledger.web.dialogs import action_done, show_dialog
-from medledger.web.forms import Form, errors_of, optional, text
+from medledger.web.forms import errors_of, fields, key, optional, text
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
 
 router = web_router()
+UndoForm = Annotated[FormData, fields("reason", "custom_reason", "note", "key")]
 
 
 @router.get("/patients/{patient_id}/lines/{transaction_id}/undo")
@@ -34,13 +38,13 @@ def undo(
     actor: WebActor,
     patient_id: PathId,
     transaction_id: PathId,
-    form: Form,
+    form: UndoForm,
 ) -> Response:
     try:
         reverse_transaction(
             engine, actor, transaction_id, reason=text(form, "reason"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
-            idempotency_key=optional(form, "key"),
+            idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
         profile = patient_profile(engine, actor, patient_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
@@ -12,12 +14,13 @@ from medledger.domain.errors import LedgerError
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.registration import only_organisation, organisations_named
-from medledger.web.forms import Form, errors_of, text
+from medledger.web.forms import errors_of, fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import safe_next, web_router
 from medledger.web.session import CheckedCsrf, start_session
 
 router = web_router()
+LoginForm = Annotated[FormData, fields("practice", "username", "password", "next")]
 
 
 @router.get("/login")
@@ -29,7 +32,7 @@ def login_page(request: Request, engine: EngineDep, next: str = "/") -> Response
 
 
 @router.post("/login")
-def log_in(request: Request, engine: EngineDep, _: CheckedCsrf, form: Form) -> Response:
+def log_in(request: Request, engine: EngineDep, _: CheckedCsrf, form: LoginForm) -> Response:
     try:
         actor = _log_in(engine, form)
     except LedgerError:

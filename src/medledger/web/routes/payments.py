@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Request, Response
+from starlette.datastructures import FormData
 
 from medledger.api.deps import EngineDep, PathId
 from medledger.domain.errors import LedgerError
 from medledger.services import payments
 from medledger.services.patient_views import patient_profile
 from medledger.web.dialogs import action_done, show_dialog
-from medledger.web.forms import Form, errors_of, optional, required, text
+from medledger.web.forms import errors_of, fields, key, optional, optional_id, required, text
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
 
 router = web_router()
+PaymentForm = Annotated[
+    FormData, fields("amount", "method", "encounter", "reference", "note", "key")
+]
+RefundForm = Annotated[FormData, fields("amount", "note", "key")]
 
 
 @router.post("/patients/{patient_id}/payments")
 def take_payment(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: Form
+    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: PaymentForm
 ) -> Response:
     """Apply to one visit's open PR, or (no visit chosen) to the oldest open PR first."""
     try:
-        visit = optional(form, "encounter")
         payments.record_payment(
             engine, actor, patient_id, required(form, "amount"), method=text(form, "method"),
-            encounter_id=int(visit) if visit else None, reference=optional(form, "reference"),
-            note=optional(form, "note"), idempotency_key=optional(form, "key"),
+            encounter_id=optional_id(form, "encounter", "visit"),
+            reference=optional(form, "reference"), note=optional(form, "note"),
+            idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
         profile = patient_profile(engine, actor, patient_id)
@@ -55,12 +62,12 @@ def refund(
     actor: WebActor,
     patient_id: PathId,
     payment_id: PathId,
-    form: Form,
+    form: RefundForm,
 ) -> Response:
     try:
         payments.refund_payment(
             engine, actor, payment_id, optional(form, "amount"), note=optional(form, "note"),
-            idempotency_key=optional(form, "key"),
+            idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
         profile = patient_profile(engine, actor, patient_id)

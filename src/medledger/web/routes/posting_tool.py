@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
+from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId
+from medledger.api.deps import EngineDep, PathId, QueryId
 from medledger.domain.errors import LedgerError
 from medledger.services import drafts
 from medledger.services.posting_tool import (
@@ -22,12 +23,16 @@ from medledger.services.posting_tool import (
 )
 from medledger.services.work_list import remittances_to_post
 from medledger.web.dialogs import action_done, show_dialog
-from medledger.web.forms import Form, carc_amounts, errors_of, optional, text
+from medledger.web.forms import CARC_FIELD, carc_amounts, errors_of, fields, optional, text
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
 
 router = web_router()
+#: The item dialog's Write Off PR, and a preview cell's edit (``field`` names the cell).
+PreviewForm = Annotated[
+    FormData, fields("reason", "custom_reason", "note", "field", prefixes=(CARC_FIELD,))
+]
 
 #: A preview row's editable cells: a PR figure's write-off amounts, or the note.
 Editable = Annotated[str | None, Query(pattern="^(deductible|coinsurance|copay|other_pr|note)$")]
@@ -54,7 +59,7 @@ def item_rows(
     remittance_id: PathId,
     item_id: PathId,
     edit: Editable = None,
-    draft: Annotated[int | None, Query(ge=1)] = None,
+    draft: QueryId = None,
 ) -> Response:
     """An item's rows; with ``edit`` and ``draft``, that cell of the preview row as a field."""
     tool = posting_tool(engine, actor, remittance_id)
@@ -76,9 +81,11 @@ def add_preview(
     actor: WebActor,
     remittance_id: PathId,
     item_id: PathId,
-    form: Form,
+    form: PreviewForm,
 ) -> Response:
-    """The dialog's Write Off PR: a draft, shown as the yellow preview row under the item."""
+    """The dialog's Write Off PR: a draft, shown as the yellow preview row under the item (an
+    item of another remittance is "not found", before anything is written)."""
+    posting_tool(engine, actor, remittance_id).item(item_id)
     try:
         drafts.create_draft(
             engine, actor, amounts=carc_amounts(form), reason=text(form, "reason"),
@@ -105,7 +112,7 @@ def edit_preview(
     actor: WebActor,
     remittance_id: PathId,
     draft_id: PathId,
-    form: Form,
+    form: PreviewForm,
 ) -> Response:
     """A value cell or the note of the preview row, edited in place: the cell's form sends the
     draft's amounts for every CARC (``carc-*``) or its ``note``. Refused, the cell stays a field
