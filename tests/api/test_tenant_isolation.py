@@ -3,14 +3,20 @@ document, so a route added later cannot escape this test."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
 from medledger.services.registration import create_organisation
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import writer as w
+from medledger.x12.claim_writer import claims_text, submitted_claim, submitted_line
 from tests.api.conftest import client_for
+from tests.api.test_claim_files_api import upload_claims
 from tests.api.test_held_claims_api import upload
 from tests.services.test_era_import import LAB_PAID, era
+
+VOIDED = submitted_line("85025", 4500, date(2024, 3, 1))
 
 #: Routes that hold no organisation's data.
 UNSCOPED = {("POST", "/api/tokens"), ("GET", "/api/reasons"), ("POST", "/api/users")}
@@ -29,7 +35,7 @@ COLLECTIONS = {
 #: Summaries: the other organisation's is empty.
 SUMMARIES = {("GET", "/api/reports/aging")}
 #: Uploads: the intruder's file imports into its own organisation, never matching ours.
-UPLOADS = {("POST", "/api/era-imports")}
+UPLOADS = {("POST", "/api/era-imports"), ("POST", "/api/claim-files")}
 
 
 def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
@@ -129,9 +135,15 @@ def test_every_route_hides_other_organisations_data(app, engine, actor, owned):
                 assert response.status_code == 404, (key, response.status_code, response.text)
                 assert response.json()["type"] == "/problems/not-found", key
             checked += 1
-    for _ in UPLOADS:
-        claim = w.claim(ours.patient_control_number, [LAB_PAID])
-        summary = upload(intruder, era(claim, trace="INTRUDER")).json()
-        assert summary["held"] == {"unmatched_claim": 1}, summary
-        checked += 1
+    claim = w.claim(ours.patient_control_number, [LAB_PAID])
+    summary = upload(intruder, era(claim, trace="INTRUDER")).json()
+    assert summary["held"] == {"unmatched_claim": 1}, summary
+    void = submitted_claim(ours.patient_control_number, [VOIDED], frequency_code="8")
+    summary = upload_claims(intruder, claims_text([void], w.Interchange(datetime(2026, 3, 3))))
+    number = ours.patient_control_number
+    assert summary.json()["held"] == [
+        {"patient_control_number": number,
+         "reason": f"void of claim {number}: no claim {number} is in the ledger"}
+    ], summary.text  # fmt: skip
+    checked += len(UPLOADS)
     assert checked >= 20

@@ -26,6 +26,7 @@ from medledger.api.deps import document_security
 from medledger.api.routes import (
     access,
     accounts,
+    claim_files,
     ledger,
     posting_tool,
     remittance_files,
@@ -54,6 +55,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         ledger.router,
         posting_tool.router,
         remittance_files.router,
+        claim_files.router,
         reports.router,
         access.router,
     ):

@@ -22,6 +22,7 @@ from medledger.services.accounts import (
     PatientSummary,
     ProcedureAccount,
 )
+from medledger.services.claim_import import ClaimImportSummary
 from medledger.services.drafts import DraftView
 from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
@@ -588,6 +589,44 @@ class ImportSummaryOut(Out):
             claims_posted=summary.claims_posted, lines_posted=summary.lines_posted,
             paid=summary.paid_cents, pr_by_carc=dict(summary.pr_by_carc), held=dict(summary.held),
             provider_adjustments=summary.provider_adjustment_cents,
+        )  # fmt: skip
+
+
+class HeldSubmittedClaimOut(Out):
+    """A claim of an 837 that was held: its number and why."""
+
+    patient_control_number: str
+    reason: str
+
+
+class ClaimImportOut(Out):
+    """What an 837 import registered (or, in a dry run, would register)."""
+
+    file_name: str
+    dry_run: bool
+    already_imported: bool
+    claims: int
+    lines: int
+    imported: int
+    replaced: int
+    voided: int
+    unchanged: int
+    held: list[HeldSubmittedClaimOut]
+    patients_added: int
+    patients_matched: int
+    charges: AmountOut
+
+    @classmethod
+    def of(cls, summary: ClaimImportSummary) -> ClaimImportOut:
+        return cls(
+            file_name=summary.file_name, dry_run=summary.dry_run,
+            already_imported=summary.already_imported, claims=summary.claims,
+            lines=summary.lines, imported=summary.imported, replaced=summary.replaced,
+            voided=summary.voided, unchanged=summary.unchanged,
+            held=[HeldSubmittedClaimOut(patient_control_number=number, reason=reason)
+                  for number, reason in summary.held],
+            patients_added=summary.patients_added, patients_matched=summary.patients_matched,
+            charges=summary.charge_cents,
         )  # fmt: skip
 
 
