@@ -1,12 +1,14 @@
 """The rest of the front office in a real browser: a biller's write-off above their limit waits for
 a manager's approval; Cancel PR with its restrictions explained the same way as Write Off's; what
-the front desk may not do says why; and an 835 file is imported from the upload page."""
+the front desk may not do says why; an 835 file is imported from the upload page, and a new
+practice's 837 then the 835 answering it."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from bench.claims import generate
 from playwright.sync_api import expect
 
 from medledger.services.adjudication import post_estimate
@@ -127,3 +129,25 @@ def test_import_an_835_file(page, engine, actor, staff, shoot):
     expect(summary.get_by_role("row", name=starting("Already imported"))).to_contain_text("1")
     page.get_by_role("link", name="Posting tool").click()
     expect(page.get_by_role("table", name="Remittances").get_by_role("row")).to_have_count(2)
+
+
+def test_import_an_837_file_then_its_835(page, engine, actor, staff, tmp_path, shoot):
+    pair = generate(3)
+    claims, remittance = tmp_path / "march.837", tmp_path / "march.835"
+    claims.write_text(pair.claims_837)
+    remittance.write_text(pair.remittance_835)
+    staff("biller").into(page)
+    page.get_by_role("link", name="Import 837").click()
+    page.get_by_label("837 file").set_input_files(str(claims))
+    page.get_by_role("button", name="Import").click()
+    summary = page.get_by_role("table", name="Import summary")
+    expect(summary.get_by_role("row", name=starting("New visits registered"))).to_contain_text("3")
+    expect(summary.get_by_role("row", name=starting("Claims held"))).to_contain_text("0")
+    shoot(page, "import-837")
+
+    page.get_by_role("link", name="Import 835").click()
+    page.get_by_label("835 file").set_input_files(str(remittance))
+    page.get_by_role("button", name="Import").click()
+    summary = page.get_by_role("table", name="Import summary")
+    expect(summary.get_by_role("row", name=starting("Claims posted"))).to_contain_text("3 of 3")
+    expect(summary.get_by_role("row", name=starting("Claims held"))).to_contain_text("0")

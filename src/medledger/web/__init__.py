@@ -12,10 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from medledger.web.routes import (
     approvals,
     charges,
-    era_import,
     held_claims,
     history,
     home,
+    imports,
     login,
     patients,
     payments,
@@ -32,7 +32,7 @@ ROUTERS = (
     payments.router,
     posting_tool.router,
     approvals.router,
-    era_import.router,
+    imports.router,
     held_claims.router,
     reports.router,
 )
