@@ -46,7 +46,7 @@ def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
                 {"procedure_id": ids["procedure_id"], "amount": "1.00", "reason": "small_balance"}
             ]
         },
-        ("POST", "/api/write-offs/{write_off_id}/revert"): {"reason": "posted_in_error"},
+        ("POST", "/api/write-offs/{write_off_id}/remove"): {"reason": "posted_in_error"},
         ("POST", "/api/cancellations"): {
             "procedure_id": ids["procedure_id"],
             "reason": "entered_in_error",

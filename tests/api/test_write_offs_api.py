@@ -19,7 +19,7 @@ def patient_balance(practice) -> str:
     return response.json()["outstanding_balance"]
 
 
-def test_write_off_revert_and_list(practice):
+def test_write_off_removal_and_list(practice):
     posted = write_off(practice, amounts={"2": "15.00"}, note="hardship plan")
     assert posted.status_code == 201, posted.text
     body = posted.json()
@@ -29,14 +29,14 @@ def test_write_off_revert_and_list(practice):
     assert patient_balance(practice) == "35.00"
 
     manager = practice.clients["manager"]
-    reverted = manager.post(
-        f"/api/write-offs/{created['id']}/revert",
+    removed = manager.post(
+        f"/api/write-offs/{created['id']}/remove",
         json={"amount": "5.00", "reason": "posted_in_error"},
     )
-    assert reverted.status_code == 201, reverted.text
-    assert reverted.json()["reverts"] == created["id"]
+    assert removed.status_code == 201, removed.text
+    assert removed.json()["reverts"] == created["id"]
     again = manager.get(f"/api/write-offs/{created['id']}").json()
-    assert again["reverted_by"] == [reverted.json()["id"]] and again["remaining"] == "10.00"
+    assert again["reverted_by"] == [removed.json()["id"]] and again["remaining"] == "10.00"
     assert patient_balance(practice) == "40.00"
 
     listed = manager.get(
@@ -265,7 +265,7 @@ def test_a_database_conflict_is_a_409_problem_that_quotes_no_row_values(practice
 def test_a_posting_answers_with_what_it_wrote_exactly_as_the_journal_reads_it_back(practice):
     """The answer to a post is built from the posting (no read back): it must say what a read
     says — same user, time (UTC), entries and amounts — and a repeat of the request after a
-    revert is read, so it shows the reversal."""
+    removal is read, so it shows the reversal."""
     manager = practice.clients["manager"]
     body = {
         "write_offs": [
@@ -287,12 +287,12 @@ def test_a_posting_answers_with_what_it_wrote_exactly_as_the_journal_reads_it_ba
     assert paid.status_code == 201, paid.text
     assert paid.json() == manager.get(f"/api/transactions/{paid.json()['id']}").json()
 
-    reverted = manager.post(
-        f"/api/write-offs/{answered[0]['id']}/revert", json={"reason": "posted_in_error"}
+    removed = manager.post(
+        f"/api/write-offs/{answered[0]['id']}/remove", json={"reason": "posted_in_error"}
     )
-    assert reverted.status_code == 201, reverted.text
+    assert removed.status_code == 201, removed.text
     repeat = manager.post("/api/write-offs", json=body, headers={"Idempotency-Key": "same"})
     assert repeat.status_code == 201
     first_again = repeat.json()["write_offs"][0]
-    assert first_again["reverted_by"] == [reverted.json()["id"]]
+    assert first_again["reverted_by"] == [removed.json()["id"]]
     assert first_again["remaining"] == "0.00"

@@ -15,6 +15,8 @@ import pytest
 from medledger.domain import errors
 from medledger.domain.limits import LimitWindow
 from medledger.services import accounts, approvals, drafts, settings
+from medledger.services.adjudication import post_estimate
+from medledger.services.cancellations import cancel_pr
 from medledger.services.verification import verify_organisation
 from medledger.services.write_offs import WriteOffRequest, submit_write_offs
 from tests import builders
@@ -166,3 +168,16 @@ def test_a_reject_cannot_reopen_a_posted_draft(engine, actor, account):
         approvals.reject(engine, manager, waiting.id, "changed my mind")
     assert drafts.get_draft(engine, biller, draft.id).status == "posted"
     assert written_off(engine, actor, procedure_id) == 15000
+
+
+def test_cancelling_estimated_pr_counts_against_the_limit_and_is_bounded(engine, actor):
+    patient_id = builders.patient(engine, actor)
+    _, (estimated,) = builders.visit(engine, actor, patient_id, ["400.00"])
+    post_estimate(engine, actor, estimated, {"3": "150.00"})
+    biller, _ = builders.biller_and_manager(engine, actor)
+    with pytest.raises(errors.LimitExceeded, match=r"above your limit of 100\.00"):
+        cancel_pr(engine, biller, estimated, reason="estimate_wrong", total="100.01")
+    cancel_pr(engine, biller, estimated, reason="estimate_wrong", total="60.00")
+    waits = submit_write_offs(engine, biller, ask(estimated, "40.01"), None)
+    assert waits.approval is not None  # 60.00 cancelled + 40.01 written off > 100.00
+    assert submit_write_offs(engine, biller, ask(estimated, "40.00"), None).approval is None

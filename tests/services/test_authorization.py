@@ -8,6 +8,7 @@ from medledger.services import write_offs
 from medledger.services.authorization import Forbidden
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import actor_for, add_user
+from medledger.services.reversals import reverse_transaction
 from tests import builders
 
 
@@ -70,3 +71,11 @@ def test_only_managers_refund(engine, staff, procedure):
     refund_payment(engine, staff["boss"], payment_id)
     with pytest.raises(Forbidden):
         add_user(engine, staff["boss"], "eve", "Eve", "admin")
+
+
+def test_reversing_a_patient_payment_needs_the_role_of_a_refund(engine, staff, procedure):
+    patient_id, _ = procedure
+    own = record_payment(engine, staff["bill"], patient_id, "10.00")
+    with pytest.raises(Forbidden, match="may not refund"):
+        reverse_transaction(engine, staff["bill"], own, reason="posted_in_error")
+    reverse_transaction(engine, staff["boss"], own, reason="posted_in_error")

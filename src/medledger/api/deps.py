@@ -14,10 +14,12 @@ security scheme (``document_security``), which is where a client generator looks
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from pydantic import AfterValidator, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +29,8 @@ from medledger.domain.errors import LedgerError
 from medledger.domain.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, client_key
 from medledger.services import auth
 from medledger.services.actor import Actor
+from medledger.services.posting import DryRunEffect
+from medledger.services.posting import dry_run as dry_run_of_services
 from medledger.services.registration import actor_for
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -108,7 +112,14 @@ def document_security(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-DryRun = Annotated[bool, Query(description="Show the effect on balances; write nothing.")]
+#: ``?dry_run=true`` on every mutating route.
+DryRun = Annotated[
+    bool,
+    Query(
+        alias="dry_run",
+        description="Check and plan everything, answer with what would happen, keep nothing.",
+    ),
+]
 
 
 async def idempotency_key(
@@ -155,3 +166,15 @@ DAYS = f"Between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
 #: A day or a moment in a query string, within the days a practice can mean.
 QueryDay = Annotated[date | None, AfterValidator(_day_in_range)]
 QueryMoment = Annotated[datetime | None, Query(description=DAYS), AfterValidator(_day_in_range)]
+
+
+@contextmanager
+def answering(dry_run: bool, response: Response) -> Iterator[DryRunEffect | None]:
+    """Run a route's service for real, or as a dry run (answered 200, never 201/202: nothing
+    was created). A ledger posting ends a dry run's block where it posts: read ``effect``."""
+    if not dry_run:
+        yield None
+        return
+    response.status_code = 200
+    with dry_run_of_services() as effect:
+        yield effect

@@ -313,7 +313,7 @@ class WriteOffsIn(In):
     write_offs: list[WriteOffIn] = Field(min_length=1, max_length=500)
 
 
-class RevertIn(In):
+class RemoveIn(In):
     amount: AmountIn | None = Field(None, description="Part to remove; all of it when absent.")
     reason: str = Field(examples=["posted_in_error"])
     custom_reason: str | None = Field(None, max_length=500)

@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 from medledger.domain.errors import DraftClosed, InvalidReason, NotFound
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, can
-from medledger.services.posting import in_dry_run
 from medledger.services.write_offs import (
     ApprovalView,
     approval_decided,
@@ -50,8 +49,7 @@ def reject(engine: Engine, actor: Actor, approval_id: int, reason: str) -> Appro
         if row.draft_id is not None and not uow.drafts.move(row.draft_id, "waiting", "open"):
             raise DraftClosed(f"draft {row.draft_id} is no longer waiting", draft_id=row.draft_id)
         view = approval_view(uow.approvals.get(approval_id))
-        if not in_dry_run():
-            uow.commit()
+        uow.commit()  # a dry run's commit keeps nothing
     return view
 
 

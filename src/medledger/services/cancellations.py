@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine
 
 from medledger.domain.cancellation import can_cancel as rule_can_cancel
 from medledger.domain.cancellation import plan_cancellation
 from medledger.domain.columns import Column
-from medledger.domain.money import to_cents
+from medledger.domain.errors import LimitExceeded
+from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import CANCEL_REASONS, choose_reason
 from medledger.domain.write_off import split_total
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
-from medledger.services.posting import Plan, post_once
+from medledger.services.limits import over_limit
+from medledger.services.posting import Plan, Posting, post_all
 from medledger.services.write_offs import amounts_in_cents
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -71,4 +73,31 @@ def cancel_pr(
 
     request = {"cancel": procedure_id, "amounts": per_carc, "total": total_cents,
                "reason": chosen.code, "text": chosen.text, "note": note}  # fmt: skip
-    return post_once(engine, actor, request, idempotency_key, plan)
+    patients: list[int] = []
+
+    def within_limit(uow: UnitOfWork, _: list[int]) -> None:
+        if patients and over_limit(uow, actor, patients) is not None:
+            raise LimitExceeded(
+                "this cancellation would take what you wrote off and cancelled on the patient's "
+                f"account above your limit of {format_cents(actor.write_off_limit_cents or 0)}; "
+                "a billing manager can cancel it",
+                limit_cents=actor.write_off_limit_cents,
+            )
+
+    posting = Posting(request, idempotency_key, _noting_patient(plan, patients))
+    return post_all(engine, actor, [posting], finish=within_limit)[0]
+
+
+def _noting_patient(
+    plan: Callable[[UnitOfWork], Plan], patients: list[int]
+) -> Callable[[UnitOfWork], Plan]:
+    """``plan``, noting the patient it cancels on (a repeat answered from the journal plans
+    nothing, and so checks no limit)."""
+
+    def noted(uow: UnitOfWork) -> Plan:
+        decided = plan(uow)
+        assert decided.patient_id is not None
+        patients.append(decided.patient_id)
+        return decided
+
+    return noted

@@ -83,8 +83,9 @@ def create_draft(
         draft_id = uow.drafts.add(
             procedure_id, payment_item_id, per_carc, chosen.code, chosen.text, note, actor.user_id
         )
+        view = _view(uow, uow.drafts.get(draft_id))
         uow.commit()
-    return get_draft(engine, actor, draft_id)
+    return view
 
 
 def update_draft(
@@ -111,8 +112,9 @@ def update_draft(
             chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
             values.update(reason_code=chosen.code, reason_text=chosen.text)
         uow.drafts.change(draft_id, **values)
+        view = _view(uow, uow.drafts.get(draft_id))
         uow.commit()
-    return get_draft(engine, actor, draft_id)
+    return view
 
 
 def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:

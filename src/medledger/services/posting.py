@@ -34,7 +34,7 @@ from medledger.domain.idempotency import is_client_key
 from medledger.services.actor import Actor
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.registry import now
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, rolling_back
 
 
 @dataclass
@@ -210,7 +210,7 @@ def _post_in(
     if decided.after_post is not None:
         decided.after_post(uow, transaction_id)
     if effect is not None:
-        effect.record(decided, before, uow.ledger.balances(affected))
+        effect.record(decided.kind, decided.entries, before, uow.ledger.balances(affected))
     return transaction_id
 
 
@@ -224,19 +224,25 @@ class DryRunEffect:
     before: dict[int, Balance] = field(default_factory=dict)
     after: dict[int, Balance] = field(default_factory=dict)
 
-    def record(self, plan: Plan, before: dict[int, Balance], after: dict[int, Balance]) -> None:
+    def record(
+        self,
+        kind: str,
+        entries: Sequence[Entry],
+        before: dict[int, Balance],
+        after: dict[int, Balance],
+    ) -> None:
         """Add one planned transaction; a procedure keeps its first "before" and last "after"."""
-        self.kinds.append(plan.kind)
-        self.entries += plan.entries
+        self.kinds.append(kind)
+        self.entries += entries
         for procedure_id, balance in before.items():
             self.before.setdefault(procedure_id, balance)
         self.after.update(after)
 
 
-def in_dry_run() -> bool:
-    """Whether the caller runs inside ``dry_run()``: a service that commits outside
-    ``post_all`` (filing an approval request) then plans and rolls back too."""
-    return _DRY_RUN.get() is not None
+def dry_run_effect() -> DryRunEffect | None:
+    """The effect being collected when the caller runs inside ``dry_run()`` (a service that
+    writes ledger rows outside ``post_all`` records them here)."""
+    return _DRY_RUN.get()
 
 
 class _RolledBack(Exception):
@@ -248,18 +254,22 @@ _DRY_RUN: ContextVar[DryRunEffect | None] = ContextVar("medledger_dry_run", defa
 
 @contextmanager
 def dry_run() -> Iterator[DryRunEffect]:
-    """Run any posting service for its effect only: every check, every write, then rollback.
+    """Run any service for its effect only: every check, every write, then rollback.
 
-    ``with dry_run() as effect: write_off(...)`` leaves the database as it was and ``effect``
-    holding the entries and the balances before and after.
+    ``with dry_run() as effect: submit_write_offs(...)`` leaves the database as it was and
+    ``effect`` holding the entries and the balances before and after. A ledger posting ends the
+    block there (the statements after it in the block do not run); any other unit of work's
+    ``commit`` does nothing, so its service returns as usual with what it would have done.
     """
     effect = DryRunEffect()
     token = _DRY_RUN.set(effect)
+    rolling = rolling_back.set(True)
     try:
         yield effect
     except _RolledBack:
         pass
     finally:
+        rolling_back.reset(rolling)
         _DRY_RUN.reset(token)
 
 

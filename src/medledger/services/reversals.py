@@ -10,9 +10,13 @@ from medledger.domain.errors import NotReversible
 from medledger.domain.reasons import REVERSAL_REASONS, choose_reason
 from medledger.domain.reversal import plan_full_reversal
 from medledger.services.actor import Actor
-from medledger.services.authorization import authorize_reversal
+from medledger.services.authorization import authorize, authorize_reversal
 from medledger.services.posting import Plan, post_once
 from medledger.storage.unit_of_work import UnitOfWork
+
+#: Patient money moves: reversing one gives money back (or takes it) as a refund does, so it
+#: needs the same role as a refund.
+PATIENT_MONEY = frozenset({"payment", "refund"})
 
 
 def reverse_transaction(
@@ -30,6 +34,8 @@ def reverse_transaction(
     def plan(uow: UnitOfWork) -> Plan:
         original = uow.ledger.transaction(transaction_id)
         authorize_reversal(actor, original.user_id)
+        if original.kind in PATIENT_MONEY:
+            authorize(actor, "refund")
         if original.kind == "charge":
             raise NotReversible("a charge is corrected by the claim, not reversed here")
         procedure_ids = uow.ledger.procedures_of_transaction(transaction_id)

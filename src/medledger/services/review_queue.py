@@ -22,7 +22,7 @@ from medledger.domain.review import HOLD_REASONS
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.era_import import ClaimPoster
-from medledger.services.posting import fingerprint
+from medledger.services.posting import dry_run_effect, fingerprint
 from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.review_store import advice_from_json
 from medledger.storage.unit_of_work import UnitOfWork
@@ -146,6 +146,9 @@ def resolve_held_claim(
             encounter = uow.registry.encounter(encounter_id)
             if procedure_ids is not None:
                 _check_procedures(uow, encounter_id, advice, procedure_ids)
+            effect = dry_run_effect()
+            touched = [p.id for p in uow.registry.procedures_of_encounter(encounter.id)]
+            before = uow.ledger.balances(touched) if effect is not None else {}
             poster = ClaimPoster(uow, item.payer_id, item.trace_number)
             poster.load([advice], encounter=encounter)
             claim = poster.post(advice, procedure_ids)
@@ -169,14 +172,18 @@ def resolve_held_claim(
                 encounter_id=encounter_id,
                 transaction_id=transaction_id,
             )
-            uow.commit()
+            if effect is not None:
+                entries = uow.ledger.entries([transaction_id])[transaction_id]
+                effect.record("adjudication", entries, before, uow.ledger.balances(touched))
+            uow.commit()  # a dry run's commit keeps nothing
             return transaction_id
     except IntegrityError as error:
         raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
 
 
-def dismiss_held_claim(engine: Engine, actor: Actor, item_id: int, reason: str) -> None:
-    """Close a held claim without posting it, saying why (a duplicate, not our patient, ...)."""
+def dismiss_held_claim(engine: Engine, actor: Actor, item_id: int, reason: str) -> HeldClaim:
+    """Close a held claim without posting it, saying why (a duplicate, not our patient, ...);
+    answers with the item as dismissed."""
     authorize(actor, "post_remittance")
     if not reason.strip():
         raise InvalidInput("say why the held claim is dismissed")
@@ -186,7 +193,9 @@ def dismiss_held_claim(engine: Engine, actor: Actor, item_id: int, reason: str) 
             uow.reviews.resolve(
                 item_id, action="dismissed", user_id=actor.user_id, note=reason.strip()
             )
-            uow.commit()
+            dismissed = _view(uow.reviews.item(item_id))
+            uow.commit()  # a dry run's commit keeps nothing
+            return dismissed
     except IntegrityError as error:
         raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
 

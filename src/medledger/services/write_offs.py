@@ -34,7 +34,6 @@ from medledger.domain.errors import (
     NothingAssigned,
     StaleDraft,
 )
-from medledger.domain.limits import LimitWindow, needs_approval
 from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
@@ -42,9 +41,9 @@ from medledger.domain.reversal import plan_write_off_removal, split_removal
 from medledger.domain.write_off import HeldByCarc, plan_total, plan_write_off
 from medledger.domain.write_off import can_write_off as rule_can_write_off
 from medledger.services.actor import Actor
-from medledger.services.authorization import authorize, authorize_reversal, can
-from medledger.services.posting import Plan, Posting, in_dry_run, post_all, post_once
-from medledger.storage.registry import now
+from medledger.services.authorization import authorize, authorize_reversal
+from medledger.services.limits import over_limit
+from medledger.services.posting import Plan, Posting, post_all, post_once
 from medledger.storage.unit_of_work import UnitOfWork
 
 
@@ -179,14 +178,10 @@ def submit_write_offs(
 
 def _check_limit(uow: UnitOfWork, actor: Actor, tally: _Tally, approving: int | None) -> None:
     """Raise _OverLimit when what the actor took off a patient's PR within the window (this
-    request's rows, written by now, included) is above their limit."""
-    limit = actor.write_off_limit_cents
-    if approving is not None or can(actor, "write_off_any_amount") or limit is None:
-        return
-    since = LimitWindow(*uow.approvals.window()).start(now())
-    for patient_id in tally.by_patient:
-        if needs_approval(limit, uow.approvals.used_cents(actor.user_id, patient_id, since)):
-            raise _OverLimit(tally)
+    request's rows, written by now, included) is above their limit; an approval is the
+    manager's decision, not a new request."""
+    if approving is None and over_limit(uow, actor, tally.by_patient) is not None:
+        raise _OverLimit(tally)
 
 
 def approval_decided(uow: UnitOfWork, approval_id: int) -> ApprovalDecided:
@@ -324,8 +319,7 @@ def _file(
             approval_id = uow.approvals.add(payload, total, actor.user_id, draft_id)
             uow.approvals.reserve(approval_id, tally.by_key)
             view = approval_view(uow.approvals.get(approval_id))
-            if not in_dry_run():
-                uow.commit()
+            uow.commit()  # a dry run's commit keeps nothing
             return view
     except IntegrityError:
         # Filed at the same moment as another request on the same PR: that one is pending now.

@@ -29,6 +29,11 @@ from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
 from medledger.storage.review_store import ReviewStore
 
+#: True during a dry run (``services.posting.dry_run``): ``commit`` then does nothing and the unit
+#: of work rolls back as it closes, so any use case run as a dry run plans, checks and writes as
+#: usual and keeps nothing.
+rolling_back: ContextVar[bool] = ContextVar("medledger_rolling_back", default=False)
+
 #: Called with the connection just before a unit of work commits (see above).
 before_commit: ContextVar[Callable[[Connection], None] | None] = ContextVar(
     "medledger_before_commit", default=None
@@ -67,6 +72,8 @@ class UnitOfWork:
         return self
 
     def commit(self) -> None:
+        if rolling_back.get():
+            return  # a dry run: __exit__ rolls back
         hook = before_commit.get()
         if hook is not None:
             hook(self.connection)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from medledger.api.deps import PUBLIC, ActorDep, EngineDep, PathId
+from medledger.api.deps import PUBLIC, ActorDep, DryRun, EngineDep, PathId, answering
 from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
-from medledger.api.schemas import ApprovalOut, In, RejectIn, TokenIn, TokenOut
+from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.services import approvals, auth, registration
 
@@ -18,10 +18,15 @@ router = api_router(tags=["access"])
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201, openapi_extra=PUBLIC)
-def issue_token(engine: EngineDep, body: TokenIn) -> TokenOut:
-    """Exchange a username and password for an API token (shown only this once)."""
-    actor = auth.login(engine, body.organisation_id, body.username, body.password, "api")
-    return TokenOut(token=auth.issue_token(engine, actor, body.name))
+def issue_token(
+    engine: EngineDep, body: TokenIn, response: Response, dry_run: DryRun = False
+) -> TokenOut:
+    """Exchange a username and password for an API token (shown only this once; a dry run
+    checks the password and answers with a token that is not kept)."""
+    with answering(dry_run, response):
+        actor = auth.login(engine, body.organisation_id, body.username, body.password, "api")
+        token = auth.issue_token(engine, actor, body.name)
+    return TokenOut(token=token)
 
 
 class UserIn(In):
@@ -39,11 +44,14 @@ class UserOut(BaseModel):
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-def add_user(engine: EngineDep, actor: ActorDep, body: UserIn) -> UserOut:
-    user_id = registration.add_user(
-        engine, actor, body.username, body.display_name, body.role, body.write_off_limit,
-        auth.hash_password(body.password),
-    )  # fmt: skip
+def add_user(
+    engine: EngineDep, actor: ActorDep, body: UserIn, response: Response, dry_run: DryRun = False
+) -> UserOut:
+    with answering(dry_run, response):
+        user_id = registration.add_user(
+            engine, actor, body.username, body.display_name, body.role, body.write_off_limit,
+            auth.hash_password(body.password),
+        )  # fmt: skip
     return UserOut(id=user_id, username=body.username, role=body.role)
 
 
@@ -63,14 +71,35 @@ def get_approval(engine: EngineDep, actor: ActorDep, approval_id: PathId) -> App
     return ApprovalOut.of(approvals.get_approval(engine, actor, approval_id))
 
 
-@router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut)
-def approve(engine: EngineDep, actor: ActorDep, approval_id: PathId) -> ApprovalOut:
-    return ApprovalOut.of(approvals.approve(engine, actor, approval_id))
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut | EffectOut)
+def approve(
+    engine: EngineDep,
+    actor: ActorDep,
+    approval_id: PathId,
+    response: Response,
+    dry_run: DryRun = False,
+) -> ApprovalOut | EffectOut:
+    """Post the request's write-offs and mark it approved, in one transaction (409
+    ``approval-decided`` if it was decided meanwhile); a dry run answers with the effect."""
+    with answering(dry_run, response) as effect:
+        return ApprovalOut.of(approvals.approve(engine, actor, approval_id))
+    assert effect is not None
+    return EffectOut.of(effect)
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut)
-def reject(engine: EngineDep, actor: ActorDep, approval_id: PathId, body: RejectIn) -> ApprovalOut:
-    return ApprovalOut.of(approvals.reject(engine, actor, approval_id, body.reason))
+def reject(
+    engine: EngineDep,
+    actor: ActorDep,
+    approval_id: PathId,
+    body: RejectIn,
+    response: Response,
+    dry_run: DryRun = False,
+) -> ApprovalOut:
+    """Reject the request (409 ``approval-decided`` if it was decided meanwhile)."""
+    with answering(dry_run, response):
+        view = approvals.reject(engine, actor, approval_id, body.reason)
+    return ApprovalOut.of(view)
 
 
 @router.get("/reasons")

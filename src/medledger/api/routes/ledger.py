@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from medledger.api.deps import (
     ActorDep,
+    DryRun,
     EngineDep,
     IdempotencyKey,
     PathId,
@@ -25,8 +26,8 @@ from medledger.api.schemas import (
     EffectOut,
     PaymentIn,
     RefundIn,
+    RemoveIn,
     ReverseIn,
-    RevertIn,
     TransactionOut,
     WriteOffOut,
     WriteOffsIn,
@@ -70,7 +71,7 @@ def post_write_offs(
     actor: ActorDep,
     body: WriteOffsIn,
     response: Response,
-    dry_run_: Annotated[bool, Query(alias="dry_run")] = False,
+    dry_run_: DryRun = False,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Post all the write-offs or none. Above the user's limit they wait for approval (202)."""
@@ -135,15 +136,15 @@ def get_write_off(engine: EngineDep, actor: ActorDep, write_off_id: PathId) -> W
 
 
 @router.post(
-    "/write-offs/{write_off_id}/revert", response_model=WriteOffOut | EffectOut, status_code=201
+    "/write-offs/{write_off_id}/remove", response_model=WriteOffOut | EffectOut, status_code=201
 )
-def revert_write_off(
+def remove_write_off(
     engine: EngineDep,
     actor: ActorDep,
     write_off_id: PathId,
-    body: RevertIn,
+    body: RemoveIn,
     response: Response,
-    dry_run_: Annotated[bool, Query(alias="dry_run")] = False,
+    dry_run_: DryRun = False,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Remove a write-off in whole or in part: the reversal, linked both ways."""
@@ -159,7 +160,7 @@ def revert_write_off(
 @router.post("/cancellations", response_model=TransactionOut | EffectOut, status_code=201)
 def cancel_pr(
     engine: EngineDep, actor: ActorDep, body: CancellationIn, response: Response,
-    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+    dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
         cancellations.cancel_pr(
@@ -174,7 +175,7 @@ def cancel_pr(
 @router.post("/payments", response_model=TransactionOut | EffectOut, status_code=201)
 def take_payment(
     engine: EngineDep, actor: ActorDep, body: PaymentIn, response: Response,
-    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+    dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
         payments.record_payment(
@@ -191,7 +192,7 @@ def take_payment(
 )
 def refund(
     engine: EngineDep, actor: ActorDep, payment_id: PathId, body: RefundIn, response: Response,
-    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+    dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
         payments.refund_payment(
@@ -208,7 +209,7 @@ def refund(
 )
 def reverse(
     engine: EngineDep, actor: ActorDep, transaction_id: PathId, body: ReverseIn, response: Response,
-    dry_run_: Annotated[bool, Query(alias="dry_run")] = False, idempotency_key: IdempotencyKey = None,
+    dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
         reversals.reverse_transaction(

@@ -6,19 +6,21 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from medledger.api.deps import ActorDep, EngineDep, PathId
+from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, answering
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
     DraftIn,
     DraftOut,
     DraftPatch,
+    EffectOut,
     RemittanceOut,
     RemittanceSummaryOut,
     TransactionOut,
 )
 from medledger.services import drafts, history, remittance_views
 from medledger.services.posting import committed
+from medledger.services.write_offs import Outcome
 
 router = api_router(tags=["posting tool"])
 
@@ -38,10 +40,12 @@ def get_remittance(engine: EngineDep, actor: ActorDep, remittance_id: PathId) ->
 
 
 @router.post("/drafts", response_model=DraftOut, status_code=201)
-def create_draft(engine: EngineDep, actor: ActorDep, body: DraftIn) -> DraftOut:
+def create_draft(
+    engine: EngineDep, actor: ActorDep, body: DraftIn, response: Response, dry_run: DryRun = False
+) -> DraftOut:
     """Write Off PR in the posting tool: the answer is the yellow preview row."""
-    return DraftOut.of(
-        drafts.create_draft(
+    with answering(dry_run, response):
+        view = drafts.create_draft(
             engine,
             actor,
             amounts=body.amounts,
@@ -51,7 +55,7 @@ def create_draft(engine: EngineDep, actor: ActorDep, body: DraftIn) -> DraftOut:
             custom_reason=body.custom_reason,
             note=body.note,
         )
-    )
+    return DraftOut.of(view)
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftOut)
@@ -61,10 +65,17 @@ def get_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId) -> DraftOut:
 
 
 @router.patch("/drafts/{draft_id}", response_model=DraftOut)
-def edit_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId, body: DraftPatch) -> DraftOut:
+def edit_draft(
+    engine: EngineDep,
+    actor: ActorDep,
+    draft_id: PathId,
+    body: DraftPatch,
+    response: Response,
+    dry_run: DryRun = False,
+) -> DraftOut:
     """Edit a value cell or the note of the preview row."""
-    return DraftOut.of(
-        drafts.update_draft(
+    with answering(dry_run, response):
+        view = drafts.update_draft(
             engine,
             actor,
             draft_id,
@@ -73,26 +84,42 @@ def edit_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId, body: Draft
             reason=body.reason,
             custom_reason=body.custom_reason,
         )
-    )
+    return DraftOut.of(view)
 
 
 @router.delete("/drafts/{draft_id}", status_code=204)
-def undo_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId) -> Response:
-    drafts.discard_draft(engine, actor, draft_id)
+def undo_draft(
+    engine: EngineDep, actor: ActorDep, draft_id: PathId, dry_run: DryRun = False
+) -> Response:
+    with answering(dry_run, Response()):
+        drafts.discard_draft(engine, actor, draft_id)
     return Response(status_code=204)
 
 
 @router.post(
-    "/drafts/{draft_id}/post", response_model=TransactionOut | ApprovalOut, status_code=201
+    "/drafts/{draft_id}/post",
+    response_model=TransactionOut | ApprovalOut | EffectOut,
+    status_code=201,
 )
 def post_draft(
-    engine: EngineDep, actor: ActorDep, draft_id: PathId, response: Response
-) -> TransactionOut | ApprovalOut:
+    engine: EngineDep,
+    actor: ActorDep,
+    draft_id: PathId,
+    response: Response,
+    dry_run: DryRun = False,
+) -> TransactionOut | ApprovalOut | EffectOut:
     """Post the draft to the ledger, once: pressing Post again returns the same write-off.
 
     Above the user's write-off limit the draft waits for a billing manager instead: 202 with
     the approval request (approving it posts the draft; rejecting it opens the draft again).
+    A dry run answers with the effect (and the approval request it would wait in).
     """
+    if dry_run:
+        outcome = Outcome()
+        with answering(dry_run, response) as effect:
+            outcome = drafts.post_draft(engine, actor, draft_id)
+        assert effect is not None
+        return EffectOut.of(effect, outcome.approval)
     with committed() as posted:
         outcome = drafts.post_draft(engine, actor, draft_id)
     if outcome.approval is not None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import File, Query, UploadFile
+from fastapi import File, Query, Response, UploadFile
 
-from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, QueryText
+from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, QueryText, answering
 from medledger.api.routing import api_router
 from medledger.api.schemas import (
     DismissIn,
+    EffectOut,
     EncounterChoiceOut,
     HeldClaimOut,
     HeldClaimPostIn,
@@ -70,18 +71,37 @@ def held_claim_encounters(
     return [EncounterChoiceOut.of(choice) for choice in choices]
 
 
-@router.post("/held-claims/{item_id}/post", response_model=TransactionOut, status_code=201)
+@router.post(
+    "/held-claims/{item_id}/post", response_model=TransactionOut | EffectOut, status_code=201
+)
 def post_held_claim(
-    engine: EngineDep, actor: ActorDep, item_id: PathId, body: HeldClaimPostIn
-) -> TransactionOut:
-    """Post the claim to the encounter, through the import's own checks (409 once resolved)."""
-    transaction_id = resolve_held_claim(
-        engine, actor, item_id, body.encounter_id, body.procedure_ids
-    )
+    engine: EngineDep,
+    actor: ActorDep,
+    item_id: PathId,
+    body: HeldClaimPostIn,
+    response: Response,
+    dry_run: DryRun = False,
+) -> TransactionOut | EffectOut:
+    """Post the claim to the encounter, through the import's own checks (409 once resolved);
+    a dry run answers with the effect."""
+    with answering(dry_run, response) as effect:
+        transaction_id = resolve_held_claim(
+            engine, actor, item_id, body.encounter_id, body.procedure_ids
+        )
+    if effect is not None:
+        return EffectOut.of(effect)
     return TransactionOut.of(history.transaction(engine, actor, transaction_id))
 
 
 @router.post("/held-claims/{item_id}/dismiss", response_model=HeldClaimOut)
-def dismiss(engine: EngineDep, actor: ActorDep, item_id: PathId, body: DismissIn) -> HeldClaimOut:
-    dismiss_held_claim(engine, actor, item_id, body.reason)
-    return HeldClaimOut.of(held_claim(engine, actor, item_id))
+def dismiss(
+    engine: EngineDep,
+    actor: ActorDep,
+    item_id: PathId,
+    body: DismissIn,
+    response: Response,
+    dry_run: DryRun = False,
+) -> HeldClaimOut:
+    with answering(dry_run, response):
+        dismissed = dismiss_held_claim(engine, actor, item_id, body.reason)
+    return HeldClaimOut.of(dismissed)
