@@ -23,6 +23,7 @@ from medledger.storage.tables import metadata
 from medledger.x12 import writer as w
 from tests import builders
 from tests.api.conftest import PASSWORD, client_for
+from tests.api.test_claim_files_api import march
 from tests.services.test_era_import import LAB, LAB_PAID, OFFICE, OFFICE_PAID, era, visit
 
 MUTATING = {"post", "put", "patch", "delete"}
@@ -126,6 +127,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         f"/api/held-claims/{x.held_item_id}/post", {"json": {"encounter_id": x.held_encounter_id}}),
     ("post", "/api/held-claims/{item_id}/dismiss"): lambda x: (
         f"/api/held-claims/{x.held_item_id}/dismiss", {"json": {"reason": "sent twice"}}),
+    ("post", "/api/claim-files"): lambda x: ("/api/claim-files", {"files": {
+        "file": ("march.837", march().encode(), "text/plain")}}),
     ("post", "/api/tokens"): lambda x: ("/api/tokens", {"json": {
         "organisation_id": x.organisation_id, "username": "manager", "password": PASSWORD}}),
     ("post", "/api/users"): lambda x: ("/api/users", {"json": {

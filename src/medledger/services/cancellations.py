@@ -84,8 +84,8 @@ def cancel_pr(
                 limit_cents=actor.write_off_limit_cents,
             )
 
-    posting = Posting(request, idempotency_key, _noting_patient(plan, patients))
-    return post_all(engine, actor, [posting], finish=within_limit)[0]
+    posting = Posting(request, _noting_patient(plan, patients))
+    return post_all(engine, actor, [posting], idempotency_key, finish=within_limit)[0]
 
 
 def _noting_patient(
