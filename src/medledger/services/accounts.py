@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Balance
 from medledger.domain.cancellation import can_cancel
+from medledger.domain.charge_void import can_void_charge
 from medledger.domain.errors import NotFound
 from medledger.domain.permission import Permission
 from medledger.domain.write_off import HeldByCarc, can_write_off
@@ -34,6 +35,7 @@ class ProcedureAccount:
     balance: Balance
     write_off: Permission
     cancel: Permission
+    void_charge: Permission
     held: HeldByCarc = field(default_factory=dict)
 
     @property
@@ -80,6 +82,7 @@ def _account(row: Any, balance: Balance, held: HeldByCarc) -> ProcedureAccount:
         balance,
         can_write_off(balance, held=held),
         can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
+        can_void_charge(balance),
         held,
     )
 

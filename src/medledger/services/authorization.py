@@ -1,6 +1,7 @@
 """What each role may do, enforced in the service layer so that every front obeys it.
 
-- front desk: look, register patients and visits, take payments, enter estimated PR;
+- front desk: look, register patients and visits (and void a charge entered in error before
+  money moves against it), take payments, enter estimated PR;
 - biller: also write off (up to the user's limit — above it the write-off waits for approval),
   cancel PR, post remittances and drafts, import claim files (837), reverse their own actions;
 - billing manager: any amount, approvals, refunds, reversals of anyone's actions;

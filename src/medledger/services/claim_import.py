@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Entry
+from medledger.domain.charge_void import money_moved
 from medledger.domain.claim_frequency import VOID, Action, EarlierClaim, decide
 from medledger.domain.columns import Column
 from medledger.domain.errors import LedgerError
@@ -130,6 +131,43 @@ def record_number(patient: ClaimPatient) -> str:
     return "837-" + hashlib.sha256(text.encode()).hexdigest()[:10].upper()
 
 
+def find_or_add_patient(
+    uow: UnitOfWork,
+    patient: ClaimPatient,
+    known: dict[tuple[str | None, Any, str, str], int],
+    mrn: str | None = None,
+) -> tuple[int, bool | None]:
+    """The patient's id: one ``known`` already (then None), the registered patient with the
+    same member id, birth date and name (False), or a new one (True) under ``mrn`` or, without
+    one, ``record_number``. ``known`` remembers it for the next claim or row."""
+    key = patient_key(patient)
+    patient_id = known.get(key)
+    if patient_id is not None:
+        return patient_id, None
+    row = uow.claims.matching_patient(
+        patient.member_id, patient.birth_date, patient.last_name, patient.first_name
+    )
+    added = row is None
+    if row is not None:
+        patient_id = int(row.id)
+    else:
+        patient_id = uow.claims.add_patient(
+            mrn=mrn or record_number(patient),
+            first_name=patient.first_name[:100],
+            last_name=patient.last_name[:100],
+            birth_date=patient.birth_date,
+            sex=patient.sex,
+            member_id=patient.member_id,
+            address_line1=patient.address_line1,
+            address_line2=patient.address_line2,
+            city=patient.city,
+            state=patient.state,
+            postal_code=patient.postal_code,
+        )
+    known[key] = patient_id
+    return patient_id, added
+
+
 class _Importer:
     """Registers claims one by one, each seeing those before it (a file may replace a claim it
     registered itself)."""
@@ -208,45 +246,17 @@ class _Importer:
         return payer_id
 
     def _patient(self, patient: ClaimPatient) -> int:
-        key = patient_key(patient)
-        patient_id = self.patients.get(key)
-        if patient_id is not None:
-            return patient_id
-        row = self.uow.claims.matching_patient(
-            patient.member_id, patient.birth_date, patient.last_name, patient.first_name
-        )
-        if row is not None:
-            patient_id = int(row.id)
-            self.summary.patients_matched += 1
-        else:
-            patient_id = self.uow.claims.add_patient(
-                mrn=record_number(patient),
-                first_name=patient.first_name[:100],
-                last_name=patient.last_name[:100],
-                birth_date=patient.birth_date,
-                sex=patient.sex,
-                member_id=patient.member_id,
-                address_line1=patient.address_line1,
-                address_line2=patient.address_line2,
-                city=patient.city,
-                state=patient.state,
-                postal_code=patient.postal_code,
-            )
+        patient_id, added = find_or_add_patient(self.uow, patient, self.patients)
+        if added:
             self.summary.patients_added += 1
-        self.patients[key] = patient_id
+        elif added is False:
+            self.summary.patients_matched += 1
         return patient_id
 
     def _earlier(self, encounter: Row[Any], patient_id: int) -> EarlierClaim:
         standing = self.uow.claims.standing_procedures(encounter.id)
         balances = self.uow.ledger.balances([row.id for row in standing])
-        with_money = tuple(
-            row.id
-            for row in standing
-            if any(
-                cents and column is not Column.CHARGE
-                for (column, _), cents in balances[row.id].amounts.items()
-            )
-        )
+        with_money = tuple(row.id for row in standing if money_moved(balances[row.id]))
         return EarlierClaim(
             content_hash=self.uow.claims.last_claim_content(encounter.id),
             voided=encounter.frequency_code == VOID,

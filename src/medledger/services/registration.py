@@ -6,17 +6,28 @@ charge column is a journal fact like every other column.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row, func, select
 
 from medledger.domain.balance import Entry
+from medledger.domain.bounds import check_day
 from medledger.domain.columns import Column
-from medledger.domain.errors import AlreadyExists, InvalidInput
+from medledger.domain.errors import AlreadyExists, IdempotencyConflict, InvalidInput, NotFound
 from medledger.domain.money import to_cents
+from medledger.domain.registration import (
+    COVERAGE_ORDERS,
+    PatientDetails,
+    check_diagnoses,
+    check_modifiers,
+    check_order,
+    check_text,
+    check_units,
+)
 from medledger.services.actor import Actor
 from medledger.services.auth import actor_of
 from medledger.services.authorization import authorize
@@ -116,6 +127,60 @@ def add_user(
     return user_id
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageInput:
+    """A patient's insurance: the payer (by its identifier; registered with ``payer_name`` when
+    new), the order it is billed in, and the member id under it (the patient's own when blank)."""
+
+    payer_code: str
+    order: str = "primary"
+    member_id: str | None = None
+    payer_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageView:
+    """One of a patient's coverages, with its payer's identifier and name."""
+
+    order: str
+    payer_id: int
+    payer_code: str
+    payer_name: str
+    member_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRecord:
+    """A patient's row (demographics) and coverages, in billing order."""
+
+    patient: Row[Any]
+    coverages: tuple[CoverageView, ...]
+
+
+def _record(uow: UnitOfWork, patient_id: int) -> PatientRecord:
+    rows = uow.claims.coverages_of(patient_id)
+    payers = {row.payer_id: uow.registry.payer(row.payer_id) for row in rows}
+    views = sorted(
+        (
+            CoverageView(
+                row.coverage_order,
+                row.payer_id,
+                payers[row.payer_id].payer_code,
+                payers[row.payer_id].name,
+                row.member_id,
+            )
+            for row in rows
+        ),
+        key=lambda view: COVERAGE_ORDERS.index(view.order),
+    )
+    return PatientRecord(uow.registry.patient(patient_id), tuple(views))
+
+
+def patient_record(engine: Engine, actor: Actor, patient_id: int) -> PatientRecord:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return _record(uow, patient_id)
+
+
 def add_patient(
     engine: Engine,
     actor: Actor,
@@ -124,15 +189,109 @@ def add_patient(
     last_name: str,
     birth_date: date | None = None,
 ) -> int:
+    """A patient known by name and birth date only (see ``register_patient``)."""
+    details = PatientDetails(first_name, last_name, birth_date)
+    return int(register_patient(engine, actor, mrn, details).patient.id)
+
+
+def register_patient(
+    engine: Engine,
+    actor: Actor,
+    mrn: str,
+    details: PatientDetails,
+    coverages: Sequence[CoverageInput] = (),
+    *,
+    dry_run: bool = False,
+) -> PatientRecord:
+    """Register a patient with their coverages; returns the patient's record.
+
+    Refused when the MRN is taken, or when a patient with the same member id, birth date and
+    name is registered already (the 837 import's match: one person, one account). ``dry_run``
+    checks and writes, then rolls back.
+    """
     authorize(actor, "register")
-    if not mrn.strip() or not last_name.strip():
-        raise InvalidInput("a patient needs an MRN and a last name")
+    mrn = check_text(mrn, "mrn", required=True)
+    checked = details.checked(today())
+    if checked.last_name is None:
+        raise InvalidInput("last name is required", field="last_name")
     with UnitOfWork(engine, actor.organisation_id) as uow:
-        if uow.registry.find_patient(mrn.strip()) is not None:
-            raise AlreadyExists(f"a patient with MRN {mrn.strip()!r} exists already")
-        patient_id = uow.registry.add_patient(mrn.strip(), first_name, last_name, birth_date)
-        uow.commit()
-    return patient_id
+        if uow.registry.find_patient(mrn) is not None:
+            raise AlreadyExists(f"a patient with MRN {mrn!r} exists already", field="mrn")
+        twin = same_person(uow, checked)
+        if twin is not None:
+            raise AlreadyExists(
+                f"this patient is registered already (MRN {twin.mrn})", patient_id=twin.id
+            )
+        values = checked.given()
+        values.update(first_name=checked.first_name or "", last_name=checked.last_name)
+        patient_id = uow.registry.add_patient(mrn, **values)  # type: ignore[arg-type]
+        _cover(uow, patient_id, checked.member_id, coverages)
+        record = _record(uow, patient_id)
+        if not dry_run:
+            uow.commit()
+    return record
+
+
+def same_person(uow: UnitOfWork, details: PatientDetails) -> Row[Any] | None:
+    """The registered patient with the same member id, birth date and name, if any; without a
+    member id nobody is matched (two people may share a name and a birthday)."""
+    if details.member_id is None or details.last_name is None:
+        return None
+    return uow.claims.matching_patient(
+        details.member_id, details.birth_date, details.last_name, details.first_name or ""
+    )
+
+
+def update_patient(
+    engine: Engine,
+    actor: Actor,
+    patient_id: int,
+    details: PatientDetails,
+    coverages: Sequence[CoverageInput] = (),
+    *,
+    mrn: str | None = None,
+    dry_run: bool = False,
+) -> PatientRecord:
+    """Change the details given (None leaves a field as it is) and add coverages; returns the
+    patient's record as it now stands."""
+    authorize(actor, "register")
+    checked = details.checked(today())
+    changes = checked.given()
+    if mrn is not None:
+        changes["mrn"] = check_text(mrn, "mrn", required=True)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        current = uow.registry.patient(patient_id)
+        moved = "mrn" in changes and changes["mrn"] != current.mrn
+        if moved and uow.registry.find_patient(str(changes["mrn"])) is not None:
+            raise AlreadyExists(f"a patient with MRN {changes['mrn']!r} exists already")
+        uow.registry.update_patient(patient_id, **changes)
+        _cover(uow, patient_id, checked.member_id or current.member_id, coverages)
+        record = _record(uow, patient_id)
+        if not dry_run:
+            uow.commit()
+    return record
+
+
+def _cover(
+    uow: UnitOfWork, patient_id: int, member_id: str | None, coverages: Sequence[CoverageInput]
+) -> None:
+    """Record each coverage once, registering a payer not seen before."""
+    for coverage in coverages:
+        code = check_text(coverage.payer_code, "payer_code", required=True)
+        order = check_order(coverage.order)
+        payer = uow.registry.payer_by_code(code)
+        if payer is None:
+            name = check_text(coverage.payer_name or "", "payer_name") or code
+            payer_id = uow.registry.add_payer(code, name)
+        else:
+            payer_id = int(payer.id)
+        own = check_text(coverage.member_id or "", "member_id") or member_id
+        uow.claims.ensure_coverage(patient_id, payer_id, order, own)
+
+
+def today() -> date:
+    """Today in UTC: a birth date after it is a typing slip."""
+    return datetime.now(UTC).date()
 
 
 def find_patient(engine: Engine, actor: Actor, ref: str) -> Row[Any]:
@@ -152,60 +311,163 @@ def add_payer(engine: Engine, actor: Actor, payer_code: str, name: str) -> int:
     return payer_id
 
 
+@dataclass(frozen=True, slots=True)
+class VisitDetails:
+    """What a claim says of the visit beside its lines: place of service (a two-digit CMS
+    code such as 11, office), the rendering provider, and the diagnosis codes in order."""
+
+    place_of_service: str | None = None
+    rendering_provider: str | None = None
+    diagnosis_codes: tuple[str, ...] = ()
+
+    def columns(self) -> dict[str, Any]:
+        diagnoses = check_diagnoses(self.diagnosis_codes)
+        return {
+            "place_of_service": check_text(self.place_of_service or "", "place_of_service") or None,
+            "rendering_provider": check_text(self.rendering_provider or "", "rendering_provider")
+            or None,
+            "diagnosis_codes": ",".join(diagnoses) or None,
+        }
+
+
+def checked_line(line: ProcedureInput) -> ProcedureInput:
+    """The line with its code, modifiers, units and control number within what a claim holds."""
+    if line.date_of_service is not None:
+        check_day(line.date_of_service, "date_of_service")
+    control = line.line_item_control_number
+    return replace(
+        line,
+        code=check_text(line.code, "code", required=True).upper(),
+        modifiers=check_modifiers(line.modifiers),
+        units=check_units(line.units),
+        line_item_control_number=None
+        if control is None
+        else check_text(control, "line_item_control_number") or None,
+    )
+
+
+def new_control_number() -> str:
+    """A patient control number for a visit registered without one: "V" and 12 hex digits."""
+    return f"V{secrets.token_hex(6).upper()}"
+
+
+def add_visit_rows(
+    uow: UnitOfWork,
+    patient_id: int,
+    number: str,
+    date_of_service: date,
+    lines: Sequence[ProcedureInput],
+    charges: Sequence[int],
+    payer_id: int | None,
+    columns: dict[str, Any],
+) -> tuple[int, list[Entry]]:
+    """Write a visit and its procedures (``lines`` checked, ``charges`` in cents); return the
+    encounter's id and the charge entries to post for it."""
+    if payer_id is not None:
+        uow.registry.payer(payer_id)
+    if uow.registry.encounter_by_control_number(number) is not None:
+        raise AlreadyExists(
+            f"an encounter with patient control number {number!r} exists already",
+            field="patient_control_number",
+        )
+    encounter_id = uow.registry.add_encounter(
+        patient_id, number, date_of_service, payer_id, **columns
+    )
+    encounter = uow.registry.encounter(encounter_id)
+    entries = []
+    for line_number, (line, cents) in enumerate(zip(lines, charges, strict=True), start=1):
+        procedure_id = uow.registry.add_procedure(
+            encounter,
+            line_number,
+            code=line.code,
+            modifiers=":".join(line.modifiers),
+            units=line.units,
+            date_of_service=line.date_of_service or date_of_service,
+            charge_cents=cents,
+            line_item_control_number=line.line_item_control_number,
+        )
+        if cents:
+            entries.append(Entry(procedure_id, Column.CHARGE, "", cents))
+    return encounter_id, entries
+
+
 def add_encounter(
     engine: Engine,
     actor: Actor,
     patient_id: int,
-    patient_control_number: str,
+    patient_control_number: str | None,
     date_of_service: date,
     lines: Sequence[ProcedureInput],
     payer_id: int | None = None,
+    *,
+    details: VisitDetails = VisitDetails(),
+    idempotency_key: str | None = None,
 ) -> int:
-    """Create an encounter and its procedures, and post their charges, in one transaction."""
+    """Create an encounter and its procedures, and post their charges, in one transaction.
+
+    Without a patient control number (the claim id the practice's 837 will carry) one is made
+    up ("V" and 12 hex digits). The request is answered once per ``idempotency_key``, else once
+    per control number given. Inside ``dry_run()`` everything is checked and rolled back.
+    """
     authorize(actor, "register")
+    check_day(date_of_service, "date_of_service")
+    pcn = None if patient_control_number is None else patient_control_number.strip() or None
+    if pcn is not None:
+        check_text(pcn, "patient_control_number")
     if not lines:
-        raise InvalidInput("an encounter needs at least one procedure")
-    charges = [to_cents(line.charge) for line in lines]
+        raise InvalidInput("an encounter needs at least one procedure", field="lines")
+    checked = [checked_line(line) for line in lines]
+    charges = [to_cents(line.charge) for line in checked]
     if any(cents < 0 for cents in charges) or not any(charges):
         raise InvalidInput("charges cannot be negative, and at least one must be above zero")
+    columns = details.columns()
+    number = pcn or new_control_number()
     created: dict[str, int] = {}
 
     def plan(uow: UnitOfWork) -> Plan:
-        encounter_id = uow.registry.add_encounter(
-            patient_id, patient_control_number, date_of_service, payer_id
+        encounter_id, entries = add_visit_rows(
+            uow, patient_id, number, date_of_service, checked, charges, payer_id, columns
         )
-        encounter = uow.registry.encounter(encounter_id)
-        entries = []
-        for number, (line, cents) in enumerate(zip(lines, charges, strict=True), start=1):
-            procedure_id = uow.registry.add_procedure(
-                encounter,
-                number,
-                code=line.code,
-                modifiers=":".join(line.modifiers),
-                units=line.units,
-                date_of_service=line.date_of_service or date_of_service,
-                charge_cents=cents,
-                line_item_control_number=line.line_item_control_number,
-            )
-            if cents:
-                entries.append(Entry(procedure_id, Column.CHARGE, "", cents))
         created["encounter_id"] = encounter_id
         return Plan("charge", entries, patient_id=patient_id)
 
     request = {
         "patient_id": patient_id,
-        "pcn": patient_control_number,
+        "pcn": pcn,
         "dos": date_of_service,
         "lines": [
             # a line's own date only when it has one, so earlier requests keep their hash
             (line.code, line.modifiers, line.units, c, *filter(None, [line.date_of_service]))
-            for line, c in zip(lines, charges, strict=True)
+            for line, c in zip(checked, charges, strict=True)
         ],
+        **{name: value for name, value in columns.items() if value is not None},
     }
-    post_once(engine, actor, request, f"encounter:{patient_control_number}", plan)
-    if "encounter_id" not in created:  # a repeat: the encounter exists already
-        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-            row = uow.registry.encounter_by_control_number(patient_control_number)
-            assert row is not None
-            return int(row.id)
-    return created["encounter_id"]
+    key = idempotency_key or (None if pcn is None else f"encounter:{pcn}")
+    try:
+        transaction_id = post_once(engine, actor, request, key, plan)
+    except IdempotencyConflict as error:
+        if idempotency_key is not None:
+            raise
+        raise AlreadyExists(  # the control number's key: another visit has it
+            f"an encounter with patient control number {pcn!r} exists already",
+            field="patient_control_number",
+        ) from error
+    if "encounter_id" in created:  # planned now (in a dry run: the id it would have had)
+        return created["encounter_id"]
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:  # a repeat
+        first = uow.ledger.procedures_of_transaction(transaction_id)
+        return int(uow.registry.procedure(first[0]).encounter_id)
+
+
+def payer_by_code(engine: Engine, actor: Actor, payer_code: str) -> Row[Any]:
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        row = uow.registry.payer_by_code(payer_code.strip())
+    if row is None:
+        raise NotFound("payer", payer_code.strip()[:80])
+    return row
+
+
+def payers(engine: Engine, actor: Actor) -> list[Row[Any]]:
+    """The organisation's payers by name: the choices of a coverage or a visit."""
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        return uow.registry.payers()

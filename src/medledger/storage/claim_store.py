@@ -194,8 +194,9 @@ class ClaimStore:
         )
 
     def add_voids(
-        self, procedure_ids: Iterable[int], submitted_claim_id: int, transaction_id: int
+        self, procedure_ids: Iterable[int], submitted_claim_id: int | None, transaction_id: int
     ) -> None:
+        """Record the procedures ``transaction_id`` took back: for a claim, or (None) by hand."""
         rows = [
             {
                 "procedure_id": procedure_id,

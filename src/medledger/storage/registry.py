@@ -133,11 +133,33 @@ class Registry:
 
     # -- patients -------------------------------------------------------------------------------
     def add_patient(
-        self, mrn: str, first_name: str, last_name: str, birth_date: date | None = None
+        self,
+        mrn: str,
+        first_name: str,
+        last_name: str,
+        birth_date: date | None = None,
+        **demographics: Any,
     ) -> int:
+        """``demographics``: the other columns of ``patients`` (sex, member id, address)."""
         return self._insert(
-            patients, mrn=mrn, first_name=first_name, last_name=last_name, birth_date=birth_date
+            patients,
+            mrn=mrn,
+            first_name=first_name,
+            last_name=last_name,
+            birth_date=birth_date,
+            **demographics,
         )
+
+    def update_patient(self, patient_id: int, **values: Any) -> None:
+        """Change a patient's details (not the ledger: a patient's name is not money)."""
+        self.patient(patient_id)
+        if values:
+            self.connection.execute(
+                update(patients)
+                .where(patients.c.organisation_id == self.organisation_id)
+                .where(patients.c.id == patient_id)
+                .values(**values)
+            )
 
     def patient(self, patient_id: int) -> Row[Any]:
         return self._get(patients, "patient", patient_id)
@@ -191,6 +213,15 @@ class Registry:
     def payer(self, payer_id: int) -> Row[Any]:
         return self._get(payers, "payer", payer_id)
 
+    def payers(self) -> list[Row[Any]]:
+        return list(
+            self.connection.execute(
+                select(payers)
+                .where(payers.c.organisation_id == self.organisation_id)
+                .order_by(payers.c.name, payers.c.id)
+            )
+        )
+
     def payer_by_code(self, payer_code: str) -> Row[Any] | None:
         return self.connection.execute(
             select(payers).where(
@@ -205,7 +236,10 @@ class Registry:
         patient_control_number: str,
         date_of_service: date,
         payer_id: int | None = None,
+        **details: Any,
     ) -> int:
+        """``details``: the claim details of ``encounters`` (place of service, rendering
+        provider, diagnosis codes)."""
         self.patient(patient_id)
         return self._insert(
             encounters,
@@ -213,6 +247,7 @@ class Registry:
             payer_id=payer_id,
             patient_control_number=patient_control_number,
             date_of_service=date_of_service,
+            **details,
         )
 
     def encounter(self, encounter_id: int) -> Row[Any]:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from medledger.domain.columns import Column as LedgerColumn
+from medledger.domain.registration import COVERAGE_ORDERS
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -203,8 +204,6 @@ procedures = Table(
     CheckConstraint("pr_source IN ('none', 'estimate', 'remittance')", name="pr_source"),
 )
 
-COVERAGE_ORDERS = ("primary", "secondary", "tertiary")
-
 #: A patient's insurance: which payer, in which order, under which member id.
 coverages = Table(
     "coverages",
@@ -316,14 +315,15 @@ provider_adjustments = Table(
     Column("amount_cents", BigInteger, nullable=False),
 )
 
-#: A procedure whose charge a replacement or void claim took back (its negative charge entry is
-#: in the journal, ``transaction_id``): payers' answers are matched to the lines that stand.
+#: A procedure whose charge was taken back (its negative charge entry is in the journal,
+#: ``transaction_id``): by a replacement or void claim (``submitted_claim_id``), or by hand, a
+#: charge entered in error (no claim). Payers' answers are matched to the lines that stand.
 procedure_voids = Table(
     "procedure_voids",
     metadata,
     Column("procedure_id", Id, ForeignKey("procedures.id"), primary_key=True),
     _org(),
-    Column("submitted_claim_id", Id, ForeignKey("submitted_claims.id"), nullable=False),
+    Column("submitted_claim_id", Id, ForeignKey("submitted_claims.id")),
     Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False),
     _created(),
 )
