@@ -24,6 +24,7 @@ from medledger.x12 import writer as w
 from tests import builders
 from tests.api.conftest import PASSWORD, client_for
 from tests.api.test_claim_files_api import march
+from tests.services.test_csv_import import HEADER
 from tests.services.test_era_import import LAB, LAB_PAID, OFFICE, OFFICE_PAID, era, visit
 
 MUTATING = {"post", "put", "patch", "delete"}
@@ -66,6 +67,7 @@ class World:
     approval_id: int
     held_item_id: int
     held_encounter_id: int
+    void_procedure_id: int
 
 
 @pytest.fixture
@@ -77,6 +79,7 @@ def world(practice, engine, actor) -> World:
     payment = record_payment(engine, actor, practice.patient_id, "10.00")
     payment_id = manager.get(f"/api/transactions/{payment}").json()["payment_id"]
     _, (estimated,) = builders.visit(engine, actor, practice.patient_id, ["80.00"])
+    _, (voidable,) = builders.visit(engine, actor, practice.patient_id, ["40.00"])
     post_estimate(engine, actor, estimated, {"3": "20.00"})
     draft = drafts.create_draft(
         engine, actor, procedure_id=practice.procedure_id, amounts={"2": "1.00"}, reason="bad_debt"
@@ -93,7 +96,7 @@ def world(practice, engine, actor) -> World:
     encounter_id = manager.get(f"/api/procedures/{held_encounter[0]}").json()["encounter_id"]
     return World(
         actor.organisation_id, practice.patient_id, practice.procedure_id, estimated,
-        write_off_id, payment_id, draft.id, approval.id, held["id"], encounter_id,
+        write_off_id, payment_id, draft.id, approval.id, held["id"], encounter_id, voidable,
     )  # fmt: skip
 
 
@@ -138,6 +141,18 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         f"/api/approvals/{x.approval_id}/approve", {}),
     ("post", "/api/approvals/{approval_id}/reject"): lambda x: (
         f"/api/approvals/{x.approval_id}/reject", {"json": {"reason": "not now"}}),
+    ("post", "/api/patients"): lambda x: ("/api/patients", {"json": {
+        "mrn": "WALK-1", "last_name": "Walker", "coverages": [{"payer_code": "NEWPAYER"}]}}),
+    ("patch", "/api/patients/{patient_id}"): lambda x: (
+        f"/api/patients/{x.patient_id}", {"json": {"city": "Elsewhere",
+                                                    "coverages": [{"payer_code": "NEWPAYER"}]}}),
+    ("post", "/api/patients/{patient_id}/encounters"): lambda x: (
+        f"/api/patients/{x.patient_id}/encounters", {"json": {"date_of_service": "2026-03-01",
+            "procedures": [{"code": "99213", "charge": "10.00"}]}}),
+    ("post", "/api/procedures/{procedure_id}/void"): lambda x: (
+        f"/api/procedures/{x.void_procedure_id}/void", {"json": {}}),
+    ("post", "/api/csv-files"): lambda x: ("/api/csv-files", {"files": {"file": (
+        "walk.csv", (HEADER + "W-2,Walker,,,,,,,,WV-1,2026-03-01,,,99213,,,1.00\n").encode())}}),
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from medledger.x12.claim_writer import claims_text, submitted_claim, submitted_l
 from tests.api.conftest import client_for
 from tests.api.test_claim_files_api import upload_claims
 from tests.api.test_held_claims_api import upload
+from tests.services.test_csv_import import HEADER
 from tests.services.test_era_import import LAB_PAID, era
 
 VOIDED = submitted_line("85025", 4500, date(2024, 3, 1))
@@ -31,11 +32,14 @@ COLLECTIONS = {
     ("GET", "/api/reports/adjustments"),
     ("GET", "/api/reports/collections"),
     ("GET", "/api/reports/payers"),
+    ("GET", "/api/payers"),
 }
 #: Summaries: the other organisation's is empty.
 SUMMARIES = {("GET", "/api/reports/aging")}
 #: Uploads: the intruder's file imports into its own organisation, never matching ours.
 UPLOADS = {("POST", "/api/era-imports"), ("POST", "/api/claim-files")}
+#: Registrations: the intruder's patient is its own, even under our patient's MRN.
+REGISTRATIONS = {("POST", "/api/patients"), ("POST", "/api/csv-files")}
 
 
 def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
@@ -63,6 +67,12 @@ def bodies(ids: dict[str, int]) -> dict[tuple[str, str], dict]:
         ("POST", "/api/approvals/{approval_id}/reject"): {"reason": "x"},
         ("POST", "/api/held-claims/{item_id}/post"): {"encounter_id": ids["encounter_id"]},
         ("POST", "/api/held-claims/{item_id}/dismiss"): {"reason": "x"},
+        ("PATCH", "/api/patients/{patient_id}"): {"city": "Elsewhere"},
+        ("POST", "/api/patients/{patient_id}/encounters"): {
+            "date_of_service": "2026-03-01",
+            "procedures": [{"code": "99213", "charge": "1.00"}],
+        },
+        ("POST", "/api/procedures/{procedure_id}/void"): {},
     }
 
 
@@ -122,7 +132,7 @@ def test_every_route_hides_other_organisations_data(app, engine, actor, owned):
     for path, operations in app.openapi()["paths"].items():
         for method in (m.upper() for m in operations):
             key = (method, path)
-            if key in UNSCOPED or key in UPLOADS:  # uploads last: they add the intruder's own rows
+            if key in UNSCOPED | UPLOADS | REGISTRATIONS:  # last: they add the intruder's own rows
                 continue
             url = path.format(**owned)
             response = intruder.request(method, url, json=bodies(owned).get(key))
@@ -135,6 +145,16 @@ def test_every_route_hides_other_organisations_data(app, engine, actor, owned):
                 assert response.status_code == 404, (key, response.status_code, response.text)
                 assert response.json()["type"] == "/problems/not-found", key
             checked += 1
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        mrn = uow.registry.patient(owned["patient_id"]).mrn
+    created = intruder.post("/api/patients", json={"mrn": mrn, "last_name": "Intruder"})
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] != owned["patient_id"]
+    row = f"{mrn},Intruder,,,,,,,,INTRUDER-1,2026-03-01,,,99213,,,1.00"
+    imported = intruder.post("/api/csv-files", files={"file": ("x.csv", (HEADER + row).encode())})
+    assert imported.status_code == 201, imported.text
+    assert [p["last_name"] for p in intruder.get("/api/patients").json()] == ["Intruder"]
+    checked += len(REGISTRATIONS)
     claim = w.claim(ours.patient_control_number, [LAB_PAID])
     summary = upload(intruder, era(claim, trace="INTRUDER")).json()
     assert summary["held"] == {"unmatched_claim": 1}, summary

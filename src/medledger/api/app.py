@@ -29,6 +29,7 @@ from medledger.api.routes import (
     claim_files,
     ledger,
     posting_tool,
+    registration,
     remittance_files,
     reports,
 )
@@ -54,6 +55,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         accounts.router,
         ledger.router,
         posting_tool.router,
+        registration.router,
         remittance_files.router,
         claim_files.router,
         reports.router,

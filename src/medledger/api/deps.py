@@ -152,7 +152,7 @@ BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 QueryText = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
 
 
-def _day_in_range(value: date | datetime | None) -> date | datetime | None:
+def day_in_range(value: date | datetime | None) -> date | datetime | None:
     """A pydantic check over ``check_day``: its refusal as a validation error (a 422)."""
     if value is not None:
         try:
@@ -164,8 +164,8 @@ def _day_in_range(value: date | datetime | None) -> date | datetime | None:
 
 DAYS = f"Between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
 #: A day or a moment in a query string, within the days a practice can mean.
-QueryDay = Annotated[date | None, AfterValidator(_day_in_range)]
-QueryMoment = Annotated[datetime | None, Query(description=DAYS), AfterValidator(_day_in_range)]
+QueryDay = Annotated[date | None, AfterValidator(day_in_range)]
+QueryMoment = Annotated[datetime | None, Query(description=DAYS), AfterValidator(day_in_range)]
 
 
 @contextmanager

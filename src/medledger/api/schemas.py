@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from medledger.api.deps import BodyId
+from medledger.api.deps import BodyId, QueryDay, day_in_range
 from medledger.api.money import AmountIn, AmountOut
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
+from medledger.domain.registration import PatientDetails
 from medledger.services.accounts import (
     EncounterAccount,
     PatientAccount,
@@ -23,11 +24,18 @@ from medledger.services.accounts import (
     ProcedureAccount,
 )
 from medledger.services.claim_import import ClaimImportSummary
+from medledger.services.csv_import import CsvImportSummary
 from medledger.services.drafts import DraftView
 from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
+from medledger.services.registration import (
+    CoverageInput,
+    PatientRecord,
+    ProcedureInput,
+    VisitDetails,
+)
 from medledger.services.remittance_views import ItemView, RemittanceSummary, RemittanceView
 from medledger.services.reports import (
     AGING_BUCKETS,
@@ -147,6 +155,7 @@ class ProcedureOut(Out):
     balance: BalanceOut
     write_off: PermissionOut
     cancel: PermissionOut
+    void_charge: PermissionOut
 
     @classmethod
     def of(cls, account: ProcedureAccount) -> ProcedureOut:
@@ -163,6 +172,7 @@ def _procedure_data(account: ProcedureAccount) -> dict[str, Any]:
         "balance": _balance_data(account.balance),
         "write_off": _permission_data(account.write_off),
         "cancel": _permission_data(account.cancel),
+        "void_charge": _permission_data(account.void_charge),
     }  # fmt: skip
 
 
@@ -220,6 +230,130 @@ def _patient_fields(row: Any, balance: Balance) -> dict[str, Any]:
         "last_name": row.last_name, "birth_date": row.birth_date,
         "outstanding_balance": balance.patient_balance,
     }  # fmt: skip
+
+
+# -- registering patients and visits --------------------------------------------------------------
+Text = Annotated[str | None, Field(max_length=100)]
+
+
+class CoverageIn(In):
+    payer_code: str = Field(min_length=1, max_length=80, description="The payer's identifier.")
+    order: Literal["primary", "secondary", "tertiary"] = "primary"
+    member_id: str | None = Field(None, max_length=80, description="The patient's, when blank.")
+    payer_name: str | None = Field(None, max_length=200, description="For a payer not seen yet.")
+
+    def coverage(self) -> CoverageInput:
+        return CoverageInput(self.payer_code, self.order, self.member_id, self.payer_name)
+
+
+class PatientChangesIn(In):
+    """Demographics and coverages; a field left out (or null) is left as it is."""
+
+    mrn: str | None = Field(None, min_length=1, max_length=50)
+    first_name: Text = None
+    last_name: Text = None
+    birth_date: QueryDay = None
+    sex: Literal["F", "M", "U"] | None = None
+    member_id: str | None = Field(None, max_length=80)
+    address_line1: Text = None
+    address_line2: Text = None
+    city: str | None = Field(None, max_length=60)
+    state: str | None = Field(None, max_length=10)
+    postal_code: str | None = Field(None, max_length=15)
+    coverages: list[CoverageIn] = Field(default_factory=list, max_length=3)
+
+    def details(self) -> PatientDetails:
+        return PatientDetails(
+            self.first_name, self.last_name, self.birth_date, self.sex, self.member_id,
+            self.address_line1, self.address_line2, self.city, self.state, self.postal_code,
+        )  # fmt: skip
+
+
+class PatientIn(PatientChangesIn):
+    mrn: str = Field(min_length=1, max_length=50)
+    last_name: str = Field(min_length=1, max_length=100)
+
+
+class CoverageOut(Out):
+    order: str
+    payer_id: int
+    payer_code: str
+    payer_name: str
+    member_id: str | None
+
+
+class PatientRecordOut(Out):
+    """A patient's demographics and coverages (``dry_run``: as they would be)."""
+
+    id: int
+    mrn: str
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    sex: str | None
+    member_id: str | None
+    address_line1: str | None
+    address_line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    coverages: list[CoverageOut]
+    dry_run: bool = False
+
+    @classmethod
+    def of(cls, record: PatientRecord, dry_run: bool = False) -> PatientRecordOut:
+        row = record.patient
+        return cls(
+            **{name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)},
+            coverages=[CoverageOut.model_validate(asdict(c)) for c in record.coverages],
+            dry_run=dry_run,
+        )
+
+
+class ProcedureIn(In):
+    code: str = Field(min_length=1, max_length=10, description="CPT or HCPCS code.")
+    charge: AmountIn
+    modifiers: list[Annotated[str, Field(max_length=2)]] = Field(default_factory=list, max_length=4)
+    units: int = Field(1, ge=1, le=9999)
+    line_item_control_number: str | None = Field(None, max_length=50)
+    date_of_service: QueryDay = Field(None, description="When not the visit's.")
+
+    def line(self) -> ProcedureInput:
+        return ProcedureInput(
+            self.code, self.charge, tuple(self.modifiers), self.units,
+            self.line_item_control_number, self.date_of_service,
+        )  # fmt: skip
+
+
+class VisitIn(In):
+    date_of_service: Annotated[date, AfterValidator(day_in_range)]
+    procedures: list[ProcedureIn] = Field(min_length=1, max_length=50)
+    patient_control_number: str | None = Field(
+        None, max_length=38, description="The claim id; made up when left out."
+    )
+    payer_id: BodyId | None = None
+    place_of_service: str | None = Field(None, max_length=10)
+    rendering_provider: str | None = Field(None, max_length=200)
+    diagnosis_codes: list[Annotated[str, Field(max_length=8)]] = Field(
+        default_factory=list, max_length=12
+    )
+
+    def details(self) -> VisitDetails:
+        return VisitDetails(
+            self.place_of_service, self.rendering_provider, tuple(self.diagnosis_codes)
+        )
+
+
+class VoidIn(In):
+    reason: str = "entered_in_error"
+    custom_reason: str | None = Field(None, max_length=500)
+    note: str | None = Field(None, max_length=2000)
+
+
+class PayerOut(Out):
+    id: int
+    payer_code: str
+    name: str
 
 
 # -- the journal --------------------------------------------------------------------------------
@@ -628,6 +762,26 @@ class ClaimImportOut(Out):
             patients_added=summary.patients_added, patients_matched=summary.patients_matched,
             charges=summary.charge_cents,
         )  # fmt: skip
+
+
+class CsvImportOut(Out):
+    """What a CSV import registered (or, in a dry run, would register)."""
+
+    file_name: str
+    dry_run: bool
+    rows: int
+    patients_added: int
+    patients_matched: int
+    visits: int
+    visits_unchanged: int
+    lines: int
+    charges: AmountOut
+
+    @classmethod
+    def of(cls, summary: CsvImportSummary) -> CsvImportOut:
+        data = asdict(summary)
+        data["charges"] = data.pop("charge_cents")
+        return cls(**data)
 
 
 class HeldLineOut(Out):
