@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +30,13 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from medledger.demo import DEMO_NAME, DEMO_PASSWORD, load_demo
 from medledger.domain.balance import Balance, Entry
+from medledger.domain.bounds import check_id, parse_day
 from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
 from medledger.domain.idempotency import client_key
 from medledger.domain.money import format_cents
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
+from medledger.domain.registration import PatientDetails
 from medledger.services import (
     accounts,
     approvals,
@@ -50,10 +53,13 @@ from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.approval_queue import approval_queue
 from medledger.services.cancellations import cancel_pr
+from medledger.services.charge_voids import void_charge
 from medledger.services.claim_import import ClaimFileRefused, ClaimImportSummary, import_claims
+from medledger.services.csv_import import CsvRefused, import_csv
 from medledger.services.era_import import EraRefused, ImportSummary, import_era
 from medledger.services.file_input import Progress as ImportProgress
 from medledger.services.payments import PAYMENT_METHODS, record_payment, refund_payment
+from medledger.services.posting import dry_run as dry_run_of
 from medledger.services.registration import add_user, create_organisation
 from medledger.services.reversals import reverse_transaction
 from medledger.services.review_queue import (
@@ -79,6 +85,10 @@ approvals_app = typer.Typer(
     help="Write-offs above a biller's limit: list them (no command), approve or reject one."
 )
 app.add_typer(approvals_app, name="approvals")
+patient_app = typer.Typer(no_args_is_help=True, help="Register a patient, or change one.")
+app.add_typer(patient_app, name="patient")
+visit_app = typer.Typer(no_args_is_help=True, help="Add a visit with its charges.")
+app.add_typer(visit_app, name="visit")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1021,6 +1031,237 @@ def _claims_table(summaries: list[ClaimImportSummary], dry_run: bool) -> Table:
             str(s.lines), format_cents(s.charge_cents),
         )  # fmt: skip
     return table
+
+
+# -- registering by hand -------------------------------------------------------------------------
+LastOption = Annotated[str | None, typer.Option("--last", help="Last name.")]
+FirstOption = Annotated[str | None, typer.Option("--first", help="First name.")]
+BirthOption = Annotated[str | None, typer.Option("--birth-date", help="YYYY-MM-DD.")]
+SexOption = Annotated[str | None, typer.Option("--sex", help="F, M or U.")]
+MemberOption = Annotated[str | None, typer.Option("--member-id", help="Insurance member id.")]
+Address1Option = Annotated[str | None, typer.Option("--address1")]
+Address2Option = Annotated[str | None, typer.Option("--address2")]
+CityOption = Annotated[str | None, typer.Option("--city")]
+StateOption = Annotated[str | None, typer.Option("--state")]
+PostalOption = Annotated[str | None, typer.Option("--postal-code")]
+PayerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--payer",
+        help="Coverage PAYER_CODE[:ORDER[:MEMBER_ID]], ORDER primary (default), secondary or "
+        "tertiary; repeat for more.",
+    ),
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
+
+
+def _details(
+    first: str | None, last: str | None, birth: str | None, sex: str | None, member: str | None,
+    address: tuple[str | None, str | None, str | None, str | None, str | None],
+) -> PatientDetails:  # fmt: skip
+    born = None if birth is None else parse_day(birth, "birth_date")
+    return PatientDetails(first, last, born, sex, member, *address)
+
+
+def _coverages(specs: list[str] | None) -> list[registration.CoverageInput]:
+    """``CODE[:ORDER[:MEMBER_ID]]`` per --payer."""
+    found = []
+    for spec in specs or []:
+        code, _, rest = spec.partition(":")
+        order, _, member = rest.partition(":")
+        found.append(registration.CoverageInput(code, order or "primary", member or None))
+    return found
+
+
+def _show_record(record: registration.PatientRecord, verb: str, dry_run: bool) -> None:
+    row = record.patient
+    what = "would be" if dry_run else "was"
+    typer.echo(f"patient {row.id} (MRN {row.mrn}) {what} {verb}: {row.last_name}, {row.first_name}")
+    for coverage in record.coverages:
+        typer.echo(f"  {coverage.order}: {coverage.payer_code} {coverage.member_id or ''}".rstrip())
+
+
+@command("import-csv")
+def import_csv_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A CSV of patients, visits and charges.")],
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import patients, visits and charges from a CSV (columns: docs/csv-import.md).
+
+    Every row is checked first; when any is wrong nothing is written and every problem is listed
+    as row, column and problem (exit code 1).
+    """
+    session = session_of(ctx)
+    try:
+        summary = import_csv(
+            session.engine, session.actor, file, file_name=str(file), dry_run=dry_run
+        )
+    except CsvRefused as error:
+        table = Table("Row", "Column", "Problem", title="Nothing imported", box=box.SIMPLE)
+        for problem in error.details["errors"]:
+            table.add_row(str(problem["row"]), problem["column"], problem["problem"])
+        Console(markup=False, highlight=False).print(table)
+        fail(error.message)
+    title = "Would import (dry run: nothing written)" if dry_run else "Imported"
+    table = amount_table(
+        "File", "$Rows", "$Patients\nadded", "$Patients\nfound", "$Visits", "$Visits\nunchanged",
+        "$Lines", "$Charges", title=title,
+    )  # fmt: skip
+    table.add_row(
+        file.name, str(summary.rows), str(summary.patients_added), str(summary.patients_matched),
+        str(summary.visits), str(summary.visits_unchanged), str(summary.lines),
+        format_cents(summary.charge_cents),
+    )  # fmt: skip
+    Console(markup=False, highlight=False).print(table)
+
+
+@command("add", group=patient_app)
+def patient_add(
+    ctx: typer.Context,
+    mrn: Annotated[str, typer.Argument(help="The practice's medical record number.")],
+    last: Annotated[str, typer.Option("--last", help="Last name.")],
+    first: FirstOption = None, birth_date: BirthOption = None, sex: SexOption = None,
+    member_id: MemberOption = None, address1: Address1Option = None,
+    address2: Address2Option = None, city: CityOption = None, state: StateOption = None,
+    postal_code: PostalOption = None, payer: PayerOption = None, dry_run: DryRunOption = False,
+) -> None:  # fmt: skip
+    """Register a patient (refused when the MRN is taken, or the same member id, birth date and
+    name is registered already)."""
+    session = session_of(ctx)
+    details = _details(
+        first, last, birth_date, sex, member_id, (address1, address2, city, state, postal_code)
+    )
+    record = registration.register_patient(
+        session.engine, session.actor, mrn, details, _coverages(payer), dry_run=dry_run
+    )
+    _show_record(record, "registered", dry_run)
+
+
+@command("update", group=patient_app)
+def patient_update(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="MRN or patient id.")],
+    mrn: Annotated[str | None, typer.Option("--mrn", help="A new MRN.")] = None,
+    last: LastOption = None, first: FirstOption = None, birth_date: BirthOption = None,
+    sex: SexOption = None, member_id: MemberOption = None, address1: Address1Option = None,
+    address2: Address2Option = None, city: CityOption = None, state: StateOption = None,
+    postal_code: PostalOption = None, payer: PayerOption = None, dry_run: DryRunOption = False,
+) -> None:  # fmt: skip
+    """Change a patient's details (only the options given) and add coverages."""
+    session = session_of(ctx)
+    details = _details(
+        first, last, birth_date, sex, member_id, (address1, address2, city, state, postal_code)
+    )
+    record = registration.update_patient(
+        session.engine, session.actor, find_patient(session, patient).id, details,
+        _coverages(payer), mrn=mrn, dry_run=dry_run,
+    )  # fmt: skip
+    _show_record(record, "updated", dry_run)
+
+
+_LINE = re.compile(
+    r"(?P<code>[^:*=]+)(?P<modifiers>(?::[^:*=]+)*)(?:\*(?P<units>[0-9]{1,4}))?=(?P<charge>.+)"
+)
+
+
+def parse_line(spec: str) -> registration.ProcedureInput:
+    """``CODE[:MOD...][*UNITS]=CHARGE``, e.g. ``99213:25=150.00`` or ``97110*3=285.00``."""
+    match = _LINE.fullmatch(spec.strip())
+    if match is None:
+        raise InvalidInput(
+            f"--line {spec[:40]!r}: write CODE[:MODIFIER...][*UNITS]=CHARGE, e.g. 99213:25=150.00"
+        )
+    modifiers = tuple(m for m in match["modifiers"].split(":") if m)
+    units = int(match["units"]) if match["units"] else 1
+    return registration.ProcedureInput(match["code"], match["charge"], modifiers, units)
+
+
+@command("add", group=visit_app)
+def visit_add(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="MRN or patient id.")],
+    on: Annotated[str, typer.Option("--date", help="Date of service, YYYY-MM-DD.")],
+    line: Annotated[
+        list[str], typer.Option("--line", help="CODE[:MOD...][*UNITS]=CHARGE; repeat per line.")
+    ],
+    pcn: Annotated[
+        str | None, typer.Option("--pcn", help="Patient control number (made up if left out).")
+    ] = None,
+    payer: Annotated[str | None, typer.Option("--payer", help="Payer code billed.")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Place of service.")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Rendering provider.")] = None,
+    diagnosis: Annotated[
+        list[str] | None, typer.Option("--diagnosis", help="ICD-10 code; repeat in order.")
+    ] = None,
+    dry_run: DryRunOption = False,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Add a visit with its charges (posted in one transaction) and show the patient's balance."""
+    session = session_of(ctx)
+    patient_id = find_patient(session, patient).id
+    payer_id = None if payer is None else registration.payer_by_code(
+        session.engine, session.actor, payer
+    ).id  # fmt: skip
+    lines = [parse_line(spec) for spec in line]
+    details = registration.VisitDetails(place, provider, tuple(diagnosis or ()))
+
+    def add() -> int:
+        return registration.add_encounter(
+            session.engine, session.actor, patient_id, pcn, parse_day(on, "date"), lines,
+            payer_id, details=details, idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+    if dry_run:
+        with dry_run_of() as effect:
+            add()
+        typer.echo(
+            f"dry run: would charge {format_cents(sum(e.amount_cents for e in effect.entries))}"
+        )
+        return
+    account = accounts.encounter_account(session.engine, session.actor, add())
+    row = account.encounter
+    typer.echo(
+        f"encounter {row.id} ({row.patient_control_number}, {row.date_of_service}): "
+        f"charged {format_cents(account.balance.charge)}"
+    )
+    for procedure in account.procedures:
+        typer.echo(
+            f"  procedure {procedure.procedure.id}  {procedure.procedure.code:<8}"
+            f"{format_cents(procedure.balance.charge):>12}"
+        )
+
+
+@command("void-charge")
+def void_charge_command(
+    ctx: typer.Context,
+    procedure_id: int,
+    reason: Annotated[CancelReason, typer.Option(help="Why the charge is wrong.")] = (
+        "entered_in_error"
+    ),
+    custom: CustomOption = None,
+    note: NoteOption = None,
+    dry_run: DryRunOption = False,
+    idempotency_key: KeyOption = None,
+) -> None:
+    """Void a charge entered in error (refused once money has moved against it)."""
+    session = session_of(ctx)
+    check_id(procedure_id, "procedure")
+
+    def void() -> int:
+        return void_charge(
+            session.engine, session.actor, procedure_id, reason=reason, custom_reason=custom,
+            note=note, idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+    if dry_run:
+        with dry_run_of() as effect:
+            void()
+        typer.echo(
+            f"dry run: would take back {format_cents(-sum(e.amount_cents for e in effect.entries))}"
+        )
+        return
+    report_posted(session, void())
 
 
 @review_app.callback(invoke_without_command=True)

@@ -1,4 +1,4 @@
-"""Import a file: an 835 (ERA) or an 837 (claims). One screen, one upload with a progress bar,
+"""Import a file: an 835 (ERA), an 837 (claims) or a CSV (patients, visits, charges). One screen, one upload with a progress bar,
 and the import's summary; each kind says what it reads and which service imports it."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from medledger.api.deps import EngineDep
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.services.claim_import import import_claims
+from medledger.services.csv_import import import_csv
 from medledger.services.era_import import import_era
 from medledger.web.forms import fields
 from medledger.web.rendering import render
@@ -53,6 +54,15 @@ CLAIMS = ImportKind(
     "nothing. Importing the same file again registers nothing twice; a corrected or voided claim "
     "is held when money is posted against it.",
     ".837,.837i,.837p,.edi,.txt,.x12,text/plain", "_claims_result.html", import_claims,
+)  # fmt: skip
+
+
+CSV = ImportKind(
+    "/import/csv", "CSV", "Import a CSV of patients, visits and charges",
+    "Columns as docs/csv-import.md lists them, with a header row. Every row is checked first: "
+    "when any is wrong nothing is registered, and each problem is listed by row and column. "
+    "Importing the same file again registers nothing twice.",
+    ".csv,text/csv", "_csv_result.html", import_csv,
 )  # fmt: skip
 
 
@@ -100,3 +110,13 @@ def claims_upload(
     request: Request, engine: EngineDep, actor: WebActor, form: UploadForm
 ) -> Response:
     return _upload(request, engine, actor, form, CLAIMS)
+
+
+@router.get("/import/csv")
+def csv_page(request: Request, actor: WebActor) -> Response:
+    return _page(request, CSV)
+
+
+@router.post("/import/csv")
+def csv_upload(request: Request, engine: EngineDep, actor: WebActor, form: UploadForm) -> Response:
+    return _upload(request, engine, actor, form, CSV)
