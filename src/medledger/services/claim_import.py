@@ -180,13 +180,15 @@ class _Importer:
         self.claim_file_id = 0
         self.payers: dict[str, int] = {}
         self.patients: dict[tuple[str | None, Any, str, str], int] = {}
+        self.coverages: set[tuple[int, int, str]] = set()  # recorded in this file
 
     def take(self, claim: SubmittedClaim) -> None:
         payer_id = self._payer(claim)
         patient_id = self._patient(claim.patient)
-        self.uow.claims.ensure_coverage(
-            patient_id, payer_id, claim.coverage_order, claim.subscriber_member_id
-        )
+        coverage = (patient_id, payer_id, claim.coverage_order)
+        if coverage not in self.coverages:
+            self.uow.claims.ensure_coverage(*coverage, claim.subscriber_member_id)
+            self.coverages.add(coverage)
         encounter = self.uow.registry.encounter_by_control_number(claim.patient_control_number)
         earlier = None if encounter is None else self._earlier(encounter, patient_id)
         decision = decide(
@@ -282,22 +284,29 @@ class _Importer:
                 if row.charge_cents:
                     entries.append(Entry(row.id, Column.CHARGE, "", -row.charge_cents))
         if action is not Action.VOID:
-            encounter = self.uow.registry.encounter(encounter_id)
-            first = self.uow.claims.last_line_number(encounter_id)
-            for offset, line in enumerate(claim.lines, start=1):
-                procedure_id = self.uow.registry.add_procedure(
-                    encounter,
-                    first + offset,
-                    code=line.procedure_code,
-                    modifiers=":".join(line.modifiers),
-                    units=line.units,
-                    date_of_service=line.service_date_from or encounter.date_of_service,
-                    charge_cents=line.charge_cents,
-                    line_item_control_number=line.line_item_control_number,
-                    revenue_code=line.revenue_code,
-                )
-                if line.charge_cents:
-                    entries.append(Entry(procedure_id, Column.CHARGE, "", line.charge_cents))
+            first = 0 if action is Action.ADD else self.uow.claims.last_line_number(encounter_id)
+            procedure_ids = self.uow.claims.add_procedures(
+                encounter_id,
+                patient_id,
+                [
+                    {
+                        "line_number": first + offset,
+                        "code": line.procedure_code,
+                        "modifiers": ":".join(line.modifiers),
+                        "units": line.units,
+                        "date_of_service": line.service_date_from or claim.service_date,
+                        "charge_cents": line.charge_cents,
+                        "line_item_control_number": line.line_item_control_number,
+                        "revenue_code": line.revenue_code,
+                    }
+                    for offset, line in enumerate(claim.lines, start=1)
+                ],
+            )
+            entries += [
+                Entry(procedure_id, Column.CHARGE, "", line.charge_cents)
+                for procedure_id, line in zip(procedure_ids, claim.lines, strict=True)
+                if line.charge_cents
+            ]
         verb = {Action.ADD: "", Action.REPLACE: "replacement ", Action.VOID: "void "}[action]
         transaction_id = self.uow.ledger.post(
             TransactionHeader(

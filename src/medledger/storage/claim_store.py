@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, exists, func, insert, select, update
 
 from medledger.storage.bulk import chunks, one_of
-from medledger.storage.registry import now
+from medledger.storage.registry import inserting, now
 from medledger.storage.tables import (
     claim_files,
     coverages,
@@ -35,8 +35,7 @@ class ClaimStore:
     def _insert(self, table: Any, **values: Any) -> int:
         values.setdefault("organisation_id", self.organisation_id)
         values.setdefault("created_at", now())
-        result = self.connection.execute(insert(table).values(**values).returning(table.c.id))
-        return int(result.scalar_one())
+        return int(self.connection.execute(inserting(table), values).scalar_one())
 
     # -- files and claims -----------------------------------------------------------------------
     def file_by_hash(self, file_hash: str) -> Row[Any] | None:
@@ -182,6 +181,20 @@ class ClaimStore:
                 .order_by(procedures.c.line_number)
             )
         )
+
+    def add_procedures(
+        self, encounter_id: int, patient_id: int, lines: list[dict[str, Any]]
+    ) -> list[int]:
+        """An encounter's new procedures (each with the same keys), in one statement; their ids
+        in order."""
+        created = now()
+        rows = [
+            {"organisation_id": self.organisation_id, "encounter_id": encounter_id,
+             "patient_id": patient_id, "pr_source": "none", "created_at": created, **line}
+            for line in lines
+        ]  # fmt: skip
+        statement = insert(procedures).returning(procedures.c.id, sort_by_parameter_order=True)
+        return [int(row.id) for row in self.connection.execute(statement, rows)]
 
     def last_line_number(self, encounter_id: int) -> int:
         return int(

@@ -52,6 +52,13 @@ def _by_id(table: Table) -> Select[Any]:
 
 
 @cache
+def inserting(table: Table) -> Any:
+    """``INSERT ... RETURNING id`` of one row, its values bound when it runs: a statement built
+    with ``.values(...)`` per row costs more to build and cache-key than to execute."""
+    return insert(table).returning(table.c.id)
+
+
+@cache
 def procedures_by(owner: str) -> Select[Any]:
     """Procedures whose ``owner`` column (``id``, ``encounter_id``, ``patient_id``) is the bind
     parameter ``owner``, oldest first (the allocation order)."""
@@ -85,8 +92,7 @@ class Registry:
     def _insert(self, table: Table, **values: Any) -> int:
         values.setdefault("organisation_id", self.organisation_id)
         values.setdefault("created_at", now())
-        result = self.connection.execute(insert(table).values(**values).returning(table.c.id))
-        return int(result.scalar_one())
+        return int(self.connection.execute(inserting(table), values).scalar_one())
 
     def _get(self, table: Table, what: str, row_id: int) -> Row[Any]:
         row = self.connection.execute(
