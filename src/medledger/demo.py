@@ -3,8 +3,9 @@
 Everything is posted through the services, in the order it would happen at a practice (check-in
 estimates and copays, then the payers' weekly remittances, then statement payments, write-offs, a
 refund and a cancellation), so the demo exercises the same rules as real use and ``verify`` must
-pass on it. The remittances arrive as X12 835 files, written in memory by ``x12.writer`` and
-imported by ``import_era``: the code path of a payer's real file. One ``random.Random(seed)``
+pass on it. Patients, visits and charges arrive as the practice's own X12 837 claims (one per
+visit, written in memory by ``x12.claim_writer`` and imported by ``import_claims``), and the
+remittances as X12 835 files (``x12.writer``, ``import_era``): the path of a real practice's files. One ``random.Random(seed)``
 drives every choice and dates count back from ``today``, so a seed always gives the same practice.
 
 Payer amounts are built to reconcile exactly, in cents, per line:
@@ -27,21 +28,22 @@ from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.auth import hash_password, set_password
 from medledger.services.cancellations import cancel_pr
+from medledger.services.claim_import import import_claims
 from medledger.services.era_import import import_era
 from medledger.services.history import transaction
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import (
-    ProcedureInput,
     actor_for,
-    add_encounter,
-    add_patient,
     add_payer,
     add_user,
     create_organisation,
 )
 from medledger.services.write_offs import WriteOffRequest, submit_write_offs
+from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import Claim, ServiceLine
 from medledger.x12 import writer as x12_writer
+from medledger.x12.claim_records import SubmittedLine
+from medledger.x12.claim_writer import claims_text, submitted_claim, submitted_line
 
 DEMO_NAME = "Demo Family Practice"
 #: Every demo user (admin, manager, biller, frontdesk) logs in with this; a demo is not a secret.
@@ -154,6 +156,7 @@ class _Practice:
     patient_ids: list[int] = field(default_factory=list)
     open_estimates: list[int] = field(default_factory=list)  # unpaid, not yet adjudicated
     files: int = 0  # 835 files imported, numbering their interchanges
+    claim_files: int = 0  # 837 files imported, numbering theirs
 
 
 def load_demo(
@@ -207,14 +210,12 @@ def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Pract
 
 
 def _register_patient(practice: _Practice, index: int) -> None:
+    """A patient, registered by the claim of their first visit (837), and their visits."""
     rng, today = practice.rng, practice.today
     age = rng.randint(*rng.choices(((1, 17), (18, 64), (65, 92)), weights=(20, 55, 25))[0])
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    patient_id = add_patient(
-        practice.engine, practice.front, f"MRN{100001 + index}", first, last, birth
-    )
-    practice.patient_ids.append(patient_id)
+    patient = _Patient(first, last, birth, f"M{index + 1:08d}")
     practice.summary.patients += 1
     coverage = _coverage(practice, age)
     days_ago = sorted(
@@ -223,7 +224,18 @@ def _register_patient(practice: _Practice, index: int) -> None:
     for number, days in enumerate(days_ago, start=1):
         new_patient = number == 1 and rng.random() < 0.25
         on = today - timedelta(days=days)
-        _visit(practice, (patient_id, last, first), index, number, on, coverage, new_patient)
+        patient_id = _visit(practice, patient, index, number, on, coverage, new_patient)
+    practice.patient_ids.append(patient_id)
+
+
+@dataclass(frozen=True)
+class _Patient:
+    """Who the claims are for (their 837 registers them; their 835 names them)."""
+
+    first_name: str
+    last_name: str
+    birth_date: date
+    member_id: str
 
 
 def _coverage(practice: _Practice, age: int) -> Coverage:
@@ -241,30 +253,25 @@ def _coverage(practice: _Practice, age: int) -> Coverage:
 
 def _visit(
     practice: _Practice,
-    patient: tuple[int, str, str],
+    patient: _Patient,
     index: int,
     number: int,
     on: date,
     coverage: Coverage,
     new_patient: bool,
-) -> None:
-    """One encounter: charges, check-in copay, and the payer's answer if it has come by today.
-
-    ``patient``: id, last name, first name (the payer's 835 names the patient).
-    """
+) -> int:
+    """One encounter: its claim (837), check-in copay, and the payer's answer if it has come by
+    today. Returns the patient's id."""
     rng, engine, front = practice.rng, practice.engine, practice.front
-    patient_id, *name = patient
     codes = NEW_PATIENT_VISIT if new_patient else rng.choices(VISITS, [w for w, _ in VISITS])[0][1]
     pcn = f"DEMO{index + 1:05d}{number:02d}"
     billed = []
     for n, code in enumerate(codes, start=1):
         units = rng.randint(2, 4) if code == "97110" else 1
         billed.append(
-            ProcedureInput(
-                code, FEES[code] * units, units=units, line_item_control_number=f"{pcn}-{n}"
-            )
+            submitted_line(code, FEES[code] * units, on, units=units, control_number=f"{pcn}-{n}")
         )
-    encounter_id = add_encounter(engine, front, patient_id, pcn, on, billed, coverage.payer_id)
+    encounter_id, patient_id = _claim_filed(practice, pcn, patient, coverage, billed, on)
     procedures = [p.procedure for p in encounter_account(engine, front, encounter_id).procedures]
     practice.summary.encounters += 1
     practice.summary.procedures += len(procedures)
@@ -283,15 +290,47 @@ def _visit(
         elif answered_on > practice.today:
             practice.open_estimates.append(visit.id)
     if answered_on > practice.today:
-        return  # the payer has not answered yet
+        return patient_id  # the payer has not answered yet
     lines = [_adjudicate(practice, coverage, p, on) for p in procedures]
     claim = x12_writer.claim(
-        pcn, lines, patient=(name[0].upper(), name[1].upper()), member_id=f"M{index + 1:08d}"
-    )
+        pcn, lines, patient=(patient.last_name.upper(), patient.first_name.upper()),
+        member_id=patient.member_id,
+    )  # fmt: skip
     friday = answered_on + timedelta(days=(4 - answered_on.weekday()) % 7)
     practice.batches.setdefault((min(friday, practice.today), coverage.payer.code), []).append(
         claim
     )
+    return patient_id
+
+
+def _claim_filed(
+    practice: _Practice,
+    pcn: str,
+    patient: _Patient,
+    coverage: Coverage,
+    lines: list[SubmittedLine],
+    on: date,
+) -> tuple[int, int]:
+    """The visit's claim, written as an 837 and imported like the practice's own file: its
+    encounter's and patient's ids."""
+    claim = submitted_claim(
+        pcn, lines, patient=(patient.last_name, patient.first_name),
+        birth_date=patient.birth_date, sex=None, member_id=patient.member_id,
+        payer=(coverage.payer.name.upper(), coverage.payer.code),
+    )  # fmt: skip
+    practice.claim_files += 1
+    interchange = x12_writer.Interchange(
+        datetime.combine(on, time(17, 0)), control_number=practice.claim_files
+    )
+    text = claims_text([claim], interchange, practice=DEMO_NAME.upper())
+    summary = import_claims(
+        practice.engine, practice.biller, io.BytesIO(text.encode()), file_name=f"{pcn}.837"
+    )
+    assert summary.imported == 1, summary
+    with UnitOfWork(practice.engine, practice.biller.organisation_id, write=False) as uow:
+        encounter = uow.registry.encounter_by_control_number(pcn)
+    assert encounter is not None
+    return int(encounter.id), int(encounter.patient_id)
 
 
 def _adjudicate(practice: _Practice, coverage: Coverage, procedure: Any, on: date) -> ServiceLine:
