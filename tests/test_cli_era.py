@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -51,10 +52,14 @@ def test_import_posts_and_summarises_and_held_claims_are_listed(practice, tmp_pa
     result = cli(url, "import-era", str(era))
     assert result.exit_code == 0, result.output
     assert "week1.835" in result.stdout and "14000.00" not in result.stdout
-    row = next(line for line in result.stdout.splitlines() if "week1.835" in line).split()
-    # file, remittances, already imported, claims, posted, held, lines posted, paid, PR...
-    assert row[1:8] == ["1", "0", "2", "1", "1", "2", "140.00"]
-    assert row[8:] == ["5.00", "25.00", "0.00", "0.00"]
+    posted, by_kind = (
+        line.split() for line in result.stdout.splitlines() if line.lstrip().startswith("week1")
+    )
+    # file, new sets, seen sets, claims, posted, held, lines posted, paid, patient resp.
+    assert posted[1:] == ["1", "0", "2", "1", "1", "2", "140.00", "30.00"]
+    assert by_kind[1:] == ["5.00", "25.00", "0.00", "0.00"]  # deductible, coinsurance, ...
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "\\n" not in result.stdout
     assert "held for review: unmatched claim 1" in result.stdout
     listed = cli(url, "review")
     assert "PCN-404" in listed.stdout and "no encounter has patient control number" in listed.stdout
@@ -111,3 +116,14 @@ def test_dry_run_posts_nothing(practice, tmp_path):
     assert result.exit_code == 0 and "dry run: nothing posted" in result.stdout
     assert table_counts(session.engine, session.actor.organisation_id) == before
     session.close()
+
+
+def test_a_file_off_in_its_envelope_imports_and_its_warnings_are_listed(practice, tmp_path):
+    url, _ = practice
+    era = write_era(tmp_path / "off.835", "PCN-1")
+    era.write_bytes(re.sub(rb"SE\*([0-9]+)\*", b"SE*99*", era.read_bytes()))
+    result = cli(url, "import-era", str(era))
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert warning.startswith("warning: off.835: segment ")
+    assert "(SE): SE01 says 99 segments but transaction set" in warning

@@ -911,7 +911,9 @@ def import_era_command(
             typer.echo(f"error: {error.message}", err=True)
             refused += 1
     if summaries:
-        show(_import_table(summaries, dry_run))
+        for table in _import_tables(summaries, dry_run):
+            show(table)
+        _report_warnings(summaries)
         _report_held(summaries)
     if refused:
         raise typer.Exit(1)
@@ -943,23 +945,45 @@ def _with_progress(file: Path, run: Callable[[ImportProgress], Imported]) -> Imp
         return run(advance)
 
 
-def _import_table(summaries: list[ImportSummary], dry_run: bool) -> Table:
+#: The file column of the import summary: with the eight count and amount columns (up to
+#: 999999.99 paid), 80 characters in all.
+FILE_COLUMN_WIDTH = 20
+
+
+def _import_tables(summaries: list[ImportSummary], dry_run: bool) -> list[Table]:
+    """What each file posted, then the patient responsibility it assigned by kind: two narrow
+    tables rather than one of twelve columns, so both fit an 80-column terminal."""
     title = "Would import (dry run: nothing posted)" if dry_run else "Imported"
-    table = amount_table(
-        "File", "$Remittances", "$Already\nimported", "$Claims", "$Posted", "$Held", "$Lines\\nposted",
-        "$Paid", "$Deduct-\nible", "$Coin-\nsurance", "$Copay", "$Other\nPR", title=title,
+    posted = amount_table(
+        "File", "$New\nsets", "$Seen\nsets", "$Claims", "$Posted", "$Held", "$Lines\nposted",
+        "$Paid", "$Patient\nresp.", title=title,
     )  # fmt: skip
+    by_kind = amount_table(
+        "File", "$Deductible", "$Coinsurance", "$Copay", "$Other PR",
+        title="Patient responsibility by kind",
+    )  # fmt: skip
+    for table in (posted, by_kind):  # a long file name folds, so the tables fit 80 columns
+        table.columns[0].overflow, table.columns[0].max_width = "fold", FILE_COLUMN_WIDTH
+        table.padding = (0, 0)  # the box leaves one space between columns
     for summary in summaries:
+        name = Path(summary.file_name).name
         pr = {category: 0 for category in ("deductible", "coinsurance", "copay", "other")}
         for carc, cents in summary.pr_by_carc.items():
             pr[pr_category(carc)] += cents
-        table.add_row(
-            summary.file_name, str(summary.remittances), str(summary.already_imported),
-            str(summary.claims), str(summary.claims_posted), str(summary.held_claims),
-            str(summary.lines_posted), format_cents(summary.paid_cents),
-            *(format_cents(cents) for cents in pr.values()),
+        posted.add_row(
+            name, str(summary.remittances), str(summary.already_imported), str(summary.claims),
+            str(summary.claims_posted), str(summary.held_claims), str(summary.lines_posted),
+            format_cents(summary.paid_cents), format_cents(sum(pr.values())),
         )  # fmt: skip
-    return table
+        by_kind.add_row(name, *(format_cents(cents) for cents in pr.values()))
+    return [posted, by_kind]
+
+
+def _report_warnings(summaries: list[ImportSummary]) -> None:
+    """Each file's warnings, one a line: what was off in it though its meaning was clear."""
+    for summary in summaries:
+        for warning in summary.warnings:
+            typer.echo(f"warning: {Path(summary.file_name).name}: {warning}")
 
 
 def _report_held(summaries: list[ImportSummary]) -> None:

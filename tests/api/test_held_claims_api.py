@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from medledger.x12 import writer as w
 from tests.services.test_era_import import LAB, LAB_PAID, OFFICE, OFFICE_PAID, era, visit
 
@@ -88,3 +90,22 @@ def test_a_file_that_does_not_reconcile_is_refused_whole(practice):
     assert "june.835" in response.json()["detail"]
     assert manager.get("/api/held-claims").json() == []
     assert all(r["trace_number"] != "EFT-1" for r in manager.get("/api/remittances").json())
+
+
+def test_a_file_off_in_its_envelope_imports_with_its_warning_kept_and_shown(
+    practice, engine, actor
+):
+    """IEA02 not repeating ISA13: the meaning is clear, so the file imports; the warning comes
+    back in the summary, on the remittance and on the claim it held."""
+    visit(engine, actor, "PCN-7", OFFICE, LAB)
+    manager = practice.clients["manager"]
+    data = re.sub(rb"IEA\*1\*[0-9]+", b"IEA*1*999999999", era(w.claim("PCN-77", [OFFICE_PAID])))
+    summary = upload(manager, data).json()
+    [warning] = summary["warnings"]
+    assert "(IEA): IEA02 '999999999' does not match ISA13" in warning
+    remittance, *earlier = manager.get("/api/remittances").json()  # the newest first
+    assert remittance["warnings"] == [warning]
+    assert all(r["warnings"] == [] for r in earlier)
+    assert manager.get(f"/api/remittances/{remittance['id']}").json()["warnings"] == [warning]
+    [item] = manager.get("/api/held-claims").json()
+    assert item["warnings"] == [warning]

@@ -12,7 +12,12 @@ from medledger.api.app import create_app
 from medledger.services import accounts, auth, history, write_offs
 from medledger.services.history import TransactionFilter
 from medledger.services.registration import add_user, create_organisation, organisations
+from medledger.services.remittance_views import list_remittances
+from medledger.services.review_queue import held_claims
+from medledger.x12 import writer as w
 from tests import builders
+from tests.era_builders import import_text
+from tests.services.test_era_import import OFFICE_PAID, era
 from tests.web.conftest import PASSWORD
 from tests.web.scenarios import garcia
 
@@ -154,3 +159,21 @@ def test_the_api_answers_the_logged_in_session_and_a_change_through_it_needs_the
         client.post("/api/write-offs", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
     )
     assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 100
+
+
+def test_a_file_warning_is_shown_on_the_remittance_and_on_the_claim_it_held(
+    browser_less, engine, actor
+):
+    """An 835 whose IEA02 does not repeat ISA13 imports; the posting tool's remittance and the
+    held claim both say so."""
+    client, _, _ = browser_less
+    data = re.sub(rb"IEA\*1\*[0-9]+", b"IEA*1*999999999", era(w.claim("PCN-404", [OFFICE_PAID])))
+    summary = import_text(engine, actor, data)
+    [warning] = summary.warnings
+    remittance = list_remittances(engine, actor)[0]
+    [held] = held_claims(engine, actor)
+    for page in (f"/remittances/{remittance.id}", f"/held-claims/{held.id}"):
+        answer = client.get(page)
+        assert answer.status_code == 200
+        assert "IEA02 &#39;999999999&#39; does not match ISA13" in answer.text, page
+    assert "does not match ISA13" in warning

@@ -17,6 +17,7 @@ from medledger.x12 import (
     NotAnERA,
     TruncatedFile,
     X12Error,
+    X12Warning,
     read_remittances,
 )
 from tests.x12.x12_testkit import (
@@ -211,12 +212,12 @@ def test_several_transaction_sets_and_groups() -> None:
 
 
 def test_remittances_stream_out_before_the_trailer_is_checked() -> None:
-    """Streaming: a set is yielded at its SE; a later GE error is raised after it."""
-    text = build((VALID_BODY, VALID_BODY)).replace("GE*2*17~", "GE*3*17~")
+    """Streaming: a set is yielded at its SE; a later envelope error is raised after it."""
+    text = build((VALID_BODY, VALID_BODY)).replace("GE*2*17~", "GE*2*17~GE*2*17~")
     remittances = read_remittances(io.StringIO(text))
     assert next(remittances).control_number == "0001"
     assert next(remittances).control_number == "0002"
-    with pytest.raises(MalformedEnvelope, match="GE01 says 3 transaction sets"):
+    with pytest.raises(MalformedEnvelope, match="GE out of place: expected GS or IEA"):
         next(remittances)
 
 
@@ -265,43 +266,7 @@ SE = f"SE*{len(VALID_BODY) + 2}*0001~"
 @pytest.mark.parametrize(
     ("old", "new", "error_type", "segment_id", "fragment"),
     [
-        (
-            SE,
-            "SE*12*0001~",
-            MalformedEnvelope,
-            "SE",
-            "SE01 says 12 segments but transaction set '0001' (ST at segment 3) has 43",
-        ),
-        (
-            SE,
-            f"SE*{len(VALID_BODY) + 2}*0002~",
-            MalformedEnvelope,
-            "SE",
-            "SE02 '0002' does not match ST02 '0001'",
-        ),
         (SE, "SE*X*0001~", MalformedEnvelope, "SE", "SE01 'X' is not a count"),
-        (
-            "GE*1*17~",
-            "GE*2*17~",
-            MalformedEnvelope,
-            "GE",
-            "GE01 says 2 transaction sets but the group (GS at segment 2) has 1",
-        ),
-        ("GE*1*17~", "GE*1*18~", MalformedEnvelope, "GE", "GE02 '18' does not match GS06 '17'"),
-        (
-            "IEA*1*000000001~",
-            "IEA*2*000000001~",
-            MalformedEnvelope,
-            "IEA",
-            "IEA01 says 2 functional groups",
-        ),
-        (
-            "IEA*1*000000001~",
-            "IEA*1*000000002~",
-            MalformedEnvelope,
-            "IEA",
-            "IEA02 '000000002' does not match ISA13 '000000001'",
-        ),
         (
             "ST*835*0001~",
             "ST*837*0001~",
@@ -361,6 +326,33 @@ def test_envelope_refusals(
     assert type(error) is error_type, error
     assert error.segment_id == segment_id
     assert fragment in str(error), str(error)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "warning"),
+    [
+        (SE, "SE*12*0001~", "segment 45 (SE): SE01 says 12 segments but transaction set '0001' "
+         "(ST at segment 3) has 43"),
+        (SE, f"SE*{len(VALID_BODY) + 2}*0002~",
+         "segment 45 (SE): SE02 '0002' does not match ST02 '0001'"),
+        ("GE*1*17~", "GE*2*17~",
+         "segment 46 (GE): GE01 says 2 transaction sets but the group (GS at segment 2) has 1"),
+        ("GE*1*17~", "GE*1*18~", "segment 46 (GE): GE02 '18' does not match GS06 '17'"),
+        ("IEA*1*000000001~", "IEA*2*000000001~",
+         "segment 47 (IEA): IEA01 says 2 functional groups but the interchange (ISA at segment "
+         "1) has 1"),
+        ("IEA*1*000000001~", "IEA*1*000000002~",
+         "segment 47 (IEA): IEA02 '000000002' does not match ISA13 '000000001'"),
+    ],
+)  # fmt: skip
+def test_counts_and_control_numbers_off_are_warnings(old: str, new: str, warning: str) -> None:
+    """A count or control number that does not match: the meaning is clear, the file is read
+    to the same remittance, and the mismatch is reported with its segment."""
+    warnings: list[X12Warning] = []
+    (remittance,) = read_remittances(io.StringIO(VALID.replace(old, new, 1)), warnings=warnings)
+    (expected,) = parse_text(VALID)
+    assert remittance == expected
+    assert [str(w) for w in warnings] == [warning]
 
 
 def test_isa_inside_an_open_interchange() -> None:

@@ -17,7 +17,12 @@ from tests.x12.x12_testkit import SAMPLES
 
 pyx12_x12file = pytest.importorskip("pyx12.x12file")
 
-ACCEPTED = sorted(name for name, outcome in EXPECTED.items() if isinstance(outcome, Parses))
+# pyx12 reads only interchanges: a bare ST..SE file it refuses at its first line.
+ACCEPTED = sorted(
+    name
+    for name, outcome in EXPECTED.items()
+    if isinstance(outcome, Parses) and (SAMPLES / name).read_bytes().startswith(b"ISA")
+)
 
 
 def cents(value: str | None) -> int:

@@ -11,6 +11,7 @@ defect behind it: this is how each refusal was judged to be the file's fault, no
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +20,12 @@ import pytest
 
 from medledger.x12 import (
     BadDate,
-    MalformedEnvelope,
     MalformedSegment,
     NotAnERA,
     ReconciliationError,
     Remittance,
     X12Error,
+    X12Warning,
     check,
     read_remittances,
 )
@@ -43,16 +44,23 @@ def by_group_carc(remittance: Remittance) -> Counter[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Parses:
+    """Read and balanced; ``warnings``: a fragment of each warning the file deserves, in order."""
+
     verify: Callable[[list[Remittance]], None]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Refused:
+    """Refused whole: for its money (``ReconciliationError``, with the cents) or for a defect a
+    billing clerk would agree with; ``warnings`` as for ``Parses`` (found before the refusal)."""
+
     error: type[X12Error]
     position: int | None
     segment_id: str | None
     fragment: str
     difference_cents: int | None = None
+    warnings: tuple[str, ...] = ()
 
 
 # -- accepted samples: numbers read from the files ----------------------------------------------
@@ -219,8 +227,42 @@ def pyx12_mult_loops(remittances: list[Remittance]) -> None:
     assert by_group_carc(r) == {("CO", "16"): 50004, ("OA", "A7"): 41535}
 
 
-NO_ISA = "does not begin with an ISA interchange header"
+def medicaid_therapy(remittances: list[Remittance]) -> None:
+    """Modifiers, revenue-code lines, NDC, SVC04/SVC06, REF*6R: all from one Medicaid sample."""
+    (r,) = remittances
+    assert (r.payment_amount_cents, len(r.claims)) == (54600, 3)
+    assert (r.interchange_control_number, r.group_control_number) == ("", "")
+    lines = [line for claim in r.claims for line in claim.lines]
+    assert len(lines) == 7
+    assert (lines[0].procedure_code, lines[0].modifiers, lines[0].units) == (
+        "97530",
+        ("59", "GO", "UB"),
+        "4",
+    )
+    assert (lines[1].code_qualifier, lines[1].procedure_code) == ("NU", "0441")
+    assert lines[1].line_item_control_number == "A1B2C3-1"
+    fourth = lines[3]
+    assert fourth.modifiers == ("GP", "59", "UB", "KX")
+    assert (fourth.revenue_code, fourth.units) == ("0431", "2")
+    assert (fourth.original_code_qualifier, fourth.original_procedure_code) == ("HC", "97110")
+    assert (lines[5].code_qualifier, lines[5].procedure_code) == ("N4", "00093505601")
+    assert lines[6].code_qualifier == "HP"
+    assert by_group_carc(r) == {("CO", "45"): 27400}
+
+
 BPR16_MISSING = "BPR16 (payment date) is missing"
+BARE_ST = "segment 1 (ST): no ISA interchange header: the file begins with a bare ST"
+RYANCO_ISA = (
+    "segment 1 (ISA): ISA fields off the fixed width: ISA08 'RECEIVERID    ' is 14 characters, "
+    "not 15; ISA13 '0000000001' is 10 characters, not 9"
+)
+TIGERSHARK_TERMINATOR = (
+    "segment 1 (ISA): a line break follows the ISA header and '~' begins the next line"
+)
+# The made-up content of the ryanco samples: GS01 '1212' names no functional group.
+RYANCO_GS01 = "GS01 '1212': the functional group is not HP"
+# The third line 'SVC*HC:59426*742*742' was added without changing the claim totals.
+SVC_742 = "its service lines charge 2842.00 (sum of SVC02) but the claim charges 2100.00"
 
 EXPECTED: dict[str, Parses | Refused] = {
     "LinuxForHealth__x12__demo-file_demo.835": Parses(medicare_part_a),
@@ -274,44 +316,65 @@ EXPECTED: dict[str, Parses | Refused] = {
     "azoner__pyx12__test_files_bad_header_looping.txt": Refused(
         MalformedSegment, 41, "N1", "N1 belongs to the 835 header (table 1)"
     ),
-    "diasks2__era_835_parser__spec_example_1.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_2.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_3.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_4.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_5.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_6.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_7.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "diasks2__era_835_parser__spec_example_8.835": Refused(MalformedEnvelope, 1, None, NO_ISA),
-    "ryanco__x12-parser__src_test_resources_example835NoISA.txt": Refused(
-        MalformedEnvelope, 1, None, NO_ISA + " (it begins 'GS*1212"
+    # Bare ST..SE extracts: read, then refused for money (they are excerpts of larger checks).
+    "diasks2__era_835_parser__spec_example_1.835": Refused(
+        ReconciliationError,
+        2,
+        "BPR",
+        "BPR02 pays 15096.46",
+        -964542,
+        (BARE_ST, "segment 24 (SE): SE01 says 21 segments but transaction set '1234'"),
     ),
-    # ISA08 one short and ISA13 one long: 106 characters in all, but not the fixed layout.
+    "diasks2__era_835_parser__spec_example_2.835": Refused(
+        ReconciliationError, 16, "CLP", SVC_742, 74200, (BARE_ST,)
+    ),
+    "diasks2__era_835_parser__spec_example_3.835": Refused(
+        ReconciliationError, 16, "CLP", SVC_742, 74200, (BARE_ST,)
+    ),
+    "diasks2__era_835_parser__spec_example_4.835": Refused(
+        ReconciliationError, 15, "CLP", SVC_742, 74200, (BARE_ST,)
+    ),
+    "diasks2__era_835_parser__spec_example_5.835": Refused(
+        ReconciliationError, 15, "CLP", SVC_742, 74200, (BARE_ST,)
+    ),
+    # BPR H/0 but the claim pays 150.00.
+    "diasks2__era_835_parser__spec_example_6.835": Refused(
+        ReconciliationError, 2, "BPR", "BPR02 pays 0.00", 15000, (BARE_ST,)
+    ),
+    "diasks2__era_835_parser__spec_example_7.835": Refused(
+        ReconciliationError, 2, "BPR", "BPR02 pays 0.00", -165279, (BARE_ST,)
+    ),
+    "diasks2__era_835_parser__spec_example_8.835": Parses(medicaid_therapy, (BARE_ST,)),
+    "ryanco__x12-parser__src_test_resources_example835NoISA.txt": Refused(
+        NotAnERA, 1, "GS", RYANCO_GS01, warnings=("segment 1 (GS): no ISA interchange header",)
+    ),
     "ryanco__x12-parser__src_test_resources_example835One.txt": Refused(
-        MalformedEnvelope, 1, "ISA", "ISA08 'RECEIVERID    ' is 14 characters wide"
+        NotAnERA, 2, "GS", RYANCO_GS01, warnings=(RYANCO_ISA,)
     ),
     "ryanco__x12-parser__src_test_resources_example835SpecialCharsOne.txt": Refused(
-        MalformedEnvelope, 1, "ISA", "ISA08 'RECEIVERID    ' is 14 characters wide"
+        NotAnERA, 2, "GS", RYANCO_GS01, warnings=(RYANCO_ISA,)
     ),
+    # Element separator 'Ö' (two bytes in UTF-8), declared by the ISA and used throughout.
     "ryanco__x12-parser__src_test_resources_example835nonasciielemsep.txt": Refused(
-        MalformedEnvelope, 1, "ISA", "element separator 'Ö' must not be a letter"
+        NotAnERA, 2, "GS", RYANCO_GS01, warnings=(RYANCO_ISA,)
     ),
-    # The character after ISA16 is a newline, so by the ISA's own rule that is the terminator and
-    # the next segment id is '~GS' ('~' is written at the start of each line). pyx12 agrees.
+    # '|' and '^' delimiters, '~' written at the start of each line; read, but the check
+    # (BPR02) is not what the claims pay less the PLB.
     "slott56__TigerShark__tests_835-example.txt": Refused(
-        MalformedSegment, 2, None, "segment id '~GS' is not 2-3 capital letters/digits"
+        ReconciliationError, 4, "BPR", "BPR02 pays 12345.67", 21619, (TIGERSHARK_TERMINATOR,)
     ),
     "slott56__TigerShark__tests_835-example-2.txt": Refused(
-        MalformedSegment, 2, None, "segment id '~GS' is not 2-3 capital letters/digits"
+        ReconciliationError, 4, "BPR", "BPR02 pays 12345.67", -1214565, (TIGERSHARK_TERMINATOR,)
     ),
 }
 
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no sample folder {SAMPLES}")
 
 
-def load(name: str) -> list[Remittance]:
+def load(name: str, warnings: list[X12Warning] | None = None) -> list[Remittance]:
     """Parse and reconcile a sample from bytes, as an importer would read an upload."""
     with open(SAMPLES / name, "rb") as stream:
-        remittances = list(read_remittances(stream))
+        remittances = list(read_remittances(stream, warnings=warnings))
     for remittance in remittances:
         check(remittance)
     return remittances
@@ -319,6 +382,13 @@ def load(name: str) -> list[Remittance]:
 
 def sample_text(name: str) -> str:
     return (SAMPLES / name).read_text(encoding="utf-8")
+
+
+def assert_warned(warnings: list[X12Warning], fragments: tuple[str, ...]) -> None:
+    """The first warnings are the expected ones, in order (a refusal may cut the rest short)."""
+    assert len(warnings) >= len(fragments), warnings
+    for warning, fragment in zip(warnings, fragments, strict=False):
+        assert fragment in str(warning), (warning, fragment)
 
 
 @needs_samples
@@ -331,14 +401,18 @@ def test_every_sample_has_an_expected_outcome() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample(name: str) -> None:
     expected = EXPECTED[name]
+    warnings: list[X12Warning] = []
     if isinstance(expected, Parses):
-        expected.verify(load(name))
+        expected.verify(load(name, warnings))
+        assert_warned(warnings, expected.warnings)
+        assert len(warnings) == len(expected.warnings), warnings
         return
     with pytest.raises(expected.error) as caught:
-        load(name)
+        load(name, warnings)
     error = caught.value
     assert (error.position, error.segment_id) == (expected.position, expected.segment_id), error
     assert expected.fragment in str(error)
+    assert_warned(warnings, expected.warnings)
     if expected.difference_cents is not None:
         assert isinstance(error, ReconciliationError)
         assert error.difference_cents == expected.difference_cents
@@ -401,88 +475,22 @@ def test_managed_care_with_a_real_date_is_the_albmarin_example() -> None:
     assert by_group_carc(repaired) == by_group_carc(albmarin)
 
 
-def wrap(body: str) -> str:
-    """Put a bare ST..SE text (the diasks2 samples) inside a correct ISA/GS envelope."""
-    sets = body.count("ST*835*")
-    head = (
-        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
-        "*240101*1200*^*00501*000000001*0*T*:~GS*HP*S*R*20240101*1200*1*X*005010X221A1~"
-    )
-    return head + body + f"GE*{sets}*1~IEA*1*000000001~"
-
-
-DIASKS2 = "diasks2__era_835_parser__spec_example_{}.835"
+TIGERSHARK = sorted(name for name in EXPECTED if name.startswith("slott56__TigerShark"))
 
 
 @needs_samples
-@pytest.mark.parametrize(
-    ("number", "error", "position", "fragment", "difference"),
-    [
-        (1, MalformedEnvelope, 26, "SE01 says 21 segments", None),
-        # Third line 'SVC*HC:59426*742*742' was added without changing the claim totals.
-        (2, ReconciliationError, 18, "service lines charge 2842.00", 74200),
-        (3, ReconciliationError, 18, "service lines charge 2842.00", 74200),
-        (4, MalformedEnvelope, 34, "SE01 says 33 segments", None),
-        (5, MalformedEnvelope, 36, "SE01 says 33 segments", None),
-        # BPR H/0 but the claim pays 150.00.
-        (6, ReconciliationError, 4, "BPR02 pays 0.00", 15000),
-        (7, MalformedEnvelope, 26, "SE01 says 27 segments", None),
-    ],
-)
-def test_diasks2_bodies_in_an_envelope(
-    number: int,
-    error: type[X12Error],
-    position: int,
-    fragment: str,
-    difference: int | None,
-) -> None:
-    with pytest.raises(error) as caught:
-        parse_and_check(wrap(sample_text(DIASKS2.format(number))))
-    assert caught.value.position == position
-    assert fragment in str(caught.value)
-    if difference is not None:
-        assert isinstance(caught.value, ReconciliationError)
-        assert caught.value.difference_cents == difference
-
-
-@needs_samples
-def test_diasks2_example_8_in_an_envelope_parses_and_balances() -> None:
-    """Modifiers, revenue-code lines, NDC, SVC04/SVC06, REF*6R: all from one Medicaid sample."""
-    (r,) = parse_and_check(wrap(sample_text(DIASKS2.format(8))))
-    assert (r.payment_amount_cents, len(r.claims)) == (54600, 3)
-    lines = [line for claim in r.claims for line in claim.lines]
-    assert len(lines) == 7
-    assert (lines[0].procedure_code, lines[0].modifiers, lines[0].units) == (
-        "97530",
-        ("59", "GO", "UB"),
-        "4",
-    )
-    assert (lines[1].code_qualifier, lines[1].procedure_code) == ("NU", "0441")
-    assert lines[1].line_item_control_number == "A1B2C3-1"
-    fourth = lines[3]
-    assert fourth.modifiers == ("GP", "59", "UB", "KX")
-    assert (fourth.revenue_code, fourth.units) == ("0431", "2")
-    assert (fourth.original_code_qualifier, fourth.original_procedure_code) == ("HC", "97110")
-    assert (lines[5].code_qualifier, lines[5].procedure_code) == ("N4", "00093505601")
-    assert lines[6].code_qualifier == "HP"
-    assert by_group_carc(r) == {("CO", "45"): 27400}
-
-
-@needs_samples
-@pytest.mark.parametrize(
-    ("name", "position", "declared", "counted"),
-    [
-        ("slott56__TigerShark__tests_835-example.txt", 49, 43, 47),
-        ("slott56__TigerShark__tests_835-example-2.txt", 31, 28, 29),
-    ],
-)
-def test_tigershark_with_terminators_moved_still_fails_se01(
-    name: str, position: int, declared: int, counted: int
-) -> None:
-    """Read as '~'-terminated files (the author's intent), '|' and '^' work, but SE01 is wrong."""
-    text = sample_text(name).replace("\n~", "~\n")
-    with pytest.raises(MalformedEnvelope) as caught:
-        parse_and_check(text)
-    assert caught.value.position == position
-    assert f"SE01 says {declared} segments" in str(caught.value)
-    assert f"has {counted}" in str(caught.value)
+@pytest.mark.parametrize("name", TIGERSHARK)
+def test_tigershark_with_terminators_at_line_ends_reads_the_same(name: str) -> None:
+    """'~' at the end of each line (the usual layout) instead of at its start: the same file,
+    refused for the same money, without the warning about where its terminators are."""
+    expected = EXPECTED[name]
+    assert isinstance(expected, Refused)
+    moved = sample_text(name).replace("\n~", "~\n").rstrip("\n") + "~\n"
+    warnings: list[X12Warning] = []
+    remittances = list(read_remittances(io.StringIO(moved, newline=""), warnings=warnings))
+    with pytest.raises(ReconciliationError) as caught:
+        check(remittances[0])
+    assert caught.value.difference_cents == expected.difference_cents
+    assert not any("terminator" in str(w) for w in warnings)
+    with open(SAMPLES / name, "rb") as stream:
+        assert list(read_remittances(stream)) == remittances

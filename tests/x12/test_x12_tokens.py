@@ -14,6 +14,7 @@ from medledger.x12 import (
     Delimiters,
     MalformedEnvelope,
     MalformedSegment,
+    Segment,
     SegmentReader,
     TruncatedFile,
     X12Error,
@@ -144,16 +145,63 @@ def test_empty_file(text: str) -> None:
         list(read_remittances(io.StringIO(text)))
 
 
-def test_not_starting_with_isa() -> None:
+@pytest.mark.parametrize("text", ["BPR*I*1~", "NOT X12 AT ALL", "GSX*1~", "ST 835~", "IS*A~"])
+def test_not_starting_with_isa_gs_or_st(text: str) -> None:
     with pytest.raises(MalformedEnvelope) as caught:
-        list(read_remittances(io.StringIO("GS*HP*1~ST*835*1~")))
+        list(read_remittances(io.StringIO(text)))
     assert caught.value.position == 1
-    assert "does not begin with an ISA" in str(caught.value)
+    assert "does not begin with an ISA interchange header, nor with a bare GS or ST" in str(
+        caught.value
+    )
 
 
-def test_file_ending_inside_the_isa() -> None:
-    with pytest.raises(TruncatedFile, match="inside the 106-character ISA header"):
-        list(read_remittances(io.StringIO(isa()[:80])))
+@pytest.mark.parametrize(("cut", "before"), [(80, "ISA11"), (4, "ISA02"), (104, "")])
+def test_file_ending_inside_the_isa(cut: int, before: str) -> None:
+    with pytest.raises(TruncatedFile, match=f"ends inside the ISA header.*{before}"):
+        list(read_remittances(io.StringIO(isa()[:cut])))
+
+
+@pytest.mark.parametrize(
+    ("header", "warning"),
+    [
+        (
+            isa().replace("*SENDER" + " " * 9, "*SENDER" + " " * 8),
+            "ISA fields off the fixed width: ISA06 'SENDER        ' is 14 characters, not 15",
+        ),
+        (
+            isa().replace("*SENDER" + " " * 9, "*SENDER").replace("*000000001*", "*1*"),
+            "ISA06 'SENDER' is 6 characters, not 15; ISA13 '1' is 1 characters, not 9",
+        ),
+        (isa()[:-1] + "\n~", "'~' is read as the segment terminator"),
+        (isa()[:-1] + "\r\n  ~", "'~' is read as the segment terminator"),
+    ],
+)
+def test_isa_off_its_fixed_layout_is_read_with_a_warning(header: str, warning: str) -> None:
+    """The ISA's elements are split on its element separator, not cut at fixed widths."""
+    reader = SegmentReader(io.StringIO(header + "GS*HP*S*R~"))
+    isa_segment, gs = list(reader)
+    assert isa_segment.elements[15] == ":" and gs == Segment(2, "GS", ("HP", "S", "R"))
+    assert reader.delimiters == Delimiters("*", ":", "~", "^")
+    (only,) = reader.warnings
+    assert (only.position, only.segment_id) == (1, "ISA")
+    assert warning in only.message
+
+
+@pytest.mark.parametrize(
+    ("version", "isa11", "repetition"), [("00401", "U", None), ("00501", "^", "^")]
+)
+def test_isa11_is_read_by_version(version: str, isa11: str, repetition: str | None) -> None:
+    """4010: ISA11 is the standards identifier ('U'); from 00402 on, the repetition separator."""
+    reader = SegmentReader(io.StringIO(isa(version=version, repetition=isa11) + "GS*HP~"))
+    list(reader)
+    assert reader.delimiters is not None and reader.delimiters.repetition == repetition
+
+
+def test_a_non_ascii_element_separator_declared_by_the_isa() -> None:
+    text = isa(element="Ö") + "GSÖHPÖS~"
+    reader = SegmentReader(io.BytesIO(text.encode()))
+    assert list(reader)[1] == Segment(2, "GS", ("HP", "S"))
+    assert reader.warnings == []
 
 
 def test_file_ending_inside_a_segment() -> None:
@@ -168,10 +216,6 @@ def test_file_ending_inside_a_segment() -> None:
 @pytest.mark.parametrize(
     ("header", "fragment"),
     [
-        (
-            isa().replace("*SENDER" + " " * 9, "*SENDER" + " " * 8).replace("*0*T*", "*00*T*"),
-            "ISA06 'SENDER        ' is 14",
-        ),
         (isa().replace("*000000001*", "*00000001A*"), "ISA13 control number '00000001A'"),
         (isa(element="A"), "element separator 'A'"),
         (isa(element=" "), "element separator ' '"),
@@ -181,7 +225,7 @@ def test_file_ending_inside_a_segment() -> None:
         (isa(repetition=":"), "are not distinct"),
         (isa(repetition="R"), "repetition separator ISA11 'R'"),
         (isa(terminator="5"), "segment terminator '5'"),
-        (isa()[:40] + "*" + isa()[41:], "the fixed-width ISA header has 17 elements"),
+        (isa()[:40] + "*" + isa()[41:], "component separator ISA16 'T'"),
     ],
 )
 def test_bad_isa_header(header: str, fragment: str) -> None:

@@ -567,12 +567,14 @@ class RemittanceSummaryOut(Out):
     payment: AmountOut
     payment_date: date | None
     source: str
+    warnings: list[str]  # what its file had off, though its meaning was clear
 
     @classmethod
     def of(cls, summary: RemittanceSummary) -> RemittanceSummaryOut:
         return cls(
             id=summary.id, payer=summary.payer, trace_number=summary.trace_number,
             payment=summary.payment_cents, payment_date=summary.payment_date, source=summary.source,
+            warnings=summary.warnings,
         )  # fmt: skip
 
 
@@ -584,7 +586,7 @@ class RemittanceOut(RemittanceSummaryOut):
         r = view.remittance
         return cls(
             id=r.id, payer=view.payer, trace_number=r.trace_number, payment=r.payment_cents,
-            payment_date=r.payment_date, source=r.source,
+            payment_date=r.payment_date, source=r.source, warnings=list(view.warnings),
             items=[PaymentItemOut.of(i) for i in view.items],
         )  # fmt: skip
 
@@ -714,6 +716,7 @@ class ImportSummaryOut(Out):
     pr_by_carc: dict[str, AmountOut]
     held: dict[str, int]
     provider_adjustments: AmountOut
+    warnings: list[str]
 
     @classmethod
     def of(cls, summary: ImportSummary) -> ImportSummaryOut:
@@ -722,7 +725,7 @@ class ImportSummaryOut(Out):
             already_imported=summary.already_imported, claims=summary.claims, lines=summary.lines,
             claims_posted=summary.claims_posted, lines_posted=summary.lines_posted,
             paid=summary.paid_cents, pr_by_carc=dict(summary.pr_by_carc), held=dict(summary.held),
-            provider_adjustments=summary.provider_adjustment_cents,
+            provider_adjustments=summary.provider_adjustment_cents, warnings=summary.warnings,
         )  # fmt: skip
 
 
@@ -809,6 +812,7 @@ class HeldClaimOut(Out):
     payer: str
     trace_number: str
     file_name: str | None
+    warnings: list[str]  # what the remittance's file had off, though its meaning was clear
     created_at: datetime
     adjustments: list[AdjustmentOut]
     lines: list[HeldLineOut]
@@ -834,7 +838,7 @@ class HeldClaimOut(Out):
             patient_control_number=claim.patient_control_number, patient_name=claim.patient_name,
             status_code=claim.status_code, charge=claim.charge_cents, paid=claim.paid_cents,
             payer=item.payer, trace_number=item.trace_number, file_name=item.file_name,
-            created_at=item.created_at, adjustments=AdjustmentOut.all(claim.adjustments),
+            warnings=list(item.warnings), created_at=item.created_at, adjustments=AdjustmentOut.all(claim.adjustments),
             lines=lines, resolution=item.resolution, encounter_id=item.encounter_id,
             transaction_id=item.transaction_id, note=item.note,
         )  # fmt: skip

@@ -13,6 +13,11 @@ All or nothing comes from the transaction: a file that is malformed or does not 
 anywhere, even in its last segment, raises ``EraRefused`` (file, segment number, problem) and
 the transaction rolls back; it commits only once the whole file has been read and reconciled.
 
+Where the file is off but its meaning is clear (the reader's ``X12Warning``: an ISA field's width,
+SE01 or IEA02 not matching, no ISA at all), it imports, and each warning is kept on every
+remittance the file posted and listed in the summary: never dropped silently. Money is never
+such a case: a file that does not balance is refused whole.
+
 A transaction set already imported (same payer, trace number and content) posts nothing and is
 counted as such; the same trace number with other content refuses the file. ``dry_run`` does
 everything, then rolls back: the summary says what would have been posted.
@@ -53,6 +58,7 @@ from medledger.x12 import (
     Remittance,
     RemittanceHeader,
     X12Error,
+    X12Warning,
     claim_imbalances,
     payment_imbalances,
     read_era,
@@ -93,6 +99,7 @@ class ImportSummary:
     pr_by_carc: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
     provider_adjustment_cents: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def held_claims(self) -> int:
@@ -119,6 +126,7 @@ def import_era(
         UnitOfWork(engine, actor.organisation_id) as uow,
     ):
         target: _TransactionSet | None = None
+        posted: list[int] = []  # the remittances this file posted
         batch: list[Claim] = []
         claims_paid = 0
         try:
@@ -133,6 +141,10 @@ def import_era(
                         batch = []
                 elif isinstance(item, RemittanceHeader):
                     target = _TransactionSet(uow, actor, name, item, summary)
+                    if target.existing is None:
+                        posted.append(target.remittance_id)
+                elif isinstance(item, X12Warning):
+                    summary.warnings.append(str(item))
                 else:
                     _raise_first(payment_imbalances(item, claims_paid))
                     assert target is not None
@@ -145,6 +157,7 @@ def import_era(
             ) from error
         if target is None:
             raise EraRefused(f"{name}: the file holds no 835 transaction set")
+        uow.remittances.set_warnings(posted, summary.warnings)
         if not dry_run:
             uow.commit()
     return summary

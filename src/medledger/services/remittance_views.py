@@ -14,6 +14,7 @@ from medledger.domain.permission import Permission
 from medledger.domain.write_off import can_write_off
 from medledger.services.actor import Actor
 from medledger.services.drafts import DraftView, preview_drafts
+from medledger.storage.remittance_store import warnings_of
 from medledger.storage.tables import payers, remittances
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -26,6 +27,7 @@ class RemittanceSummary:
     payment_cents: int
     payment_date: Any
     source: str
+    warnings: list[str]  # what its file had off, though its meaning was clear
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class RemittanceView:
     remittance: Row[Any]
     payer: str
     items: tuple[ItemView, ...]
+    warnings: tuple[str, ...]  # what its file had off, though its meaning was clear
 
 
 def list_remittances(engine: Engine, actor: Actor, limit: int = 100) -> list[RemittanceSummary]:
@@ -57,7 +60,13 @@ def list_remittances(engine: Engine, actor: Actor, limit: int = 100) -> list[Rem
         )
         return [
             RemittanceSummary(
-                r.id, r.payer, r.trace_number, r.payment_cents, r.payment_date, r.source
+                r.id,
+                r.payer,
+                r.trace_number,
+                r.payment_cents,
+                r.payment_date,
+                r.source,
+                warnings_of(r),
             )
             for r in rows
         ]
@@ -100,4 +109,4 @@ def payment_items_table(engine: Engine, actor: Actor, remittance_id: int) -> Rem
                 tuple(drafts_by_item.get(item.id, [])),
             )
         )
-    return RemittanceView(remittance, payer, tuple(views))
+    return RemittanceView(remittance, payer, tuple(views), tuple(warnings_of(remittance)))

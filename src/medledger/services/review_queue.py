@@ -24,6 +24,7 @@ from medledger.services.authorization import authorize
 from medledger.services.era_import import ClaimPoster
 from medledger.services.posting import dry_run_effect, fingerprint
 from medledger.storage.ledger_store import TransactionHeader
+from medledger.storage.remittance_store import warnings_of
 from medledger.storage.review_store import advice_from_json
 from medledger.storage.unit_of_work import UnitOfWork
 
@@ -38,7 +39,8 @@ class HeldClaim:
     """A review item as a biller reads it.
 
     reason: the hold reason code (``label`` says it in words); detail: this claim's specifics.
-    payer, trace_number, file_name: the remittance it came with. resolution: None while open,
+    payer, trace_number, file_name, warnings: the remittance it came with, and what its file had
+    off though its meaning was clear. resolution: None while open,
     else "posted" (``encounter_id``, ``transaction_id``) or "dismissed" (``note``).
     """
 
@@ -49,6 +51,7 @@ class HeldClaim:
     payer: str
     trace_number: str
     file_name: str | None
+    warnings: tuple[str, ...]
     created_at: datetime
     resolution: str | None
     encounter_id: int | None
@@ -229,6 +232,7 @@ def _view(row: Row[Any]) -> HeldClaim:
         payer=row.payer,
         trace_number=row.trace_number,
         file_name=row.file_name,
+        warnings=tuple(warnings_of(row)),
         created_at=row.created_at,
         resolution=row.resolution,
         encounter_id=row.resolved_encounter_id,

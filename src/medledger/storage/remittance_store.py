@@ -64,6 +64,11 @@ def parse_adjustments(text: str) -> list[Adjustment]:
     ]
 
 
+def warnings_of(row: Row[Any]) -> list[str]:
+    """A remittance row's warnings (``set_warnings``), in the order they were found."""
+    return row.warnings.split("\n") if row.warnings else []
+
+
 def _count(claims: Sequence[PaymentItem]) -> int:
     return sum(1 + len(claim.lines) for claim in claims)
 
@@ -120,6 +125,19 @@ class RemittanceStore:
                 remittances.c.id == remittance_id,
             )
             .values(content_hash=content_hash)
+        )
+
+    def set_warnings(self, remittance_ids: Sequence[int], warnings: Sequence[str]) -> None:
+        """Keep what the remittances' file had off (one warning a line); known at its end."""
+        if not remittance_ids or not warnings:
+            return
+        self.connection.execute(
+            update(remittances)
+            .where(
+                remittances.c.organisation_id == self.organisation_id,
+                remittances.c.id.in_(remittance_ids),
+            )
+            .values(warnings="\n".join(warnings))
         )
 
     def add_items(self, remittance_id: int, claims: Sequence[PaymentItem]) -> None:

@@ -88,6 +88,7 @@ class ReviewStore:
                 remittances.c.payer_id,
                 remittances.c.trace_number,
                 remittances.c.file_name,
+                remittances.c.warnings,
                 payers.c.name.label("payer"),
                 review_resolutions.c.action.label("resolution"),
                 review_resolutions.c.encounter_id.label("resolved_encounter_id"),

@@ -273,6 +273,8 @@ remittances = Table(
     Column("source", String(10), nullable=False),
     Column("file_name", String(255)),
     Column("content_hash", String(64)),
+    # What its file had off, though its meaning was clear: one warning a line (era_import.py).
+    Column("warnings", Text),
     _created(),
     UniqueConstraint("organisation_id", "payer_id", "trace_number"),
 )

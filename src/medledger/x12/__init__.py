@@ -19,6 +19,7 @@ from medledger.x12.errors import (
     ReconciliationError,
     TruncatedFile,
     X12Error,
+    X12Warning,
 )
 from medledger.x12.reconcile import check, claim_imbalances, imbalances, payment_imbalances
 from medledger.x12.records import (
@@ -50,6 +51,7 @@ __all__ = [
     "ServiceLine",
     "TruncatedFile",
     "X12Error",
+    "X12Warning",
     "check",
     "claim_imbalances",
     "format_cents",

@@ -30,7 +30,14 @@ from medledger.x12.claim_records import (
 )
 from medledger.x12.elements import amount_of, optional, parse_date, required, unique
 from medledger.x12.envelope import SetContext, SetKind, read_sets
-from medledger.x12.errors import BadCode, MalformedSegment, NotAClaimFile, show
+from medledger.x12.errors import (
+    BadCode,
+    MalformedEnvelope,
+    MalformedSegment,
+    NotAClaimFile,
+    X12Warning,
+    show,
+)
 from medledger.x12.tokens import Segment
 
 #: GS08 of the 837s read: professional and institutional, 5010 and 4010.
@@ -115,9 +122,14 @@ _CLAIM_DATES = frozenset({"472", "434"})
 def read_claims(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[SubmittedClaim]:
     """Yield each claim of ``stream`` (text or binary) as its loop closes.
 
-    Raises an ``X12Error`` subclass (and nothing else) for anything it refuses.
+    Raises an ``X12Error`` subclass (and nothing else) for anything it refuses. The claim
+    import keeps no warnings, so what the 835 import takes with a warning (a count or control
+    number off, an ISA field's width, no ISA) refuses an 837 file, with the warning's words.
     """
-    return read_sets(stream, CLAIMS, encoding=encoding)
+    for item in read_sets(stream, CLAIMS, encoding=encoding):
+        if isinstance(item, X12Warning):
+            raise MalformedEnvelope(item.message, item.position, item.segment_id)
+        yield item
 
 
 def _refuse(segment: Segment, message: str) -> MalformedSegment:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Generic, Protocol, TypeVar
 
 from medledger.x12.elements import control_count, required
-from medledger.x12.errors import MalformedEnvelope, TruncatedFile, X12Error, show
+from medledger.x12.errors import MalformedEnvelope, TruncatedFile, X12Error, X12Warning, show
 from medledger.x12.tokens import Segment, SegmentReader
 
 ENVELOPE_SEGMENTS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
@@ -58,10 +58,14 @@ class SetKind(Generic[Item]):
     start: Callable[[Segment, SetContext], Transaction[Item]]
 
 
-def read_sets(stream: IO[Any], kind: SetKind[Item], *, encoding: str = "utf-8") -> Iterator[Item]:
-    """Yield what each transaction set's reader hands out, segment by segment, in file order."""
+def read_sets(
+    stream: IO[Any], kind: SetKind[Item], *, encoding: str = "utf-8"
+) -> Iterator[Item | X12Warning]:
+    """Yield what each transaction set's reader hands out, segment by segment, in file order,
+    and each ``X12Warning`` about the envelope as soon as it is found."""
     reader = SegmentReader(stream, encoding=encoding)
     envelope = Envelope(reader, kind)
+    warnings = reader.warnings
     segment: Segment | None = None
     for segment in reader:
         transaction = envelope.transaction
@@ -70,7 +74,13 @@ def read_sets(stream: IO[Any], kind: SetKind[Item], *, encoding: str = "utf-8") 
             if item is not None:
                 yield item
             continue
+        if warnings:  # the ISA's own, or a bare GS/ST's, before anything refuses the segment
+            yield from warnings
+            warnings.clear()
         closed = envelope.feed(segment)
+        if warnings:
+            yield from warnings
+            warnings.clear()
         if closed is not None:
             yield from closed
     envelope.finish(segment)
@@ -88,6 +98,8 @@ class Envelope(Generic[Item]):
         self.set_count = 0
         self.transaction: Transaction[Item] | None = None
         self.seen_interchange = False
+        # The outermost envelope segment the file began with when it has no ISA: GS, or ST.
+        self.bare: str | None = None
 
     def feed(self, segment: Segment) -> tuple[Item, ...] | None:
         """Take an envelope segment (or any segment outside a transaction set); at an SE,
@@ -124,7 +136,9 @@ class Envelope(Generic[Item]):
             return f"expected ST or GE in the group begun at segment {self.gs.position}"
         if self.isa is not None:
             return f"expected GS or IEA in the interchange begun at segment {self.isa.position}"
-        return "expected ISA"
+        if self.bare == "ST":
+            return "expected ST"
+        return "expected ISA" if self.bare is None else "expected GS"
 
     def _out_of_place(self, segment: Segment) -> MalformedEnvelope:
         return MalformedEnvelope(
@@ -133,15 +147,20 @@ class Envelope(Generic[Item]):
             segment.segment_id,
         )
 
+    def _warn(self, message: str, segment: Segment) -> None:
+        self.reader.warnings.append(X12Warning(message, segment.position, segment.segment_id))
+
     def _isa(self, segment: Segment) -> None:
-        if self.isa is not None:
+        if self.isa is not None or self.bare is not None:
             raise self._out_of_place(segment)
         self.isa = segment
         self.group_count = 0
         self.seen_interchange = True
 
     def _gs(self, segment: Segment) -> None:
-        if self.isa is None or self.gs is not None:
+        if self.isa is None and self.bare is None and not self.seen_interchange:
+            self.bare = "GS"  # a file that begins with GS: groups with no interchange around
+        if (self.isa is None and self.bare != "GS") or self.gs is not None:
             raise self._out_of_place(segment)
         functional_id = segment.get(1)
         kind = self.kind
@@ -158,7 +177,9 @@ class Envelope(Generic[Item]):
         self.set_count = 0
 
     def _st(self, segment: Segment) -> None:
-        if self.gs is None or self.transaction is not None:
+        if self.gs is None and self.bare is None and not self.seen_interchange:
+            self.bare = "ST"  # a file that begins with ST: transaction sets with no group around
+        if (self.gs is None and self.bare != "ST") or self.transaction is not None:
             raise self._out_of_place(segment)
         set_id = segment.get(1)
         kind = self.kind
@@ -169,14 +190,15 @@ class Envelope(Generic[Item]):
                 "ST",
             )
         required(segment, 2, "transaction set control number")
-        assert self.isa is not None and self.reader.delimiters is not None
+        assert self.reader.delimiters is not None
+        isa, gs = self.isa, self.gs
         self.transaction = kind.start(
             segment,
             SetContext(
                 self.reader.delimiters.component,
-                interchange_control_number=self.isa.get(13),
-                group_control_number=self.gs.get(6),
-                version=self.gs.get(8),
+                interchange_control_number="" if isa is None else isa.get(13),
+                group_control_number="" if gs is None else gs.get(6),
+                version=segment.get(3) if gs is None else gs.get(8),
             ),
         )
         self.set_count += 1
@@ -189,17 +211,14 @@ class Envelope(Generic[Item]):
         declared = control_count(segment, 1, "number of included segments")
         counted = segment.position - st.position + 1
         if declared != counted:
-            raise MalformedEnvelope(
+            self._warn(
                 f"SE01 says {declared} segments but transaction set {show(st.get(2))} "
                 f"(ST at segment {st.position}) has {counted}",
-                segment.position,
-                "SE",
+                segment,
             )
         if segment.get(2) != st.get(2):
-            raise MalformedEnvelope(
-                f"SE02 {show(segment.get(2))} does not match ST02 {show(st.get(2))}",
-                segment.position,
-                "SE",
+            self._warn(
+                f"SE02 {show(segment.get(2))} does not match ST02 {show(st.get(2))}", segment
             )
         closed = transaction.finish(segment)
         self.transaction = None
@@ -210,17 +229,14 @@ class Envelope(Generic[Item]):
             raise self._out_of_place(segment)
         declared = control_count(segment, 1, "number of transaction sets")
         if declared != self.set_count:
-            raise MalformedEnvelope(
+            self._warn(
                 f"GE01 says {declared} transaction sets but the group (GS at segment "
                 f"{self.gs.position}) has {self.set_count}",
-                segment.position,
-                "GE",
+                segment,
             )
         if segment.get(2) != self.gs.get(6):
-            raise MalformedEnvelope(
-                f"GE02 {show(segment.get(2))} does not match GS06 {show(self.gs.get(6))}",
-                segment.position,
-                "GE",
+            self._warn(
+                f"GE02 {show(segment.get(2))} does not match GS06 {show(self.gs.get(6))}", segment
             )
         self.gs = None
 
@@ -229,23 +245,22 @@ class Envelope(Generic[Item]):
             raise self._out_of_place(segment)
         declared = control_count(segment, 1, "number of functional groups")
         if declared != self.group_count:
-            raise MalformedEnvelope(
+            self._warn(
                 f"IEA01 says {declared} functional groups but the interchange (ISA at segment "
                 f"{self.isa.position}) has {self.group_count}",
-                segment.position,
-                "IEA",
+                segment,
             )
         if segment.get(2) != self.isa.get(13):
-            raise MalformedEnvelope(
+            self._warn(
                 f"IEA02 {show(segment.get(2))} does not match ISA13 {show(self.isa.get(13))}",
-                segment.position,
-                "IEA",
+                segment,
             )
         self.isa = None
 
     def finish(self, last: Segment | None) -> None:
         """At the end of the stream: refuse it unless the last interchange was closed."""
-        if self.isa is None and self.seen_interchange:
+        closed = self.isa is None and self.gs is None and self.transaction is None
+        if closed and (self.seen_interchange or self.bare is not None):
             return
         missing = self._expecting().removeprefix("expected ")
         if last is None:

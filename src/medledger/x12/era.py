@@ -42,7 +42,7 @@ from medledger.x12.elements import (
     unique,
 )
 from medledger.x12.envelope import SetContext, SetKind, read_sets
-from medledger.x12.errors import BadCode, MalformedSegment, NotAnERA, show
+from medledger.x12.errors import BadCode, MalformedSegment, NotAnERA, X12Warning, show
 from medledger.x12.records import (
     GROUP_CODES,
     Adjustment,
@@ -83,14 +83,15 @@ _PLB_PAIRS = 6
 
 def read_era(
     stream: IO[Any], *, encoding: str = "utf-8", headers: bool = False
-) -> Iterator[Claim | Remittance | RemittanceHeader]:
+) -> Iterator[Claim | Remittance | RemittanceHeader | X12Warning]:
     """Yield each claim of ``stream`` as it closes, then, at its SE, its transaction set.
 
     The ``Remittance`` yielded at an SE has ``claims == ()``: its claims are the ``Claim``
     records yielded since the previous one. With ``headers``, each set's ``RemittanceHeader``
-    comes first, as soon as its header closes. Raises an ``X12Error`` subclass (and nothing
-    else) for anything it refuses. Balancing is not checked here (see
-    ``medledger.x12.reconcile``).
+    comes first, as soon as its header closes. An ``X12Warning`` comes as soon as the envelope
+    shows something off whose meaning is clear (see envelope.py); it concerns the whole file.
+    Raises an ``X12Error`` subclass (and nothing else) for anything it refuses. Balancing is
+    not checked here (see ``medledger.x12.reconcile``).
     """
     items = read_sets(stream, ERA, encoding=encoding)
     if headers:
@@ -98,8 +99,11 @@ def read_era(
     return (item for item in items if not isinstance(item, RemittanceHeader))
 
 
-def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Remittance]:
-    """Yield each 835 transaction set of ``stream`` (text or binary) with its claims.
+def read_remittances(
+    stream: IO[Any], *, encoding: str = "utf-8", warnings: list[X12Warning] | None = None
+) -> Iterator[Remittance]:
+    """Yield each 835 transaction set of ``stream`` (text or binary) with its claims; the
+    file's warnings are appended to ``warnings`` when it is given.
 
     Holds one transaction set's claims at a time; ``read_era`` holds one claim.
     """
@@ -110,6 +114,8 @@ def read_remittances(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[Re
         elif isinstance(item, Remittance):
             yield replace(item, claims=tuple(claims))
             claims = []
+        elif isinstance(item, X12Warning) and warnings is not None:
+            warnings.append(item)
 
 
 # -- one transaction set -----------------------------------------------------------------------

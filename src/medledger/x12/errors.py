@@ -1,4 +1,4 @@
-"""Errors raised while reading an X12 835 or 837 file.
+"""Errors raised while reading an X12 835 or 837 file, and the warnings it may deserve.
 
 Every refusal names the 1-based segment number where the problem was found, so an operator can
 open the file and go straight to it: an ERA is money, and "could not parse" without a place is
@@ -7,6 +7,8 @@ catch one type and be sure nothing else (``IndexError``, ``ValueError``...) esca
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 _MAX_SHOWN = 40
 
@@ -18,6 +20,19 @@ def show(value: str) -> str:
     return repr(value)
 
 
+def one_line(message: str) -> str:
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def located(message: str, position: int | None, segment_id: str | None) -> str:
+    """``segment 14 (CLP): message``, or the message alone when no segment is known."""
+    if position is None:
+        return message
+    if segment_id:
+        return f"segment {position} ({segment_id}): {message}"
+    return f"segment {position}: {message}"
+
+
 class X12Error(Exception):
     """Base of every refusal: ``position`` (segment number or None), ``segment_id``, ``message``.
 
@@ -25,17 +40,30 @@ class X12Error(Exception):
     """
 
     def __init__(self, message: str, position: int | None = None, segment_id: str | None = None):
-        self.message = message.replace("\r", "\\r").replace("\n", "\\n")  # always one line
+        self.message = one_line(message)
         self.position = position
         self.segment_id = segment_id
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        if self.position is None:
-            return self.message
-        if self.segment_id:
-            return f"segment {self.position} ({self.segment_id}): {self.message}"
-        return f"segment {self.position}: {self.message}"
+        return located(self.message, self.position, self.segment_id)
+
+
+@dataclass(frozen=True, slots=True)
+class X12Warning:
+    """Where a file is off but its meaning is clear (an ISA field's width, SE01 one off, IEA02
+    not repeating ISA13): the file is read, and this is kept and shown with what it imported,
+    never dropped. ``str()`` reads like an ``X12Error``'s."""
+
+    message: str
+    position: int | None = None
+    segment_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
+
+    def __str__(self) -> str:
+        return located(self.message, self.position, self.segment_id)
 
 
 class MalformedEnvelope(X12Error):

@@ -1,11 +1,15 @@
 """Split an X12 interchange into segments, lazily, from a stream.
 
-X12 has no fixed delimiters: each interchange declares its own in the ISA header, which is the one
-fixed-width segment (106 characters). The element separator is the character right after "ISA",
-the repetition separator is ISA11 (5010 and later; in 4010 ISA11 is a plain 'U'), the component
-separator is ISA16 and the segment terminator is the character right after ISA16. Reading them
-by position, not by guessing, is what makes '|'/'^' or newline-terminated files work and what
-lets a file with a broken header be refused at segment 1 instead of being misread.
+X12 has no fixed delimiters: each interchange declares its own in the ISA header. The element
+separator is the character right after "ISA"; the 16 elements are split on it (the header is
+meant to be fixed-width, 106 characters, but senders pad it wrongly, and a width off is only a
+warning); the repetition separator is ISA11 (00402 and later; in 4010 ISA11 is a plain 'U'), the
+component separator is ISA16 and the segment terminator the character right after ISA16 (or,
+after a line break, the separator that begins the next line). Reading them from the header, not
+by guessing, is what makes '|'/'^', 'Ö' or newline-terminated files work and lets a file with a
+broken header be refused at segment 1 instead of being misread. A file without an ISA that
+begins with a bare GS or ST is read with the separators its first segment shows (and ':' as
+component separator), with a warning: ``warnings`` collects what was off but clear.
 
 The reader pulls fixed-size chunks and never holds more than one chunk plus one unfinished
 segment, so a 2 GB file costs the same memory as a 2 KB one, and a large blob of garbage is
@@ -21,9 +25,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
-from medledger.x12.errors import MalformedEnvelope, MalformedSegment, TruncatedFile, show
+from medledger.x12.errors import (
+    MalformedEnvelope,
+    MalformedSegment,
+    TruncatedFile,
+    X12Warning,
+    show,
+)
 
 ISA_LENGTH = 106
+# An ISA is read within this many characters, however its fields are padded.
+ISA_SEARCH = 512
 # Width of ISA01..ISA16 in the fixed-width header (X12 control segment definition).
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 # No real 835 segment comes near this; a longer run without a terminator is not X12.
@@ -37,6 +49,8 @@ _BETWEEN_SEGMENTS = "\r\n"
 # senders and editors add before a segment) and around the file.
 _LAYOUT = "\r\n \t"
 _LAYOUT_STARTS = ("\r", "\n", " ", "\t")
+# Line breaks before a terminator written at the start of the next line ("GS|...\n~ST|...").
+_BREAK_ENDS = ("\r", "\n")
 _FILE_PADDING = " \t\r\n\ufeff"
 
 
@@ -99,6 +113,12 @@ class SegmentReader:
         self._bytes_read = 0
         self._position = 0
         self.delimiters: Delimiters | None = None
+        # Where the file is off but its meaning clear (an ISA field's width, a terminator after
+        # a line break, no ISA at all): the envelope reader hands these on.
+        self.warnings: list[X12Warning] = []
+        # Terminators written at the start of each line ("\n~GS|..."): the last segment of
+        # such a file has none after it.
+        self._leading_terminators = False
 
     # -- input ---------------------------------------------------------------------------------
 
@@ -170,6 +190,8 @@ class SegmentReader:
         self._skip(_FILE_PADDING)
         if not self._ensure(1):
             raise MalformedEnvelope("the file is empty")
+        if not self._head().startswith("ISA"):
+            self._read_bare_start()
         while True:
             if self.delimiters is None or self._at_isa():
                 yield self._read_isa()
@@ -200,7 +222,6 @@ class SegmentReader:
         delimiters = self.delimiters
         terminator, element = delimiters.segment, delimiters.element
         breaks_terminate = terminator in _BETWEEN_SEGMENTS
-        drop_return = terminator == "\n"
         max_length = self._max_segment_length
         known = _VALID_IDS
         while True:
@@ -225,7 +246,9 @@ class SegmentReader:
                     return
                 start = following
                 position += 1
-                parts = (raw[:-1] if drop_return and raw[-1:] == "\r" else raw).split(element)
+                if raw[-1:] in _BREAK_ENDS:
+                    raw = raw.rstrip(_BETWEEN_SEGMENTS)
+                parts = raw.split(element)
                 if parts[0] in known:
                     yield Segment(position, parts[0], tuple(parts[1:]))
                 else:
@@ -235,27 +258,63 @@ class SegmentReader:
     def _at_isa(self) -> bool:
         self._ensure(4)
         head = self._buffer[self._start : self._start + 4]
-        return len(head) == 4 and head.startswith("ISA") and not head[3].isalnum()
+        return len(head) == 4 and head.startswith("ISA") and not _is_data(head[3])
+
+    def _head(self) -> str:
+        """Up to ``ISA_SEARCH`` characters at the read position, for reading a header."""
+        self._ensure(ISA_SEARCH)
+        return self._buffer[self._start : self._start + ISA_SEARCH]
 
     def _read_isa(self) -> Segment:
         position = self._position + 1
-        self._ensure(ISA_LENGTH)
-        header = self._buffer[self._start : self._start + ISA_LENGTH]
-        if not header.startswith("ISA"):
-            start = header[:20]
-            raise MalformedEnvelope(
-                f"the file does not begin with an ISA interchange header (it begins {show(start)})",
-                position,
-            )
-        if len(header) < ISA_LENGTH:
-            raise TruncatedFile(
-                f"the file ends inside the {ISA_LENGTH}-character ISA header", position, "ISA"
-            )
-        delimiters, elements = parse_isa_header(header, position)
-        self._start += ISA_LENGTH
+        head = self._head()  # begins with "ISA": ``__iter__`` saw to that
+        delimiters, elements, length, notes = parse_isa(head, position)
+        self._leading_terminators = head[length - 2] in _LAYOUT  # terminator after a break
+        self.warnings += [X12Warning(note, position, "ISA") for note in notes]
+        self._start += length
         self._position = position
         self.delimiters = delimiters
         return Segment(position, "ISA", elements)
+
+    def _read_bare_start(self) -> None:
+        """Take the delimiters of a file that begins with GS or ST (no ISA header declares them).
+
+        The element separator is the character after the segment id, the segment terminator
+        the first character after it that is neither data nor that separator; the component
+        separator, which only the ISA declares, is taken as ':', the one the implementation
+        guides use. Nothing is consumed: the GS or ST is then read as any segment.
+        """
+        head = self._head()
+        sid = head[:2]
+        if sid not in ("GS", "ST") or len(head) < 3 or _is_data(head[2]) or head[2] in _LAYOUT:
+            raise MalformedEnvelope(
+                "the file does not begin with an ISA interchange header, nor with a bare GS "
+                f"or ST (it begins {show(head[:20])})",
+                1,
+            )
+        element = head[2]
+        at = 3
+        while at < len(head) and (_is_data(head[at]) or head[at] in (element, " ")):
+            at += 1
+        if at == len(head):
+            raise MalformedSegment(
+                f"no segment terminator after the bare {sid} (begins {show(head[:20])})", 1, sid
+            )
+        terminator, _, note = terminator_at(head, at, element, 1, sid)
+        self._leading_terminators = note is not None
+        if ":" in (element, terminator):
+            raise MalformedEnvelope(
+                f"the bare {sid} uses ':' as a separator, so no component separator can be assumed",
+                1,
+                sid,
+            )
+        self.delimiters = Delimiters(element, ":", terminator, None)
+        notes = [] if note is None else [note]
+        notes.append(
+            f"no ISA interchange header: the file begins with a bare {sid}; separators read "
+            f"from it ({show(element)}, {show(terminator)}), component separator ':' assumed"
+        )
+        self.warnings += [X12Warning(n, 1, sid) for n in notes]
 
     def _read_segment(self) -> Segment | None:
         assert self.delimiters is not None
@@ -275,6 +334,9 @@ class SegmentReader:
             offset = searched - self._start
             if not self._fill():
                 rest = self._buffer[self._start :]
+                if self._leading_terminators and rest.strip(_FILE_PADDING):
+                    end = len(self._buffer)  # the last line: its terminator would begin the next
+                    break
                 if rest.strip(_FILE_PADDING):
                     raise TruncatedFile(
                         f"the file ends inside a segment that has no terminator "
@@ -294,61 +356,117 @@ class SegmentReader:
         return split_segment(raw, self._position, self.delimiters)
 
 
-def parse_isa_header(header: str, position: int) -> tuple[Delimiters, tuple[str, ...]]:
-    """Read the delimiters and the 16 elements from a 106-character ISA header, checking widths."""
+def parse_isa(head: str, position: int) -> tuple[Delimiters, tuple[str, ...], int, list[str]]:
+    """Read the ISA at the start of ``head``: its delimiters, 16 elements, its length in
+    characters (through its terminator) and the warnings it deserves.
+
+    The element separator is the 4th character; the 16 elements are split on it, whatever their
+    widths (a width off the fixed layout is a warning); ISA16 is the component separator and
+    the next character the segment terminator (see ``terminator_at``).
+    """
 
     def refuse(message: str) -> MalformedEnvelope:
         return MalformedEnvelope(message, position, "ISA")
 
-    element, component, terminator = header[3], header[104], header[105]
-    if not _is_separator(element):
+    if len(head) < 4:
+        raise TruncatedFile("the file ends inside the ISA header", position, "ISA")
+    element = head[3]
+    if _is_data(element) or element in _LAYOUT:
         raise refuse(f"element separator {show(element)} {_NOT_A_SEPARATOR}")
+    at = 3
+    for number in range(2, len(ISA_WIDTHS) + 1):  # the separator before each of ISA02..16
+        at = head.find(element, at + 1)
+        if at < 0:
+            if len(head) < ISA_SEARCH:
+                raise TruncatedFile(
+                    f"the file ends inside the ISA header (before ISA{number:02d})",
+                    position,
+                    "ISA",
+                )
+            raise refuse(
+                f"the ISA header has no ISA{number:02d}: fewer than {len(ISA_WIDTHS)} elements "
+                f"separated by {show(element)} in its first {ISA_SEARCH} characters"
+            )
+    if len(head) < at + 3:
+        raise TruncatedFile("the file ends inside the ISA header", position, "ISA")
+    component = head[at + 1]  # ISA16: the one character after the last separator
+    fields = [*head[4:at].split(element), component]
     if component == element:
         raise refuse(f"component separator ISA16 is the element separator {show(element)}")
-    fields = header[4:105].split(element)
-    if len(fields) != len(ISA_WIDTHS):
-        raise refuse(
-            f"the fixed-width ISA header has {len(fields)} elements separated by "
-            f"{show(element)}, expected {len(ISA_WIDTHS)}"
-        )
-    for number, (value, width) in enumerate(zip(fields, ISA_WIDTHS, strict=True), start=1):
-        if len(value) != width:
-            raise refuse(
-                f"ISA{number:02d} {show(value)} is {len(value)} characters wide; "
-                f"the fixed-width ISA header needs {width}"
-            )
-    if not (fields[12].isascii() and fields[12].isdigit()):
-        raise refuse(f"ISA13 control number {show(fields[12])} is not 9 digits")
-    # ISA11 became the repetition separator in version 00402; before that it is a code ('U').
-    repetition = fields[10] if fields[11] >= "00402" else None
-    if not _is_separator(component):
+    if _is_data(component) or component in _LAYOUT:
         raise refuse(f"component separator ISA16 {show(component)} {_NOT_A_SEPARATOR}")
-    if repetition is not None and not _is_separator(repetition):
+    terminator, length, note = terminator_at(head, at + 2, element, position, "ISA")
+    notes = [] if note is None else [note]
+    control = fields[12].strip()
+    if not (control.isascii() and control.isdigit()):
+        raise refuse(f"ISA13 control number {show(fields[12])} is not 9 digits")
+    version = fields[11]
+    # ISA11 became the repetition separator in version 00402; before that it is a code ('U').
+    repetition = fields[10] if version >= "00402" else None
+    if repetition is not None and (_is_data(repetition) or repetition in _LAYOUT):
         raise refuse(f"repetition separator ISA11 {show(repetition)} {_NOT_A_SEPARATOR}")
-    # A line break is a legal terminator (some senders end each segment with one).
-    if terminator.isalnum() or terminator in " \t":
-        raise refuse(f"segment terminator {show(terminator)} must not be a letter, digit or blank")
     declared = [element, component, terminator] + ([repetition] if repetition else [])
     if len(set(declared)) != len(declared):
         raise refuse(
             "delimiters (element, component, segment[, repetition]) are not distinct: "
             + " ".join(show(c) for c in declared)
         )
-    return Delimiters(element, component, terminator, repetition), tuple(fields)
+    widths = [
+        f"ISA{number:02d} {show(value)} is {len(value)} characters, not {width}"
+        for number, (value, width) in enumerate(zip(fields, ISA_WIDTHS, strict=True), start=1)
+        if len(value) != width
+    ]
+    if widths:
+        notes.append("ISA fields off the fixed width: " + "; ".join(widths))
+    return Delimiters(element, component, terminator, repetition), tuple(fields), length, notes
+
+
+def terminator_at(
+    head: str, at: int, element: str, position: int, segment_id: str
+) -> tuple[str, int, str | None]:
+    """The segment terminator that ends the header segment at ``head[at]``, the length of the
+    header through it, and a warning when it had to be looked for.
+
+    Normally it is ``head[at]``. A line break there is the terminator, unless the next
+    non-blank character is a separator: then that character, written at the start of each line
+    (``...:\n~GS|``), is the terminator and the line breaks are layout.
+    """
+    char = head[at]
+    if char in _LAYOUT:
+        after = at
+        while after < len(head) and head[after] in _LAYOUT:
+            after += 1
+        following = head[after : after + 1]
+        if following and not _is_data(following) and following != element:
+            note = (
+                f"a line break follows the {segment_id} header and {show(following)} begins the "
+                f"next line: {show(following)} is read as the segment terminator"
+            )
+            return following, after + 1, note
+        if char in "\r\n":
+            return char, at + 1, None
+    if _is_data(char) or char in " \t":
+        raise MalformedEnvelope(
+            f"segment terminator {show(char)} must not be a letter, digit or blank",
+            position,
+            segment_id,
+        )
+    return char, at + 1, None
 
 
 _NOT_A_SEPARATOR = "must not be a letter, digit, blank or line break"
 
 
-def _is_separator(char: str) -> bool:
-    """Punctuation or a control character (some networks use e.g. 0x1D); never data or blanks."""
-    return not char.isalnum() and char not in " \t\r\n"
+def _is_data(char: str) -> bool:
+    """An ASCII letter or digit: data, never a separator. Punctuation, control characters (some
+    networks use e.g. 0x1D) and non-ASCII characters (a file may declare 'Ö') can separate."""
+    return char.isascii() and char.isalnum()
 
 
 def split_segment(raw: str, position: int, delimiters: Delimiters) -> Segment:
     """Split one segment's text (without its terminator) into id and elements."""
-    if delimiters.segment == "\n" and raw.endswith("\r"):
-        raw = raw[:-1]
+    if raw[-1:] in _BREAK_ENDS:
+        raw = raw.rstrip(_BETWEEN_SEGMENTS)
     parts = raw.split(delimiters.element)
     segment_id = parts[0]
     if segment_id not in _VALID_IDS:

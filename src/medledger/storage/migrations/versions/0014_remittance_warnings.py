@@ -1,0 +1,27 @@
+"""What an imported remittance's file had off, though its meaning was clear (an ISA field's
+width, SE01 one off, the payment date taken from DTM*405): kept on the remittance, one warning a
+line, so the posting tool and the API show it beside the money it came with.
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-05 13:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("remittances", sa.Column("warnings", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("remittances") as batch:
+        batch.drop_column("warnings")
