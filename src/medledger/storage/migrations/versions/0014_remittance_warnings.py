@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("remittances") as batch:
-        batch.drop_column("warnings")
+    # ALTER TABLE ... DROP COLUMN on both engines (SQLite 3.35+): a batch copy of the table would
+    # drop it, which the foreign keys pointing at it refuse.
+    op.drop_column("remittances", "warnings")
