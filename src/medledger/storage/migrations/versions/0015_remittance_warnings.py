@@ -2,8 +2,8 @@
 width, SE01 one off, the payment date taken from DTM*405): kept on the remittance, one warning a
 line, so the posting tool and the API show it beside the money it came with.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 13:30:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
