@@ -30,7 +30,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from medledger.demo import DEMO_NAME, DEMO_PASSWORD, load_demo
 from medledger.domain.balance import Balance, Entry
-from medledger.domain.bounds import check_id, parse_day
+from medledger.domain.bounds import check_id, parse_day, parse_id
 from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
 from medledger.domain.idempotency import client_key
@@ -633,13 +633,14 @@ def payments_command(
 
 
 @command("can-write-off")
-def can_write_off_command(ctx: typer.Context, procedure_id: int) -> None:
+def can_write_off_command(ctx: typer.Context, procedure_id: str) -> None:
     """Whether a procedure's PR can be written off now: the open PR per CARC, or why not.
 
     Exit code 0 when it can, 1 when it cannot (so scripts can test it).
     """
     session = session_of(ctx)
-    permission = write_offs.can_write_off(session.engine, session.actor, procedure_id)
+    procedure = parse_id(procedure_id, "PROCEDURE_ID")
+    permission = write_offs.can_write_off(session.engine, session.actor, procedure)
     if not permission.allowed:
         assert permission.reason is not None
         typer.echo(f"cannot write off: {permission.reason.message}")
@@ -668,17 +669,18 @@ def verify(ctx: typer.Context) -> None:
 def report(
     ctx: typer.Context,
     start: Annotated[
-        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (UTC).")
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="First day (UTC).")
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")
+        str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="Last day, included.")
     ] = None,
 ) -> None:
     """Write-offs and cancellations by reason, collections by method, payer activity — and
     what patients owe, aged as of the last day (today if no --to)."""
     session = session_of(ctx)
     engine, actor = session.engine, session.actor
-    first, last = (None if day is None else day.date() for day in (start, end))
+    first = None if start is None else parse_day(start, "--from")
+    last = None if end is None else parse_day(end, "--to")
     adjustments = amount_table(
         "Kind", "Reason", "Posted", "$Net", title="Write-offs and cancellations"
     )
@@ -716,11 +718,11 @@ def report(
 def write_off_command(
     ctx: typer.Context,
     reason: Annotated[WriteOffReason, typer.Option(help="Why the PR is not collected.")],
-    procedure_id: Annotated[int | None, typer.Argument(help="The procedure.")] = None,
+    procedure_id: Annotated[str | None, typer.Argument(help="The procedure.")] = None,
     amount: AmountOption = None,
     carc: CarcOption = None,
     encounter: Annotated[
-        int | None, typer.Option(help="Write off --amount over this encounter instead.")
+        str | None, typer.Option(metavar="ID", help="Write off --amount over this encounter.")
     ] = None,
     patient: Annotated[
         str | None, typer.Option(help="Write off --amount over this patient (MRN or id) instead.")
@@ -740,11 +742,15 @@ def write_off_command(
     common: dict[str, Any] = {"custom_reason": custom, "note": note}
     if procedure_id is not None:
         amounts = amounts_or_total(amount, carc, required=True)
-        request = write_offs.WriteOffRequest(reason, procedure_id=procedure_id, **amounts, **common)
+        target = parse_id(procedure_id, "PROCEDURE_ID")
+        request = write_offs.WriteOffRequest(reason, procedure_id=target, **amounts, **common)
     elif carc or amount is None:
         raise InvalidInput("over an encounter or a patient, give one --amount (not --carc)")
     elif encounter is not None:
-        request = write_offs.WriteOffRequest(reason, encounter_id=encounter, total=amount, **common)
+        encounter_id = parse_id(encounter, "--encounter")
+        request = write_offs.WriteOffRequest(
+            reason, encounter_id=encounter_id, total=amount, **common
+        )
     else:
         patient_id = find_patient(session, str(patient)).id
         request = write_offs.WriteOffRequest(reason, patient_id=patient_id, total=amount, **common)
@@ -757,7 +763,7 @@ def write_off_command(
 @command("remove-write-off")
 def remove_write_off_command(
     ctx: typer.Context,
-    transaction_id: Annotated[int, typer.Argument(help="The write-off's transaction.")],
+    transaction_id: Annotated[str, typer.Argument(help="The write-off's transaction.")],
     reason: Annotated[ReversalReason, typer.Option(help="Why it is removed.")],
     amount: Annotated[str | None, typer.Option(help="Remove only this much.")] = None,
     custom: CustomOption = None,
@@ -767,7 +773,8 @@ def remove_write_off_command(
     """Undo a write-off, in whole or in part: the PR is owed again."""
     session = session_of(ctx)
     posted = write_offs.remove_write_off(
-        session.engine, session.actor, transaction_id, reason=reason, amount=amount,
+        session.engine, session.actor, parse_id(transaction_id, "TRANSACTION_ID"), reason=reason,
+        amount=amount,
         custom_reason=custom, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
@@ -776,7 +783,7 @@ def remove_write_off_command(
 @command("cancel-pr")
 def cancel_pr_command(
     ctx: typer.Context,
-    procedure_id: int,
+    procedure_id: Annotated[str, typer.Argument()],
     reason: Annotated[CancelReason, typer.Option(help="Why the PR was wrong.")],
     amount: AmountOption = None,
     carc: CarcOption = None,
@@ -790,7 +797,7 @@ def cancel_pr_command(
     """
     session = session_of(ctx)
     posted = cancel_pr(
-        session.engine, session.actor, procedure_id, reason=reason,
+        session.engine, session.actor, parse_id(procedure_id, "PROCEDURE_ID"), reason=reason,
         **amounts_or_total(amount, carc, required=False),
         custom_reason=custom, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
@@ -800,7 +807,7 @@ def cancel_pr_command(
 @command()
 def estimate(
     ctx: typer.Context,
-    procedure_id: int,
+    procedure_id: Annotated[str, typer.Argument()],
     carc: CarcOption = None,
     note: NoteOption = None,
     idempotency_key: KeyOption = None,
@@ -811,7 +818,7 @@ def estimate(
     if amounts is None:
         raise InvalidInput("give --carc CARC=AMOUNT, e.g. --carc 3=20.00 for a copay")
     posted = post_estimate(
-        session.engine, session.actor, procedure_id, {**amounts}, note=note,
+        session.engine, session.actor, parse_id(procedure_id, "PROCEDURE_ID"), {**amounts}, note=note,
         idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
@@ -822,7 +829,9 @@ def pay(
     ctx: typer.Context,
     patient: Annotated[str, typer.Argument(help="MRN or patient id.")],
     amount: Annotated[str, typer.Argument(help="e.g. 40.00")],
-    encounter: Annotated[int | None, typer.Option(help="Apply to this encounter only.")] = None,
+    encounter: Annotated[
+        str | None, typer.Option(metavar="ID", help="Apply to this encounter only.")
+    ] = None,
     method: Annotated[Method, typer.Option()] = "card",
     reference: Annotated[str | None, typer.Option(help="Check or card reference.")] = None,
     note: NoteOption = None,
@@ -835,8 +844,9 @@ def pay(
     """
     session = session_of(ctx)
     patient_id = find_patient(session, patient).id
+    encounter_id = None if encounter is None else parse_id(encounter, "--encounter")
     posted = record_payment(
-        session.engine, session.actor, patient_id, amount, method=method, encounter_id=encounter,
+        session.engine, session.actor, patient_id, amount, method=method, encounter_id=encounter_id,
         reference=reference, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     view = report_posted(session, posted)
@@ -851,7 +861,7 @@ def pay(
 @command()
 def refund(
     ctx: typer.Context,
-    payment_id: int,
+    payment_id: Annotated[str, typer.Argument()],
     amount: Annotated[str | None, typer.Option(help="Refund only this much.")] = None,
     note: NoteOption = None,
     idempotency_key: KeyOption = None,
@@ -862,7 +872,7 @@ def refund(
     """
     session = session_of(ctx)
     posted = refund_payment(
-        session.engine, session.actor, payment_id, amount, note=note,
+        session.engine, session.actor, parse_id(payment_id, "PAYMENT_ID"), amount, note=note,
         idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
@@ -871,7 +881,7 @@ def refund(
 @command()
 def reverse(
     ctx: typer.Context,
-    transaction_id: int,
+    transaction_id: Annotated[str, typer.Argument()],
     reason: Annotated[ReversalReason, typer.Option(help="Why it is reversed.")],
     custom: CustomOption = None,
     note: NoteOption = None,
@@ -880,7 +890,8 @@ def reverse(
     """Reverse a posted transaction in full (a payment, refund, estimate, remittance, …)."""
     session = session_of(ctx)
     posted = reverse_transaction(
-        session.engine, session.actor, transaction_id, reason=reason, custom_reason=custom,
+        session.engine, session.actor, parse_id(transaction_id, "TRANSACTION_ID"), reason=reason,
+        custom_reason=custom,
         note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
@@ -1331,28 +1342,32 @@ def _resolution(item: Any) -> str:
 @command("resolve", group=review_app)
 def review_resolve(
     ctx: typer.Context,
-    item_id: Annotated[int, typer.Argument(help="The held claim (see `medledger review`).")],
-    encounter: Annotated[int, typer.Option(help="The encounter the claim is about.")],
+    item_id: Annotated[str, typer.Argument(help="The held claim (see `medledger review`).")],
+    encounter: Annotated[str, typer.Option(metavar="ID", help="The encounter the claim is about.")],
     procedure: Annotated[
-        list[int] | None,
+        list[str] | None,
         typer.Option(help="Each line's procedure, in line order, when the lines do not match."),
     ] = None,
 ) -> None:
     """Post a held claim to an encounter, through the same rules as the import."""
     session = session_of(ctx)
-    posted = resolve_held_claim(session.engine, session.actor, item_id, encounter, procedure)
+    lines = None if procedure is None else [parse_id(p, "--procedure") for p in procedure]
+    posted = resolve_held_claim(
+        session.engine, session.actor, parse_id(item_id, "ITEM_ID"),
+        parse_id(encounter, "--encounter"), lines,
+    )  # fmt: skip
     typer.echo(f"held claim {item_id} posted to encounter {encounter} (transaction {posted})")
 
 
 @command("dismiss", group=review_app)
 def review_dismiss(
     ctx: typer.Context,
-    item_id: Annotated[int, typer.Argument(help="The held claim (see `medledger review`).")],
+    item_id: Annotated[str, typer.Argument(help="The held claim (see `medledger review`).")],
     reason: Annotated[str, typer.Option(help="Why it is not posted.")],
 ) -> None:
     """Close a held claim without posting it (a duplicate, not the practice's patient, ...)."""
     session = session_of(ctx)
-    dismiss_held_claim(session.engine, session.actor, item_id, reason)
+    dismiss_held_claim(session.engine, session.actor, parse_id(item_id, "ITEM_ID"), reason)
     typer.echo(f"held claim {item_id} dismissed")
 
 
@@ -1389,11 +1404,14 @@ def approvals_list(
 @command("approve", group=approvals_app)
 def approvals_approve(
     ctx: typer.Context,
-    approval_id: Annotated[int, typer.Argument(help="The request (see `medledger approvals`).")],
+    approval_id: Annotated[
+        str,
+        typer.Argument(help="The request (see `medledger approvals`)."),
+    ],
 ) -> None:
     """Approve a request: its write-offs post now, with the decision, in one transaction."""
     session = session_of(ctx)
-    view = approvals.approve(session.engine, session.actor, approval_id)
+    view = approvals.approve(session.engine, session.actor, parse_id(approval_id, "APPROVAL_ID"))
     typer.echo(f"approval request {approval_id} approved")
     for transaction_id in view.transaction_ids:
         report_posted(session, transaction_id)
@@ -1402,12 +1420,15 @@ def approvals_approve(
 @command("reject", group=approvals_app)
 def approvals_reject(
     ctx: typer.Context,
-    approval_id: Annotated[int, typer.Argument(help="The request (see `medledger approvals`).")],
+    approval_id: Annotated[
+        str,
+        typer.Argument(help="The request (see `medledger approvals`)."),
+    ],
     reason: Annotated[str, typer.Option(help="Why it is not written off.")],
 ) -> None:
     """Reject a request: nothing posts, and what it held is offered again."""
     session = session_of(ctx)
-    approvals.reject(session.engine, session.actor, approval_id, reason)
+    approvals.reject(session.engine, session.actor, parse_id(approval_id, "APPROVAL_ID"), reason)
     typer.echo(f"approval request {approval_id} rejected")
 
 

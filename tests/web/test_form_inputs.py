@@ -284,3 +284,10 @@ def test_a_held_claim_form_with_a_bad_choice_says_so(manager, engine, actor, row
     answer = manager.post(f"/held-claims/{item.id}/post", data=form, headers=HTMX)
     assert answer.status_code in (404, 422), answer.text
     assert held_claims(engine, actor) == [item]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2101-01-01"])
+def test_a_report_period_outside_1900_to_2100_is_refused(manager, day):
+    answer = manager.get("/reports", params={"start": "2024-01-01", "end": day})
+    assert answer.status_code == 422, answer.text
+    assert "between 1900-01-01 and 2100-12-31" in answer.text

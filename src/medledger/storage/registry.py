@@ -24,7 +24,8 @@ from sqlalchemy import (
     update,
 )
 
-from medledger.domain.errors import NotFound
+from medledger.domain.bounds import parse_id
+from medledger.domain.errors import InvalidInput, NotFound
 from medledger.storage.bulk import chunks, one_of
 from medledger.storage.tables import (
     encounters,
@@ -194,9 +195,11 @@ class Registry:
         row = self.find_patient(ref)
         if row is not None:
             return row
-        if ref.isdigit():
-            return self.patient(int(ref))
-        raise NotFound("patient", ref)
+        try:
+            patient_id = parse_id(ref, "patient")
+        except InvalidInput:  # neither an MRN nor an id ("²", a 20-digit number)
+            raise NotFound("patient", ref[:40]) from None
+        return self.patient(patient_id)
 
     def search_patients(self, text: str = "", limit: int = 50, offset: int = 0) -> list[Row[Any]]:
         query = select(patients).where(patients.c.organisation_id == self.organisation_id)

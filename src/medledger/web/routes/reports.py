@@ -4,19 +4,19 @@ what patients owe now, aged as of the period's last day."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from medledger.api.deps import EngineDep
+from medledger.api.deps import EngineDep, QueryDay
 from medledger.services import reports
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
 from medledger.web.session import WebActor
 
 router = web_router()
-Day = Annotated[date | None, Query()]
+Day = Annotated[QueryDay, Query()]
 
 
 @router.get("/reports")
