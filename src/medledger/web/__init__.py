@@ -20,12 +20,14 @@ from medledger.web.routes import (
     patients,
     payments,
     posting_tool,
+    registration,
     reports,
 )
 
 ROUTERS = (
     login.router,
     home.router,
+    registration.router,  # before patients: /patients/new is not a patient id
     patients.router,
     charges.router,
     history.router,

@@ -56,8 +56,13 @@ def charge_changed(
     )  # fmt: skip
 
 
-#: A charge's windows: Write Off (with Remove Write Off in it) and Cancel PR.
-DIALOGS = {"write-off": "dialogs/write_off.html", "cancel": "dialogs/cancel.html"}
+#: A charge's windows: Write Off (with Remove Write Off in it), Cancel PR and Void charge
+#: (posted by ``registration.void``).
+DIALOGS = {
+    "write-off": "dialogs/write_off.html",
+    "cancel": "dialogs/cancel.html",
+    "void": "dialogs/void_charge.html",
+}
 
 
 @router.get("/charges/{procedure_id}/{action}")
@@ -66,7 +71,7 @@ def charge_dialog(
     engine: EngineDep,
     actor: WebActor,
     procedure_id: PathId,
-    action: Annotated[str, Path(pattern="^(write-off|cancel)$")],
+    action: Annotated[str, Path(pattern="^(write-off|cancel|void)$")],
 ) -> Response:
     return dialog(request, engine, actor, procedure_id, DIALOGS[action])
 

@@ -1,0 +1,192 @@
+"""The front desk's registration screens: New patient, Add visit (plain forms a person finishes
+with the keyboard: labelled fields in reading order, Enter submits, each refusal beside its
+field), and the Void charge window of a charge (opened by ``charges.charge_dialog``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from medledger.api.deps import EngineDep, PathId
+from medledger.domain.bounds import parse_day
+from medledger.domain.errors import InvalidInput, LedgerError
+from medledger.domain.money import to_cents
+from medledger.domain.registration import PatientDetails, check_modifiers, check_text, check_units
+from medledger.services import registration
+from medledger.services.charge_voids import void_charge
+from medledger.web.forms import errors_of, fields, key, optional, text
+from medledger.web.rendering import render
+from medledger.web.routes.charges import DIALOGS, charge_changed, dialog
+from medledger.web.routing import web_router
+from medledger.web.session import WebActor
+
+router = web_router()
+
+PATIENT_FIELDS = (
+    "mrn", "first_name", "last_name", "birth_date", "sex", "member_id", "address_line1",
+    "address_line2", "city", "state", "postal_code", "payer_code", "coverage_order",
+)  # fmt: skip
+PatientForm = Annotated[FormData, fields(*PATIENT_FIELDS)]
+VISIT_FIELDS = (
+    "date_of_service", "patient_control_number", "payer", "place_of_service",
+    "rendering_provider", "diagnosis_codes",
+)  # fmt: skip
+#: Blank procedure rows the Add visit screen offers.
+VISIT_LINES = 4
+LINE_FIELDS = ("code", "modifiers", "units", "charge")
+VisitForm = Annotated[FormData, fields(*VISIT_FIELDS, prefixes=("line-",))]
+VoidForm = Annotated[FormData, fields("reason", "custom_reason", "note", "key")]
+_LIST = re.compile(r"[\s,;:]+")
+
+
+def _errors(error: LedgerError, names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
+    """The refusal beside the field it names (``field`` of its details), else the form's."""
+    named = error.details.get("field")
+    return {f"{prefix}{named}" if named in names else "form": error.message}
+
+
+# -- New patient ------------------------------------------------------------------------------
+def _patient_page(
+    request: Request, engine: EngineDep, actor: WebActor, form: Any, errors: dict[str, str]
+) -> Response:
+    return render(
+        request, "patients/new.html", status_code=422 if errors else 200, form=form,
+        errors=errors, payers=registration.payers(engine, actor),
+    )  # fmt: skip
+
+
+@router.get("/patients/new")
+def new_patient(request: Request, engine: EngineDep, actor: WebActor) -> Response:
+    return _patient_page(request, engine, actor, {}, {})
+
+
+@router.post("/patients/new")
+def register_patient(
+    request: Request, engine: EngineDep, actor: WebActor, form: PatientForm
+) -> Response:
+    """Register, then open the patient's page; or the form again with the refusal inline."""
+    try:
+        born = optional(form, "birth_date")
+        details = PatientDetails(
+            optional(form, "first_name"), text(form, "last_name"),
+            None if born is None else parse_day(born, "birth_date"), optional(form, "sex"),
+            optional(form, "member_id"), optional(form, "address_line1"),
+            optional(form, "address_line2"), optional(form, "city"), optional(form, "state"),
+            optional(form, "postal_code"),
+        )  # fmt: skip
+        payer = optional(form, "payer_code")
+        coverages = (
+            []
+            if payer is None
+            else [registration.CoverageInput(payer, text(form, "coverage_order") or "primary")]
+        )
+        record = registration.register_patient(engine, actor, text(form, "mrn"), details, coverages)
+    except LedgerError as error:
+        return _patient_page(request, engine, actor, form, _errors(error, PATIENT_FIELDS))
+    return RedirectResponse(f"/patients/{record.patient.id}", status_code=303)
+
+
+# -- Add visit --------------------------------------------------------------------------------
+def _visit_page(
+    request: Request,
+    engine: EngineDep,
+    actor: WebActor,
+    patient_id: int,
+    form: Any,
+    errors: dict[str, str],
+) -> Response:
+    return render(
+        request, "patients/add_visit.html", status_code=422 if errors else 200,
+        record=registration.patient_record(engine, actor, patient_id), form=form, errors=errors,
+        lines=range(1, VISIT_LINES + 1), today=date.today().isoformat(),
+    )  # fmt: skip
+
+
+@router.get("/patients/{patient_id}/visits/new")
+def new_visit(request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId) -> Response:
+    return _visit_page(request, engine, actor, patient_id, {}, {})
+
+
+@router.post("/patients/{patient_id}/visits/new")
+def add_visit(
+    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: VisitForm
+) -> Response:
+    """Charge the visit, then show the patient's Charges tab; or the form again, each line's
+    refusals beside its fields."""
+    errors: dict[str, str] = {}
+    lines = _lines(form, errors)
+    try:
+        on = parse_day(text(form, "date_of_service"), "date_of_service")
+        payer = optional(form, "payer")
+        if not lines and not errors:
+            raise InvalidInput("enter at least one procedure: its code and charge", field="form")
+        details = registration.VisitDetails(
+            optional(form, "place_of_service"), optional(form, "rendering_provider"),
+            tuple(_LIST.split(text(form, "diagnosis_codes"))),
+        )  # fmt: skip
+        if not errors:
+            registration.add_encounter(
+                engine, actor, patient_id, optional(form, "patient_control_number"), on, lines,
+                None if payer is None else int(registration.payer_by_code(engine, actor, payer).id),
+                details=details,
+            )  # fmt: skip
+    except LedgerError as error:
+        errors = {**_errors(error, VISIT_FIELDS), **errors}
+    if errors:
+        return _visit_page(request, engine, actor, patient_id, form, errors)
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+def _lines(form: FormData, errors: dict[str, str]) -> list[registration.ProcedureInput]:
+    """The procedure rows filled in, each field checked; refusals go to ``errors`` by field."""
+    found = []
+    for number in range(1, VISIT_LINES + 1):
+        values = {name: text(form, f"line-{number}-{name}") for name in LINE_FIELDS}
+        if not any(values.values()):
+            continue
+        checked: dict[str, Any] = {}
+        checks: dict[str, Callable[[str], Any]] = {
+            "code": lambda v: check_text(v, "code", required=True).upper(),
+            "modifiers": lambda v: check_modifiers(tuple(_LIST.split(v))),
+            "units": lambda v: check_units(int(v) if v.isascii() and v.isdigit() else 0),
+            "charge": lambda v: to_cents(v) if v else _no_charge(),
+        }
+        for name, check in checks.items():
+            value = values[name] or ("1" if name == "units" else "")
+            try:
+                checked[name] = check(value[:20] if name == "units" else value)
+            except LedgerError as error:
+                errors[f"line-{number}-{name}"] = error.message
+        if len(checked) == len(checks):
+            found.append(
+                registration.ProcedureInput(
+                    checked["code"], values["charge"], checked["modifiers"], checked["units"]
+                )
+            )
+    return found
+
+
+def _no_charge() -> int:
+    raise InvalidInput("enter the charge, such as 150.00")
+
+
+# -- Void charge ------------------------------------------------------------------------------
+@router.post("/charges/{procedure_id}/void")
+def void(
+    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: VoidForm
+) -> Response:
+    try:
+        void_charge(
+            engine, actor, procedure_id, reason=text(form, "reason") or "entered_in_error",
+            custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
+            idempotency_key=key(form),
+        )  # fmt: skip
+    except LedgerError as error:
+        return dialog(request, engine, actor, procedure_id, DIALOGS["void"], form, errors_of(error))
+    return charge_changed(request, engine, actor, procedure_id, "Charge voided.")
