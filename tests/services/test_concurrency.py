@@ -1,14 +1,19 @@
-"""Concurrent writers never write off more than is open, and a repeated key posts once."""
+"""Concurrent writers never write off more than is open, a repeated key posts once, and a
+claim file imported by several at once registers its claims once."""
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from bench.claims import generate
 
 from medledger.domain import errors
 from medledger.services import accounts
+from medledger.services.claim_import import import_claims
 from medledger.services.verification import verify_organisation
+from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
 
 THREADS = 16
@@ -60,3 +65,15 @@ def test_sixteen_repeats_of_one_key_post_once(engine, actor, open_pr):
     )
     assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int)
     assert accounts.procedure_account(engine, actor, open_pr).balance.other_adjustments == 700
+
+
+def test_one_claim_file_imported_at_once_by_four_is_registered_once(engine, actor):
+    data = generate(5).claims_837.encode()
+    summaries = run_together(
+        4, lambda n: import_claims(engine, actor, io.BytesIO(data), file_name=f"copy-{n}.837")
+    )
+    assert sorted(s.already_imported for s in summaries) == [False, True, True, True]
+    assert sum(s.imported for s in summaries) == 5
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        assert len(uow.registry.search_patients(limit=100)) == 5
+    assert verify_organisation(engine, actor.organisation_id).ok

@@ -88,6 +88,9 @@ def import_claims(
     summary = ClaimImportSummary(name, dry_run)
     with opened(source, None) as raw, UnitOfWork(engine, actor.organisation_id) as uow:
         file_hash, rewound = content_hash(raw)
+        # One claim import at a time per organisation: a second waits here, then finds the file,
+        # its patients and its claim numbers as the first left them.
+        uow.lock("claim-import")
         with opened(rewound, progress) as stream:
             earlier = uow.claims.file_by_hash(file_hash)
             importer = _Importer(uow, actor, summary, name)
@@ -238,6 +241,7 @@ class _Importer:
     def _payer(self, claim: SubmittedClaim) -> int:
         payer_id = self.payers.get(claim.payer_id)
         if payer_id is None:
+            self.uow.lock(f"payer:{claim.payer_id}")  # as the 835 import does (era_import.py)
             row = self.uow.registry.payer_by_code(claim.payer_id)
             payer_id = (
                 int(row.id)

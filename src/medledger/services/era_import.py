@@ -25,14 +25,13 @@ everything, then rolls back: the summary says what would have been posted.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, text
+from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Entry
 from medledger.domain.claim_advice import ClaimAdvice
@@ -273,19 +272,12 @@ def _count_posted(summary: ImportSummary, advice: ClaimAdvice) -> None:
 def _payer(uow: UnitOfWork, header: RemittanceHeader) -> int:
     """The payer by its identifier (N1*PR N104, else the TRN03 payer id), created if new.
 
-    On PostgreSQL, first a transaction-scoped advisory lock on (organisation, payer identifier):
-    the import writes as it reads, so a second import from the same payer waits here until the
+    First a lock on the payer identifier (``UnitOfWork.lock``): the import writes as it reads, so a second import from the same payer waits here until the
     first commits or rolls back, then finds the payer, and a remittance both carry, as the first
-    left them (imported, or not). SQLite needs nothing: a writing transaction holds the
-    database's only write lock from its start (BEGIN IMMEDIATE).
+    left them (imported, or not).
     """
     code = header.payer_identifier or header.payer_id
-    if uow.connection.dialect.name == "postgresql":
-        key = hashlib.sha256(f"era-payer:{uow.organisation_id}:{code}".encode()).digest()
-        uow.connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"),
-            {"key": int.from_bytes(key[:8], "big", signed=True)},
-        )
+    uow.lock(f"payer:{code}")  # the 837 import takes the same lock before it adds a payer
     row = uow.registry.payer_by_code(code)
     if row is not None:
         return int(row.id)

@@ -13,12 +13,13 @@ writes a request's audit event there, so the change and its record stand or fall
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.claim_store import ClaimStore
@@ -70,6 +71,18 @@ class UnitOfWork:
         self.reviews = ReviewStore(self.connection, self.organisation_id)
         self.claims = ClaimStore(self.connection, self.organisation_id)
         return self
+
+    def lock(self, name: str) -> None:
+        """Wait for, then hold until this unit of work ends, the lock called ``name`` in this
+        organisation: a PostgreSQL transaction-scoped advisory lock. SQLite needs none: a writing
+        transaction holds the database's only write lock from its start (BEGIN IMMEDIATE)."""
+        if self.connection.dialect.name != "postgresql":
+            return
+        digest = hashlib.sha256(f"{self.organisation_id}:{name}".encode()).digest()
+        self.connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": int.from_bytes(digest[:8], "big", signed=True)},
+        )
 
     def commit(self) -> None:
         if rolling_back.get():
