@@ -161,7 +161,7 @@ def apply_credit(
         ids = sorted({*(row.id for row in rows), *(pid for pid, _ in holdings)})
         uow.ledger.lock_procedures(ids)
         holdings = uow.ledger.payment_holdings(payment_id)
-        credit = {pid: c for (pid, carc), c in holdings.items() if carc == "" and c > 0}
+        credit = {pid: c for (pid, carc), c in sorted(holdings.items()) if carc == "" and c > 0}
         balances = uow.ledger.balances(ids)
         entries = plan_credit_application(
             payment_id, credit, balances, [row.id for row in rows], cents
