@@ -611,16 +611,6 @@ def test_element_and_loop_refusals(
             VALID_BODY[0].replace("*ACH*", "*CASH*"),
             "BPR04 'CASH' is not a known payment method",
         ),
-        (
-            VALID_BODY[0],
-            VALID_BODY[0].replace("*20240105", "*20240230"),
-            "segment 4 (BPR): BPR16 '20240230' is not a valid CCYYMMDD date",
-        ),
-        (
-            VALID_BODY[0],
-            VALID_BODY[0].replace("*20240105", ""),
-            "segment 4 (BPR): BPR16 (payment date) is missing",
-        ),
         ("TRN*1*EFT0001*1512345678", "REF*F2*X", "segment 14 (LX): the 835 header has no TRN"),
         (
             "TRN*1*EFT0001*1512345678",
@@ -693,3 +683,44 @@ def test_newline_inside_a_value_is_escaped_in_messages() -> None:
 def test_parse_text_helper_returns_unchecked_remittances() -> None:
     unbalanced = VALID.replace("*990.50*", "*1.00*")
     assert len(parse_text(unbalanced)) == 1
+
+
+BPR, PRODUCTION = VALID_BODY[0], "DTM*405*20240104"
+NO_BPR16 = "segment 4 (BPR): BPR16 (payment date) is missing"
+BAD_BPR16 = "segment 4 (BPR): BPR16 '20240230' is not a valid CCYYMMDD date"
+
+
+@pytest.mark.parametrize(
+    ("bpr16", "production", "paid_on", "warning"),
+    [
+        ("*20240105", PRODUCTION, dt.date(2024, 1, 5), None),
+        ("*20240230", PRODUCTION, dt.date(2024, 1, 4),
+         f"{BAD_BPR16}: the payment date is the production date DTM*405, 2024-01-04"),
+        ("", PRODUCTION, dt.date(2024, 1, 4),
+         f"{NO_BPR16}: the payment date is the production date DTM*405, 2024-01-04"),
+        ("", "REF*F2*NO-DATE", dt.date(2024, 1, 2),
+         f"{NO_BPR16}: the payment date is the group's date GS04, 2024-01-02"),
+        ("*20240230", "REF*F2*NO-DATE", dt.date(2024, 1, 2),
+         f"{BAD_BPR16}: the payment date is the group's date GS04, 2024-01-02"),
+    ],
+)  # fmt: skip
+def test_payment_date_is_bpr16_else_the_production_date_else_the_group_date(
+    bpr16: str, production: str, paid_on: dt.date, warning: str | None
+) -> None:
+    text = with_body((BPR, BPR.replace("*20240105", bpr16)), (PRODUCTION, production))
+    (remittance,) = parse_and_check(text)
+    assert remittance.payment_date == paid_on
+    assert [str(w) for w in remittance.warnings] == ([] if warning is None else [warning])
+
+
+@pytest.mark.parametrize("bpr16", ["", "*20240230"])
+def test_no_payment_date_anywhere_is_refused(bpr16: str) -> None:
+    """A bare ST..SE has no GS04: without BPR16 or DTM*405 there is no date to post on."""
+    body = [BPR.replace("*20240105", bpr16), *(s for s in VALID_BODY[1:] if s != PRODUCTION)]
+    text = "ST*835*0001~" + "~".join(body) + f"~SE*{len(body) + 2}*0001~"
+    error = refusal(text)
+    assert isinstance(error, MalformedSegment), error
+    assert (error.position, error.segment_id) == (2, "BPR")
+    assert "and there is no production date (DTM*405) or group date (GS04) to take instead" in str(
+        error
+    )

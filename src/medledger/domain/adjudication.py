@@ -79,6 +79,10 @@ SECONDARY_STATUSES = frozenset({"2", "20"})
 TERTIARY_STATUSES = frozenset({"3", "21"})
 DENIED_STATUS = "4"
 REVERSAL_STATUS = "22"  # reversal of a previous payment: amounts are negated
+PREDETERMINATION_STATUS = "25"  # predetermination pricing only: no payment was made
+#: The CLP02 statuses whose amounts post: processed as primary, secondary, tertiary (and
+#: forwarded), denied, reversed, and 23 (not our claim, forwarded to another payer).
+POSTING_STATUSES = frozenset({"1", "2", "3", "4", "19", "20", "21", "22", "23"})
 #: CARC 23, group OA: the prior payers' share, restated on a secondary or tertiary claim.
 PRIOR_PAYER_CARC = "23"
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from medledger.domain.adjudication import (
     DENIED_STATUS,
+    POSTING_STATUSES,
+    PREDETERMINATION_STATUS,
     PRIMARY_STATUSES,
     REVERSAL_STATUS,
     SECONDARY_STATUSES,
@@ -27,6 +29,8 @@ DUPLICATE_CLAIM = "duplicate_claim"
 BALANCE_WOULD_GO_NEGATIVE = "balance_would_go_negative"
 SECONDARY_BEFORE_PRIMARY = "secondary_before_primary"
 REVERSAL_WITHOUT_ORIGINAL = "reversal_without_original"
+PREDETERMINATION = "predetermination"
+UNKNOWN_CLAIM_STATUS = "unknown_claim_status"
 
 #: Reason code -> what the review queue shows.
 HOLD_REASONS: dict[str, str] = {
@@ -36,6 +40,8 @@ HOLD_REASONS: dict[str, str] = {
     BALANCE_WOULD_GO_NEGATIVE: "Posting would drive a balance negative or exceed the charge",
     SECONDARY_BEFORE_PRIMARY: "A secondary (or tertiary) payment before the earlier payer's",
     REVERSAL_WITHOUT_ORIGINAL: "A reversal of a claim payment that is not posted",
+    PREDETERMINATION: "A predetermination of benefits: no payment was made",
+    UNKNOWN_CLAIM_STATUS: "A claim status code that says nothing medledger can post",
 }
 
 
@@ -65,6 +71,21 @@ class PostedClaim:
     charge_cents: int
     paid_cents: int
     payer_claim_number: str | None
+
+
+def check_claim_status(status_code: str) -> None:
+    """Hold a claim whose CLP02 status posts no money: a predetermination (25) says what the
+    payer would pay, not that it paid; a status outside the X12 list is held with its value
+    rather than guessed at."""
+    if status_code == PREDETERMINATION_STATUS:
+        raise ClaimHeld(
+            PREDETERMINATION, "claim status 25 (predetermination pricing only): nothing was paid"
+        )
+    if status_code not in POSTING_STATUSES:
+        raise ClaimHeld(
+            UNKNOWN_CLAIM_STATUS,
+            f"claim status {status_code!r} is not one that posts (1, 2, 3, 4, 19-23)",
+        )
 
 
 def check_claim_history(claim: PostedClaim, history: Sequence[PostedClaim]) -> None:

@@ -43,6 +43,7 @@ from medledger.domain.review import (
     ClaimHeld,
     PostedClaim,
     check_claim_history,
+    check_claim_status,
 )
 from medledger.services.actor import Actor
 from medledger.services.adjudication import DuplicateRemittance
@@ -125,7 +126,8 @@ def import_era(
         UnitOfWork(engine, actor.organisation_id) as uow,
     ):
         target: _TransactionSet | None = None
-        posted: list[int] = []  # the remittances this file posted
+        posted: list[_TransactionSet] = []  # the sets this file posted
+        file_warnings: list[str] = []  # about the envelope: they concern every set
         batch: list[Claim] = []
         claims_paid = 0
         try:
@@ -140,9 +142,11 @@ def import_era(
                         batch = []
                 elif isinstance(item, RemittanceHeader):
                     target = _TransactionSet(uow, actor, name, item, summary)
+                    summary.warnings += [str(warning) for warning in item.warnings]
                     if target.existing is None:
-                        posted.append(target.remittance_id)
+                        posted.append(target)
                 elif isinstance(item, X12Warning):
+                    file_warnings.append(str(item))
                     summary.warnings.append(str(item))
                 else:
                     _raise_first(payment_imbalances(item, claims_paid))
@@ -156,7 +160,9 @@ def import_era(
             ) from error
         if target is None:
             raise EraRefused(f"{name}: the file holds no 835 transaction set")
-        uow.remittances.set_warnings(posted, summary.warnings)
+        for posted_set in posted:
+            own = [str(warning) for warning in posted_set.header.warnings]
+            uow.remittances.set_warnings([posted_set.remittance_id], file_warnings + own)
         if not dry_run:
             uow.commit()
     return summary
@@ -269,16 +275,33 @@ def _count_posted(summary: ImportSummary, advice: ClaimAdvice) -> None:
             summary.pr_by_carc[adjustment.carc] += adjustment.amount_cents
 
 
-def _payer(uow: UnitOfWork, header: RemittanceHeader) -> int:
-    """The payer by its identifier (N1*PR N104, else the TRN03 payer id), created if new.
+def payer_code(header: RemittanceHeader) -> str:
+    """Who pays: TRN03 with the payer's identification (N1*PR N104, else REF*2U, else the N1*PR
+    name). TRN03 alone is not enough: test and clearinghouse files reuse one for several payers,
+    whose trace numbers would then collide."""
+    identification = header.payer_identifier or header.payer_additional_id or header.payer_name
+    return f"{header.payer_id}/{identification}"[:80]
 
-    First a lock on the payer identifier (``UnitOfWork.lock``): the import writes as it reads, so a second import from the same payer waits here until the
+
+def _payer(uow: UnitOfWork, header: RemittanceHeader) -> int:
+    """The payer by ``payer_code``, created if new.
+
+    A payer recorded by its identifier alone (N1*PR N104, or TRN03, as the 837 import also
+    records payers) is the same payer when N104 is there, or when it has the same name, so a
+    file imported before is still recognised when it comes again.
+
+    First a lock on that identifier (``UnitOfWork.lock``): the import writes as it reads, so a
+    second import from the same payer waits here until the
     first commits or rolls back, then finds the payer, and a remittance both carry, as the first
     left them (imported, or not).
     """
-    code = header.payer_identifier or header.payer_id
-    uow.lock(f"payer:{code}")  # the 837 import takes the same lock before it adds a payer
+    code, legacy = payer_code(header), header.payer_identifier or header.payer_id
+    uow.lock(f"payer:{legacy}")  # the 837 import takes the same lock before it adds a payer
     row = uow.registry.payer_by_code(code)
+    if row is None:
+        row = uow.registry.payer_by_code(legacy)
+        if row is not None and not header.payer_identifier and row.name != header.payer_name:
+            row = None  # another payer under the same TRN03
     if row is not None:
         return int(row.id)
     return uow.registry.add_payer(code, header.payer_name)
@@ -321,6 +344,7 @@ class ClaimPoster:
 
         ``procedure_ids``: the procedure of each line, when a biller matched them by hand.
         """
+        check_claim_status(advice.status_code)
         encounter = self._encounters.get(advice.patient_control_number)
         if encounter is None:
             raise ClaimHeld(

@@ -523,6 +523,8 @@ REVIEW_REASONS = (
     "balance_would_go_negative",
     "secondary_before_primary",
     "reversal_without_original",
+    "predetermination",
+    "unknown_claim_status",
 )
 
 review_items = Table(

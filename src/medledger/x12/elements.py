@@ -79,6 +79,19 @@ def parse_date(text: str, segment: Segment, element: str) -> date:
     )
 
 
+def is_date(text: str) -> bool:
+    """Whether ``text`` is a real CCYYMMDD calendar date."""
+    if text in DATES_READ:
+        return True
+    if len(text) != 8 or not DIGITS.fullmatch(text):
+        return False
+    try:
+        date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return False
+    return True
+
+
 def element_date(segment: Segment, number: int, what: str) -> date:
     return parse_date(required(segment, number, what), segment, segment.name(number))
 

@@ -35,6 +35,7 @@ class SetContext:
     interchange_control_number: str  # ISA13
     group_control_number: str  # GS06
     version: str  # GS08, e.g. 005010X221A1 or 004010X098A1
+    group_date: str = ""  # GS04 (CCYYMMDD), '' without a GS
 
 
 class Transaction(Protocol[Item_co]):
@@ -199,6 +200,7 @@ class Envelope(Generic[Item]):
                 interchange_control_number="" if isa is None else isa.get(13),
                 group_control_number="" if gs is None else gs.get(6),
                 version=segment.get(3) if gs is None else gs.get(8),
+                group_date="" if gs is None else gs.get(4),
             ),
         )
         self.set_count += 1

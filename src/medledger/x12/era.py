@@ -36,13 +36,15 @@ from medledger.x12.elements import (
     code,
     dtm,
     element_date,
+    is_date,
     optional,
     optional_amount_of,
+    parse_date,
     required,
     unique,
 )
 from medledger.x12.envelope import SetContext, SetKind, read_sets
-from medledger.x12.errors import BadCode, MalformedSegment, NotAnERA, X12Warning, show
+from medledger.x12.errors import BadCode, BadDate, MalformedSegment, NotAnERA, X12Warning, show
 from medledger.x12.records import (
     GROUP_CODES,
     Adjustment,
@@ -378,11 +380,16 @@ class _Transaction:
         self.interchange_control_number = context.interchange_control_number
         self.group_control_number = context.group_control_number
         self.version = context.version
+        self.group_date = context.group_date
+        self.production: Segment | None = None  # DTM*405, the production date
+        self.payment_date: date | None = None  # known when the header closes
+        self.warnings: tuple[X12Warning, ...] = ()
         self.area = "start"  # start -> header -> detail -> summary
         self.bpr: Segment | None = None
         self.trn: Segment | None = None
         self.payer: Segment | None = None
         self.payee: Segment | None = None
+        self.payer_ref: Segment | None = None  # REF*2U, in the payer's loop (1000A)
         self.after_lx = False
         self.claim: _ClaimBuilder | None = None
         self.line: _LineBuilder | None = None
@@ -395,8 +402,12 @@ class _Transaction:
         """The content digest with every segment taken so far: they are hashed a claim at a
         time (one ``update`` of their normalised text), not one call per segment."""
         if self.unhashed:
-            text = "".join([s.segment_id + "\x1d" + "\x1d".join(s.elements) for s in self.unhashed])
-            self.digest.update(text.replace(self.component, "\x1f").encode())
+            # Elements are joined by 0x1D and components become 0x1F, whatever the file used;
+            # a file whose component separator is 0x1D itself is joined by 0x1E first.
+            join = "\x1d" if self.component != "\x1d" else "\x1e"
+            text = "".join([s.segment_id + join + join.join(s.elements) for s in self.unhashed])
+            text = text.replace(self.component, "\x1f")
+            self.digest.update((text if join == "\x1d" else text.replace(join, "\x1d")).encode())
             self.unhashed.clear()
         return self.digest
 
@@ -448,8 +459,9 @@ class _Transaction:
             raise self._refuse(segment, "BPR02 is negative; BPR03 carries credit or debit")
         code(segment, 3, CREDIT_DEBIT_FLAGS, "credit/debit flag")
         code(segment, 4, PAYMENT_METHODS, "payment method")
-        element_date(segment, 16, "payment date")
-        self.bpr = segment
+        self.bpr = (
+            segment  # BPR16, the payment date, is read with its fallbacks at the header's end
+        )
 
     def _header(self, segment: Segment) -> None:
         sid = segment.segment_id
@@ -460,6 +472,13 @@ class _Transaction:
             required(segment, 2, "check or EFT trace number")
             required(segment, 3, "payer identifier")
             self.trn = segment
+        elif sid == "REF" and segment.get(1) == "2U" and self.payer is not None:
+            if self.payee is None:  # loop 1000A: after N1*PR, before N1*PE
+                unique(segment, self.payer_ref, "REF*2U")
+                self.payer_ref = segment
+        elif sid == "DTM" and segment.get(1) == "405":
+            unique(segment, self.production, "production date (DTM*405)")
+            self.production = segment
         elif sid == "N1" and segment.get(1) in ("PR", "PE"):
             is_payer = segment.get(1) == "PR"
             unique(segment, self.payer if is_payer else self.payee, f"N1*{segment.get(1)}")
@@ -481,17 +500,49 @@ class _Transaction:
         bpr, trn, payer = self.bpr, self.trn, self.payer
         assert bpr is not None and trn is not None and payer is not None
         amount = amount_of(bpr, 2)
+        self.payment_date = self._payment_date(bpr)
         return RemittanceHeader(
             control_number=self.st.get(2),
             net_payment_cents=-amount if bpr.get(3) == "D" else amount,
-            payment_date=element_date(bpr, 16, "payment date"),
+            payment_date=self.payment_date,
             trace_number=trn.get(2),
             payer_id=trn.get(3),
             payer_name=payer.get(2),
             payer_identifier=optional(payer, 4),
             position=self.st.position,
             header_hash=self.header_digest.hexdigest(),
+            warnings=self.warnings,
+            payer_additional_id=None if self.payer_ref is None else optional(self.payer_ref, 2),
         )
+
+    def _payment_date(self, bpr: Segment) -> date:
+        """BPR16 when it is a date; otherwise the production date (DTM*405), otherwise the
+        group's date (GS04), with a warning saying which was taken and why."""
+        text = bpr.get(16)
+        if text and is_date(text):
+            return parse_date(text, bpr, "BPR16")
+        why = (
+            "BPR16 (payment date) is missing"
+            if not text
+            else (f"BPR16 {show(text)} is not a valid CCYYMMDD date")
+        )
+        if self.production is not None:
+            day, used = dtm(self.production)[1], "the production date DTM*405"
+        elif self.group_date and is_date(self.group_date):
+            day, used = parse_date(self.group_date, bpr, "GS04"), "the group's date GS04"
+        else:
+            raise (MalformedSegment if not text else BadDate)(
+                f"{why}, and there is no production date (DTM*405) or group date (GS04) to "
+                "take instead",
+                bpr.position,
+                "BPR",
+            )
+        self.warnings += (
+            X12Warning(
+                f"{why}: the payment date is {used}, {day.isoformat()}", bpr.position, "BPR"
+            ),
+        )
+        return day
 
     # detail
 
@@ -552,13 +603,14 @@ class _Transaction:
         last = self._close_claim()
         bpr, trn, payer, payee = self.bpr, self.trn, self.payer, self.payee
         assert bpr is not None and trn is not None and payer is not None and payee is not None
+        assert self.payment_date is not None  # the header closed
         remittance = Remittance(
             control_number=self.st.get(2),
             payment_amount_cents=amount_of(bpr, 2),
             credit_debit_flag=bpr.get(3),
             handling_code=bpr.get(1),
             payment_method=bpr.get(4),
-            payment_date=element_date(bpr, 16, "payment date"),
+            payment_date=self.payment_date,
             trace_number=trn.get(2),
             payer_id=trn.get(3),
             payer_name=payer.get(2),
@@ -573,6 +625,7 @@ class _Transaction:
             version=self.version,
             position=self.st.position,
             content_hash=self._digested().hexdigest(),
+            warnings=self.warnings,
         )
         return (*opening, remittance) if last is None else (*opening, last, remittance)
 

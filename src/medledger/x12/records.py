@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from medledger.x12.errors import X12Warning
+
 # CAS01 claim adjustment group codes. CR (corrections and reversals) exists only in 4010 (X091)
 # files, but such files are still in circulation, so it is accepted.
 GROUP_CODES = frozenset({"CO", "PR", "OA", "PI", "CR"})
@@ -103,13 +105,15 @@ class RemittanceHeader:
 
     control_number: str  # ST02
     net_payment_cents: int  # BPR02 signed by BPR03 (see ``Remittance.net_payment_cents``)
-    payment_date: date  # BPR16
+    payment_date: date  # BPR16, else DTM*405, else GS04 (see ``warnings``)
     trace_number: str  # TRN02
     payer_id: str  # TRN03
     payer_name: str  # N1*PR N102
     payer_identifier: str | None  # N1*PR N104
     position: int  # segment number of the ST
     header_hash: str  # sha256 of BPR..the last header segment, delimiters normalised
+    payer_additional_id: str | None = None  # REF*2U after N1*PR (the payer's identification)
+    warnings: tuple[X12Warning, ...] = ()  # what this set had off, though its meaning is clear
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +130,7 @@ class Remittance:
     credit_debit_flag: str  # BPR03: C credit, D debit
     handling_code: str  # BPR01: C/D/I payment (+advice), H notification only, P prenote, U, X
     payment_method: str  # BPR04: ACH, CHK, BOP, FWT, NON (no payment)
-    payment_date: date  # BPR16
+    payment_date: date  # BPR16, else DTM*405, else GS04 (see ``warnings``)
     trace_number: str  # TRN02: check or EFT trace number, the key for matching the deposit
     payer_id: str  # TRN03
     payer_name: str  # N1*PR N102
@@ -141,6 +145,7 @@ class Remittance:
     version: str  # GS08, e.g. 005010X221A1
     position: int  # segment number of the ST
     content_hash: str  # sha256 of BPR..the segment before SE, delimiters normalised
+    warnings: tuple[X12Warning, ...] = ()  # what this set had off, though its meaning is clear
 
     @property
     def net_payment_cents(self) -> int:
