@@ -913,14 +913,7 @@ def import_era_command(
     review (`medledger review`). Exit code 1 when any file was refused.
     """
     session = session_of(ctx)
-    summaries: list[ImportSummary] = []
-    refused = 0
-    for file in files:
-        try:
-            summaries.append(_import_one(session, file, dry_run))
-        except EraRefused as error:
-            typer.echo(f"error: {error.message}", err=True)
-            refused += 1
+    summaries, refused = _import_each(files, lambda file: _import_one(session, file, dry_run))
     if summaries:
         for table in _import_tables(summaries, dry_run):
             show(table)
@@ -938,6 +931,24 @@ def _import_one(session: Session, file: Path, dry_run: bool) -> ImportSummary:
 
 
 Imported = TypeVar("Imported")
+
+
+def _import_each(
+    files: list[Path], import_one: Callable[[Path], Imported]
+) -> tuple[list[Imported], int]:
+    """Import each file on its own: a refused file prints its one line and the rest go on.
+
+    Returns the summaries of the files that imported and how many were refused.
+    """
+    summaries: list[Imported] = []
+    refused = 0
+    for file in files:
+        try:
+            summaries.append(import_one(file))
+        except (EraRefused, ClaimFileRefused) as error:
+            typer.echo(f"error: {error.message}", err=True)
+            refused += 1
+    return summaries, refused
 
 
 def _with_progress(file: Path, run: Callable[[ImportProgress], Imported]) -> Imported:
@@ -1024,14 +1035,7 @@ def import_claims_command(
     held when money is posted against them. Exit code 1 when any file was refused.
     """
     session = session_of(ctx)
-    summaries: list[ClaimImportSummary] = []
-    refused = 0
-    for file in files:
-        try:
-            summaries.append(_claims_of(session, file, dry_run))
-        except ClaimFileRefused as error:
-            typer.echo(f"error: {error.message}", err=True)
-            refused += 1
+    summaries, refused = _import_each(files, lambda file: _claims_of(session, file, dry_run))
     if summaries:  # at the console's width: the file name folds, the amounts never do
         Console(markup=False, highlight=False).print(_claims_table(summaries, dry_run))
     for summary in summaries:
