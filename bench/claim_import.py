@@ -26,8 +26,7 @@ from pathlib import Path
 
 from bench.claims import generate
 from bench.era_import import fresh_database, peak_rss_mb
-from bench.report import PAGES, measured, versions, write_results
-from bench.report import machine as machine_of
+from bench.report import PAGES, write_table
 from medledger.services.actor import Actor
 from medledger.services.claim_import import import_claims
 from medledger.services.era_import import import_era
@@ -110,11 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         command = " ".join(
             ["python -m bench.claim_import", *(sys.argv[1:] if argv is None else argv)]
         )
-        report = (
-            f"{measured(started, command)}\n\nMachine: {machine_of()}; "
-            f"{versions(options.postgres or None)}.\n\n{TABLE_HEAD}\n" + "\n".join(rows) + "\n"
-        )
-        write_results(options.docs, report)
+        write_table(options.docs, started, command, options.postgres or None, TABLE_HEAD, rows)
         print(f"written to {options.docs}")
 
 

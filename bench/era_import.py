@@ -16,7 +16,7 @@ segment, no validation maps).
 PostgreSQL runs in its own database (default ``medledger_bench``; its ``public`` schema is
 dropped and recreated), never the test database. The table is printed row by row as it is
 measured, then replaces the "Current results" of docs/benchmarks/era-import.md
-(``bench.report.write_results``; ``--no-docs`` prints only); the page's method and "what limits
+(``bench.report.write_table``; ``--no-docs`` prints only); the page's method and "what limits
 it" are written by hand.
 """
 
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
-from bench.report import PAGES, machine, measured, versions, write_results
+from bench.report import PAGES, write_table
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.services.actor import Actor
@@ -260,11 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         command = " ".join(
             ["python -m bench.era_import", *(sys.argv[1:] if argv is None else argv)]
         )
-        report = (
-            f"{measured(started, command)}\n\nMachine: {machine()}; "
-            f"{versions(options.postgres or None)}.\n\n{TABLE_HEAD}\n" + "\n".join(rows) + "\n"
-        )
-        write_results(options.docs, report)
+        write_table(options.docs, started, command, options.postgres or None, TABLE_HEAD, rows)
         print(f"written to {options.docs}")
 
 

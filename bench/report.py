@@ -63,6 +63,23 @@ def measured(started: datetime, command: str) -> str:
     return f"Measured {started:%Y-%m-%d %H:%M} UTC by `{command}`."
 
 
+def write_table(
+    page: Path,
+    started: datetime,
+    command: str,
+    postgres_url: str | None,
+    head: str,
+    rows: list[str],
+) -> None:
+    """Write one run's table as the page's results: when and how it was measured, the machine
+    and database versions, then the table."""
+    write_results(
+        page,
+        f"{measured(started, command)}\n\nMachine: {machine()}; {versions(postgres_url)}.\n\n"
+        f"{head}\n" + "\n".join(rows) + "\n",
+    )
+
+
 def write_results(page: Path, results: str) -> None:
     """Replace the ``## Current results`` section of one benchmark's page with ``results``.
 
