@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from medledger.domain.money import MAX_CENTS
 from medledger.x12 import BadAmount, X12Error, format_cents, parse_amount
 from medledger.x12.amounts import plain_cents
 
@@ -29,7 +30,9 @@ from medledger.x12.amounts import plain_cents
         ("12.500", 1250),  # exact: zeros past the second decimal change nothing
         ("0.10", 10),
         ("000012.34", 1234),
-        ("9999999999999999.99", 999999999999999999),
+        ("9999999999.99", 999999999999),  # the largest amount, MAX_CENTS
+        ("-9999999999.99", -999999999999),
+        ("00000000009999999999.99", 999999999999),
     ],
 )
 def test_valid_amounts(text: str, cents: int) -> None:
@@ -55,7 +58,10 @@ def test_valid_amounts(text: str, cents: int) -> None:
         ("1.2.3", "is not a decimal amount"),
         ("١٢", "is not a decimal amount"),  # Arabic-Indic digits: \d would accept them
         ("NaN", "is not a decimal amount"),
-        ("1" * 19, "has more than 18 digits"),
+        ("10000000000.00", "is above the largest amount, 9999999999.99"),
+        ("-10000000000", "is above the largest amount, 9999999999.99"),
+        ("9999999999999999.99", "is above the largest amount, 9999999999.99"),
+        ("1" * 19, "is above the largest amount, 9999999999.99"),
     ],
 )
 def test_invalid_amounts(text: str, reason: str) -> None:
@@ -80,8 +86,13 @@ def test_leading_zeros_beyond_int_string_limits_do_not_escape_as_value_error() -
     assert parse_amount("0" * 6000 + "1.5", 1, "CLP", "CLP03") == 150
 
 
+def test_digits_beyond_int_string_limits_are_refused_as_too_large() -> None:
+    with pytest.raises(BadAmount, match=r"is above the largest amount, 9999999999\.99"):
+        parse_amount("1" * 6000, 1, "CLP", "CLP03")
+
+
 @settings(database=None)
-@given(st.integers(min_value=-(10**17), max_value=10**17))
+@given(st.integers(min_value=-MAX_CENTS, max_value=MAX_CENTS))
 def test_round_trip_through_format(cents: int) -> None:
     assert parse_amount(format_cents(cents), 1, "AMT", "AMT02") == cents
 

@@ -382,6 +382,18 @@ def test_isa_inside_an_open_interchange() -> None:
         ),
         (
             "CLP*PCN001*1*1000.00*700.00*150.00*12*PAYERCLM1*11*1",
+            "CLP*PCN001*1*10000000000.00*700.00*150.00*12*PAYERCLM1*11*1",
+            BadAmount,
+            "CLP03 '10000000000.00' is above the largest amount, 9999999999.99",
+        ),
+        (
+            "CAS*CO*45*100.00",
+            "CAS*CO*45*-92233720368547758.07",
+            BadAmount,
+            "CAS03 '-92233720368547758.07' is above the largest amount, 9999999999.99",
+        ),
+        (
+            "CLP*PCN001*1*1000.00*700.00*150.00*12*PAYERCLM1*11*1",
             "CLP*PCN001*1*1000.00**150.00*12*PAYERCLM1*11*1",
             BadAmount,
             "CLP04 is empty",

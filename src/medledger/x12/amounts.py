@@ -4,7 +4,8 @@ X12 amounts are decimal text ("150000.00", "-1.27", "945", ".5"). Reading them t
 would silently turn 0.1 + 0.2 into 0.30000000000000004 and break balancing by a cent, so the text
 is split on the decimal point and converted with integer arithmetic only. A value that cannot be
 held exactly in cents (e.g. "12.345") is refused, never rounded: rounding money the payer did
-not round is how ledgers drift.
+not round is how ledgers drift. An amount above the ledger's bound (``MAX_CENTS``, the same one
+every front checks) is refused too, so the whole file is, before any of it is posted.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from medledger.domain.money import MAX_CENTS, MAX_INTEGER_DIGITS
 from medledger.x12.errors import BadAmount, show
 
 # ASCII digits only: \d would also accept e.g. Arabic-Indic digits, which int() happily converts.
 _AMOUNT = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?")
-# X12 data type R allows at most 18 significant digits for an amount.
-MAX_DIGITS = 18
 # The everyday form with exactly two decimals: its cents are its digits (one regex, one int).
-_CENTS_FORM = re.compile(r"-?[0-9]{1,16}\.[0-9]{2}")
+_CENTS_FORM = re.compile(rf"-?[0-9]{{1,{MAX_INTEGER_DIGITS}}}\.[0-9]{{2}}")
 
 
 def parse_amount(text: str, position: int | None, segment_id: str | None, element_name: str) -> int:
@@ -27,7 +27,8 @@ def parse_amount(text: str, position: int | None, segment_id: str | None, elemen
 
     Accepts an optional leading '-', digits, and an optional decimal point with at most two
     significant decimals ("12.50", "12.5", "12", "12.", ".5"). Trailing zeros past the second
-    decimal ("12.500") are exact and accepted; anything that would need rounding is refused.
+    decimal ("12.500") are exact and accepted; anything that would need rounding is refused, and
+    so is anything above ``MAX_CENTS`` either side of zero.
     """
 
     cents = plain_cents(text)
@@ -45,10 +46,14 @@ def parse_amount(text: str, position: int | None, segment_id: str | None, elemen
     sign, units, decimals = match.group(1), match.group(2), match.group(3) or ""
     if len(decimals) > 2 and decimals[2:].strip("0"):
         raise refuse("has more than two decimals")
-    if len(units.lstrip("0")) + len(decimals.rstrip("0")) > MAX_DIGITS:
-        raise refuse(f"has more than {MAX_DIGITS} digits")
-    # Leading zeros are stripped first: int() refuses strings past 4300 digits, zeros or not.
-    cents = int(units.lstrip("0") or "0") * 100 + int((decimals + "00")[:2])
+    # Past MAX_INTEGER_DIGITS (leading zeros aside) an amount is above the bound whatever its
+    # digits, and int() is not asked: it refuses strings past 4300 digits.
+    whole = units.lstrip("0")
+    cents = None
+    if len(whole) <= MAX_INTEGER_DIGITS:
+        cents = int(whole or "0") * 100 + int((decimals + "00")[:2])
+    if cents is None or cents > MAX_CENTS:
+        raise refuse(f"is above the largest amount, {format_cents(MAX_CENTS)}")
     return -cents if sign else cents
 
 
@@ -56,8 +61,8 @@ def _read_plain(text: str) -> int | None:
     """The cents of an amount in its everyday form ("150", "12.5", "-1.27"), else None.
 
     A fast path for the millions of amounts a large file holds: ASCII digits only, at most two
-    decimals and 16 digits before the point; anything else (".5", "12.500", "1e5", too long)
-    returns None and gets ``parse_amount``'s full check and message. Through ``plain_cents``
+    decimals and ``MAX_INTEGER_DIGITS`` digits before the point (so within ``MAX_CENTS``);
+    anything else (".5", "12.500", "1e5", too long) returns None and gets ``parse_amount``'s full check and message. Through ``plain_cents``
     (bounded cache below), an amount read before is a lookup.
     """
     if _CENTS_FORM.fullmatch(text) is not None:  # "220.00", "-1.27": what writers write
@@ -67,7 +72,7 @@ def _read_plain(text: str) -> int | None:
     if negative:
         units = units[1:]
     if not (
-        0 < len(units) <= MAX_DIGITS - 2
+        0 < len(units) <= MAX_INTEGER_DIGITS
         and units.isascii()
         and units.isdigit()
         and len(decimals) <= 2
