@@ -38,6 +38,14 @@ def test_front_desk_registers_a_patient_and_a_visit_then_voids_a_charge(practice
          "payer_code": "BCBS", "payer_name": "Blue Cross", "member_id": "MEM-1"}
     ]  # fmt: skip
     assert desk.get("/api/payers").json()[0]["payer_code"] == "BCBS"
+    assert (patient["registered"]["user_name"], patient["changed"]) == ("Desk", None)
+    changed = practice.clients["biller"].patch(
+        f"/api/patients/{patient['id']}", json={"city": "Chicago"}
+    )
+    assert changed.json()["changed"]["user_name"] == "Biller"
+    record = desk.get(f"/api/patients/{patient['id']}/record").json()
+    assert record["registered"] == patient["registered"]
+    assert record["changed"] == changed.json()["changed"]
 
     visit = desk.post(f"/api/patients/{patient['id']}/encounters", json=VISIT)
     assert visit.status_code == 201, visit.text

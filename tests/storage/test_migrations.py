@@ -130,3 +130,25 @@ def test_the_move_check_per_transaction_steps_down_and_up_on_postgresql():
     finally:
         engine.dispose()
         _drop_schema(schema)
+
+
+def test_rows_written_before_0017_get_the_user_their_charge_names(tmp_path):
+    """0017 fills procedures' and encounters' ``created_by`` from the charge transaction that
+    charged them; patients and payers stay empty: nothing recorded who wrote them."""
+    engine, actor, patient_id = migrated_practice(tmp_path / "acting.sqlite3")
+    config = alembic_config(engine)
+    command.downgrade(config, "0016")
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        written = {
+            table: set(connection.execute(text(f"SELECT created_by FROM {table}")).scalars())
+            for table in ("procedures", "encounters", "patients")
+        }
+        connection.rollback()
+    assert written == {
+        "procedures": {actor.user_id},
+        "encounters": {actor.user_id},
+        "patients": {None},
+    }
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        assert uow.registry.patient(patient_id).updated_at is None

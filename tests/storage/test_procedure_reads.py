@@ -56,7 +56,9 @@ def test_a_patients_rows_in_one_statement_are_what_the_three_reads_give(engine, 
         engine, actor, patient_id, ["200.00", "80.00"], on=date(2026, 1, 9)
     )
     with UnitOfWork(engine, actor.organisation_id) as uow:
-        empty = uow.registry.add_encounter(patient_id, "NOLINES", date(2026, 3, 3))
+        empty = uow.registry.add_encounter(
+            patient_id, "NOLINES", date(2026, 3, 3), created_by=actor.user_id
+        )
         rows = uow.ledger.patient_rows(patient_id)
         patient = uow.registry.patient(patient_id)
         encounters = uow.registry.encounters_of_patient(patient_id)

@@ -33,6 +33,7 @@ def test_front_desk_registers_a_patient_and_a_visit_with_the_keyboard(page, staf
     page.get_by_label("Insurance payer").press("Enter")  # Enter submits
 
     expect(page.get_by_role("heading", name="Okafor, Ada")).to_be_visible()
+    expect(page.locator("#patient-stamps")).to_contain_text("Registered by Front Desk on ")
     expect(page.get_by_text("No charges yet.")).to_be_visible()
     page.get_by_role("link", name="Add visit").click()
     expect(page.get_by_label("Date of service")).to_be_focused()

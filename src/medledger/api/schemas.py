@@ -282,8 +282,18 @@ class CoverageOut(Out):
     member_id: str | None
 
 
+class StampOut(Out):
+    """Who wrote or changed a row and when; ``user_id`` and ``user_name`` null when nobody
+    was recorded (rows written before the rows carried their user)."""
+
+    user_id: int | None
+    user_name: str | None
+    at: datetime
+
+
 class PatientRecordOut(Out):
-    """A patient's demographics and coverages (``dry_run``: as they would be)."""
+    """A patient's demographics and coverages (``dry_run``: as they would be); who registered
+    the patient, and who last changed their details (null: nobody since)."""
 
     id: int
     mrn: str
@@ -298,6 +308,8 @@ class PatientRecordOut(Out):
     state: str | None
     postal_code: str | None
     coverages: list[CoverageOut]
+    registered: StampOut
+    changed: StampOut | None
     dry_run: bool = False
 
     @classmethod
@@ -306,6 +318,10 @@ class PatientRecordOut(Out):
         return cls(
             **{name: getattr(row, name) for name in cls.model_fields if hasattr(row, name)},
             coverages=[CoverageOut.model_validate(asdict(c)) for c in record.coverages],
+            registered=StampOut.model_validate(asdict(record.registered)),
+            changed=None
+            if record.changed is None
+            else StampOut.model_validate(asdict(record.changed)),
             dry_run=dry_run,
         )
 

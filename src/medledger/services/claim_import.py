@@ -138,11 +138,13 @@ def find_or_add_patient(
     uow: UnitOfWork,
     patient: ClaimPatient,
     known: dict[tuple[str | None, Any, str, str], int],
+    actor: Actor,
     mrn: str | None = None,
 ) -> tuple[int, bool | None]:
     """The patient's id: one ``known`` already (then None), the registered patient with the
-    same member id, birth date and name (False), or a new one (True) under ``mrn`` or, without
-    one, ``record_number``. ``known`` remembers it for the next claim or row."""
+    same member id, birth date and name (False), or a new one (True, registered by ``actor``)
+    under ``mrn`` or, without one, ``record_number``. ``known`` remembers it for the next claim
+    or row."""
     key = patient_key(patient)
     patient_id = known.get(key)
     if patient_id is not None:
@@ -166,6 +168,7 @@ def find_or_add_patient(
             city=patient.city,
             state=patient.state,
             postal_code=patient.postal_code,
+            created_by=actor.user_id,
         )
     known[key] = patient_id
     return patient_id, added
@@ -190,7 +193,9 @@ class _Importer:
         patient_id = self._patient(claim.patient)
         coverage = (patient_id, payer_id, claim.coverage_order)
         if coverage not in self.coverages:
-            self.uow.claims.ensure_coverage(*coverage, claim.subscriber_member_id)
+            self.uow.claims.ensure_coverage(
+                *coverage, claim.subscriber_member_id, self.actor.user_id
+            )
             self.coverages.add(coverage)
         encounter = self.uow.registry.encounter_by_control_number(claim.patient_control_number)
         earlier = None if encounter is None else self._earlier(encounter, patient_id)
@@ -222,6 +227,7 @@ class _Importer:
                 payer_id=payer_id,
                 patient_control_number=claim.patient_control_number,
                 date_of_service=claim.service_date,
+                created_by=self.actor.user_id,
                 **_details(claim),
             )
             status = "imported"
@@ -246,13 +252,15 @@ class _Importer:
             payer_id = (
                 int(row.id)
                 if row is not None
-                else self.uow.registry.add_payer(claim.payer_id, claim.payer_name)
+                else self.uow.registry.add_payer(
+                    claim.payer_id, claim.payer_name, created_by=self.actor.user_id
+                )
             )
             self.payers[claim.payer_id] = payer_id
         return payer_id
 
     def _patient(self, patient: ClaimPatient) -> int:
-        patient_id, added = find_or_add_patient(self.uow, patient, self.patients)
+        patient_id, added = find_or_add_patient(self.uow, patient, self.patients, self.actor)
         if added:
             self.summary.patients_added += 1
         elif added is False:
@@ -305,6 +313,7 @@ class _Importer:
                     }
                     for offset, line in enumerate(claim.lines, start=1)
                 ],
+                self.actor.user_id,
             )
             entries += [
                 Entry(procedure_id, Column.CHARGE, "", line.charge_cents)

@@ -339,11 +339,11 @@ def _register(
     patients: dict[int, int] = {}  # row number -> patient id
     known: dict[Any, int] = {}
     for row in rows:
-        patient_id = _patient_of(uow, row, known, summary, errors)
+        patient_id = _patient_of(uow, actor, row, known, summary, errors)
         if patient_id is not None:
             patients[row.number] = patient_id
             if row.coverage is not None:
-                _cover(uow, patient_id, row)
+                _cover(uow, actor, patient_id, row)
     if errors:
         return
     for visit in _visits(rows, patients, errors).values():
@@ -352,6 +352,7 @@ def _register(
 
 def _patient_of(
     uow: UnitOfWork,
+    actor: Actor,
     row: _Row,
     known: dict[Any, int],
     summary: CsvImportSummary,
@@ -373,7 +374,7 @@ def _patient_of(
             return None
         if existing is not None:
             return int(existing.id)
-    patient_id, added = find_or_add_patient(uow, patient, known, mrn=row.mrn)
+    patient_id, added = find_or_add_patient(uow, patient, known, actor, mrn=row.mrn)
     if added:
         summary.patients_added += 1
     elif added is False:
@@ -381,14 +382,16 @@ def _patient_of(
     return patient_id
 
 
-def _cover(uow: UnitOfWork, patient_id: int, row: _Row) -> None:
+def _cover(uow: UnitOfWork, actor: Actor, patient_id: int, row: _Row) -> None:
     assert row.coverage is not None
     code, order, payer_name = row.coverage
     payer = uow.registry.payer_by_code(code)
     payer_id = (
-        int(payer.id) if payer is not None else uow.registry.add_payer(code, payer_name or code)
+        int(payer.id)
+        if payer is not None
+        else uow.registry.add_payer(code, payer_name or code, created_by=actor.user_id)
     )
-    uow.claims.ensure_coverage(patient_id, payer_id, order, row.patient.member_id)
+    uow.claims.ensure_coverage(patient_id, payer_id, order, row.patient.member_id, actor.user_id)
 
 
 def _visits(
@@ -466,7 +469,7 @@ def _add_visit(
         payer = uow.registry.payer_by_code(first.coverage[0])
         payer_id = None if payer is None else int(payer.id)
     encounter_id, entries = add_visit_rows(
-        uow, patient_id, first.visit_id or new_control_number(), first.date_of_service, lines,
+        uow, actor, patient_id, first.visit_id or new_control_number(), first.date_of_service, lines,
         charges, payer_id, first.details.columns(),
     )  # fmt: skip
     uow.ledger.post(

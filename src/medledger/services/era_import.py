@@ -190,7 +190,7 @@ class _TransactionSet:
         self.name = name
         self.header = header
         self.summary = summary
-        self.payer_id = _payer(uow, header)
+        self.payer_id = _payer(uow, actor, header)
         self.existing = uow.remittances.find(self.payer_id, header.trace_number)
         if self.existing is not None:
             return
@@ -283,8 +283,8 @@ def payer_code(header: RemittanceHeader) -> str:
     return f"{header.payer_id}/{identification}"[:80]
 
 
-def _payer(uow: UnitOfWork, header: RemittanceHeader) -> int:
-    """The payer by ``payer_code``, created if new.
+def _payer(uow: UnitOfWork, actor: Actor, header: RemittanceHeader) -> int:
+    """The payer by ``payer_code``, created (by ``actor``) if new.
 
     A payer recorded by its identifier alone (N1*PR N104, or TRN03, as the 837 import also
     records payers) is the same payer when N104 is there, or when it has the same name, so a
@@ -304,7 +304,7 @@ def _payer(uow: UnitOfWork, header: RemittanceHeader) -> int:
             row = None  # another payer under the same TRN03
     if row is not None:
         return int(row.id)
-    return uow.registry.add_payer(code, header.payer_name)
+    return uow.registry.add_payer(code, header.payer_name, created_by=actor.user_id)
 
 
 # -- matching, holding and posting claims -----------------------------------------------------

@@ -14,11 +14,12 @@ from sqlalchemy import Engine
 
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
-from medledger.services import accounts, history, payments
+from medledger.services import accounts, history, payments, registration
 from medledger.services.accounts import EncounterAccount, PatientAccount, ProcedureAccount
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
+from medledger.services.registration import PatientRecord
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,12 @@ class StandingWriteOff:
 
 @dataclass(frozen=True)
 class PatientProfile:
+    """``record``: demographics, coverages and who registered or last changed them."""
+
     account: PatientAccount
     history: tuple[TransactionView, ...]
     payments: tuple[PaymentView, ...]
+    record: PatientRecord
 
     def procedure(self, procedure_id: int) -> ProcedureAccount:
         """One of this patient's charges; another patient's is "not found"."""
@@ -111,6 +115,7 @@ def patient_profile(engine: Engine, actor: Actor, patient_id: int) -> PatientPro
         account,
         tuple(history.patient_history(engine, actor, patient_id)),
         tuple(payments.patient_payments(engine, actor, patient_id)),
+        registration.patient_record(engine, actor, patient_id),
     )
 
 

@@ -150,11 +150,24 @@ class CoverageView:
 
 
 @dataclass(frozen=True, slots=True)
+class Stamp:
+    """Who wrote or last changed a row, and when. ``user_id`` and ``user_name`` are None on a
+    row nobody was recorded for (written before the rows carried their user)."""
+
+    user_id: int | None
+    user_name: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PatientRecord:
-    """A patient's row (demographics) and coverages, in billing order."""
+    """A patient's row (demographics) and coverages, in billing order; who registered the
+    patient, and who last changed their details (None: nobody since)."""
 
     patient: Row[Any]
     coverages: tuple[CoverageView, ...]
+    registered: Stamp
+    changed: Stamp | None
 
 
 def _record(uow: UnitOfWork, patient_id: int) -> PatientRecord:
@@ -173,7 +186,17 @@ def _record(uow: UnitOfWork, patient_id: int) -> PatientRecord:
         ),
         key=lambda view: COVERAGE_ORDERS.index(view.order),
     )
-    return PatientRecord(uow.registry.patient(patient_id), tuple(views))
+    patient = uow.registry.patient(patient_id)
+    changed = None
+    if patient.updated_at is not None:
+        changed = _stamp(uow, patient.updated_by, patient.updated_at)
+    registered = _stamp(uow, patient.created_by, patient.created_at)
+    return PatientRecord(patient, tuple(views), registered, changed)
+
+
+def _stamp(uow: UnitOfWork, user_id: int | None, at: datetime) -> Stamp:
+    name = None if user_id is None else str(uow.registry.user(user_id).display_name)
+    return Stamp(user_id, name, at)
 
 
 def patient_record(engine: Engine, actor: Actor, patient_id: int) -> PatientRecord:
@@ -223,9 +246,13 @@ def register_patient(
                 f"this patient is registered already (MRN {twin.mrn})", patient_id=twin.id
             )
         values = checked.given()
-        values.update(first_name=checked.first_name or "", last_name=checked.last_name)
+        values.update(
+            first_name=checked.first_name or "",
+            last_name=checked.last_name,
+            created_by=actor.user_id,
+        )
         patient_id = uow.registry.add_patient(mrn, **values)  # type: ignore[arg-type]
-        _cover(uow, patient_id, checked.member_id, coverages)
+        _cover(uow, actor, patient_id, checked.member_id, coverages)
         record = _record(uow, patient_id)
         if not dry_run:
             uow.commit()
@@ -264,8 +291,8 @@ def update_patient(
         moved = "mrn" in changes and changes["mrn"] != current.mrn
         if moved and uow.registry.find_patient(str(changes["mrn"])) is not None:
             raise AlreadyExists(f"a patient with MRN {changes['mrn']!r} exists already")
-        uow.registry.update_patient(patient_id, **changes)
-        _cover(uow, patient_id, checked.member_id or current.member_id, coverages)
+        uow.registry.update_patient(patient_id, actor.user_id, **changes)
+        _cover(uow, actor, patient_id, checked.member_id or current.member_id, coverages)
         record = _record(uow, patient_id)
         if not dry_run:
             uow.commit()
@@ -273,20 +300,24 @@ def update_patient(
 
 
 def _cover(
-    uow: UnitOfWork, patient_id: int, member_id: str | None, coverages: Sequence[CoverageInput]
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: int,
+    member_id: str | None,
+    coverages: Sequence[CoverageInput],
 ) -> None:
-    """Record each coverage once, registering a payer not seen before."""
+    """Record each coverage once, registering a payer not seen before (by ``actor``)."""
     for coverage in coverages:
         code = check_text(coverage.payer_code, "payer_code", required=True)
         order = check_order(coverage.order)
         payer = uow.registry.payer_by_code(code)
         if payer is None:
             name = check_text(coverage.payer_name or "", "payer_name") or code
-            payer_id = uow.registry.add_payer(code, name)
+            payer_id = uow.registry.add_payer(code, name, created_by=actor.user_id)
         else:
             payer_id = int(payer.id)
         own = check_text(coverage.member_id or "", "member_id") or member_id
-        uow.claims.ensure_coverage(patient_id, payer_id, order, own)
+        uow.claims.ensure_coverage(patient_id, payer_id, order, own, actor.user_id)
 
 
 def today() -> date:
@@ -306,7 +337,7 @@ def add_payer(engine: Engine, actor: Actor, payer_code: str, name: str) -> int:
         existing = uow.registry.payer_by_code(payer_code)
         if existing is not None:
             return int(existing.id)
-        payer_id = uow.registry.add_payer(payer_code, name)
+        payer_id = uow.registry.add_payer(payer_code, name, created_by=actor.user_id)
         uow.commit()
     return payer_id
 
@@ -353,6 +384,7 @@ def new_control_number() -> str:
 
 def add_visit_rows(
     uow: UnitOfWork,
+    actor: Actor,
     patient_id: int,
     number: str,
     date_of_service: date,
@@ -361,8 +393,8 @@ def add_visit_rows(
     payer_id: int | None,
     columns: dict[str, Any],
 ) -> tuple[int, list[Entry]]:
-    """Write a visit and its procedures (``lines`` checked, ``charges`` in cents); return the
-    encounter's id and the charge entries to post for it."""
+    """Write a visit and its procedures (``lines`` checked, ``charges`` in cents) by ``actor``;
+    return the encounter's id and the charge entries to post for it."""
     if payer_id is not None:
         uow.registry.payer(payer_id)
     if uow.registry.encounter_by_control_number(number) is not None:
@@ -371,7 +403,7 @@ def add_visit_rows(
             field="patient_control_number",
         )
     encounter_id = uow.registry.add_encounter(
-        patient_id, number, date_of_service, payer_id, **columns
+        patient_id, number, date_of_service, payer_id, created_by=actor.user_id, **columns
     )
     encounter = uow.registry.encounter(encounter_id)
     entries = []
@@ -379,6 +411,7 @@ def add_visit_rows(
         procedure_id = uow.registry.add_procedure(
             encounter,
             line_number,
+            created_by=actor.user_id,
             code=line.code,
             modifiers=":".join(line.modifiers),
             units=line.units,
@@ -426,7 +459,7 @@ def add_encounter(
 
     def plan(uow: UnitOfWork) -> Plan:
         encounter_id, entries = add_visit_rows(
-            uow, patient_id, number, date_of_service, checked, charges, payer_id, columns
+            uow, actor, patient_id, number, date_of_service, checked, charges, payer_id, columns
         )
         created["encounter_id"] = encounter_id
         return Plan("charge", entries, patient_id=patient_id)

@@ -117,13 +117,14 @@ class ClaimStore:
             .limit(1)
         ).first()
 
-    def add_patient(self, **values: Any) -> int:
-        return self._insert(patients, **values)
+    def add_patient(self, *, created_by: int, **values: Any) -> int:
+        return self._insert(patients, created_by=created_by, **values)
 
     def ensure_coverage(
-        self, patient_id: int, payer_id: int, order: str, member_id: str | None
+        self, patient_id: int, payer_id: int, order: str, member_id: str | None, created_by: int
     ) -> None:
-        """Record that the patient is covered by the payer in this order, once."""
+        """Record that the patient is covered by the payer in this order, once (by the acting
+        user ``created_by``)."""
         found = self.connection.execute(
             select(coverages.c.id).where(
                 coverages.c.organisation_id == self.organisation_id,
@@ -139,6 +140,7 @@ class ClaimStore:
                 payer_id=payer_id,
                 coverage_order=order,
                 member_id=member_id,
+                created_by=created_by,
             )
 
     def coverages_of(self, patient_id: int) -> list[Row[Any]]:
@@ -154,8 +156,8 @@ class ClaimStore:
         )
 
     # -- encounters and procedures ------------------------------------------------------------
-    def add_encounter(self, **values: Any) -> int:
-        return self._insert(encounters, **values)
+    def add_encounter(self, *, created_by: int, **values: Any) -> int:
+        return self._insert(encounters, created_by=created_by, **values)
 
     def set_claim_details(self, encounter_id: int, **values: Any) -> None:
         """The encounter's details as the claim that now sets its lines (or voids them) says."""
@@ -183,14 +185,15 @@ class ClaimStore:
         )
 
     def add_procedures(
-        self, encounter_id: int, patient_id: int, lines: list[dict[str, Any]]
+        self, encounter_id: int, patient_id: int, lines: list[dict[str, Any]], created_by: int
     ) -> list[int]:
         """An encounter's new procedures (each with the same keys), in one statement; their ids
         in order."""
         created = now()
         rows = [
             {"organisation_id": self.organisation_id, "encounter_id": encounter_id,
-             "patient_id": patient_id, "pr_source": "none", "created_at": created, **line}
+             "patient_id": patient_id, "pr_source": "none", "created_at": created,
+             "created_by": created_by, **line}
             for line in lines
         ]  # fmt: skip
         statement = insert(procedures).returning(procedures.c.id, sort_by_parameter_order=True)

@@ -145,27 +145,32 @@ class Registry:
         first_name: str,
         last_name: str,
         birth_date: date | None = None,
+        *,
+        created_by: int,
         **demographics: Any,
     ) -> int:
-        """``demographics``: the other columns of ``patients`` (sex, member id, address)."""
+        """``demographics``: the other columns of ``patients`` (sex, member id, address);
+        ``created_by``: the acting user."""
         return self._insert(
             patients,
             mrn=mrn,
             first_name=first_name,
             last_name=last_name,
             birth_date=birth_date,
+            created_by=created_by,
             **demographics,
         )
 
-    def update_patient(self, patient_id: int, **values: Any) -> None:
-        """Change a patient's details (not the ledger: a patient's name is not money)."""
+    def update_patient(self, patient_id: int, updated_by: int, **values: Any) -> None:
+        """Change a patient's details (not the ledger: a patient's name is not money), stamped
+        with the acting user and the time; nothing to change leaves the row as it is."""
         self.patient(patient_id)
         if values:
             self.connection.execute(
                 update(patients)
                 .where(patients.c.organisation_id == self.organisation_id)
                 .where(patients.c.id == patient_id)
-                .values(**values)
+                .values(**values, updated_by=updated_by, updated_at=now())
             )
 
     def patient(self, patient_id: int) -> Row[Any]:
@@ -216,8 +221,8 @@ class Registry:
         return list(self.connection.execute(query.limit(limit).offset(offset)))
 
     # -- payers ---------------------------------------------------------------------------------
-    def add_payer(self, payer_code: str, name: str) -> int:
-        return self._insert(payers, payer_code=payer_code, name=name)
+    def add_payer(self, payer_code: str, name: str, *, created_by: int) -> int:
+        return self._insert(payers, payer_code=payer_code, name=name, created_by=created_by)
 
     def payer(self, payer_id: int) -> Row[Any]:
         return self._get(payers, "payer", payer_id)
@@ -245,10 +250,12 @@ class Registry:
         patient_control_number: str,
         date_of_service: date,
         payer_id: int | None = None,
+        *,
+        created_by: int,
         **details: Any,
     ) -> int:
         """``details``: the claim details of ``encounters`` (place of service, rendering
-        provider, diagnosis codes)."""
+        provider, diagnosis codes); ``created_by``: the acting user."""
         self.patient(patient_id)
         return self._insert(
             encounters,
@@ -256,6 +263,7 @@ class Registry:
             payer_id=payer_id,
             patient_control_number=patient_control_number,
             date_of_service=date_of_service,
+            created_by=created_by,
             **details,
         )
 
@@ -290,13 +298,16 @@ class Registry:
             )
         )
 
-    def add_procedure(self, encounter: Row[Any], line_number: int, **values: Any) -> int:
+    def add_procedure(
+        self, encounter: Row[Any], line_number: int, *, created_by: int, **values: Any
+    ) -> int:
         return self._insert(
             procedures,
             encounter_id=encounter.id,
             patient_id=encounter.patient_id,
             line_number=line_number,
             pr_source="none",
+            created_by=created_by,
             **values,
         )
 

@@ -97,6 +97,13 @@ def _created() -> Column[object]:
     return Column("created_at", UtcDateTime(), nullable=False)
 
 
+def _by(name: str = "created_by") -> Column[int]:
+    """The user who wrote (``created_by``) or last changed (``updated_by``) a row of the
+    practice's own data. Empty on rows written before migration 0017 that nothing could
+    attribute (see there)."""
+    return Column(name, Id, ForeignKey("users.id"))
+
+
 organisations = Table(
     "organisations",
     metadata,
@@ -148,6 +155,9 @@ patients = Table(
     Column("city", String(60)),
     Column("state", String(10)),
     Column("postal_code", String(15)),
+    _by(),
+    _by("updated_by"),
+    Column("updated_at", UtcDateTime()),
     UniqueConstraint("organisation_id", "mrn"),
     Index("ix_patients_name", "organisation_id", "last_name", "first_name"),
     Index("ix_patients_member_id", "organisation_id", "member_id"),
@@ -161,6 +171,7 @@ payers = Table(
     Column("payer_code", String(80), nullable=False),
     Column("name", String(200), nullable=False),
     _created(),
+    _by(),
     UniqueConstraint("organisation_id", "payer_code"),
 )
 
@@ -178,6 +189,7 @@ encounters = Table(
     Column("rendering_provider", String(200)),
     Column("diagnosis_codes", Text),  # comma-separated, in the claim's order
     Column("frequency_code", String(1)),  # CLM05-3 of the claim that last set its lines
+    _by(),
     UniqueConstraint("organisation_id", "patient_control_number"),
 )
 
@@ -198,6 +210,7 @@ procedures = Table(
     Column("pr_source", String(10), nullable=False, default="none"),
     _created(),
     Column("revenue_code", String(4)),
+    _by(),
     UniqueConstraint("encounter_id", "line_number"),
     CheckConstraint("charge_cents >= 0", name="charge_not_negative"),
     CheckConstraint("units > 0", name="units_positive"),
@@ -215,6 +228,7 @@ coverages = Table(
     Column("coverage_order", String(10), nullable=False),
     Column("member_id", String(80)),
     _created(),
+    _by(),
     UniqueConstraint("patient_id", "coverage_order", "payer_id"),
     CheckConstraint(
         f"coverage_order IN ({', '.join(repr(o) for o in COVERAGE_ORDERS)})", name="order"
