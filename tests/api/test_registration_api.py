@@ -43,6 +43,11 @@ def test_front_desk_registers_a_patient_and_a_visit_then_voids_a_charge(practice
         f"/api/patients/{patient['id']}", json={"city": "Chicago"}
     )
     assert changed.json()["changed"]["user_name"] == "Biller"
+    emptied = desk.patch(f"/api/patients/{patient['id']}", json={"clear": ["city", "sex"]})
+    assert (emptied.json()["city"], emptied.json()["sex"]) == (None, None)
+    refused = desk.patch(f"/api/patients/{patient['id']}", json={"clear": ["last_name"]})
+    assert refused.status_code == 422
+    changed = emptied
     record = desk.get(f"/api/patients/{patient['id']}/record").json()
     assert record["registered"] == patient["registered"]
     assert record["changed"] == changed.json()["changed"]

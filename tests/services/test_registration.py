@@ -107,6 +107,21 @@ def test_an_update_changes_what_is_given_and_adds_coverages(engine, actor):
         update_patient(engine, actor, other, PatientDetails(), mrn="R-4B")
 
 
+def test_an_update_empties_the_details_named_but_never_the_last_name(engine, actor):
+    patient_id = register_patient(engine, actor, "R-7", ANN).patient.id
+    record = update_patient(
+        engine, actor, patient_id, PatientDetails(), clear=("city", "birth_date", "first_name")
+    )
+    row = record.patient
+    assert (row.city, row.birth_date, row.first_name, row.postal_code) == (None, None, "", "62701")
+    again = update_patient(engine, actor, patient_id, PatientDetails(), clear=("city",))
+    assert again.changed == record.changed  # nothing differed: nothing written
+    with pytest.raises(InvalidInput, match="last name is required"):
+        update_patient(engine, actor, patient_id, PatientDetails(), clear=("last_name",))
+    with pytest.raises(InvalidInput, match="a patient has no detail 'mrn'"):
+        update_patient(engine, actor, patient_id, PatientDetails(), clear=("mrn",))
+
+
 def test_another_organisations_patient_cannot_be_updated(engine, actor):
     from medledger.services.registration import create_organisation
 

@@ -104,3 +104,47 @@ def test_a_csv_with_a_bad_row_lists_it_and_the_corrected_file_imports(page, staf
     expect(summary.get_by_role("row", name=starting("Charges registered"))).to_contain_text(
         "515.00"
     )
+
+
+def test_front_desk_edits_a_patient_from_their_page_with_the_keyboard(page, staff, engine, actor):
+    from datetime import date
+
+    from medledger.domain.registration import PatientDetails
+    from medledger.services.registration import CoverageInput, register_patient
+
+    details = PatientDetails("Ada", "Okafor", date(1984, 7, 9), "F", "MEM-7", city="Springfield")
+    record = register_patient(engine, actor, "R-200", details, [CoverageInput("BCBS")])
+    staff("front_desk").into(page)
+    page.goto(f"/patients/{record.patient.id}")
+    expect(page.locator("#patient-stamps")).not_to_contain_text("last changed")
+    page.get_by_role("link", name="Edit patient").click()
+    expect(page.get_by_role("heading", name="Edit patient")).to_be_visible()
+    expect(page.get_by_label("Coverages")).to_contain_text("Primary: BCBS (BCBS)")
+
+    # The form holds the patient as stored, the MRN field first with the focus.
+    expect(page.get_by_label("MRN")).to_be_focused()
+    expect(page.get_by_label("MRN")).to_have_value("R-200")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Last name")).to_have_value("Okafor")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Okafor-Reed")
+    page.get_by_label("Birth date").fill("2099-01-01")
+    page.get_by_label("City").fill("")  # emptied, not left as it was
+    page.get_by_label("City").press("Enter")
+
+    # A birth date in the future is refused beside its field; what was typed stays.
+    birth = page.get_by_label("Birth date")
+    expect(birth).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#err-birth_date")).to_contain_text("birth date is in the future")
+    expect(page.get_by_label("Last name")).to_have_value("Okafor-Reed")
+    birth.fill("1984-07-10")
+    page.get_by_label("Coverage order").select_option("secondary")
+    page.get_by_label("Add insurance payer").fill("MCR")
+    page.get_by_label("Add insurance payer").press("Enter")
+
+    expect(page.get_by_role("heading", name="Okafor-Reed, Ada")).to_be_visible()
+    expect(page.get_by_text("born 1984-07-10")).to_be_visible()
+    expect(page.locator("#patient-stamps")).to_contain_text("last changed by Front Desk on ")
+    page.get_by_role("link", name="Edit patient").click()
+    expect(page.get_by_label("City")).to_have_value("")
+    expect(page.get_by_label("Coverages")).to_contain_text("Secondary: MCR (MCR)")

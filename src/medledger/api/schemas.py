@@ -246,8 +246,8 @@ class CoverageIn(In):
         return CoverageInput(self.payer_code, self.order, self.member_id, self.payer_name)
 
 
-class PatientChangesIn(In):
-    """Demographics and coverages; a field left out (or null) is left as it is."""
+class PatientFieldsIn(In):
+    """Demographics and coverages; a field left out (or null) is not given."""
 
     mrn: str | None = Field(None, min_length=1, max_length=50)
     first_name: Text = None
@@ -269,7 +269,20 @@ class PatientChangesIn(In):
         )  # fmt: skip
 
 
-class PatientIn(PatientChangesIn):
+ClearableDetail = Literal[
+    "first_name", "birth_date", "sex", "member_id", "address_line1", "address_line2", "city",
+    "state", "postal_code",
+]  # fmt: skip
+
+
+class PatientChangesIn(PatientFieldsIn):
+    """Demographics and coverages; a field left out (or null) is left as it is, those named in
+    ``clear`` are emptied, coverages sent are added."""
+
+    clear: list[ClearableDetail] = Field(default_factory=list, max_length=9)
+
+
+class PatientIn(PatientFieldsIn):
     mrn: str = Field(min_length=1, max_length=50)
     last_name: str = Field(min_length=1, max_length=100)
 

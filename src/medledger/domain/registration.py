@@ -9,6 +9,7 @@ the database to fail there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
@@ -111,6 +112,27 @@ class PatientDetails:
             for each in fields(self)
             if getattr(self, each.name) is not None
         }
+
+
+#: What emptying each detail stores: no value, but a first name is never missing, only blank
+#: (a claim may give none). The last name cannot be emptied.
+_EMPTY: dict[str, object] = {
+    each.name: "" if each.name == "first_name" else None
+    for each in fields(PatientDetails)
+    if each.name != "last_name"
+}
+
+
+def clearing(names: Iterable[str]) -> dict[str, object]:
+    """The changes that empty the details ``names``: an edit that blanks a field it showed."""
+    changes = {}
+    for name in names:
+        if name == "last_name":
+            raise InvalidInput("last name is required", field="last_name")
+        if name not in _EMPTY:
+            raise InvalidInput(f"a patient has no detail {name[:40]!r}", field=name[:40])
+        changes[name] = _EMPTY[name]
+    return changes
 
 
 def check_order(order: str) -> str:

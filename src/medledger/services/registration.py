@@ -7,7 +7,7 @@ charge column is a journal fact like every other column.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from medledger.domain.registration import (
     check_order,
     check_text,
     check_units,
+    clearing,
 )
 from medledger.services.actor import Actor
 from medledger.services.auth import actor_of
@@ -277,20 +278,27 @@ def update_patient(
     coverages: Sequence[CoverageInput] = (),
     *,
     mrn: str | None = None,
+    clear: Collection[str] = (),
     dry_run: bool = False,
 ) -> PatientRecord:
-    """Change the details given (None leaves a field as it is) and add coverages; returns the
-    patient's record as it now stands."""
+    """Change the details given (None leaves a field as it is), empty those named in ``clear``
+    (any but the last name; see ``domain.registration.clearing``) and add coverages; returns
+    the patient's record as it now stands. Only values that differ from the stored ones are
+    written, so an edit that changes nothing leaves who last changed the patient as it was."""
     authorize(actor, "register")
     checked = details.checked(today())
-    changes = checked.given()
+    changes = {**clearing(clear), **checked.given()}
     if mrn is not None:
         changes["mrn"] = check_text(mrn, "mrn", required=True)
     with UnitOfWork(engine, actor.organisation_id) as uow:
         current = uow.registry.patient(patient_id)
-        moved = "mrn" in changes and changes["mrn"] != current.mrn
-        if moved and uow.registry.find_patient(str(changes["mrn"])) is not None:
-            raise AlreadyExists(f"a patient with MRN {changes['mrn']!r} exists already")
+        changes = {
+            name: value for name, value in changes.items() if current._mapping[name] != value
+        }
+        if "mrn" in changes and uow.registry.find_patient(str(changes["mrn"])) is not None:
+            raise AlreadyExists(
+                f"a patient with MRN {changes['mrn']!r} exists already", field="mrn"
+            )
         uow.registry.update_patient(patient_id, actor.user_id, **changes)
         _cover(uow, actor, patient_id, checked.member_id or current.member_id, coverages)
         record = _record(uow, patient_id)

@@ -64,11 +64,12 @@ def update_patient(
     response: Response,
     dry_run: DryRun = False,
 ) -> PatientRecordOut:
-    """Change the fields sent; coverages sent are added (each payer and order once)."""
+    """Change the fields sent, empty those named in ``clear``; coverages sent are added (each
+    payer and order once)."""
     with answering(dry_run, response):
         record = registration.update_patient(
             engine, actor, patient_id, body.details(), [c.coverage() for c in body.coverages],
-            mrn=body.mrn,
+            mrn=body.mrn, clear=body.clear,
         )  # fmt: skip
     return PatientRecordOut.of(record, dry_run)
 

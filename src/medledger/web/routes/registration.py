@@ -1,6 +1,6 @@
-"""The front desk's registration screens: New patient, Add visit (plain forms a person finishes
-with the keyboard: labelled fields in reading order, Enter submits, each refusal beside its
-field), and the Void charge window of a charge (opened by ``charges.charge_dialog``)."""
+"""The front desk's registration screens: New patient, Edit patient, Add visit (plain forms a
+person finishes with the keyboard: labelled fields in reading order, Enter submits, each refusal
+beside its field), and the Void charge window of a charge (opened by ``charges.charge_dialog``)."""
 
 from __future__ import annotations
 
@@ -51,14 +51,42 @@ def _errors(error: LedgerError, names: tuple[str, ...], prefix: str = "") -> dic
     return {f"{prefix}{named}" if named in names else "form": error.message}
 
 
-# -- New patient ------------------------------------------------------------------------------
+# -- New patient, Edit patient ----------------------------------------------------------------
+#: The patient's details on the form (all but the MRN and the coverage fields).
+DETAIL_FIELDS = PATIENT_FIELDS[1:11]
+
+
 def _patient_page(
-    request: Request, engine: EngineDep, actor: WebActor, form: Any, errors: dict[str, str]
+    request: Request,
+    engine: EngineDep,
+    actor: WebActor,
+    form: Any,
+    errors: dict[str, str],
+    record: registration.PatientRecord | None = None,
 ) -> Response:
     return render(
-        request, "patients/new.html", status_code=422 if errors else 200, form=form,
-        errors=errors, payers=registration.payers(engine, actor),
+        request, "patients/patient_form.html", status_code=422 if errors else 200, form=form,
+        errors=errors, payers=registration.payers(engine, actor), record=record,
     )  # fmt: skip
+
+
+def _details(form: FormData) -> PatientDetails:
+    born = optional(form, "birth_date")
+    return PatientDetails(
+        optional(form, "first_name"), text(form, "last_name"),
+        None if born is None else parse_day(born, "birth_date"), optional(form, "sex"),
+        optional(form, "member_id"), optional(form, "address_line1"),
+        optional(form, "address_line2"), optional(form, "city"), optional(form, "state"),
+        optional(form, "postal_code"),
+    )  # fmt: skip
+
+
+def _coverages(form: FormData) -> list[registration.CoverageInput]:
+    """The coverage the form adds, when a payer is given."""
+    payer = optional(form, "payer_code")
+    if payer is None:
+        return []
+    return [registration.CoverageInput(payer, text(form, "coverage_order") or "primary")]
 
 
 @router.get("/patients/new")
@@ -72,24 +100,42 @@ def register_patient(
 ) -> Response:
     """Register, then open the patient's page; or the form again with the refusal inline."""
     try:
-        born = optional(form, "birth_date")
-        details = PatientDetails(
-            optional(form, "first_name"), text(form, "last_name"),
-            None if born is None else parse_day(born, "birth_date"), optional(form, "sex"),
-            optional(form, "member_id"), optional(form, "address_line1"),
-            optional(form, "address_line2"), optional(form, "city"), optional(form, "state"),
-            optional(form, "postal_code"),
-        )  # fmt: skip
-        payer = optional(form, "payer_code")
-        coverages = (
-            []
-            if payer is None
-            else [registration.CoverageInput(payer, text(form, "coverage_order") or "primary")]
+        record = registration.register_patient(
+            engine, actor, text(form, "mrn"), _details(form), _coverages(form)
         )
-        record = registration.register_patient(engine, actor, text(form, "mrn"), details, coverages)
     except LedgerError as error:
         return _patient_page(request, engine, actor, form, _errors(error, PATIENT_FIELDS))
     return RedirectResponse(f"/patients/{record.patient.id}", status_code=303)
+
+
+@router.get("/patients/{patient_id}/edit")
+def edit_patient(
+    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId
+) -> Response:
+    """The patient's details as stored, ready to change (and a coverage to add)."""
+    record = registration.patient_record(engine, actor, patient_id)
+    row = record.patient._mapping
+    form = {name: "" if row[name] is None else str(row[name]) for name in ("mrn", *DETAIL_FIELDS)}
+    return _patient_page(request, engine, actor, form, {}, record)
+
+
+@router.post("/patients/{patient_id}/edit")
+def save_patient(
+    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: PatientForm
+) -> Response:
+    """Save what changed (a field emptied is emptied) through the service behind
+    ``PATCH /api/patients/{id}``, then open the patient's page; or the form again with the
+    refusal inline."""
+    try:
+        registration.update_patient(
+            engine, actor, patient_id, _details(form), _coverages(form), mrn=text(form, "mrn"),
+            clear=[name for name in DETAIL_FIELDS if not text(form, name)],
+        )  # fmt: skip
+    except LedgerError as error:
+        record = registration.patient_record(engine, actor, patient_id)
+        errors = _errors(error, PATIENT_FIELDS)
+        return _patient_page(request, engine, actor, form, errors, record)
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
 # -- Add visit --------------------------------------------------------------------------------
