@@ -127,6 +127,10 @@ def test_refusals_name_the_field(practice):
     float_charge = {**VISIT, "procedures": [{"code": "99213", "charge": 150.0}]}
     refused = desk.post(f"/api/patients/{practice.patient_id}/encounters", json=float_charge)
     assert refused.status_code == 422 and "decimal string" in refused.text
+    ndc = {**VISIT, "procedures": [{"code": "00093505601", "charge": "20.00"}]}
+    too_long = desk.post(f"/api/patients/{practice.patient_id}/encounters", json=ndc)
+    assert too_long.status_code == 422, too_long.text  # the same on SQLite and PostgreSQL
+    assert "code: String should have at most 10 characters" in too_long.json()["detail"]
     unknown = desk.patch("/api/patients/999999", json={"city": "X"})
     assert unknown.status_code == 404
 

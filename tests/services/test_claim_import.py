@@ -292,6 +292,34 @@ def test_a_refused_file_writes_nothing_and_says_where(engine, actor):
     assert counts(engine, actor) == dict.fromkeys(counts(engine, actor), 0)
 
 
+def test_an_ndc_given_as_the_procedure_is_refused_alike_on_both_engines(engine, actor):
+    """An 837 line's procedure is an HCPCS/CPT code (SV101 HC); its drug's 11-digit NDC goes in
+    LIN03. A file giving the NDC in SV101 (N4), or a code longer than the ledger's 10
+    characters, is refused by the reader — before any row — so SQLite, whose VARCHAR takes any
+    length, and PostgreSQL answer the same."""
+    ndc = text_of(office_visit(lines=[submitted_line("99213", 12000, DAY)])).replace(
+        b"SV1*HC:99213", b"SV1*N4:00093505601"
+    )
+    with pytest.raises(ClaimFileRefused, match=r"SV101 gives NDC '00093505601' \(qualifier N4\)"):
+        load(engine, actor, ndc, "ndc.837")
+    long = ndc.replace(b"N4:00093505601", b"HC:00093505601")
+    with pytest.raises(ClaimFileRefused, match="'00093505601' is longer than 10 characters"):
+        load(engine, actor, long, "long.837")
+    other = ndc.replace(b"N4:00093505601", b"NU:0450")
+    with pytest.raises(ClaimFileRefused, match="SV101 qualifier 'NU' is not a procedure code"):
+        load(engine, actor, other, "nu.837")
+    assert counts(engine, actor) == dict.fromkeys(counts(engine, actor), 0)
+
+
+def test_a_drug_line_registers_its_hcpcs_code_not_its_ndc(engine, actor):
+    sample(engine, actor, "LinuxForHealth__x12__837_005010X222A2_demo.drug.example10.2.837")
+    with engine.connect() as connection:
+        codes = connection.execute(
+            select(procedures.c.code).where(procedures.c.organisation_id == actor.organisation_id)
+        ).scalars()
+        assert sorted(codes) == ["S5000"] * 4 + ["S5001", "S9500"]
+
+
 def test_a_sample_refused_by_the_reader_writes_nothing(engine, actor):
     with pytest.raises(ClaimFileRefused, match="is not a claim frequency code"):
         sample(

@@ -117,6 +117,14 @@ DIAGNOSIS_QUALIFIERS = frozenset(
 )
 _LEVELS = {"20": "billing provider", "22": "subscriber", "23": "patient"}
 _CLAIM_DATES = frozenset({"472", "434"})
+#: Product/service id qualifiers a service line's procedure may carry (SV101-1, SV202-1): HCPCS
+#: and CPT (HC, five characters), HIPPS (HP), jurisdiction-specific (ER), HIEC (IV), ABC (WK),
+#: and 4010's mutually defined (ZZ). A drug's NDC (N4) is not one: an 837 gives it in the
+#: line's LIN03 beside the HCPCS code of the drug in SV101 (often a J code).
+PROCEDURE_QUALIFIERS = frozenset({"HC", "HP", "ER", "IV", "WK", "ZZ"})
+#: The longest procedure code the ledger holds (procedures.code): HCPCS, CPT and HIPPS codes
+#: are five characters, revenue codes four; ten leaves room for the longer local codes.
+MAX_PROCEDURE_CODE = 10
 
 
 def read_claims(stream: IO[Any], *, encoding: str = "utf-8") -> Iterator[SubmittedClaim]:
@@ -255,11 +263,15 @@ class _LineBuilder:
                 )
             self.qualifier, self.code = parts[0], parts[1]
             self.modifiers = tuple(m for m in parts[2:6] if m)
+            _check_qualifier(segment, segment.name(charge_at - 1), self.qualifier, self.code)
         else:  # an institutional line billed by its revenue code alone
             assert self.revenue_code is not None
             self.qualifier, self.code = "NU", self.revenue_code
-        if len(self.code) > 10:
-            raise _refuse(segment, f"procedure code {show(self.code)} is longer than 10 characters")
+        if len(self.code) > MAX_PROCEDURE_CODE:
+            raise _refuse(
+                segment,
+                f"procedure code {show(self.code)} is longer than {MAX_PROCEDURE_CODE} characters",
+            )
         self.charge = amount_of(segment, charge_at)
         if self.charge < 0:
             raise _refuse(segment, f"{segment.name(charge_at)} (line charge) is negative")
@@ -292,6 +304,22 @@ class _LineBuilder:
             line_item_control_number=self.control_number,
             rendering_provider=self.rendering,
             position=self.service.position,
+        )
+
+
+def _check_qualifier(segment: Segment, element: str, qualifier: str, code: str) -> None:
+    """Refuse a service line whose procedure is not a procedure code (see PROCEDURE_QUALIFIERS)."""
+    if qualifier == "N4":
+        raise _refuse(
+            segment,
+            f"{element} gives NDC {show(code)} (qualifier N4) as the procedure: an 837 line "
+            "carries its HCPCS code here and the drug's NDC in LIN03",
+        )
+    if qualifier not in PROCEDURE_QUALIFIERS:
+        raise _refuse(
+            segment,
+            f"{element} qualifier {show(qualifier)} is not a procedure code qualifier "
+            f"({', '.join(sorted(PROCEDURE_QUALIFIERS))})",
         )
 
 
