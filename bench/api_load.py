@@ -907,7 +907,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-#: A line of the server's access log (api/access_log.py).
+#: A line of the server's access log (http/access_log.py).
 ACCESS_LINE = re.compile(r"^\S+ \S+ (?P<route>[A-Z]+ \S+) \d{3} (?P<ms>[\d.]+) ms$")
 
 

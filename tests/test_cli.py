@@ -299,7 +299,7 @@ def test_the_workers_listen_without_nagle() -> None:
     response waited for the client's delayed ACK."""
     import uvicorn
 
-    config = uvicorn.Config("medledger.api.app:app_from_environment", port=0, workers=2)
+    config = uvicorn.Config("medledger.app:app_from_environment", port=0, workers=2)
     with listening_socket(config) as sock:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         sock.listen()  # as each worker's server does

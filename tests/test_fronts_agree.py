@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from medledger.api.app import create_app
+from medledger.app import create_app
 from medledger.cli import app as cli_app
 from medledger.services import accounts, approvals, auth
 from medledger.services.payments import record_payment

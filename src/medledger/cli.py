@@ -450,7 +450,7 @@ def serve(
     """Run the HTTP API (/api, OpenAPI at /docs) and the web UI on the chosen database."""
     import uvicorn
 
-    from medledger.api.app import serving_app
+    from medledger.app import serving_app
 
     session = session_of(ctx)
     if workers > 1:
@@ -458,12 +458,12 @@ def serve(
 
         os.environ["MEDLEDGER_DATABASE_URL"] = session.url
         config = uvicorn.Config(
-            "medledger.api.app:app_from_environment",
+            "medledger.app:app_from_environment",
             factory=True,
             host=host,
             port=port,
             workers=workers,
-            access_log=False,  # it prints query strings; api/access_log.py writes ours
+            access_log=False,  # it prints query strings; http/access_log.py writes ours
         )
         Multiprocess(config, sockets=[listening_socket(config)]).run()
     else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from medledger.api.app import create_app
+from medledger.app import create_app
 from medledger.services import auth
 from medledger.services.registration import add_user
 from tests import builders

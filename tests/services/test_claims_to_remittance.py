@@ -14,7 +14,7 @@ import re
 from bench.claims import generate
 from fastapi.testclient import TestClient
 
-from medledger.api.app import create_app
+from medledger.app import create_app
 from medledger.domain.columns import Column
 from medledger.domain.money import format_cents
 from medledger.services import accounts, auth

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from medledger.api.app import create_app
+from medledger.app import create_app
 from medledger.services import auth
 from medledger.services.registration import add_user, organisations
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medledger.api.app import create_app
+from medledger.app import create_app
 from medledger.services import accounts, drafts, history, posting_tool, write_offs
 from medledger.services.payments import record_payment
 from medledger.services.registration import actor_for, organisations

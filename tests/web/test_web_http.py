@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from medledger.api.app import create_app
+from medledger.app import create_app
 from medledger.services import accounts, auth, history, write_offs
 from medledger.services.history import TransactionFilter
 from medledger.services.registration import add_user, create_organisation, organisations

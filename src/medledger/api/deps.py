@@ -1,4 +1,5 @@
-"""Dependencies of every route: the engine and the acting user (``Annotated`` aliases).
+"""Dependencies of the API's routes: the acting user, dry runs, idempotency keys (``Annotated``
+aliases; ``medledger.http.dependencies`` holds what the web UI takes too).
 
 Programs authenticate with ``Authorization: Bearer <token>``; the web UI's logged-in session
 cookie works too, but then a mutating request must echo the session's CSRF token in
@@ -13,40 +14,23 @@ security scheme (``document_security``), which is where a client generator looks
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from pydantic import AfterValidator, Field
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from medledger.domain.bounds import FIRST_DAY, LAST_DAY, MAX_ID, check_day
-from medledger.domain.errors import LedgerError
+from medledger.domain.bounds import FIRST_DAY, LAST_DAY, MAX_ID
 from medledger.domain.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, client_key
+from medledger.http.dependencies import EngineDep, day_in_range
+from medledger.http.session import SAFE_METHODS, check_csrf_token, session_actor
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.posting import DryRunEffect
 from medledger.services.posting import dry_run as dry_run_of_services
-from medledger.services.registration import actor_for
-
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class CsrfRejected(LedgerError):
-    code = "csrf-token-missing"
-    status = 403
-
-
-async def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 async def get_actor(request: Request, engine: EngineDep) -> Actor:
@@ -64,23 +48,14 @@ async def get_actor(request: Request, engine: EngineDep) -> Actor:
         actor = known
     else:
         actor = await run_in_threadpool(session_actor, request, engine, "ui")
-        if request.method not in SAFE_METHODS and not secrets.compare_digest(
-            request.headers.get("x-csrf-token", ""), request.session.get("csrf", "")
-        ):
-            raise CsrfRejected("a form or script using the session must send its CSRF token")
+        if request.method not in SAFE_METHODS:
+            check_csrf_token(
+                request,
+                request.headers.get("x-csrf-token", ""),
+                "a form or script using the session must send its CSRF token",
+            )
     request.state.actor = actor
     return actor
-
-
-def session_actor(request: Request, engine: Engine, source: str) -> Actor:
-    """The logged-in user of a session cookie, or Unauthenticated."""
-    user = request.session.get("user") if "session" in request.scope else None
-    if not user:
-        raise auth.Unauthenticated()
-    try:
-        return actor_for(engine, int(user["organisation_id"]), str(user["username"]), source)
-    except LedgerError as error:
-        raise auth.Unauthenticated() from error
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
@@ -144,27 +119,14 @@ async def idempotency_key(
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
-#: Row ids: positive 64-bit integers (larger ones are a client's mistake, not a server error).
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+#: A row id in a request body, bounded as ``medledger.http.dependencies.PathId``.
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 #: Free text in a query string (no NUL: no database stores one).
 QueryText = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
 
 
-def day_in_range(value: date | datetime | None) -> date | datetime | None:
-    """A pydantic check over ``check_day``: its refusal as a validation error (a 422)."""
-    if value is not None:
-        try:
-            check_day(value.date() if isinstance(value, datetime) else value)
-        except LedgerError as error:
-            raise ValueError(error.message) from error
-    return value
-
-
 DAYS = f"Between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
-#: A day or a moment in a query string, within the days a practice can mean.
-QueryDay = Annotated[date | None, AfterValidator(day_in_range)]
+#: A moment in a query string, within the days a practice can mean.
 QueryMoment = Annotated[datetime | None, Query(description=DAYS), AfterValidator(day_in_range)]
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from medledger.api.deps import BodyId, QueryDay, day_in_range
+from medledger.api.deps import BodyId
 from medledger.api.money import AmountIn, AmountOut
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance, Entry
@@ -17,6 +17,7 @@ from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
 from medledger.domain.registration import PatientDetails
+from medledger.http.dependencies import QueryDay, day_in_range
 from medledger.services.accounts import (
     EncounterAccount,
     PatientAccount,

@@ -19,12 +19,12 @@ from medledger.domain.money import format_cents
 from medledger.domain.preview import figures
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.domain.review import HOLD_REASONS
+from medledger.http.session import csrf_token
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.history import TransactionView
 from medledger.services.payments import PAYMENT_METHODS
 from medledger.web import labels
-from medledger.web.session import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from medledger.api.deps import PUBLIC, ActorDep, DryRun, EngineDep, PathId, answering
+from medledger.api.deps import PUBLIC, ActorDep, DryRun, answering
 from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import approvals, auth, registration
 
 router = api_router(tags=["access"])

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from medledger.api.deps import ActorDep, EngineDep, PathId, QueryText
+from medledger.api.deps import ActorDep, QueryText
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     EncounterOut,
@@ -16,6 +16,7 @@ from medledger.api.schemas import (
     ProcedureOut,
     TransactionOut,
 )
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import accounts, history, payments
 
 router = api_router(tags=["accounts"])

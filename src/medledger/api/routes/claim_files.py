@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import File, UploadFile
 
-from medledger.api.deps import ActorDep, DryRun, EngineDep
+from medledger.api.deps import ActorDep, DryRun
 from medledger.api.routing import api_router
 from medledger.api.schemas import ClaimImportOut
+from medledger.http.dependencies import EngineDep
 from medledger.services.claim_import import import_claims
 
 router = api_router(tags=["claim files"])

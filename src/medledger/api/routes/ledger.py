@@ -9,16 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query, Response
 from sqlalchemy import Engine
 
-from medledger.api.deps import (
-    ActorDep,
-    DryRun,
-    EngineDep,
-    IdempotencyKey,
-    PathId,
-    QueryId,
-    QueryMoment,
-    QueryText,
-)
+from medledger.api.deps import ActorDep, DryRun, IdempotencyKey, QueryMoment, QueryText
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
@@ -34,6 +25,7 @@ from medledger.api.schemas import (
     WriteOffsPosted,
 )
 from medledger.domain.errors import NotFound
+from medledger.http.dependencies import EngineDep, PathId, QueryId
 from medledger.services import cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView

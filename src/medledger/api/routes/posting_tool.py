@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, answering
+from medledger.api.deps import ActorDep, DryRun, answering
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
@@ -18,6 +18,7 @@ from medledger.api.schemas import (
     RemittanceSummaryOut,
     TransactionOut,
 )
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import drafts, history, remittance_views
 from medledger.services.posting import committed
 from medledger.services.write_offs import Outcome

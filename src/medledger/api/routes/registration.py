@@ -8,14 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import File, Response, UploadFile
 
-from medledger.api.deps import (
-    ActorDep,
-    DryRun,
-    EngineDep,
-    IdempotencyKey,
-    PathId,
-    answering,
-)
+from medledger.api.deps import ActorDep, DryRun, IdempotencyKey, answering
 from medledger.api.routing import api_router
 from medledger.api.schemas import (
     CsvImportOut,
@@ -29,6 +22,7 @@ from medledger.api.schemas import (
     VisitIn,
     VoidIn,
 )
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import accounts, history, posting, registration
 from medledger.services.charge_voids import void_charge
 from medledger.services.csv_import import import_csv

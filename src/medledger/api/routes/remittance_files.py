@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import File, Query, Response, UploadFile
 
-from medledger.api.deps import ActorDep, DryRun, EngineDep, PathId, QueryText, answering
+from medledger.api.deps import ActorDep, DryRun, QueryText, answering
 from medledger.api.routing import api_router
 from medledger.api.schemas import (
     DismissIn,
@@ -18,6 +18,7 @@ from medledger.api.schemas import (
     ImportSummaryOut,
     TransactionOut,
 )
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import history
 from medledger.services.era_import import import_era
 from medledger.services.review_queue import (

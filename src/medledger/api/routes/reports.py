@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from medledger.api.deps import DAYS, ActorDep, EngineDep, QueryDay
+from medledger.api.deps import DAYS, ActorDep
 from medledger.api.routing import api_router
 from medledger.api.schemas import (
     AdjustmentReportOut,
@@ -16,6 +16,7 @@ from medledger.api.schemas import (
     CollectionReportOut,
     PayerReportOut,
 )
+from medledger.http.dependencies import EngineDep, QueryDay
 from medledger.services import reports
 
 router = api_router(prefix="/reports", tags=["reports"])

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId
 from medledger.domain.errors import LedgerError
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import approvals
 from medledger.services.actor import Actor
 from medledger.services.approval_queue import approval_queue

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Path, Query, Request, Response
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId
 from medledger.domain.bounds import MAX_ID
 from medledger.domain.errors import LedgerError
 from medledger.domain.money import to_cents
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import cancellations, write_offs
 from medledger.services.actor import Actor
 from medledger.services.patient_views import charge_profile

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId
 from medledger.domain.bounds import parse_id
 from medledger.domain.errors import InvalidInput, LedgerError
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services.actor import Actor
 from medledger.services.review_queue import (
     dismiss_held_claim,

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId
 from medledger.domain.errors import LedgerError
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services.patient_views import patient_profile
 from medledger.services.reversals import reverse_transaction
 from medledger.web.dialogs import action_done, show_dialog

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from medledger.api.deps import EngineDep
+from medledger.http.dependencies import EngineDep
 from medledger.services.accounts import search_patients
 from medledger.services.work_list import work_list
 from medledger.web.rendering import render

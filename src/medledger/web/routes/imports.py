@@ -11,8 +11,8 @@ from fastapi import Request, Response
 from sqlalchemy import Engine
 from starlette.datastructures import FormData, UploadFile
 
-from medledger.api.deps import EngineDep
 from medledger.domain.errors import InvalidInput, LedgerError
+from medledger.http.dependencies import EngineDep
 from medledger.services.claim_import import import_claims
 from medledger.services.csv_import import import_csv
 from medledger.services.era_import import import_era

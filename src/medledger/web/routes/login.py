@@ -9,15 +9,16 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep
 from medledger.domain.errors import LedgerError
+from medledger.http.dependencies import EngineDep
+from medledger.http.session import start_session
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.registration import only_organisation, organisations_named
 from medledger.web.forms import errors_of, fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import safe_next, web_router
-from medledger.web.session import CheckedCsrf, start_session
+from medledger.web.session import CheckedCsrf
 
 router = web_router()
 LoginForm = Annotated[FormData, fields("practice", "username", "password", "next")]

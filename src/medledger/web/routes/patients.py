@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Request, Response
 
-from medledger.api.deps import EngineDep, PathId
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services.patient_views import PatientProfile, charge_profile, patient_profile
 from medledger.web.rendering import render
 from medledger.web.routing import web_router

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import Query, Request, Response
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId, QueryId
 from medledger.domain.errors import LedgerError
+from medledger.http.dependencies import EngineDep, PathId, QueryId
 from medledger.services import drafts
 from medledger.services.posting_tool import (
     PostingItem,

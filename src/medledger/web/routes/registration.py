@@ -13,11 +13,11 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from medledger.api.deps import EngineDep, PathId
 from medledger.domain.bounds import parse_day
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.domain.money import to_cents
 from medledger.domain.registration import PatientDetails, check_modifiers, check_text, check_units
+from medledger.http.dependencies import EngineDep, PathId
 from medledger.services import registration
 from medledger.services.charge_voids import void_charge
 from medledger.web.forms import errors_of, fields, key, optional, text

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from medledger.api.deps import EngineDep, QueryDay
+from medledger.http.dependencies import EngineDep, QueryDay
 from medledger.services import reports
 from medledger.web.rendering import render
 from medledger.web.routing import web_router

@@ -1,88 +1,23 @@
-"""The FastAPI application: JSON API under /api, the web UI at /, one engine for both.
-
-Every mutating request leaves an audit event (user, organisation, time, route, outcome) — the
-route template, never the request's values, so no PHI reaches the audit trail or the logs.
-A request that commits writes its event inside its (first) committed transaction: no second
-transaction, and no change without its record.
+"""The audit trail of both fronts: every mutating request leaves an event (user, organisation,
+time, route, outcome) — the route template, never the request's values, so no PHI reaches the
+audit trail or the logs. A request that commits writes its event inside its (first) committed
+transaction: no second transaction, and no change without its record.
 """
 
 from __future__ import annotations
 
-import gc
-import os
-import secrets
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import Connection, Engine, insert, update
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medledger import web
-from medledger.api import problems
-from medledger.api.access_log import AccessLog, log_to_stderr, route_template
-from medledger.api.deps import document_security
-from medledger.api.routes import (
-    access,
-    accounts,
-    claim_files,
-    ledger,
-    posting_tool,
-    registration,
-    remittance_files,
-    reports,
-)
-from medledger.storage.database import open_database
+from medledger.http.access_log import route_template
 from medledger.storage.registry import now
 from medledger.storage.tables import audit_events
 from medledger.storage.unit_of_work import before_commit
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -> FastAPI:
-    app = FastAPI(
-        title="medledger",
-        version="0.1.0",
-        summary="Patient-accounts ledger: PR, write-offs, cancellations, payments, refunds.",
-        description='Amounts are decimal strings ("12.50"); errors are RFC 9457 problem documents.',
-    )
-    app.state.engine = engine or open_database()
-    problems.install(app)
-    document_security(app)
-    for router in (
-        accounts.router,
-        ledger.router,
-        posting_tool.router,
-        registration.router,
-        remittance_files.router,
-        claim_files.router,
-        reports.router,
-        access.router,
-    ):
-        app.include_router(router, prefix="/api")
-    web.install(app)
-    key = secret_key or os.environ.get("MEDLEDGER_SECRET_KEY") or secrets.token_urlsafe(32)
-    app.add_middleware(SessionMiddleware, secret_key=key, same_site="strict", https_only=False)
-    app.add_middleware(AuditMiddleware)
-    app.add_middleware(AccessLog)
-    return app
-
-
-def serving_app(engine: Engine | None = None) -> FastAPI:
-    """The app ``medledger serve`` runs: created, then everything start-up made (modules,
-    routes, schemas, the engine) frozen out of the garbage collector's full sweeps, which
-    otherwise walk those objects again and again, tens of ms each, inside some request."""
-    app = create_app(engine)
-    log_to_stderr()
-    gc.freeze()
-    return app
-
-
-def app_from_environment() -> FastAPI:
-    """For ``uvicorn --factory`` with several workers: each opens MEDLEDGER_DATABASE_URL."""
-    return serving_app()
 
 
 class AuditMiddleware:
