@@ -40,11 +40,11 @@ from sqlalchemy import insert, select, text
 from bench.report import PAGES, write_table
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
+from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.era_import import import_era
 from medledger.services.registration import create_organisation
 from medledger.storage.database import make_engine, migrate
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.tables import encounters, patients, procedures
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import Remittance
@@ -148,7 +148,13 @@ def register_practice(url: str, claims: int) -> Actor:
             .where(procedures.c.organisation_id == org)
         ).all()  # fmt: skip
         charge = uow.ledger.open_transaction(
-            TransactionHeader("charge", actor.user_id, "cli", "bench:charges", "bench")
+            TransactionHeader(
+                kind=TransactionKind.CHARGE,
+                user_id=actor.user_id,
+                source="cli",
+                idempotency_key="bench:charges",
+                request_hash="bench",
+            )
         )
         uow.ledger.add_entries(
             charge, [Entry(pid, Column.CHARGE, "", cents) for pid, cents in charges]

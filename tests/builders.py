@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from medledger.domain.adjudication import Adjustment
+from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.adjudication import (
     ClaimResult,
@@ -28,6 +29,17 @@ from medledger.services.write_offs import WriteOffRequest, submit_write_offs
 from medledger.storage.unit_of_work import UnitOfWork
 
 _numbers = itertools.count(1)
+
+
+def adjudication_header(actor: Actor, idempotency_key: str) -> TransactionHeader:
+    """The header of an adjudication a storage test writes straight into the journal."""
+    return TransactionHeader(
+        kind=TransactionKind.ADJUDICATION,
+        user_id=actor.user_id,
+        source="test",
+        idempotency_key=idempotency_key,
+        request_hash="h",
+    )
 
 
 def patient(engine: Engine, actor: Actor, last_name: str = "Doe") -> int:

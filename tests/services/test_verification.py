@@ -15,7 +15,6 @@ from medledger.domain.columns import Column
 from medledger.services.actor import Actor
 from medledger.services.registration import create_organisation
 from medledger.services.verification import verify_organisation
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
 
@@ -100,7 +99,7 @@ def test_an_identity_violation_in_journal_and_balances_alike_is_reported(engine,
     procedure_id = practice[4]
     with UnitOfWork(engine, actor.organisation_id) as uow:
         uow.ledger.post(
-            TransactionHeader("adjudication", actor.user_id, "test", uuid.uuid4().hex, "x"),
+            builders.adjudication_header(actor, uuid.uuid4().hex),
             [Entry(procedure_id, Column.PAYER_PAID, "", 6000)],
         )
         uow.commit()

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.tables import procedure_balances
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
@@ -69,7 +68,7 @@ def _unseen_row(uow, procedure, carc):
 
 def _write(uow, actor, entries):
     transaction = uow.ledger.open_transaction(
-        TransactionHeader("adjudication", actor.user_id, "test", f"rows:{next(_keys)}", "h")
+        builders.adjudication_header(actor, f"rows:{next(_keys)}")
     )
     uow.ledger.add_entries(transaction, entries)
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.services.verification import verify_organisation
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.tables import patient_open_pr
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
@@ -29,7 +28,7 @@ def test_one_batch_over_many_procedures_and_patients(engine, actor):
     with UnitOfWork(engine, actor.organisation_id) as uow:
         for number, entries in enumerate(batches):
             transaction = uow.ledger.open_transaction(
-                TransactionHeader("adjudication", actor.user_id, "test", f"batch:{number}", "h")
+                builders.adjudication_header(actor, f"batch:{number}")
             )
             uow.ledger.add_entries(transaction, entries)
         uow.registry.set_pr_source([a, b, c], "remittance")  # as posting a remittance does

@@ -14,7 +14,6 @@ from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.services import accounts
 from medledger.services.registration import create_organisation
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.tables import procedure_balances
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
@@ -32,9 +31,7 @@ def test_balances_beside_procedures_agree_with_the_balance_rows(engine, actor):
         Entry(busy, Column.PAYER_OA, "A1", 100), Entry(busy, Column.PR, "2", -100),
     ]  # fmt: skip
     with UnitOfWork(engine, actor.organisation_id) as uow:
-        moved = uow.ledger.open_transaction(
-            TransactionHeader("adjudication", actor.user_id, "test", "reads:1", "h")
-        )
+        moved = uow.ledger.open_transaction(builders.adjudication_header(actor, "reads:1"))
         uow.ledger.add_entries(moved, entries)
         # A procedure with no balance rows at all (the screen shows zeros, not an error).
         uow.connection.execute(

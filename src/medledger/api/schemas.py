@@ -17,6 +17,7 @@ from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
 from medledger.domain.registration import PatientDetails
+from medledger.domain.transaction import TransactionKind, field_descriptions
 from medledger.http.dependencies import QueryDay, day_in_range
 from medledger.services.accounts import (
     EncounterAccount,
@@ -402,20 +403,33 @@ class EntryOut(Out):
         )  # fmt: skip
 
 
+#: What each field of a posted transaction means (``domain.transaction``, ``TransactionView``).
+_MEANING = {
+    name: text.replace("``", "`") for name, text in field_descriptions(TransactionView).items()
+}
+
+
+def _meaning(name: str) -> Any:
+    """A field of ``TransactionOut`` described as the record it comes from describes it."""
+    return Field(description=_MEANING[name])
+
+
 class TransactionOut(Out):
-    id: int
-    kind: str
-    created_at: datetime
-    user: str
-    source: str
-    reason_code: str | None
-    reason_text: str | None
-    note: str | None
-    reverts: int | None
-    reverted_by: list[int]
-    payment_id: int | None
-    remittance_id: int | None
-    entries: list[EntryOut]
+    """A posted transaction: what the journal keeps of it, and its entries."""
+
+    id: int = _meaning("id")
+    kind: TransactionKind = _meaning("kind")
+    created_at: datetime = _meaning("created_at")
+    user: str = _meaning("user")
+    source: str = _meaning("source")
+    reason_code: str | None = _meaning("reason_code")
+    reason_text: str | None = _meaning("reason_text")
+    note: str | None = _meaning("note")
+    reverts: int | None = _meaning("reverts_id")
+    reverted_by: list[int] = _meaning("reverted_by")
+    payment_id: int | None = _meaning("payment_id")
+    remittance_id: int | None = _meaning("remittance_id")
+    entries: list[EntryOut] = _meaning("entries")
 
     @classmethod
     def of(cls, view: TransactionView) -> TransactionOut:
@@ -441,7 +455,7 @@ class EffectOut(Out):
     (``approval``, whose number is not kept)."""
 
     dry_run: bool = True
-    kinds: list[str]
+    kinds: list[TransactionKind]
     entries: list[EntryOut]
     before: dict[int, BalanceOut]
     after: dict[int, BalanceOut]
@@ -909,7 +923,7 @@ class DismissIn(In):
 
 # -- reports ---------------------------------------------------------------------------------------
 class AdjustmentReportOut(Out):
-    kind: str
+    kind: TransactionKind
     reason_code: str
     reason_text: str
     posted_count: int

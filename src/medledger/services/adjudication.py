@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from medledger.domain.adjudication import plan_estimate
 from medledger.domain.balance import Balance
 from medledger.domain.errors import IdempotencyConflict, InvalidInput, LedgerError
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
@@ -75,7 +76,12 @@ def post_remittance(engine: Engine, actor: Actor, remittance: RemittanceInput) -
             remittance.content_hash,
         )
         uow.remittances.add_items(remittance_id, [c.payment_item() for c in remittance.claims])
-        return Plan("adjudication", entries, note=remittance.note, remittance_id=remittance_id)
+        return Plan(
+            kind=TransactionKind.ADJUDICATION,
+            entries=entries,
+            note=remittance.note,
+            remittance_id=remittance_id,
+        )
 
     try:
         return post_once(engine, actor, _request(remittance), key, plan)
@@ -122,7 +128,12 @@ def post_estimate(
             procedure_id, balance, per_carc, pr_from_remittance=procedure.pr_source == "remittance"
         )
         uow.registry.set_pr_source([procedure_id], "estimate")
-        return Plan("estimate", entries, note=note, patient_id=procedure.patient_id)
+        return Plan(
+            kind=TransactionKind.ESTIMATE,
+            entries=entries,
+            note=note,
+            patient_id=procedure.patient_id,
+        )
 
     request = {"estimate": procedure_id, "amounts": per_carc, "note": note}
     return post_once(engine, actor, request, idempotency_key, plan)

@@ -13,6 +13,7 @@ from medledger.domain.errors import LimitExceeded
 from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import CANCEL_REASONS, choose_reason
+from medledger.domain.transaction import TransactionKind
 from medledger.domain.write_off import split_total
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
@@ -63,8 +64,8 @@ def cancel_pr(
             procedure_id, balance, wanted, pr_from_remittance=from_remittance
         )
         return Plan(
-            "cancellation",
-            entries,
+            kind=TransactionKind.CANCELLATION,
+            entries=entries,
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=note,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from medledger.domain.charge_void import can_void_charge, void_entries
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import CANCEL_REASONS, choose_reason
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
@@ -48,8 +49,8 @@ def void_charge(
             uow.claims.add_voids([procedure_id], None, transaction_id)
 
         return Plan(
-            "charge",
-            entries,
+            kind=TransactionKind.CHARGE,
+            entries=entries,
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=note,

@@ -30,10 +30,10 @@ from medledger.domain.charge_void import money_moved
 from medledger.domain.claim_frequency import VOID, Action, EarlierClaim, decide
 from medledger.domain.columns import Column
 from medledger.domain.errors import LedgerError
+from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.file_input import Progress, Source, content_hash, name_of, opened
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12.claim_records import ClaimPatient, SubmittedClaim
 from medledger.x12.claims import read_claims
@@ -323,7 +323,7 @@ class _Importer:
         verb = {Action.ADD: "", Action.REPLACE: "replacement ", Action.VOID: "void "}[action]
         transaction_id = self.uow.ledger.post(
             TransactionHeader(
-                kind="charge",
+                kind=TransactionKind.CHARGE,
                 user_id=self.actor.user_id,
                 source=self.actor.source,
                 idempotency_key=f"claim:{self.claim_file_id}:{claim.position}",

@@ -37,6 +37,7 @@ from medledger.domain.registration import (
     check_text,
     check_units,
 )
+from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.claim_import import find_or_add_patient
@@ -50,7 +51,6 @@ from medledger.services.registration import (
     new_control_number,
     today,
 )
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12.claim_records import ClaimPatient
 
@@ -474,7 +474,7 @@ def _add_visit(
     )  # fmt: skip
     uow.ledger.post(
         TransactionHeader(
-            kind="charge",
+            kind=TransactionKind.CHARGE,
             user_id=actor.user_id,
             source=actor.source,
             idempotency_key=f"csv:{encounter_id}",

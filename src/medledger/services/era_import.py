@@ -45,13 +45,13 @@ from medledger.domain.review import (
     check_claim_history,
     check_claim_status,
 )
+from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.adjudication import DuplicateRemittance
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
 from medledger.services.file_input import Progress, Source, name_of, opened
 from medledger.services.full_collections import batch_written, full_collections_deferred
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.unit_of_work import UnitOfWork
 from medledger.x12 import (
     Claim,
@@ -205,7 +205,7 @@ class _TransactionSet:
         )
         self.transaction_id = uow.ledger.open_transaction(
             TransactionHeader(
-                kind="adjudication",
+                kind=TransactionKind.ADJUDICATION,
                 user_id=actor.user_id,
                 source=actor.source,
                 idempotency_key=f"remittance:{self.payer_id}:{header.trace_number}",

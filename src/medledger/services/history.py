@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, select
 
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
+from medledger.domain.transaction import TransactionHeader, values
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
 from medledger.services.posting import Committed
+from medledger.storage.ledger_store import header_of
 from medledger.storage.tables import (
     in_organisation,
     ledger_entries,
@@ -29,25 +30,27 @@ from medledger.storage.tables import (
 from medledger.storage.unit_of_work import UnitOfWork
 
 
-@dataclass(frozen=True)
-class TransactionView:
-    """One posted transaction as a person reads it."""
+@dataclass(frozen=True, kw_only=True)
+class TransactionView(TransactionHeader):
+    """One posted transaction as a person reads it: its header (``TransactionHeader``) and
+
+    Attributes:
+        id: the transaction's id.
+        created_at: when it was posted.
+        user: the display name of the user who posted it.
+        reverted_by: the reversals posted against it, oldest first.
+        entries: its entries (of one patient's procedures, in a patient's history).
+        written_off_cents: what it wrote off (negative for a write-off's removal).
+        standing_written_off_cents: of a write-off, what its removals have left standing.
+    """
 
     id: int
-    kind: str
     created_at: datetime
     user: str
-    source: str
-    reason_code: str | None
-    reason_text: str | None
-    note: str | None
-    reverts_id: int | None
     reverted_by: tuple[int, ...]
     entries: tuple[Entry, ...]
-    payment_id: int | None = None
-    remittance_id: int | None = None
-    written_off_cents: int = 0  # what this transaction wrote off (negative for a removal)
-    standing_written_off_cents: int = 0  # of a write-off: what its removals have left standing
+    written_off_cents: int = 0
+    standing_written_off_cents: int = 0
 
     @property
     def net_cents(self) -> int:
@@ -94,7 +97,7 @@ def _view_of_posted(posted: Committed, actor: Actor) -> TransactionView:
 
 
 def _view(
-    header: Any,
+    header: TransactionHeader,
     transaction_id: int,
     created_at: datetime,
     user: str,
@@ -104,22 +107,15 @@ def _view(
     written_off: int,
     standing: int,
 ) -> TransactionView:
-    """A transaction's view from its header's fields: a journal row, or the
-    ``TransactionHeader`` a posting wrote (both name them alike)."""
+    """A transaction's view: a journal row's header (``header_of``), or the one a posting
+    wrote."""
     return TransactionView(
+        **values(header, TransactionHeader),
         id=transaction_id,
-        kind=header.kind,
         created_at=created_at,
         user=user,
-        source=header.source,
-        reason_code=header.reason_code,
-        reason_text=header.reason_text,
-        note=header.note,
-        reverts_id=header.reverts_id,
         reverted_by=reverted_by,
         entries=entries,
-        payment_id=header.payment_id,
-        remittance_id=header.remittance_id,
         written_off_cents=written_off,
         standing_written_off_cents=standing,
     )
@@ -263,7 +259,7 @@ def _views(
 
     return [
         _view(
-            row,
+            header_of(row),
             row.id,
             row.created_at,
             row.display_name,

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, Row
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents, require_positive, to_cents
 from medledger.domain.payments import allocate, plan_credit_application, plan_payment, plan_refund
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
@@ -84,7 +85,13 @@ def record_payment(
             patient_id, encounter_id, cents, method, reference, received_on or date.today()
         )
         entries = plan_payment(payment_id, cents, balances, chosen, credit_at)
-        return Plan("payment", entries, note=note, patient_id=patient_id, payment_id=payment_id)
+        return Plan(
+            kind=TransactionKind.PAYMENT,
+            entries=entries,
+            note=note,
+            patient_id=patient_id,
+            payment_id=payment_id,
+        )
 
     request = {"patient": patient_id, "amount": cents, "method": method, "encounter": encounter_id,
                "allocation": sorted((explicit or {}).items()), "reference": reference}  # fmt: skip
@@ -126,8 +133,8 @@ def refund_payment(
             uow.payments.add_refund(payment_id, wanted, transaction_id)
 
         return Plan(
-            "refund",
-            entries,
+            kind=TransactionKind.REFUND,
+            entries=entries,
             note=note,
             patient_id=payment.patient_id,
             payment_id=payment_id,
@@ -171,7 +178,10 @@ def apply_credit(
                 f"no open PR to apply the credit of {format_cents(sum(credit.values()))} to"
             )
         return Plan(
-            "credit_application", entries, patient_id=payment.patient_id, payment_id=payment_id
+            kind=TransactionKind.CREDIT_APPLICATION,
+            entries=entries,
+            patient_id=payment.patient_id,
+            payment_id=payment_id,
         )
 
     request = {"apply_credit": payment_id, "encounter": encounter_id, "amount": cents}

@@ -31,29 +31,21 @@ from sqlalchemy.exc import IntegrityError
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.errors import IdempotencyConflict
 from medledger.domain.idempotency import is_client_key
+from medledger.domain.transaction import TransactionDetails, TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.registry import now
 from medledger.storage.unit_of_work import UnitOfWork, rolling_back
 
 
-@dataclass
-class Plan:
-    """What a use case decided to post: entries plus the header fields it knows.
+@dataclass(frozen=True, kw_only=True)
+class Plan(TransactionDetails):
+    """What a use case decided to post: the transaction's details and its entries.
 
     after_post runs inside the same database transaction with the new transaction id (to write
     rows that point at it: a refund, a remittance link, a draft's status).
     """
 
-    kind: str
     entries: Sequence[Entry]
-    reason_code: str | None = None
-    reason_text: str | None = None
-    note: str | None = None
-    reverts_id: int | None = None
-    patient_id: int | None = None
-    remittance_id: int | None = None
-    payment_id: int | None = None
     after_post: Callable[[UnitOfWork, int], None] | None = None
 
 
@@ -187,19 +179,12 @@ def _post_in(
     if existing is not None:
         return _answer_repeat(existing, request_hash, key)
     decided = plan(uow)
-    header = TransactionHeader(
-        kind=decided.kind,
+    header = TransactionHeader.posted(
+        decided,
         user_id=actor.user_id,
         source=actor.source,
         idempotency_key=key,
         request_hash=request_hash,
-        reason_code=decided.reason_code,
-        reason_text=decided.reason_text,
-        note=decided.note,
-        reverts_id=decided.reverts_id,
-        patient_id=decided.patient_id,
-        remittance_id=decided.remittance_id,
-        payment_id=decided.payment_id,
     )
     effect = _DRY_RUN.get()
     affected = sorted({e.procedure_id for e in decided.entries})
@@ -219,14 +204,14 @@ class DryRunEffect:
     """What a posting would have done: its kind and entries, and each affected procedure's
     balance before and after. Filled by ``post_once`` inside ``dry_run()``."""
 
-    kinds: list[str] = field(default_factory=list)
+    kinds: list[TransactionKind] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     before: dict[int, Balance] = field(default_factory=dict)
     after: dict[int, Balance] = field(default_factory=dict)
 
     def record(
         self,
-        kind: str,
+        kind: TransactionKind,
         entries: Sequence[Entry],
         before: dict[int, Balance],
         after: dict[int, Balance],

@@ -29,6 +29,7 @@ from medledger.domain.registration import (
     check_units,
     clearing,
 )
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.auth import actor_of
 from medledger.services.authorization import authorize
@@ -470,7 +471,7 @@ def add_encounter(
             uow, actor, patient_id, number, date_of_service, checked, charges, payer_id, columns
         )
         created["encounter_id"] = encounter_id
-        return Plan("charge", entries, patient_id=patient_id)
+        return Plan(kind=TransactionKind.CHARGE, entries=entries, patient_id=patient_id)
 
     request = {
         "patient_id": patient_id,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, case, func, select
 
 from medledger.domain.columns import GROUP_COLUMNS, Column
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.storage.ledger_store import owed_by_patient
@@ -36,9 +37,9 @@ from medledger.storage.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class AdjustmentLine:
-    """kind: "write_off" or "cancellation"; net_cents: posted minus reversed in the period."""
+    """kind: a write-off or a cancellation; net_cents: posted minus reversed in the period."""
 
-    kind: str
+    kind: TransactionKind
     reason_code: str
     reason_text: str
     posted_count: int
@@ -74,7 +75,10 @@ def adjustments_by_reason(
         .order_by(kind, code, text)
     )
     rows = _run(engine, actor, _in_period(query, posted.c.created_at, start, end))
-    return [AdjustmentLine(r.kind, r.code, r.text, int(r.n), int(r.cents)) for r in rows]
+    return [
+        AdjustmentLine(TransactionKind(r.kind), r.code, r.text, int(r.n), int(r.cents))
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

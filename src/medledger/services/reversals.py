@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from medledger.domain.errors import NotReversible
 from medledger.domain.reasons import REVERSAL_REASONS, choose_reason
 from medledger.domain.reversal import plan_full_reversal
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, authorize_reversal
 from medledger.services.posting import Plan, post_once
@@ -45,8 +46,8 @@ def reverse_transaction(
         if original.kind in ("adjudication", "estimate"):
             _restore_pr_source(uow, procedure_ids, transaction_id)
         return Plan(
-            "reversal",
-            entries,
+            kind=TransactionKind.REVERSAL,
+            entries=entries,
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=note,

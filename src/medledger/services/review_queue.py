@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from medledger.domain.claim_advice import ClaimAdvice
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.domain.review import HOLD_REASONS
+from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.era_import import ClaimPoster
 from medledger.services.posting import dry_run_effect, fingerprint
-from medledger.storage.ledger_store import TransactionHeader
 from medledger.storage.remittance_store import warnings_of
 from medledger.storage.review_store import advice_from_json
 from medledger.storage.unit_of_work import UnitOfWork
@@ -157,7 +157,7 @@ def resolve_held_claim(
             claim = poster.post(advice, procedure_ids)
             transaction_id = uow.ledger.open_transaction(
                 TransactionHeader(
-                    kind="adjudication",
+                    kind=TransactionKind.ADJUDICATION,
                     user_id=actor.user_id,
                     source=actor.source,
                     idempotency_key=f"review:{item_id}",
@@ -177,7 +177,9 @@ def resolve_held_claim(
             )
             if effect is not None:
                 entries = uow.ledger.entries([transaction_id])[transaction_id]
-                effect.record("adjudication", entries, before, uow.ledger.balances(touched))
+                effect.record(
+                    TransactionKind.ADJUDICATION, entries, before, uow.ledger.balances(touched)
+                )
             uow.commit()  # a dry run's commit keeps nothing
             return transaction_id
     except IntegrityError as error:

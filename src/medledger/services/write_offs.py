@@ -38,6 +38,7 @@ from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
 from medledger.domain.reversal import plan_write_off_removal, split_removal
+from medledger.domain.transaction import TransactionKind
 from medledger.domain.write_off import HeldByCarc, plan_total, plan_write_off
 from medledger.domain.write_off import can_write_off as rule_can_write_off
 from medledger.services.actor import Actor
@@ -231,8 +232,8 @@ def _posting(
         patient_id = locked[procedure_ids[0]].patient_id
         tally.add(patient_id, entries)
         return Plan(
-            "write_off",
-            entries,
+            kind=TransactionKind.WRITE_OFF,
+            entries=entries,
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=request.note,
@@ -390,8 +391,8 @@ def remove_write_off(
         split = split_removal(posted, cents) if cents is not None else None
         entries = plan_write_off_removal(posted, uow.ledger.balances(procedure_ids), split)
         return Plan(
-            "reversal",
-            entries,
+            kind=TransactionKind.REVERSAL,
+            entries=entries,
             reason_code=chosen.code,
             reason_text=chosen.text,
             note=note,

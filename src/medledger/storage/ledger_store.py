@@ -44,6 +44,12 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.reversal import Posted
+from medledger.domain.transaction import (
+    TransactionHeader,
+    TransactionKind,
+    field_names,
+    values,
+)
 from medledger.storage.bulk import add_to_rows, chunks, insert_rows, one_of
 from medledger.storage.registry import now, procedures_by
 from medledger.storage.tables import (
@@ -160,24 +166,6 @@ def _balance_of_text(text: str | None) -> Balance:
         column, carc, cents = item.split(":")
         amounts[(columns[column], carc)] = int(cents)
     return Balance.of(amounts)
-
-
-@dataclass(frozen=True, slots=True)
-class TransactionHeader:
-    """Everything about a transaction but its entries (see tables.ledger_transactions)."""
-
-    kind: str
-    user_id: int
-    source: str
-    idempotency_key: str
-    request_hash: str
-    reason_code: str | None = None
-    reason_text: str | None = None
-    note: str | None = None
-    reverts_id: int | None = None
-    patient_id: int | None = None
-    remittance_id: int | None = None
-    payment_id: int | None = None
 
 
 def owed_by_patient() -> Any:
@@ -588,7 +576,7 @@ class LedgerStore:
         reversal_ids = [r.id for r in self.reversals_of(transaction_id)]
         entries = self.entries([transaction_id, *reversal_ids])
         return Posted(
-            row.kind,
+            TransactionKind(row.kind),
             tuple(entries[transaction_id]),
             tuple(e for rid in reversal_ids for e in entries[rid]),
         )
@@ -812,4 +800,11 @@ def _entry(row: Row[Any]) -> Entry:
 
 
 def _fields(header: TransactionHeader) -> dict[str, Any]:
-    return {name: getattr(header, name) for name in TransactionHeader.__slots__}
+    return {**values(header, TransactionHeader), "kind": header.kind.value}
+
+
+def header_of(row: Row[Any]) -> TransactionHeader:
+    """The header of a journal row (``ledger_transactions``; other columns of the row, such as
+    a joined user's name, are left out)."""
+    stored = {name: row._mapping[name] for name in field_names(TransactionHeader)}
+    return TransactionHeader(**{**stored, "kind": TransactionKind(stored["kind"])})

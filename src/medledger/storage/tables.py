@@ -31,6 +31,7 @@ from sqlalchemy import (
 
 from medledger.domain.columns import Column as LedgerColumn
 from medledger.domain.registration import COVERAGE_ORDERS
+from medledger.domain.transaction import TransactionKind
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -43,23 +44,12 @@ metadata = MetaData(naming_convention=NAMING)
 
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER keys
 
-TRANSACTION_KINDS = (
-    "charge",
-    "estimate",
-    "adjudication",
-    "payment",
-    "refund",
-    "credit_application",
-    "write_off",
-    "cancellation",
-    "reversal",
-)
 SOURCES = ("ui", "api", "cli", "era", "rule", "demo", "test")
 ROLES = ("front_desk", "biller", "billing_manager", "admin")
 #: One of the ledger's column names, as equalities rather than ``IN (...)``: SQLite checks an
 #: IN list of three or more through a temporary index built per row (migration 0008).
 _ledger_column_check = " OR ".join(f"\"column\" = '{c.value}'" for c in LedgerColumn)
-_kinds = ", ".join(f"'{k}'" for k in TRANSACTION_KINDS)
+_kinds = ", ".join(f"'{kind.value}'" for kind in TransactionKind)
 
 
 def _org() -> Column[int]:
@@ -371,6 +361,8 @@ refunds = Table(
     CheckConstraint("amount_cents > 0", name="amount_positive"),
 )
 
+#: The journal: one row per ``domain.transaction.TransactionHeader`` (the columns are its
+#: fields) with its id, organisation and time; the entries follow in ``ledger_entries``.
 ledger_transactions = Table(
     "ledger_transactions",
     metadata,
