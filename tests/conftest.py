@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from medledger.services.actor import Actor
 from medledger.services.registration import create_organisation
 from medledger.storage.database import make_engine, migrate
+from medledger.storage.unit_of_work import Database
 
 POSTGRES_URL = os.environ.get(
     "MEDLEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,6 +67,12 @@ def engine(
     engine.dispose()
     if schema is not None:
         _drop_schema(schema)
+
+
+@pytest.fixture
+def database(engine: Engine) -> Database:
+    """What the fronts hand to services: the unit-of-work factory over the test's engine."""
+    return Database(engine)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from medledger.http import session
 from medledger.http.access_log import AccessLog, log_to_stderr
 from medledger.http.audit import AuditMiddleware
 from medledger.storage.database import open_database
+from medledger.storage.unit_of_work import Database
 
 
 def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -> FastAPI:
@@ -25,6 +26,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         description='Amounts are decimal strings ("12.50"); errors are RFC 9457 problem documents.',
     )
     app.state.engine = engine or open_database()
+    app.state.database = Database(app.state.engine)
     api.install(app)
     web.install(app)
     session.install(app, secret_key)

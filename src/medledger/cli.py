@@ -69,6 +69,7 @@ from medledger.services.review_queue import (
 )
 from medledger.storage.database import DEFAULT_URL, open_database
 from medledger.storage.tables import ROLES
+from medledger.storage.unit_of_work import Database
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -110,6 +111,10 @@ class Session:
     @cached_property
     def engine(self) -> Engine:
         return open_database(self.url)
+
+    @cached_property
+    def database(self) -> Database:
+        return Database(self.engine)
 
     @cached_property
     def actor(self) -> Actor:

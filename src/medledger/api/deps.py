@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from medledger.domain.bounds import FIRST_DAY, LAST_DAY, MAX_ID
 from medledger.domain.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, client_key
-from medledger.http.dependencies import EngineDep, day_in_range
+from medledger.http.dependencies import DatabaseDep, EngineDep, day_in_range
 from medledger.http.session import SAFE_METHODS, check_csrf_token, session_actor
 from medledger.services import auth
 from medledger.services.actor import Actor

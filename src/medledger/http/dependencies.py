@@ -1,5 +1,6 @@
-"""What a route of either front takes: the engine, and row ids and days read from its path or
-query, bounded so that a client's mistake is a 4xx and never a server error."""
+"""What a route of either front takes: the engine and the services' Database over it, and row
+ids and days read from its path or query, bounded so that a client's mistake is a 4xx and never
+a server error."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 
 from medledger.domain.bounds import MAX_ID, check_day
 from medledger.domain.errors import LedgerError
+from medledger.storage.unit_of_work import Database
 
 
 async def get_engine(request: Request) -> Engine:
@@ -20,6 +22,14 @@ async def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+async def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 #: Row ids: positive 64-bit integers (larger ones are a client's mistake, not a server error).
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,5 +1,9 @@
 """One unit of work per command: a database transaction that rolls back unless committed.
 
+Services receive a ``UnitOfWorkFactory`` (here a ``Database``) and open one unit of work per use
+case, so a use case runs as well against a fake unit of work with stores in memory as against
+SQLite or PostgreSQL.
+
 Stores are scoped to one organisation when the unit of work is opened, so no query a service
 makes can reach another organisation's rows.
 
@@ -17,9 +21,9 @@ import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, Row, text
 
 from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.claim_store import ClaimStore
@@ -45,6 +49,26 @@ def read_only_options(engine: Engine) -> dict[str, Any]:
     """Execution options of a connection that only reads (see above); SQLite keeps its BEGIN,
     which gives a reader one snapshot of the WAL for all its statements."""
     return {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+
+
+#: A row as a store returns it.
+Record = Row[Any]
+
+
+class UnitOfWorkFactory(Protocol):
+    """What a service receives: ``with factory.unit_of_work(org) as uow: ...; uow.commit()``."""
+
+    def unit_of_work(self, organisation_id: int, *, write: bool = True) -> UnitOfWork: ...
+
+
+class Database:
+    """The ``UnitOfWorkFactory`` of one engine: what the fronts hand to every service."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def unit_of_work(self, organisation_id: int, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.engine, organisation_id, write=write)
 
 
 class UnitOfWork:
