@@ -37,6 +37,7 @@ from medledger.services.actor import Actor
 from medledger.services.work_list import work_list
 from medledger.storage.database import make_engine
 from medledger.storage.tables import ledger_entries, procedures, users
+from medledger.storage.unit_of_work import Database
 
 REQUESTS_PAGE = "query-plans.md"
 VERIFY_PAGE = "verify-plans.md"
@@ -123,7 +124,7 @@ def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter:
         (VERIFY_PAGE,
          "`verify` (`verification.verify_organisation`; the statements of its first range of "
          f"{verification.BATCH:,} procedures)",
-         lambda: verification.verify_organisation(engine, actor.organisation_id)),
+         lambda: verification.verify_organisation(Database(engine), actor.organisation_id)),
     ]  # fmt: skip
 
 

@@ -63,7 +63,7 @@ from medledger.storage.tables import (
     procedure_balances,
     procedures,
 )
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/medledger_scale"
 PAGE = PAGES / "scale.md"
@@ -281,7 +281,7 @@ def measure_calls(
     for _ in range(work_lists):
         run.work_list_reads.time(lambda: work_list(engine, actor))
     started = time.perf_counter()
-    report = verify_organisation(engine, actor.organisation_id)
+    report = verify_organisation(Database(engine), actor.organisation_id)
     run.verify_seconds = time.perf_counter() - started
     run.verify_verdict = (
         f"ok, {report.procedures_checked:,} procedures"

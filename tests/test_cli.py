@@ -323,19 +323,19 @@ def test_report_agrees_with_the_reports_service_and_takes_a_period(session: Sess
         "--reason", "professional_courtesy")  # fmt: skip
     result = cli(session.url, "report")
     assert result.exit_code == 0, result.output
-    engine, actor = session.engine, session.actor
-    for line in reports.payer_activity(engine, actor):
+    database, actor = session.database, session.actor
+    for line in reports.payer_activity(database, actor):
         assert re.search(
             rf"{line.payer}\s+{line.remittances}\s+{format_cents(line.paid_cents)}", result.stdout
         )
     courtesy = next(
-        line for line in reports.adjustments_by_reason(engine, actor)
+        line for line in reports.adjustments_by_reason(database, actor)
         if line.reason_code == "professional_courtesy"
     )  # fmt: skip
     assert re.search(
         rf"Professional courtesy\s+\d+\s+{format_cents(courtesy.net_cents)}", result.stdout
     )
-    aging = reports.patient_aging(engine, actor, datetime.now(UTC).date())
+    aging = reports.patient_aging(database, actor, datetime.now(UTC).date())
     assert re.search(
         rf"All {aging.patients} patients.*{format_cents(sum(aging.totals))}", result.stdout
     )

@@ -659,7 +659,7 @@ def can_write_off_command(ctx: typer.Context, procedure_id: str) -> None:
 @command()
 def verify(ctx: typer.Context) -> None:
     """Recompute every balance from the journal and check the ledger's identities."""
-    results = verification.verify_all(session_of(ctx).engine)
+    results = verification.verify_all(session_of(ctx).database)
     checked = sum(result.procedures_checked for result in results)
     problems = [f"organisation {r.organisation_id}: {d}" for r in results for d in r.differences]
     if not problems:
@@ -683,28 +683,28 @@ def report(
     """Write-offs and cancellations by reason, collections by method, payer activity — and
     what patients owe, aged as of the last day (today if no --to)."""
     session = session_of(ctx)
-    engine, actor = session.engine, session.actor
+    database, actor = session.database, session.actor
     first = None if start is None else parse_day(start, "--from")
     last = None if end is None else parse_day(end, "--to")
     adjustments = amount_table(
         "Kind", "Reason", "Posted", "$Net", title="Write-offs and cancellations"
     )
-    for line in reports.adjustments_by_reason(engine, actor, first, last):
+    for line in reports.adjustments_by_reason(database, actor, first, last):
         adjustments.add_row(
             line.kind, line.reason_text, str(line.posted_count), format_cents(line.net_cents)
         )
     collections = amount_table(
         "Method", "Payments", "$Received", "$Refunded", "$Net", title="Collections"
     )
-    for c in reports.collections_by_method(engine, actor, first, last):
+    for c in reports.collections_by_method(database, actor, first, last):
         collections.add_row(c.method, str(c.payments), format_cents(c.received_cents),
                             format_cents(c.refunded_cents), format_cents(c.net_cents))  # fmt: skip
     payers = amount_table("Payer", "Remittances", "$Paid", "$Contractual", "$Other payer adj.",
                           "$PR assigned", title="Payer activity")  # fmt: skip
-    for p in reports.payer_activity(engine, actor, first, last):
+    for p in reports.payer_activity(database, actor, first, last):
         payers.add_row(p.payer, str(p.remittances), format_cents(p.paid_cents), format_cents(p.contractual_cents),
                        format_cents(p.other_adjustments_cents), format_cents(p.pr_cents))  # fmt: skip
-    aging = reports.patient_aging(engine, actor, last or datetime.now(UTC).date(), limit=50)
+    aging = reports.patient_aging(database, actor, last or datetime.now(UTC).date(), limit=50)
     ages = [
         f"${first}-{bound}" if bound else f"${first}+" for first, bound in reports.AGING_BUCKETS
     ]
@@ -1455,10 +1455,10 @@ def settings_command(
     """Show the organisation's settings, or change them (administrators)."""
     session = session_of(ctx)
     if time_zone is None and limit_window_days is None:
-        window = settings.limit_window(session.engine, session.actor)
+        window = settings.limit_window(session.database, session.actor)
     else:
         window = settings.set_limit_window(
-            session.engine, session.actor, time_zone=time_zone, days=limit_window_days
+            session.database, session.actor, time_zone=time_zone, days=limit_window_days
         )
     typer.echo(f"time zone: {window.time_zone}")
     typer.echo(f"limit window: {window.days} calendar day(s), today included")

@@ -61,7 +61,7 @@ def test_each_user_has_their_own_sum_and_managers_have_none(engine, actor, accou
     assert written_off(engine, actor, procedure_id) == 25000
 
 
-def test_the_window_is_calendar_days_in_the_practice_time_zone(engine, actor):
+def test_the_window_is_calendar_days_in_the_practice_time_zone(engine, database, actor):
     window = LimitWindow("America/Chicago", 1)
     # 03:00 UTC on 5 Dec is 21:00 on 4 Dec in Chicago: the window began at 4 Dec 06:00 UTC.
     assert window.start(datetime(2026, 12, 5, 3, tzinfo=UTC)) == datetime(
@@ -70,19 +70,21 @@ def test_the_window_is_calendar_days_in_the_practice_time_zone(engine, actor):
     assert LimitWindow("UTC", 7).start(datetime(2026, 12, 5, 3, tzinfo=UTC)) == datetime(
         2026, 11, 29, tzinfo=UTC
     )
-    assert settings.limit_window(engine, actor) == LimitWindow("UTC", 1)
-    changed = settings.set_limit_window(engine, actor, time_zone="America/Chicago", days=30)
-    assert settings.limit_window(engine, actor) == changed == LimitWindow("America/Chicago", 30)
+    assert settings.limit_window(database, actor) == LimitWindow("UTC", 1)
+    changed = settings.set_limit_window(database, actor, time_zone="America/Chicago", days=30)
+    assert settings.limit_window(database, actor) == changed == LimitWindow("America/Chicago", 30)
     with pytest.raises(errors.InvalidInput, match="unknown time zone"):
-        settings.set_limit_window(engine, actor, time_zone="Mars/Olympus")
+        settings.set_limit_window(database, actor, time_zone="Mars/Olympus")
     with pytest.raises(errors.InvalidInput, match="1 to 366"):
-        settings.set_limit_window(engine, actor, days=0)
+        settings.set_limit_window(database, actor, days=0)
     biller, _ = builders.biller_and_manager(engine, actor)
     with pytest.raises(errors.LedgerError, match="may not manage settings"):
-        settings.set_limit_window(engine, biller, days=2)
+        settings.set_limit_window(database, biller, days=2)
 
 
-def test_a_pending_request_holds_its_amount_and_is_the_only_one_on_its_pr(engine, actor, account):
+def test_a_pending_request_holds_its_amount_and_is_the_only_one_on_its_pr(
+    engine, database, actor, account
+):
     _, procedure_id = account
     biller, manager = builders.biller_and_manager(engine, actor)
     pending = submit_write_offs(engine, biller, ask(procedure_id, "120.00"), None).approval
@@ -98,7 +100,7 @@ def test_a_pending_request_holds_its_amount_and_is_the_only_one_on_its_pr(engine
     assert approved.status == "approved" and len(approved.transaction_ids) == 1
     assert written_off(engine, actor, procedure_id) == 30000
     assert accounts.procedure_account(engine, actor, procedure_id).pending_approvals == []
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def test_a_decided_request_cannot_be_decided_again(engine, actor, account):
@@ -114,7 +116,7 @@ def test_a_decided_request_cannot_be_decided_again(engine, actor, account):
     assert written_off(engine, actor, procedure_id) == 12000  # posted once
 
 
-def test_approve_and_reject_at_once_exactly_one_wins(engine, actor):
+def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor):
     """Threads on both engines (PostgreSQL: row locks; SQLite: one writer). Each round files
     a request and lets a manager approve it while another rejects it."""
     rounds = 6
@@ -152,7 +154,7 @@ def test_approve_and_reject_at_once_exactly_one_wins(engine, actor):
     approved = approvals.list_approvals(engine, manager, "approved")
     assert written_off(engine, actor, procedure_id) == 10001 * len(approved)
     assert approvals.list_approvals(engine, manager, "pending") == []
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def test_a_reject_cannot_reopen_a_posted_draft(engine, actor, account):

@@ -98,7 +98,7 @@ SAMPLE_COUNTS = {
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_COUNTS))
-def test_a_sample_registers_what_it_holds(engine, actor, name):
+def test_a_sample_registers_what_it_holds(engine, database, actor, name):
     patients_held, encounters_held, procedures_held, charge_cents = SAMPLE_COUNTS[name]
     summary = sample(engine, actor, name)
     found = counts(engine, actor)
@@ -111,7 +111,7 @@ def test_a_sample_registers_what_it_holds(engine, actor, name):
     assert summary.lines == procedures_held
     assert not summary.held
     assert summary.charge_cents == charge_cents
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def test_the_dependent_is_registered_with_the_demographics_and_coverage_of_the_claim(engine, actor):
@@ -186,7 +186,7 @@ CORRECTED = [
 ]
 
 
-def test_a_replacement_takes_back_unposted_lines_and_charges_its_own(engine, actor):
+def test_a_replacement_takes_back_unposted_lines_and_charges_its_own(engine, database, actor):
     load(engine, actor, text_of(office_visit()))
     summary = load(engine, actor, text_of(office_visit("7", CORRECTED), control_number=2))
     assert (summary.replaced, summary.held) == (1, [])
@@ -194,7 +194,7 @@ def test_a_replacement_takes_back_unposted_lines_and_charges_its_own(engine, act
     assert charges_of(engine, actor, "PCN-1") == [
         ("99213", 0), ("81002", 0), ("99214", 21000), ("81002", 1500),
     ]  # fmt: skip
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def paid_by_the_payer(engine, actor) -> None:
@@ -238,14 +238,14 @@ def test_a_replacement_of_a_paid_claim_is_held_and_changes_nothing(engine, actor
     assert held.held_reason == reason
 
 
-def test_a_void_takes_back_unposted_charges(engine, actor):
+def test_a_void_takes_back_unposted_charges(engine, database, actor):
     load(engine, actor, text_of(office_visit()))
     summary = load(engine, actor, text_of(office_visit("8"), control_number=2))
     assert (summary.voided, summary.charge_cents) == (1, -13500)
     assert charges_of(engine, actor, "PCN-1") == [("99213", 0), ("81002", 0)]
     again = load(engine, actor, text_of(office_visit("8"), control_number=3))
     assert (again.unchanged, again.charge_cents) == (1, 0)
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def test_a_void_of_a_paid_claim_is_held(engine, actor):

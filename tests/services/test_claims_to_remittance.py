@@ -27,7 +27,7 @@ from medledger.storage.unit_of_work import UnitOfWork
 PASSWORD = "claims-to-remittance-1"
 
 
-def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine):
+def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine, database):
     admin = create_organisation(engine, "Second Clinic")
     pair = generate(40)
     claims = import_claims(
@@ -42,7 +42,7 @@ def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine
     assert (era.claims_posted, era.lines_posted, era.held_claims) == (40, pair.lines, 0)
     assert era.paid_cents == pair.paid_cents
     assert era.pr_by_carc == {"2": pair.coinsurance_cents}
-    assert verify_organisation(engine, admin.organisation_id).ok
+    assert verify_organisation(database, admin.organisation_id).ok
 
     with UnitOfWork(engine, admin.organisation_id, write=False) as uow:
         encounter = uow.registry.encounter_by_control_number("C0000001")

@@ -40,7 +40,7 @@ def run_together(count, action):
     return outcomes
 
 
-def test_sixteen_writers_on_one_procedure_never_exceed_open_pr(engine, actor, open_pr):
+def test_sixteen_writers_on_one_procedure_never_exceed_open_pr(engine, database, actor, open_pr):
     outcomes = run_together(
         THREADS,
         lambda n: builders.write_off(
@@ -53,7 +53,7 @@ def test_sixteen_writers_on_one_procedure_never_exceed_open_pr(engine, actor, op
     assert all(isinstance(o, errors.ExceedsOpenPR | errors.AlreadyFullyWrittenOff) for o in refused)
     balance = accounts.procedure_account(engine, actor, open_pr).balance
     assert balance.other_adjustments == 3000 and balance.pr_net == 0
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def test_sixteen_repeats_of_one_key_post_once(engine, actor, open_pr):
@@ -67,7 +67,7 @@ def test_sixteen_repeats_of_one_key_post_once(engine, actor, open_pr):
     assert accounts.procedure_account(engine, actor, open_pr).balance.other_adjustments == 700
 
 
-def test_one_claim_file_imported_at_once_by_four_is_registered_once(engine, actor):
+def test_one_claim_file_imported_at_once_by_four_is_registered_once(engine, database, actor):
     data = generate(5).claims_837.encode()
     summaries = run_together(
         4, lambda n: import_claims(engine, actor, io.BytesIO(data), file_name=f"copy-{n}.837")
@@ -76,4 +76,4 @@ def test_one_claim_file_imported_at_once_by_four_is_registered_once(engine, acto
     assert sum(s.imported for s in summaries) == 5
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert len(uow.registry.search_patients(limit=100)) == 5
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok

@@ -30,7 +30,7 @@ from medledger.services.registration import ProcedureInput, add_encounter
 from medledger.services.review_queue import held_claims
 from medledger.services.verification import verify_organisation
 from medledger.storage.tables import provider_adjustments, remittances
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import writer as w
 from tests import builders
 from tests.era_builders import era_bytes, import_text, table_counts
@@ -65,7 +65,7 @@ def columns(engine, actor, procedure_id: int) -> dict[tuple[str, str], int]:
 
 
 def assert_verified(engine, actor) -> None:
-    report = verify_organisation(engine, actor.organisation_id)
+    report = verify_organisation(Database(engine), actor.organisation_id)
     assert report.ok, report.differences
 
 

@@ -91,7 +91,7 @@ def billable(claim: Claim) -> bool:
 
 
 @pytest.mark.parametrize("name", [n for n in ACCEPTED if n != SHARED_PCN])
-def test_accepted_sample_imports_and_reconciles(engine, actor, name):
+def test_accepted_sample_imports_and_reconciles(engine, database, actor, name):
     everything = claims_of(SAMPLES / name)
     claims = [claim for claim in everything if billable(claim)]
     practice = practice_for(engine, actor, claims)
@@ -104,13 +104,15 @@ def test_accepted_sample_imports_and_reconciles(engine, actor, name):
     assert len(summary.warnings) == len(EXPECTED[name].warnings)
     for claim in claims:
         assert_reconciled(engine, actor, claim, practice.procedures[claim.patient_control_number])
-    report = verify_organisation(engine, actor.organisation_id)
+    report = verify_organisation(database, actor.organisation_id)
     assert report.ok, report.differences
     again = import_era(engine, actor, SAMPLES / name)
     assert again.already_imported == summary.remittances and again.claims_posted == 0
 
 
-def test_claims_sharing_one_patient_control_number_are_held_then_resolved_by_hand(engine, actor):
+def test_claims_sharing_one_patient_control_number_are_held_then_resolved_by_hand(
+    engine, database, actor
+):
     """The sample's nine claims (nine patients) all say PCN 7722337: the first matches the
     encounter registered under it; the others cannot be told apart by the rules and are held.
     A biller posts each to its own patient's encounter; then all nine reconcile."""
@@ -129,7 +131,7 @@ def test_claims_sharing_one_patient_control_number_are_held_then_resolved_by_han
         assert_reconciled(engine, actor, claim, registered.procedures[own.patient_control_number])
     assert held_claims(engine, actor) == []
     assert_reconciled(engine, actor, claims[0], practice.procedures["7722337"])
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 @pytest.mark.parametrize("name", REFUSED)

@@ -43,7 +43,7 @@ from medledger.services.registration import create_organisation
 from medledger.services.settings import set_limit_window
 from medledger.services.verification import verify_organisation
 from medledger.storage.tables import ledger_transactions
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import writer as w
 from tests import builders
 from tests.era_builders import era_bytes
@@ -84,7 +84,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                 engine, self.users["admin"]
             )
             # The longest window: an example never straddles the day the window starts.
-            set_limit_window(engine, self.users["admin"], days=366)
+            set_limit_window(Database(engine), self.users["admin"], days=366)
             self.patient_id = builders.patient(engine, self.users["admin"])
             self.encounters: list[tuple[int, list[int]]] = []
             days: dict[int, int] = {}
@@ -492,7 +492,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                     assert uow.approvals.get(number).status == approval.status, f"request {number}"
                 for draft_id, draft in self.model.drafts.items():
                     assert uow.drafts.get(draft_id).status == draft.status, f"draft {draft_id}"
-            report = verify_organisation(engine, self.organisation_id)
+            report = verify_organisation(Database(engine), self.organisation_id)
             assert report.ok, report.differences
 
     return Auditor

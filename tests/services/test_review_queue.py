@@ -36,7 +36,7 @@ def encounter_of(engine, actor, procedure_id: int) -> int:
     return accounts.procedure_account(engine, actor, procedure_id).procedure.encounter_id
 
 
-def test_an_unmatched_claim_is_posted_to_the_encounter_a_biller_chooses(engine, actor):
+def test_an_unmatched_claim_is_posted_to_the_encounter_a_biller_chooses(engine, database, actor):
     office, lab = visit(engine, actor, "PCN-1", OFFICE, LAB)
     import_text(engine, actor, era(w.claim("TYPO-1", [OFFICE_PAID, LAB_PAID])))
     (item,) = held_claims(engine, actor)
@@ -53,7 +53,7 @@ def test_an_unmatched_claim_is_posted_to_the_encounter_a_biller_chooses(engine, 
         resolve_held_claim(engine, actor, item.id, encounter_of(engine, actor, office))
     with pytest.raises(AlreadyResolved):
         dismiss_held_claim(engine, actor, item.id, "changed my mind")
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
 
 
 def test_an_unmatched_line_is_posted_with_its_procedures_given_by_hand(engine, actor):

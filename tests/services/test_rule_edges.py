@@ -166,7 +166,7 @@ def test_cancel_pr_restrictions(engine, actor, adjudicated):
     assert balance.insurance_balance == 12000  # cancelled PR goes back to insurance
 
 
-def test_remittance_replaces_estimate_and_reapplies_copay(engine, actor):
+def test_remittance_replaces_estimate_and_reapplies_copay(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["150.00"])
     post_estimate(engine, actor, procedure_id, {"3": "30.00"})
@@ -178,7 +178,7 @@ def test_remittance_replaces_estimate_and_reapplies_copay(engine, actor):
     assert balance.pr_net == 2500
     assert balance.paid_applied("3") == 2500
     assert balance.credit == 500 and balance.patient_balance == -500
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
     with pytest.raises(errors.InvalidInput):
         post_estimate(engine, actor, procedure_id, {"3": "10.00"})
 
@@ -220,7 +220,7 @@ def test_duplicate_remittance_posts_nothing(engine, actor, adjudicated):
         post_remittance(engine, actor, changed)
 
 
-def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, actor):
+def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     remittance_txn = builders.adjudicate(
@@ -233,7 +233,7 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, a
     reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
     balance = accounts.procedure_account(engine, actor, procedure_id).balance
     assert balance.insurance_balance == 10000 and balance.pr_net == 0
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok
     with pytest.raises(errors.NotReversible):
         reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
     with pytest.raises(errors.NotAWriteOff):

@@ -42,14 +42,14 @@ def plant(engine, sql, **values):
 
 
 @pytest.mark.parametrize("batch", [1, 4, 1000])
-def test_a_sound_ledger_verifies_clean_in_any_batch_size(engine, actor, practice, batch):
-    report = verify_organisation(engine, actor.organisation_id, batch=batch)
+def test_a_sound_ledger_verifies_clean_in_any_batch_size(database, actor, practice, batch):
+    report = verify_organisation(database, actor.organisation_id, batch=batch)
     assert report.ok, report.differences
     assert report.procedures_checked == len(practice)
 
 
 @pytest.mark.parametrize("batch", [1, 4, 1000])
-def test_a_materialised_row_off_by_a_cent_is_reported(engine, actor, practice, batch):
+def test_a_materialised_row_off_by_a_cent_is_reported(engine, database, actor, practice, batch):
     first, last = practice[1], practice[-1]
     for procedure_id in (first, last):
         plant(
@@ -59,7 +59,7 @@ def test_a_materialised_row_off_by_a_cent_is_reported(engine, actor, practice, b
             p=procedure_id,
         )
 
-    report = verify_organisation(engine, actor.organisation_id, batch=batch)
+    report = verify_organisation(database, actor.organisation_id, batch=batch)
 
     assert report.differences == [
         f"procedure {first} charge[]: journal 10000, materialised 10001",
@@ -67,7 +67,9 @@ def test_a_materialised_row_off_by_a_cent_is_reported(engine, actor, practice, b
     ]
 
 
-def test_a_materialised_row_the_journal_does_not_have_is_reported(engine, actor, practice):
+def test_a_materialised_row_the_journal_does_not_have_is_reported(
+    engine, database, actor, practice
+):
     plant(
         engine,
         'INSERT INTO procedure_balances (procedure_id, organisation_id, "column", carc, '
@@ -76,24 +78,26 @@ def test_a_materialised_row_the_journal_does_not_have_is_reported(engine, actor,
         o=actor.organisation_id,
     )
 
-    report = verify_organisation(engine, actor.organisation_id, batch=2)
+    report = verify_organisation(database, actor.organisation_id, batch=2)
 
     assert report.differences == [
         f"procedure {practice[2]} payer_oa[23]: journal 0, materialised -5"
     ]
 
 
-def test_a_pr_source_the_journal_does_not_support_is_reported(engine, actor, practice):
+def test_a_pr_source_the_journal_does_not_support_is_reported(engine, database, actor, practice):
     plant(engine, "UPDATE procedures SET pr_source = 'estimate' WHERE id = :p", p=practice[3])
 
-    report = verify_organisation(engine, actor.organisation_id, batch=2)
+    report = verify_organisation(database, actor.organisation_id, batch=2)
 
     assert report.differences == [
         f"procedure {practice[3]}: PR source 'estimate', journal says 'remittance'"
     ]
 
 
-def test_an_identity_violation_in_journal_and_balances_alike_is_reported(engine, actor, practice):
+def test_an_identity_violation_in_journal_and_balances_alike_is_reported(
+    engine, database, actor, practice
+):
     """More paid than charged, posted straight through the store: journal and materialised rows
     agree, so only the domain's identities can catch it."""
     procedure_id = practice[4]
@@ -104,14 +108,14 @@ def test_an_identity_violation_in_journal_and_balances_alike_is_reported(engine,
         )
         uow.commit()
 
-    report = verify_organisation(engine, actor.organisation_id, batch=3)
+    report = verify_organisation(database, actor.organisation_id, batch=3)
 
     assert report.differences == [
         f"procedure {procedure_id}: insurance balance is negative (-6000)"
     ]
 
 
-def test_another_organisations_differences_are_not_reported(engine, actor, practice):
+def test_another_organisations_differences_are_not_reported(engine, database, actor, practice):
     other = create_organisation(engine, f"Other {uuid.uuid4().hex[:8]}")
     other_actor = Actor(other.organisation_id, other.user_id, "test", "admin")
     patient_id = builders.patient(engine, other_actor)
@@ -122,14 +126,14 @@ def test_another_organisations_differences_are_not_reported(engine, actor, pract
         p=theirs,
     )
 
-    assert verify_organisation(engine, actor.organisation_id, batch=2).ok
-    report = verify_organisation(engine, other.organisation_id, batch=2)
+    assert verify_organisation(database, actor.organisation_id, batch=2).ok
+    report = verify_organisation(database, other.organisation_id, batch=2)
     assert report.differences == [f"procedure {theirs} charge[]: journal 8000, materialised 8001"]
 
 
 @pytest.mark.parametrize("batch", [1, 1000])
 def test_a_patients_open_pr_that_is_not_the_sum_of_their_procedures_is_reported(
-    engine, actor, practice, batch
+    engine, database, actor, practice, batch
 ):
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         first, second = (uow.registry.procedure(p).patient_id for p in (practice[0], practice[2]))
@@ -137,7 +141,7 @@ def test_a_patients_open_pr_that_is_not_the_sum_of_their_procedures_is_reported(
     plant(engine, "UPDATE patient_open_pr SET open_pr_cents = 5999 WHERE patient_id = :p", p=first)
     plant(engine, "DELETE FROM patient_open_pr WHERE patient_id = :p", p=second)
 
-    report = verify_organisation(engine, actor.organisation_id, batch=batch)
+    report = verify_organisation(database, actor.organisation_id, batch=batch)
 
     assert report.differences == [
         f"patient {first}: open PR 5999, procedure balances say 6000",
@@ -145,14 +149,14 @@ def test_a_patients_open_pr_that_is_not_the_sum_of_their_procedures_is_reported(
     ]
 
 
-def test_rebuilding_the_open_pr_from_the_balances_mends_it(engine, actor, practice):
+def test_rebuilding_the_open_pr_from_the_balances_mends_it(engine, database, actor, practice):
     plant(
         engine,
         "UPDATE patient_open_pr SET open_pr_cents = 1 WHERE organisation_id = :o",
         o=actor.organisation_id,
     )
-    assert not verify_organisation(engine, actor.organisation_id).ok
+    assert not verify_organisation(database, actor.organisation_id).ok
     with UnitOfWork(engine, actor.organisation_id) as uow:
         uow.ledger.rebuild_open_pr()
         uow.commit()
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok

@@ -46,7 +46,7 @@ def test_entry_rules_are_checks(engine, actor, write_off_id):
     refused(engine, insert, t=write_off_id, col="invented", cents=5)
 
 
-def test_unbalanced_move_is_refused_or_caught(engine, actor, write_off_id):
+def test_unbalanced_move_is_refused_or_caught(engine, database, actor, write_off_id):
     """PostgreSQL refuses a move that does not net to zero at commit; SQLite has no deferred
     triggers, so there the domain's assertion guards it and ``verify`` catches a forged row."""
     forge = (
@@ -59,7 +59,7 @@ def test_unbalanced_move_is_refused_or_caught(engine, actor, write_off_id):
         return
     with engine.begin() as connection:
         connection.execute(text(forge), {"t": write_off_id})
-    report = verify_organisation(engine, actor.organisation_id)
+    report = verify_organisation(database, actor.organisation_id)
     assert not report.ok and "journal" in report.differences[0]
 
 

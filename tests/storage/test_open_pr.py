@@ -14,7 +14,7 @@ from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
 
 
-def test_one_batch_over_many_procedures_and_patients(engine, actor):
+def test_one_batch_over_many_procedures_and_patients(engine, database, actor):
     first, second = builders.patient(engine, actor), builders.patient(engine, actor, "Roe")
     _, (a, b) = builders.visit(engine, actor, first, ["100.00", "50.00"])
     _, (c,) = builders.visit(engine, actor, second, ["80.00"])
@@ -43,4 +43,4 @@ def test_one_batch_over_many_procedures_and_patients(engine, actor):
         )
         connection.rollback()
     assert stored == {first: 3500, second: 900}
-    assert verify_organisation(engine, actor.organisation_id).ok
+    assert verify_organisation(database, actor.organisation_id).ok

@@ -6,25 +6,27 @@ act, and it takes effect for the next request.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
 from medledger.domain.limits import LimitWindow
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWorkFactory
 
 
-def limit_window(engine: Engine, actor: Actor) -> LimitWindow:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def limit_window(database: UnitOfWorkFactory, actor: Actor) -> LimitWindow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return LimitWindow(*uow.approvals.window())
 
 
 def set_limit_window(
-    engine: Engine, actor: Actor, *, time_zone: str | None = None, days: int | None = None
+    database: UnitOfWorkFactory,
+    actor: Actor,
+    *,
+    time_zone: str | None = None,
+    days: int | None = None,
 ) -> LimitWindow:
     """Change the time zone and/or the length (calendar days) of the limit window."""
     authorize(actor, "manage_settings")
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         now_zone, now_days = uow.approvals.window()
         window = LimitWindow(time_zone or now_zone, now_days if days is None else days)
         uow.approvals.set_window(window.time_zone, window.days)

@@ -13,11 +13,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
-
 from medledger.domain.balance import identity_violations
-from medledger.storage.tables import organisations
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass
@@ -37,7 +34,7 @@ BATCH = 20_000
 
 
 def verify_organisation(
-    engine: Engine, organisation_id: int, batch: int = BATCH
+    database: UnitOfWorkFactory, organisation_id: int, batch: int = BATCH
 ) -> VerificationReport:
     """Stream the organisation's procedures in id ranges. The database compares the journal's
     sums with the materialised rows and the stored PR sources with the journal's, and returns
@@ -48,13 +45,13 @@ def verify_organisation(
     they overlap (each comparison is one statement, consistent on its own)."""
     report = VerificationReport(organisation_id)
     with (
-        UnitOfWork(engine, organisation_id, write=False) as uow,
-        UnitOfWork(engine, organisation_id, write=False) as comparing,
-        ThreadPoolExecutor(max_workers=1) as database,
+        database.unit_of_work(organisation_id, write=False) as uow,
+        database.unit_of_work(organisation_id, write=False) as comparing,
+        ThreadPoolExecutor(max_workers=1) as comparer,
     ):
         for first, last, count in uow.ledger.procedure_ranges(batch):
             report.procedures_checked += count
-            compared = database.submit(_compare, comparing, first, last)
+            compared = comparer.submit(_compare, comparing, first, last)
             identities = [
                 f"procedure {pid}: {problem}"
                 for pid, balance in sorted(uow.ledger.materialised_balances(first, last).items())
@@ -83,10 +80,7 @@ def _compare(uow: UnitOfWork, first: int, last: int) -> tuple[list[str], list[st
     return differences, sources
 
 
-def verify_all(engine: Engine) -> list[VerificationReport]:
-    with engine.connect() as connection:
-        ids = list(
-            connection.execute(select(organisations.c.id).order_by(organisations.c.id)).scalars()
-        )
-        connection.rollback()
-    return [verify_organisation(engine, organisation_id) for organisation_id in ids]
+def verify_all(database: UnitOfWorkFactory) -> list[VerificationReport]:
+    with database.directory() as directory:
+        ids = list(directory.organisations())
+    return [verify_organisation(database, organisation_id) for organisation_id in ids]

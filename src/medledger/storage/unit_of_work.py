@@ -18,7 +18,8 @@ writes a request's audit event there, so the change and its record stand or fall
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Protocol
@@ -27,11 +28,13 @@ from sqlalchemy import Connection, Engine, Row, text
 
 from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.claim_store import ClaimStore
+from medledger.storage.directory import Directory
 from medledger.storage.draft_store import DraftStore
 from medledger.storage.ledger_store import LedgerStore
 from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
+from medledger.storage.report_store import ReportStore
 from medledger.storage.review_store import ReviewStore
 
 #: True during a dry run (``services.posting.dry_run``): ``commit`` then does nothing and the unit
@@ -60,6 +63,10 @@ class UnitOfWorkFactory(Protocol):
 
     def unit_of_work(self, organisation_id: int, *, write: bool = True) -> UnitOfWork: ...
 
+    def directory(self) -> AbstractContextManager[Directory]:
+        """The rows above any one organisation (storage/directory.py), read only."""
+        ...
+
 
 class Database:
     """The ``UnitOfWorkFactory`` of one engine: what the fronts hand to every service."""
@@ -69,6 +76,12 @@ class Database:
 
     def unit_of_work(self, organisation_id: int, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, organisation_id, write=write)
+
+    @contextmanager
+    def directory(self) -> Iterator[Directory]:
+        with self.engine.connect().execution_options(**read_only_options(self.engine)) as c:
+            yield Directory(c)
+            c.rollback()
 
 
 class UnitOfWork:
@@ -94,6 +107,7 @@ class UnitOfWork:
         self.approvals = ApprovalStore(self.connection, self.organisation_id)
         self.reviews = ReviewStore(self.connection, self.organisation_id)
         self.claims = ClaimStore(self.connection, self.organisation_id)
+        self.reports = ReportStore(self.connection, self.organisation_id)
         return self
 
     def lock(self, name: str) -> None:

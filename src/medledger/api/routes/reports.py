@@ -16,7 +16,7 @@ from medledger.api.schemas import (
     CollectionReportOut,
     PayerReportOut,
 )
-from medledger.http.dependencies import EngineDep, QueryDay
+from medledger.http.dependencies import DatabaseDep, QueryDay
 from medledger.services import reports
 
 router = api_router(prefix="/reports", tags=["reports"])
@@ -26,33 +26,33 @@ End = Annotated[QueryDay, Query(description=f"Last day (UTC) of the period, incl
 
 @router.get("/adjustments", response_model=list[AdjustmentReportOut])
 def adjustments(
-    engine: EngineDep, actor: ActorDep, start: Start = None, end: End = None
+    database: DatabaseDep, actor: ActorDep, start: Start = None, end: End = None
 ) -> list[AdjustmentReportOut]:
     """Write-offs and cancellations by reason, net of their reversals."""
-    lines = reports.adjustments_by_reason(engine, actor, start, end)
+    lines = reports.adjustments_by_reason(database, actor, start, end)
     return [AdjustmentReportOut.of(line) for line in lines]
 
 
 @router.get("/collections", response_model=list[CollectionReportOut])
 def collections(
-    engine: EngineDep, actor: ActorDep, start: Start = None, end: End = None
+    database: DatabaseDep, actor: ActorDep, start: Start = None, end: End = None
 ) -> list[CollectionReportOut]:
     """Patient money by payment method: received, refunded, net."""
-    lines = reports.collections_by_method(engine, actor, start, end)
+    lines = reports.collections_by_method(database, actor, start, end)
     return [CollectionReportOut.of(line) for line in lines]
 
 
 @router.get("/payers", response_model=list[PayerReportOut])
 def payers(
-    engine: EngineDep, actor: ActorDep, start: Start = None, end: End = None
+    database: DatabaseDep, actor: ActorDep, start: Start = None, end: End = None
 ) -> list[PayerReportOut]:
     """Each payer's payments, contractual and other adjustments, and the PR it assigned."""
-    return [PayerReportOut.of(line) for line in reports.payer_activity(engine, actor, start, end)]
+    return [PayerReportOut.of(line) for line in reports.payer_activity(database, actor, start, end)]
 
 
 @router.get("/aging", response_model=AgingOut)
 def aging(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     as_of: Annotated[
         QueryDay, Query(description=f"Age visits as of this day; today if not given. {DAYS}")
@@ -61,4 +61,4 @@ def aging(
 ) -> AgingOut:
     """What each patient owes now, by days since the visit; the totals cover every patient."""
     day = as_of or datetime.now(UTC).date()
-    return AgingOut.of(reports.patient_aging(engine, actor, day, limit))
+    return AgingOut.of(reports.patient_aging(database, actor, day, limit))

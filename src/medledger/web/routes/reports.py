@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from medledger.http.dependencies import EngineDep, QueryDay
+from medledger.http.dependencies import DatabaseDep, QueryDay
 from medledger.services import reports
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
@@ -21,7 +21,7 @@ Day = Annotated[QueryDay, Query()]
 
 @router.get("/reports")
 def reports_page(
-    request: Request, engine: EngineDep, actor: WebActor, start: Day = None, end: Day = None
+    request: Request, database: DatabaseDep, actor: WebActor, start: Day = None, end: Day = None
 ) -> Response:
     """Without dates: this month so far."""
     if start is None and end is None:
@@ -29,9 +29,9 @@ def reports_page(
         start, end = today.replace(day=1), today
     return render(
         request, "reports.html", start=start, end=end,
-        adjustments=reports.adjustments_by_reason(engine, actor, start, end),
-        collections=reports.collections_by_method(engine, actor, start, end),
-        payers=reports.payer_activity(engine, actor, start, end),
-        aging=reports.patient_aging(engine, actor, end or datetime.now(UTC).date(), limit=100),
+        adjustments=reports.adjustments_by_reason(database, actor, start, end),
+        collections=reports.collections_by_method(database, actor, start, end),
+        payers=reports.payer_activity(database, actor, start, end),
+        aging=reports.patient_aging(database, actor, end or datetime.now(UTC).date(), limit=100),
         buckets=reports.AGING_BUCKETS,
     )  # fmt: skip
