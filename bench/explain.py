@@ -109,11 +109,11 @@ def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter:
     """The calls to explain: the page each goes to, its title, the call."""
     return [
         (REQUESTS_PAGE, "procedure balance (`accounts.procedure_account`)",
-         lambda: accounts.procedure_account(engine, actor, procedure)),
+         lambda: accounts.procedure_account(Database(engine), actor, procedure)),
         (REQUESTS_PAGE, "patient balance (`accounts.patient_account`)",
-         lambda: accounts.patient_account(engine, actor, patient)),
+         lambda: accounts.patient_account(Database(engine), actor, patient)),
         (REQUESTS_PAGE, "encounter balance (`accounts.encounter_account`)",
-         lambda: accounts.encounter_account(engine, actor, encounter)),
+         lambda: accounts.encounter_account(Database(engine), actor, encounter)),
         (REQUESTS_PAGE, "work list (`work_list.work_list`)", lambda: work_list(engine, actor)),
         (REQUESTS_PAGE,
          "write-off post (`write_offs.submit_write_offs`, with an idempotency key): the "

@@ -274,9 +274,11 @@ def measure_calls(
     encounter_ids = ids(engine, actor.organisation_id, encounters)
     for _ in range(reads):
         patient_id, encounter_id = rng.choice(patient_ids), rng.choice(encounter_ids)
-        run.patient_reads.time(lambda p=patient_id: accounts.patient_account(engine, actor, p))
+        run.patient_reads.time(
+            lambda p=patient_id: accounts.patient_account(Database(engine), actor, p)
+        )
         run.encounter_reads.time(
-            lambda e=encounter_id: accounts.encounter_account(engine, actor, e)
+            lambda e=encounter_id: accounts.encounter_account(Database(engine), actor, e)
         )
     for _ in range(work_lists):
         run.work_list_reads.time(lambda: work_list(engine, actor))

@@ -38,6 +38,7 @@ from medledger.storage.tables import (
     remittances,
     review_items,
 )
+from medledger.storage.unit_of_work import Database
 from medledger.x12 import Claim, Remittance, ServiceLine, read_remittances
 from medledger.x12 import writer as w
 
@@ -102,7 +103,7 @@ def practice_for(engine: Engine, actor: Actor, claims: Sequence[Claim]) -> Pract
             engine, actor, patient_id, claim.patient_control_number, on, lines
         )
         encounters[claim.patient_control_number] = encounter_id
-        account = encounter_account(engine, actor, encounter_id)
+        account = encounter_account(Database(engine), actor, encounter_id)
         procedures[claim.patient_control_number] = [
             p.procedure.id
             for p in sorted(account.procedures, key=lambda p: p.procedure.line_number)

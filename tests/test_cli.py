@@ -76,7 +76,7 @@ def procedures(session: Session) -> Iterator[tuple[str, ProcedureAccount]]:
     """Every procedure of the demo with its patient's MRN."""
     with_mrn = cli(session.url, "patients", "--limit", "1000", "--ids-only").stdout.split()
     for mrn in with_mrn:
-        account = accounts.patient_account(session.engine, session.actor, mrn)
+        account = accounts.patient_account(session.database, session.actor, mrn)
         for encounter in account.encounters:
             for procedure in encounter.procedures:
                 yield mrn, procedure
@@ -85,14 +85,14 @@ def procedures(session: Session) -> Iterator[tuple[str, ProcedureAccount]]:
 def open_procedure(session: Session, at_least: int) -> tuple[str, ProcedureAccount]:
     """A procedure with at least ``at_least`` cents of open PR, on a patient without credit."""
     for mrn, procedure in procedures(session):
-        patient = accounts.patient_account(session.engine, session.actor, mrn)
+        patient = accounts.patient_account(session.database, session.actor, mrn)
         if procedure.write_off.total_cents >= at_least and not patient.balance.credit:
             return mrn, procedure
     pytest.fail("the demo has no procedure with enough open PR")
 
 
 def patient_balance(session: Session, mrn: str) -> int:
-    return accounts.patient_account(session.engine, session.actor, mrn).balance.patient_balance
+    return accounts.patient_account(session.database, session.actor, mrn).balance.patient_balance
 
 
 # -- the demo ---------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_demo_loads_and_verify_says_ok(url: str) -> None:
 def test_the_demo_claim_the_payer_keyed_wrong_is_held_and_posts_to_its_visit(
     session: Session,
 ) -> None:
-    (item,) = held_claims(session.engine, session.actor)
+    (item,) = held_claims(session.database, session.actor)
     keyed = item.claim.patient_control_number
     assert item.reason == "unmatched_claim" and keyed.endswith("X")
     assert keyed in cli(session.url, "review").stdout
@@ -141,7 +141,7 @@ def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> 
     assert added.exit_code == 0, added.output
     assert cli(url, "--user", "sam", "patients").stdout.strip() == "no patients found"
     session = Session(url, "sam", None)
-    assert auth.login(session.engine, 1, "sam", "a long enough secret", "test").role == "biller"
+    assert auth.login(session.database, 1, "sam", "a long enough secret", "test").role == "biller"
     short = cli(url, "user", "add", "kim", "--role", "biller", "--password", "short")
     assert_one_line_error(short, "at least 10 characters")
 
@@ -150,7 +150,7 @@ def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> 
 def test_balance_matches_the_accounts_service(session: Session) -> None:
     mrns = cli(session.url, "patients", "--limit", "1000", "--ids-only").stdout.split()
     for mrn in mrns[:5]:
-        account = accounts.patient_account(session.engine, session.actor, mrn)
+        account = accounts.patient_account(session.database, session.actor, mrn)
         shown = json.loads(cli(session.url, "balance", mrn, "--json").stdout)
         assert shown["balance"] == format_cents(account.balance.patient_balance)
         assert shown["total"]["charge"] == format_cents(account.balance.charge)
@@ -238,11 +238,13 @@ def test_partly_paid_pr_cannot_be_written_off_beyond_what_is_open(session: Sessi
     encounter_id = procedure.procedure.encounter_id
     first_open = next(
         p
-        for p in accounts.encounter_account(session.engine, session.actor, encounter_id).procedures
+        for p in accounts.encounter_account(
+            session.database, session.actor, encounter_id
+        ).procedures
         if p.write_off.allowed
     )
     assert cli(session.url, "pay", mrn, "0.01", "--encounter", str(encounter_id)).exit_code == 0
-    after = accounts.procedure_account(session.engine, session.actor, first_open.procedure.id)
+    after = accounts.procedure_account(session.database, session.actor, first_open.procedure.id)
     carc = next(c for c in after.balance.pr_carcs() if after.balance.paid_applied(c))
     pr = after.balance.amount(Column.PR, carc)
 

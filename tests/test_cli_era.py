@@ -28,7 +28,7 @@ def practice(tmp_path: Path) -> tuple[str, int]:
     patient = add_patient(session.engine, session.actor, "MRN1", "Ann", "Lee")
     encounter = add_encounter(session.engine, session.actor, patient, "PCN-1", DOS,
                               [ProcedureInput("99213", 15000), ProcedureInput("85025", 4500)])  # fmt: skip
-    office = accounts.encounter_account(session.engine, session.actor, encounter).procedures[0]
+    office = accounts.encounter_account(session.database, session.actor, encounter).procedures[0]
     session.close()
     return url, office.procedure.id
 
@@ -73,14 +73,14 @@ def test_import_posts_and_summarises_and_held_claims_are_listed(practice, tmp_pa
 def test_resolve_and_dismiss_from_the_command_line(practice, tmp_path):
     url, office = practice
     session = Session(url, "admin", None)
-    encounter = accounts.procedure_account(session.engine, session.actor, office).procedure
+    encounter = accounts.procedure_account(session.database, session.actor, office).procedure
     cli(url, "import-era", str(write_era(tmp_path / "a.835", "TYPO-1")))
     cli(url, "import-era", str(write_era(tmp_path / "b.835", "GONE-2", trace="EFT-2")))
     resolved = cli(url, "review", "resolve", "1", "--encounter", str(encounter.encounter_id))
     assert resolved.exit_code == 0, resolved.output
     assert "held claim 1 posted to encounter" in resolved.stdout
     assert (
-        accounts.procedure_account(session.engine, session.actor, office).balance.payer_paid
+        accounts.procedure_account(session.database, session.actor, office).balance.payer_paid
         == 10000
     )
     assert_one_line_error(cli(url, "review", "resolve", "1", "--encounter", "1"), "already posted")

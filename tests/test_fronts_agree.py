@@ -138,13 +138,13 @@ def world(engine, actor) -> World:
 
 @pytest.mark.parametrize("front", FRONTS)
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_front_reaches_the_same_outcome(engine, actor, world, front, scenario):
+def test_every_front_reaches_the_same_outcome(engine, database, actor, world, front, scenario):
     steps, written_off_cents, pending_cents = SCENARIOS[scenario]
     charges = {"open": world.open_charge, "paid": world.paid_charge}
     for charge, amount, kind, words in steps:
         said = FRONTS[front](world, charges[charge], amount)
         assert said.kind == kind, said.text
         assert words in said.text
-    balance = accounts.procedure_account(engine, actor, world.open_charge).balance
+    balance = accounts.procedure_account(database, actor, world.open_charge).balance
     assert balance.other_adjustments == written_off_cents
     assert [a.total_cents for a in approvals.list_approvals(engine, actor)] == pending_cents

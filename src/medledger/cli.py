@@ -330,9 +330,9 @@ def report_posted(session: Session, transaction_id: int) -> history.TransactionV
     """After a posting: the transaction and the new balance of the patient it touched."""
     view = history.transaction(session.engine, session.actor, transaction_id)
     procedure = accounts.procedure_account(
-        session.engine, session.actor, view.entries[0].procedure_id
+        session.database, session.actor, view.entries[0].procedure_id
     ).procedure
-    account = accounts.patient_account(session.engine, session.actor, procedure.patient_id)
+    account = accounts.patient_account(session.database, session.actor, procedure.patient_id)
     typer.echo(f"posted transaction {transaction_id} ({view.kind.replace('_', ' ')})")
     typer.echo(patient_line(account.patient, account.balance))
     return view
@@ -441,7 +441,7 @@ def user_password(
     """Set a user's password (admins: anyone's; others: their own)."""
     session = session_of(ctx)
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    auth.set_password(session.engine, session.actor, username, secret)
+    auth.set_password(session.database, session.actor, username, secret)
     typer.echo(f"password of {username} set")
 
 
@@ -496,7 +496,7 @@ def patients(
 ) -> None:
     """Patients with their outstanding balance."""
     session = session_of(ctx)
-    found = accounts.search_patients(session.engine, session.actor, search, limit)
+    found = accounts.search_patients(session.database, session.actor, search, limit)
     if ids_only:
         for summary in found:
             typer.echo(summary.patient.mrn)
@@ -525,7 +525,7 @@ def balance(
     """A patient's account: every procedure's columns, encounter subtotals and the total."""
     session = session_of(ctx)
     row = find_patient(session, patient)
-    account = accounts.patient_account(session.engine, session.actor, row.id)
+    account = accounts.patient_account(session.database, session.actor, row.id)
     if as_json:
         typer.echo(json.dumps(_account_json(account), indent=2))
         return
@@ -594,7 +594,7 @@ def history_command(
     """Every transaction on a patient's account, oldest first, with this patient's entries."""
     session = session_of(ctx)
     account = accounts.patient_account(
-        session.engine, session.actor, find_patient(session, patient).id
+        session.database, session.actor, find_patient(session, patient).id
     )
     typer.echo(patient_line(account.patient, account.balance))
     for view in history.patient_history(session.engine, session.actor, account.patient.id):
@@ -1263,7 +1263,7 @@ def visit_add(
             f"dry run: would charge {format_cents(sum(e.amount_cents for e in effect.entries))}"
         )
         return
-    account = accounts.encounter_account(session.engine, session.actor, add())
+    account = accounts.encounter_account(session.database, session.actor, add())
     row = account.encounter
     typer.echo(
         f"encounter {row.id} ({row.patient_control_number}, {row.date_of_service}): "
@@ -1319,7 +1319,9 @@ def review(
         return
     session = session_of(ctx)
     try:
-        items = held_claims(session.engine, session.actor, include_resolved=all_items, limit=limit)
+        items = held_claims(
+            session.database, session.actor, include_resolved=all_items, limit=limit
+        )
     except LedgerError as error:
         fail(error.message)
     if not items:
@@ -1361,8 +1363,7 @@ def review_resolve(
     """Post a held claim to an encounter, through the same rules as the import."""
     session = session_of(ctx)
     lines = None if procedure is None else [parse_id(p, "--procedure") for p in procedure]
-    posted = resolve_held_claim(
-        session.engine, session.actor, parse_id(item_id, "ITEM_ID"),
+    posted = resolve_held_claim(session.database, session.actor, parse_id(item_id, "ITEM_ID"),
         parse_id(encounter, "--encounter"), lines,
     )  # fmt: skip
     typer.echo(f"held claim {item_id} posted to encounter {encounter} (transaction {posted})")
@@ -1376,7 +1377,7 @@ def review_dismiss(
 ) -> None:
     """Close a held claim without posting it (a duplicate, not the practice's patient, ...)."""
     session = session_of(ctx)
-    dismiss_held_claim(session.engine, session.actor, parse_id(item_id, "ITEM_ID"), reason)
+    dismiss_held_claim(session.database, session.actor, parse_id(item_id, "ITEM_ID"), reason)
     typer.echo(f"held claim {item_id} dismissed")
 
 

@@ -39,7 +39,7 @@ from medledger.services.registration import (
     create_organisation,
 )
 from medledger.services.write_offs import WriteOffRequest, submit_write_offs
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import Claim, ServiceLine
 from medledger.x12 import writer as x12_writer
 from medledger.x12.claim_records import SubmittedLine
@@ -141,9 +141,11 @@ def _no_progress(items: Sequence[Any], _label: str) -> Iterable[Any]:
 
 @dataclass
 class _Practice:
-    """The generator's state: the engine, the staff acting, and what has been posted so far."""
+    """The generator's state: the engine (and the services' Database over it), the staff
+    acting, and what has been posted so far."""
 
     engine: Engine
+    database: Database
     rng: random.Random
     today: date
     front: Actor
@@ -182,6 +184,7 @@ def load_demo(
 def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Practice:
     admin = create_organisation(engine, DEMO_NAME)
     org = admin.organisation_id
+    database = Database(engine)
 
     hashed = hash_password(DEMO_PASSWORD)
 
@@ -189,10 +192,11 @@ def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Pract
         add_user(engine, admin, username, name, role, limit, hashed)
         return actor_for(engine, org, username, "demo")
 
-    set_password(engine, admin, "admin", DEMO_PASSWORD)
+    set_password(database, admin, "admin", DEMO_PASSWORD)
 
     practice = _Practice(
         engine,
+        database,
         rng,
         today,
         front=staff("frontdesk", "Carla Diaz", "front_desk"),
@@ -272,7 +276,9 @@ def _visit(
             submitted_line(code, FEES[code] * units, on, units=units, control_number=f"{pcn}-{n}")
         )
     encounter_id, patient_id = _claim_filed(practice, pcn, patient, coverage, billed, on)
-    procedures = [p.procedure for p in encounter_account(engine, front, encounter_id).procedures]
+    procedures = [
+        p.procedure for p in encounter_account(practice.database, front, encounter_id).procedures
+    ]
     practice.summary.encounters += 1
     practice.summary.procedures += len(procedures)
 
@@ -425,7 +431,9 @@ def _statement_payments(practice: _Practice, track: Track) -> None:
     full = set(owing[len(over) : len(owing) * 50 // 100])
     partial = set(owing[len(owing) * 50 // 100 : len(owing) * 70 // 100])
     for patient_id in track(owing, "statement payments"):
-        balance = patient_account(engine, practice.front, patient_id).balance.patient_balance
+        balance = patient_account(
+            practice.database, practice.front, patient_id
+        ).balance.patient_balance
         if patient_id in over:
             amount = balance + rng.choice((500, 1000, 2000))
         elif patient_id in full or (patient_id in partial and balance < 2000):
@@ -464,7 +472,7 @@ def _write_offs(practice: _Practice) -> None:
 
 def _accounts(practice: _Practice) -> list[tuple[int, PatientAccount]]:
     return [
-        (pid, patient_account(practice.engine, practice.biller, pid))
+        (pid, patient_account(practice.database, practice.biller, pid))
         for pid in practice.patient_ids
     ]
 

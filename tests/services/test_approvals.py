@@ -19,6 +19,7 @@ from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
 from medledger.services.verification import verify_organisation
 from medledger.services.write_offs import WriteOffRequest, submit_write_offs
+from medledger.storage.unit_of_work import Database
 from tests import builders
 
 
@@ -39,7 +40,9 @@ def ask(procedure_id, amount, **target):
 
 
 def written_off(engine, actor, procedure_id):
-    return accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments
+    return accounts.procedure_account(
+        Database(engine), actor, procedure_id
+    ).balance.other_adjustments
 
 
 def test_a_write_off_split_in_pieces_waits_whole_for_approval(engine, actor, account):
@@ -88,7 +91,7 @@ def test_a_pending_request_holds_its_amount_and_is_the_only_one_on_its_pr(
     _, procedure_id = account
     biller, manager = builders.biller_and_manager(engine, actor)
     pending = submit_write_offs(engine, biller, ask(procedure_id, "120.00"), None).approval
-    procedure = accounts.procedure_account(engine, actor, procedure_id)
+    procedure = accounts.procedure_account(database, actor, procedure_id)
     assert procedure.write_off.total_cents == 18000 and procedure.pending_approvals == [pending.id]
     with pytest.raises(errors.ApprovalPending, match=f"#{pending.id}") as second:
         submit_write_offs(engine, biller, ask(procedure_id, "110.00"), None)
@@ -99,7 +102,7 @@ def test_a_pending_request_holds_its_amount_and_is_the_only_one_on_its_pr(
     approved = approvals.approve(engine, manager, pending.id)
     assert approved.status == "approved" and len(approved.transaction_ids) == 1
     assert written_off(engine, actor, procedure_id) == 30000
-    assert accounts.procedure_account(engine, actor, procedure_id).pending_approvals == []
+    assert accounts.procedure_account(database, actor, procedure_id).pending_approvals == []
     assert verify_organisation(database, actor.organisation_id).ok
 
 

@@ -34,29 +34,31 @@ def biller(engine, actor):
     return actor_for(engine, actor.organisation_id, "bill", "test")
 
 
-def test_a_token_stands_for_its_user(engine, clock, biller):
-    token = auth.issue_token(engine, biller, "script")
-    found = auth.actor_from_token(engine, token, "api")
+def test_a_token_stands_for_its_user(database, clock, biller):
+    token = auth.issue_token(database, biller, "script")
+    found = auth.actor_from_token(database, token, "api")
     assert (found.user_id, found.role, found.source) == (biller.user_id, "biller", "api")
-    assert auth.actor_from_token(engine, token, "cli").source == "cli"  # cached, own source
+    assert auth.actor_from_token(database, token, "cli").source == "cli"  # cached, own source
     with pytest.raises(auth.Unauthenticated):
-        auth.actor_from_token(engine, token[:-1] + ("A" if token[-1] != "A" else "B"))
+        auth.actor_from_token(database, token[:-1] + ("A" if token[-1] != "A" else "B"))
 
 
-def test_revoking_a_token_in_this_process_takes_effect_at_once(engine, clock, biller):
-    token = auth.issue_token(engine, biller, "script")
-    auth.actor_from_token(engine, token)  # now cached
-    auth.revoke_token(engine, biller, token)
+def test_revoking_a_token_in_this_process_takes_effect_at_once(database, clock, biller):
+    token = auth.issue_token(database, biller, "script")
+    auth.actor_from_token(database, token)  # now cached
+    auth.revoke_token(database, biller, token)
     with pytest.raises(auth.Unauthenticated):
-        auth.actor_from_token(engine, token)
+        auth.actor_from_token(database, token)
 
 
-def test_a_change_made_elsewhere_takes_effect_when_the_entry_expires(engine, clock, biller):
+def test_a_change_made_elsewhere_takes_effect_when_the_entry_expires(
+    engine, database, clock, biller
+):
     """Another worker's revocation, or a role changed in the database, is seen within
     TOKEN_CACHE_SECONDS; until then this process still answers from its cache."""
-    revoked, demoted = (auth.issue_token(engine, biller, name) for name in ("a", "b"))
-    auth.actor_from_token(engine, revoked)
-    auth.actor_from_token(engine, demoted)
+    revoked, demoted = (auth.issue_token(database, biller, name) for name in ("a", "b"))
+    auth.actor_from_token(database, revoked)
+    auth.actor_from_token(database, demoted)
     with engine.begin() as connection:
         connection.execute(
             update(api_tokens)
@@ -66,12 +68,12 @@ def test_a_change_made_elsewhere_takes_effect_when_the_entry_expires(engine, clo
         connection.execute(
             update(users).where(users.c.id == biller.user_id).values(role="front_desk")
         )
-    assert auth.actor_from_token(engine, revoked).role == "biller"  # still cached
+    assert auth.actor_from_token(database, revoked).role == "biller"  # still cached
 
     clock.now += auth.TOKEN_CACHE_SECONDS
     with pytest.raises(auth.Unauthenticated):
-        auth.actor_from_token(engine, revoked)
-    assert auth.actor_from_token(engine, demoted).role == "front_desk"
+        auth.actor_from_token(database, revoked)
+    assert auth.actor_from_token(database, demoted).role == "front_desk"
 
 
 def test_the_cache_stays_within_its_size(engine, biller):

@@ -24,7 +24,7 @@ from medledger.storage.tables import (
     procedures,
     submitted_claims,
 )
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import writer as w
 from medledger.x12.claim_writer import claims_text, submitted_claim, submitted_line
 from tests.x12.test_x12_claims import CLAIM_SAMPLES
@@ -74,7 +74,7 @@ def charges_of(engine, actor, number: str) -> list[tuple[str, int]]:
     """The encounter's procedures as (code, standing charge) in line order."""
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         encounter = uow.registry.encounter_by_control_number(number)
-    account = accounts.encounter_account(engine, actor, encounter.id)
+    account = accounts.encounter_account(Database(engine), actor, encounter.id)
     rows = sorted(account.procedures, key=lambda p: p.procedure.line_number)
     return [(p.procedure.code, p.balance.charge) for p in rows]
 

@@ -46,7 +46,7 @@ def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine
 
     with UnitOfWork(engine, admin.organisation_id, write=False) as uow:
         encounter = uow.registry.encounter_by_control_number("C0000001")
-    account = accounts.patient_account(engine, admin, encounter.patient_id)
+    account = accounts.patient_account(database, admin, encounter.patient_id)
     coinsurance = account.balance.by_category(Column.PR)["coinsurance"]
     assert coinsurance > 0
 

@@ -51,12 +51,12 @@ def test_sixteen_writers_on_one_procedure_never_exceed_open_pr(engine, database,
     refused = [o for o in outcomes if isinstance(o, errors.LedgerError)]
     assert len(posted) == 6 and len(refused) == THREADS - 6
     assert all(isinstance(o, errors.ExceedsOpenPR | errors.AlreadyFullyWrittenOff) for o in refused)
-    balance = accounts.procedure_account(engine, actor, open_pr).balance
+    balance = accounts.procedure_account(database, actor, open_pr).balance
     assert balance.other_adjustments == 3000 and balance.pr_net == 0
     assert verify_organisation(database, actor.organisation_id).ok
 
 
-def test_sixteen_repeats_of_one_key_post_once(engine, actor, open_pr):
+def test_sixteen_repeats_of_one_key_post_once(engine, database, actor, open_pr):
     outcomes = run_together(
         THREADS,
         lambda n: builders.write_off(
@@ -64,7 +64,7 @@ def test_sixteen_repeats_of_one_key_post_once(engine, actor, open_pr):
         ),
     )
     assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int)
-    assert accounts.procedure_account(engine, actor, open_pr).balance.other_adjustments == 700
+    assert accounts.procedure_account(database, actor, open_pr).balance.other_adjustments == 700
 
 
 def test_one_claim_file_imported_at_once_by_four_is_registered_once(engine, database, actor):

@@ -35,11 +35,11 @@ def patient(engine, actor, mrn):
         return uow.registry.find_patient(mrn)
 
 
-def test_a_good_file_registers_patients_visits_and_charges(engine, actor):
+def test_a_good_file_registers_patients_visits_and_charges(engine, database, actor):
     summary = import_csv(engine, actor, csv_file(GOOD), file_name="practice.csv")
     assert (summary.rows, summary.patients_added, summary.visits, summary.lines) == (4, 3, 2, 3)
     assert summary.charge_cents == 51500
-    ann = accounts.patient_account(engine, actor, "C-1")
+    ann = accounts.patient_account(database, actor, "C-1")
     [visit] = ann.encounters
     assert visit.encounter.patient_control_number == "CV-1"
     assert visit.encounter.diagnosis_codes == "J069,R05"
@@ -103,13 +103,13 @@ def test_problems_only_the_database_can_tell_roll_everything_back(engine, actor)
     assert patient(engine, actor, "C-1") is None
 
 
-def test_a_matching_patient_is_found_not_registered_twice(engine, actor):
+def test_a_matching_patient_is_found_not_registered_twice(engine, database, actor):
     known = register_patient(
         engine, actor, "OLD-1", PatientDetails("Ann", "Smith", date(1970, 5, 1), member_id="MEM-1")
     ).patient
     summary = import_csv(engine, actor, csv_file(GOOD.replace("C-1,", ",")))
     assert summary.patients_matched == 1
-    assert accounts.patient_account(engine, actor, known.id).balance.charge == 43500
+    assert accounts.patient_account(database, actor, known.id).balance.charge == 43500
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(engine, actor):

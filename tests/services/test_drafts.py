@@ -33,10 +33,10 @@ def remittance(engine, actor):
     return patient_id, encounter_id, first, items, remittance_id
 
 
-def test_preview_edit_undo_and_post(engine, actor, remittance):
+def test_preview_edit_undo_and_post(engine, database, actor, remittance):
     patient_id, encounter_id, procedure_id, items, remittance_id = remittance
     item_id = items[("procedure", procedure_id)]
-    before = accounts.procedure_account(engine, actor, procedure_id).balance
+    before = accounts.procedure_account(database, actor, procedure_id).balance
 
     draft = drafts.create_draft(
         engine, actor, payment_item_id=item_id, amounts={"1": "30.00"}, reason="financial_hardship"
@@ -50,7 +50,7 @@ def test_preview_edit_undo_and_post(engine, actor, remittance):
     )
     assert not row["charge"].changed
     assert draft.preview.encounter["patient_balance"].after_cents == 1000
-    assert accounts.procedure_account(engine, actor, procedure_id).balance == before  # not posted
+    assert accounts.procedure_account(database, actor, procedure_id).balance == before  # not posted
 
     edited = drafts.update_draft(
         engine, actor, draft.id, amounts={"1": "20.00", "3": "10.00"}, note="plan"
@@ -62,7 +62,7 @@ def test_preview_edit_undo_and_post(engine, actor, remittance):
     assert drafts.post_draft(engine, actor, draft.id).transaction_ids == (transaction_id,)
     view = history.transaction(engine, actor, transaction_id)
     assert view.kind == "write_off" and view.note == "plan"
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.patient_balance == 1000
+    assert accounts.procedure_account(database, actor, procedure_id).balance.patient_balance == 1000
     with pytest.raises(errors.DraftClosed):
         drafts.update_draft(engine, actor, draft.id, note="too late")
 
@@ -87,7 +87,7 @@ def test_claim_level_item_cannot_be_drafted(engine, actor, remittance):
         )
 
 
-def test_draft_goes_stale_when_a_payment_arrives(engine, actor, remittance):
+def test_draft_goes_stale_when_a_payment_arrives(engine, database, actor, remittance):
     patient_id, encounter_id, procedure_id, items, _ = remittance
     draft = drafts.create_draft(
         engine,
@@ -103,7 +103,7 @@ def test_draft_goes_stale_when_a_payment_arrives(engine, actor, remittance):
     with pytest.raises(errors.StaleDraft) as refused:
         drafts.post_draft(engine, actor, draft.id)
     assert refused.value.details["cause"] == "already-paid-refund-first"
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 0
+    assert accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 0
 
 
 def test_invalid_draft_is_refused_at_creation(engine, actor, remittance):
@@ -129,7 +129,7 @@ def biller_and_manager(engine, actor):
 
 
 def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
-    engine, actor, remittance, biller_and_manager
+    engine, database, actor, remittance, biller_and_manager
 ):
     _, _, procedure_id, items, remittance_id = remittance
     biller, manager = biller_and_manager
@@ -154,7 +154,7 @@ def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
     with pytest.raises(errors.DraftClosed, match="waiting"):
         drafts.discard_draft(engine, biller, draft.id)
     assert post_previews(engine, biller, remittance_id) == PostOutcome()  # nothing to post
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 0
+    assert accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 0
 
     approved = approvals.approve(engine, manager, outcome.approval.id)
     (transaction_id,) = approved.transaction_ids
@@ -162,7 +162,9 @@ def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
     assert (posted.status, posted.posted_transaction_id) == ("posted", transaction_id)
     view = history.transaction(engine, actor, transaction_id)
     assert (view.reason_text, view.note) == ("hospice", "per call")
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 3000
+    assert (
+        accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 3000
+    )
 
 
 def test_a_rejected_draft_goes_back_to_its_biller_open(engine, remittance, biller_and_manager):

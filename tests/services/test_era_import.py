@@ -42,7 +42,7 @@ PAID_ON = date(2024, 3, 22)
 def visit(engine, actor, pcn: str, *lines: ProcedureInput) -> list[int]:
     """An encounter with control number ``pcn``; returns its procedure ids in line order."""
     encounter_id = add_encounter(engine, actor, builders.patient(engine, actor), pcn, DOS, lines)
-    account = accounts.encounter_account(engine, actor, encounter_id)
+    account = accounts.encounter_account(Database(engine), actor, encounter_id)
     return [p.procedure.id for p in account.procedures]
 
 
@@ -60,7 +60,7 @@ def era(*claims, trace: str = "EFT-1", payer: str = "ACME HEALTH", payer_id: str
 
 
 def columns(engine, actor, procedure_id: int) -> dict[tuple[str, str], int]:
-    balance = accounts.procedure_account(engine, actor, procedure_id).balance
+    balance = accounts.procedure_account(Database(engine), actor, procedure_id).balance
     return {(column.value, carc): cents for (column, carc), cents in balance.amounts.items()}
 
 
@@ -103,7 +103,7 @@ def test_a_matched_claim_posts_with_its_payment_items_and_summary(engine, actor)
     assert_verified(engine, actor)
 
 
-def test_unmatched_claims_and_lines_are_held_and_the_rest_posts(engine, actor):
+def test_unmatched_claims_and_lines_are_held_and_the_rest_posts(engine, database, actor):
     (office,) = visit(engine, actor, "PCN-B", OFFICE)
     visit(engine, actor, "PCN-C", LAB)
     data = era(
@@ -114,7 +114,7 @@ def test_unmatched_claims_and_lines_are_held_and_the_rest_posts(engine, actor):
     summary = import_text(engine, actor, data)
     assert summary.claims_posted == 1
     assert summary.held == {UNMATCHED_CLAIM: 1, UNMATCHED_LINE: 1}
-    held = {item.claim.patient_control_number: item for item in held_claims(engine, actor)}
+    held = {item.claim.patient_control_number: item for item in held_claims(database, actor)}
     assert held["NOT-OURS"].reason == UNMATCHED_CLAIM
     assert "no encounter has patient control number NOT-OURS" in held["NOT-OURS"].detail
     assert held["PCN-C"].reason == UNMATCHED_LINE
@@ -165,12 +165,12 @@ def test_the_same_trace_number_with_other_content_refuses_the_file(engine, actor
     assert table_counts(engine, actor.organisation_id) == before
 
 
-def test_a_claim_already_posted_from_another_file_is_a_duplicate(engine, actor):
+def test_a_claim_already_posted_from_another_file_is_a_duplicate(engine, database, actor):
     (office,) = visit(engine, actor, "PCN-H", OFFICE)
     import_text(engine, actor, era(w.claim("PCN-H", [OFFICE_PAID]), trace="EFT-1"))
     resent = import_text(engine, actor, era(w.claim("PCN-H", [OFFICE_PAID]), trace="EFT-2"))
     assert resent.held == {DUPLICATE_CLAIM: 1} and resent.remittances == 1
-    (item,) = held_claims(engine, actor)
+    (item,) = held_claims(database, actor)
     assert "already posted from the remittance with trace number EFT-1" in item.detail
     assert columns(engine, actor, office)[("payer_paid", "")] == 10000
 
@@ -208,7 +208,9 @@ def test_a_reversal_of_nothing_posted_is_held(engine, actor):
     assert import_text(engine, actor, era(reversal)).held == {REVERSAL_WITHOUT_ORIGINAL: 1}
 
 
-def test_a_reversal_of_written_off_pr_is_held_until_the_write_off_is_removed(engine, actor):
+def test_a_reversal_of_written_off_pr_is_held_until_the_write_off_is_removed(
+    engine, database, actor
+):
     (office,) = visit(engine, actor, "PCN-K", OFFICE)
     import_text(engine, actor, era(w.claim("PCN-K", [OFFICE_PAID]), trace="EFT-1"))
     builders.write_off(engine, actor, office, total="25.00", reason="small_balance")
@@ -218,23 +220,23 @@ def test_a_reversal_of_written_off_pr_is_held_until_the_write_off_is_removed(eng
     )  # fmt: skip
     summary = import_text(engine, actor, era(reversal, trace="EFT-2"))
     assert summary.held == {BALANCE_WOULD_GO_NEGATIVE: 1}
-    (item,) = held_claims(engine, actor)
+    (item,) = held_claims(database, actor)
     assert "pr for CARC 2 is negative" in item.detail
     assert columns(engine, actor, office)[("payer_paid", "")] == 10000
     assert_verified(engine, actor)
 
 
-def test_paying_a_charge_twice_is_held_as_exceeding_it(engine, actor):
+def test_paying_a_charge_twice_is_held_as_exceeding_it(engine, database, actor):
     (office,) = visit(engine, actor, "PCN-L", OFFICE)
     import_text(engine, actor, era(w.claim("PCN-L", [OFFICE_PAID]), trace="EFT-1"))
     other_payer = era(w.claim("PCN-L", [OFFICE_PAID]), trace="CHK-9", payer="OTHER",
                       payer_id="1999999999")  # fmt: skip
     assert import_text(engine, actor, other_payer).held == {BALANCE_WOULD_GO_NEGATIVE: 1}
-    (item,) = held_claims(engine, actor)
+    (item,) = held_claims(database, actor)
     assert "exceed the charge by 150.00" in item.detail
 
 
-def test_a_denial_posts_its_adjustments_as_they_are(engine, actor):
+def test_a_denial_posts_its_adjustments_as_they_are(engine, database, actor):
     office, lab = visit(engine, actor, "PCN-M", OFFICE, LAB)
     denial = w.claim(
         "PCN-M",
@@ -252,12 +254,12 @@ def test_a_denial_posts_its_adjustments_as_they_are(engine, actor):
         ("payer_oa", "18"): 500,
     }
     # Denied is not written off: the PR is the patient's, and a write-off is the practice's act.
-    lab_balance = accounts.procedure_account(engine, actor, lab).balance
+    lab_balance = accounts.procedure_account(database, actor, lab).balance
     assert lab_balance.patient_balance == 4000 and lab_balance.other_adjustments == 0
     assert_verified(engine, actor)
 
 
-def test_a_secondary_claim_waits_for_the_primary_and_then_replaces_its_pr(engine, actor):
+def test_a_secondary_claim_waits_for_the_primary_and_then_replaces_its_pr(engine, database, actor):
     (office,) = visit(engine, actor, "PCN-N", OFFICE)
     secondary = w.claim(
         "PCN-N",
@@ -268,12 +270,12 @@ def test_a_secondary_claim_waits_for_the_primary_and_then_replaces_its_pr(engine
                                            payer_id="1888888888"))  # fmt: skip
     assert early.held == {SECONDARY_BEFORE_PRIMARY: 1}
     import_text(engine, actor, era(w.claim("PCN-N", [OFFICE_PAID]), trace="PRI-1"))
-    record_payment(engine, actor, accounts.procedure_account(engine, actor, office)
+    record_payment(engine, actor, accounts.procedure_account(database, actor, office)
                    .procedure.patient_id, "10.00")  # fmt: skip
     again = import_text(engine, actor, era(secondary, trace="SEC-2", payer="SECOND",
                                            payer_id="1888888888"))  # fmt: skip
     assert again.claims_posted == 1
-    balance = accounts.procedure_account(engine, actor, office).balance
+    balance = accounts.procedure_account(database, actor, office).balance
     # Primary 100.00 paid + 25.00 CO; secondary 30.00 paid, OA-94 -5.00; PR 25.00 replaced.
     assert (balance.payer_paid, balance.contractual, balance.payer_other) == (13000, 2500, -500)
     assert balance.pr_net == 0 and balance.insurance_balance == 0
@@ -281,14 +283,16 @@ def test_a_secondary_claim_waits_for_the_primary_and_then_replaces_its_pr(engine
     assert_verified(engine, actor)
 
 
-def test_an_imported_remittance_replaces_the_estimate_and_reapplies_the_copay(engine, actor):
+def test_an_imported_remittance_replaces_the_estimate_and_reapplies_the_copay(
+    engine, database, actor
+):
     (office,) = visit(engine, actor, "PCN-O", OFFICE)
-    patient_id = accounts.procedure_account(engine, actor, office).procedure.patient_id
+    patient_id = accounts.procedure_account(database, actor, office).procedure.patient_id
     post_estimate(engine, actor, office, {"3": "30.00"})
     record_payment(engine, actor, patient_id, "30.00")
     copay = svc("99213", 15000, 9000, ("CO", "45", 3500), ("PR", "3", 2500), mods=("25",))
     import_text(engine, actor, era(w.claim("PCN-O", [copay])))
-    balance = accounts.procedure_account(engine, actor, office).balance
+    balance = accounts.procedure_account(database, actor, office).balance
     assert balance.amount(Column.PR, "3") == 2500 and balance.paid_applied("3") == 2500
     assert balance.credit == 500
     assert_verified(engine, actor)

@@ -30,7 +30,7 @@ from tests.services.test_era_import import (
 )
 
 
-def test_two_payers_sharing_a_trn03_are_two_remittances(engine, actor):
+def test_two_payers_sharing_a_trn03_are_two_remittances(engine, database, actor):
     """The TR3 examples reuse TRN*1*12345*1512345678 for different payers: same trace number,
     same TRN03, other names. Each is its own payer, and each file imports."""
     office, lab = visit(engine, actor, "PCN-P1", OFFICE, LAB)
@@ -39,7 +39,7 @@ def test_two_payers_sharing_a_trn03_are_two_remittances(engine, actor):
     second = import_text(engine, actor, era(w.claim("PCN-P1", [LAB_PAID]), trace="12345",
                                             payer="DELTA DENTAL OF ABC"))  # fmt: skip
     assert (first.remittances, second.remittances) == (1, 1)
-    assert accounts.procedure_account(engine, actor, lab).balance.payer_paid == 3000
+    assert accounts.procedure_account(database, actor, lab).balance.payer_paid == 3000
     again = import_text(engine, actor, era(w.claim("PCN-P1", [LAB_PAID]), trace="12345",
                                            payer="DELTA DENTAL OF ABC"))  # fmt: skip
     assert (again.already_imported, again.claims_posted) == (1, 0)
@@ -73,25 +73,27 @@ def test_a_payer_recorded_by_trn03_alone_is_still_recognised(engine, actor):
         ("99", UNKNOWN_CLAIM_STATUS, "claim status '99' is not one that posts"),
     ],
 )
-def test_a_claim_status_that_posts_no_money_is_held(engine, actor, status, reason, detail):
+def test_a_claim_status_that_posts_no_money_is_held(
+    engine, database, actor, status, reason, detail
+):
     (office,) = visit(engine, actor, f"PCN-S{status}", OFFICE)
     line = svc("99213", 15000, 0, ("CO", "45", 15000), mods=("25",))
     summary = import_text(engine, actor, era(w.claim(f"PCN-S{status}", [line], status_code=status),
                                              trace=f"EFT-S{status}"))  # fmt: skip
     assert (summary.claims_posted, summary.held) == (0, {reason: 1})
-    [item] = held_claims(engine, actor)
+    [item] = held_claims(database, actor)
     assert detail in item.detail and item.claim.status_code == status
-    balance = accounts.procedure_account(engine, actor, office).balance
+    balance = accounts.procedure_account(database, actor, office).balance
     assert (balance.payer_paid, balance.contractual) == (0, 0)
 
 
 @pytest.mark.parametrize("status", ["1", "19", "23"])
-def test_posting_statuses_post(engine, actor, status):
+def test_posting_statuses_post(engine, database, actor, status):
     (office,) = visit(engine, actor, f"PCN-T{status}", OFFICE)
     summary = import_text(engine, actor, era(w.claim(f"PCN-T{status}", [OFFICE_PAID],
                                                      status_code=status), trace=f"EFT-T{status}"))  # fmt: skip
     assert (summary.claims_posted, summary.held_claims) == (1, 0)
-    assert accounts.procedure_account(engine, actor, office).balance.payer_paid == 10000
+    assert accounts.procedure_account(database, actor, office).balance.payer_paid == 10000
 
 
 def test_a_set_warning_stays_on_its_remittance_and_a_file_warning_on_all(engine, actor):

@@ -22,6 +22,7 @@ from medledger.services import accounts
 from medledger.services.era_import import EraRefused, import_era
 from medledger.services.review_queue import held_claims, resolve_held_claim
 from medledger.services.verification import verify_organisation
+from medledger.storage.unit_of_work import Database
 from medledger.x12 import Adjustment, Claim
 from tests.era_builders import Practice, claims_of, practice_for, prior_paid, table_counts
 from tests.x12.test_x12_samples import EXPECTED, Parses, Refused
@@ -54,7 +55,7 @@ def expected(paid: int, adjustments: tuple[Adjustment, ...], claim: Claim) -> Co
 def payer_columns(engine, actor, procedure_ids: list[int]) -> Counter[Key]:
     total: Counter[Key] = Counter()
     for procedure_id in procedure_ids:
-        balance = accounts.procedure_account(engine, actor, procedure_id).balance
+        balance = accounts.procedure_account(Database(engine), actor, procedure_id).balance
         for (column, carc), cents in balance.amounts.items():
             if column not in (Column.CHARGE, Column.PATIENT_PAID, Column.REFUNDED):
                 total[(column, carc)] += cents
@@ -80,7 +81,10 @@ def assert_reconciled(engine, actor, claim: Claim, procedure_ids: list[int]) -> 
         ), claim.patient_control_number
     for procedure_id in procedure_ids:
         assert (
-            accounts.procedure_account(engine, actor, procedure_id).balance.insurance_balance == 0
+            accounts.procedure_account(
+                Database(engine), actor, procedure_id
+            ).balance.insurance_balance
+            == 0
         )
 
 
@@ -122,14 +126,14 @@ def test_claims_sharing_one_patient_control_number_are_held_then_resolved_by_han
     assert (summary.claims, summary.claims_posted) == (9, 1)
     assert summary.held == {UNMATCHED_LINE: 5, BALANCE_WOULD_GO_NEGATIVE: 3}
     by_position = {claim.position: claim for claim in claims}
-    for item in held_claims(engine, actor):
+    for item in held_claims(database, actor):
         claim = by_position[item.claim.position]
         own = dataclasses.replace(claim, patient_control_number=f"7722337-{claim.position}")
         registered: Practice = practice_for(engine, actor, [own])
         encounter_id = registered.encounters[own.patient_control_number]
-        resolve_held_claim(engine, actor, item.id, encounter_id)
+        resolve_held_claim(database, actor, item.id, encounter_id)
         assert_reconciled(engine, actor, claim, registered.procedures[own.patient_control_number])
-    assert held_claims(engine, actor) == []
+    assert held_claims(database, actor) == []
     assert_reconciled(engine, actor, claims[0], practice.procedures["7722337"])
     assert verify_organisation(database, actor.organisation_id).ok
 

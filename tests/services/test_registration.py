@@ -131,7 +131,7 @@ def test_another_organisations_patient_cannot_be_updated(engine, actor):
         update_patient(engine, other, patient_id, PatientDetails(city="X"))
 
 
-def test_a_visit_without_a_control_number_gets_one_and_is_charged(engine, actor):
+def test_a_visit_without_a_control_number_gets_one_and_is_charged(engine, database, actor):
     front = desk(engine, actor)
     patient_id = register_patient(engine, front, "R-7", ANN, [CoverageInput("P7")]).patient.id
     encounter_id = add_encounter(
@@ -139,7 +139,7 @@ def test_a_visit_without_a_control_number_gets_one_and_is_charged(engine, actor)
         [ProcedureInput("99213", "150.00", ("25",)), ProcedureInput("97110", "95.00", units=3)],
         details=VisitDetails("11", "Dr Who", ("J06.9", "r05")),
     )  # fmt: skip
-    account = accounts.encounter_account(engine, actor, encounter_id)
+    account = accounts.encounter_account(database, actor, encounter_id)
     row = account.encounter
     assert row.patient_control_number.startswith("V") and len(row.patient_control_number) == 13
     assert (row.place_of_service, row.rendering_provider, row.diagnosis_codes) == (
@@ -196,12 +196,12 @@ def test_a_dry_run_visit_shows_the_charges_and_writes_nothing(engine, actor):
         assert uow.registry.encounter_by_control_number("PCN-DRY") is None
 
 
-def test_a_charge_entered_in_error_is_voided_by_a_ledger_entry(engine, actor):
+def test_a_charge_entered_in_error_is_voided_by_a_ledger_entry(engine, database, actor):
     front = desk(engine, actor)
     patient_id = builders.patient(engine, actor)
     _, (office, lab) = builders.visit(engine, actor, patient_id, ["150.00", "45.00"])
     transaction_id = void_charge(engine, front, lab, note="wrong code")
-    account = accounts.patient_account(engine, actor, patient_id)
+    account = accounts.patient_account(database, actor, patient_id)
     assert account.balance.charge == 15000
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         header = uow.ledger.transaction(transaction_id)
@@ -219,23 +219,23 @@ def test_a_charge_entered_in_error_is_voided_by_a_ledger_entry(engine, actor):
         void_charge(engine, front, lab)
 
 
-def test_a_charge_with_money_moved_against_it_cannot_be_voided(engine, actor):
+def test_a_charge_with_money_moved_against_it_cannot_be_voided(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (office,) = builders.visit(engine, actor, patient_id, ["150.00"])
     builders.adjudicate(
         engine, actor, encounter_id, {office: (15000, 6000, {"CO-45": 4000, "PR-1": 5000})}
     )
-    permission = accounts.procedure_account(engine, actor, office).void_charge
+    permission = accounts.procedure_account(database, actor, office).void_charge
     assert not permission.allowed and isinstance(permission.reason, MoneyMovedOnCharge)
     with pytest.raises(MoneyMovedOnCharge, match="money has moved against this charge"):
         void_charge(engine, actor, office)
-    assert accounts.procedure_account(engine, actor, office).balance.charge == 15000
+    assert accounts.procedure_account(database, actor, office).balance.charge == 15000
 
 
-def test_a_dry_run_void_writes_nothing(engine, actor):
+def test_a_dry_run_void_writes_nothing(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     _, (office,) = builders.visit(engine, actor, patient_id, ["150.00"])
     with dry_run() as effect:
         void_charge(engine, actor, office)
     assert [e.amount_cents for e in effect.entries] == [-15000]
-    assert accounts.procedure_account(engine, actor, office).void_charge.allowed
+    assert accounts.procedure_account(database, actor, office).void_charge.allowed

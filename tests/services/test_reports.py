@@ -94,6 +94,8 @@ def test_aging_splits_what_each_patient_owes_by_the_age_of_the_visit(engine, dat
     (line,) = aging.lines
     assert (line.patient_id, line.name) == (owes, "Owes, Jane")
     assert line.buckets == aging.totals == (4000, 2000, 0, 0, 1000)
-    assert line.total_cents == accounts.patient_account(engine, actor, owes).balance.patient_balance
+    assert (
+        line.total_cents == accounts.patient_account(database, actor, owes).balance.patient_balance
+    )
     top = reports.patient_aging(database, actor, as_of, limit=0)
     assert (top.lines, top.totals, top.patients) == ([], aging.totals, 1)

@@ -58,13 +58,15 @@ def test_bad_write_off_is_refused_and_writes_nothing(engine, actor, adjudicated,
     assert journal(engine, actor) == before
 
 
-def test_write_off_accepts_decimal_strings_and_decimals(engine, actor, adjudicated):
+def test_write_off_accepts_decimal_strings_and_decimals(engine, database, actor, adjudicated):
     _, _, procedure_id = adjudicated
     builders.write_off(engine, actor, procedure_id, amounts={"1": "$12.5"}, reason="small_balance")
     builders.write_off(
         engine, actor, procedure_id, amounts={"1": Decimal("7.50")}, reason="small_balance"
     )
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 2000
+    assert (
+        accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 2000
+    )
 
 
 def test_reasons_are_checked(engine, actor, adjudicated):
@@ -81,7 +83,7 @@ def test_reasons_are_checked(engine, actor, adjudicated):
     assert history.transaction(engine, actor, txn).reason_text == "Sliding scale"
 
 
-def test_unknown_and_foreign_procedures_are_not_found(engine, actor, adjudicated):
+def test_unknown_and_foreign_procedures_are_not_found(engine, database, actor, adjudicated):
     _, _, procedure_id = adjudicated
     other = create_organisation(engine, "Other practice")
     with pytest.raises(errors.NotFound):
@@ -89,7 +91,7 @@ def test_unknown_and_foreign_procedures_are_not_found(engine, actor, adjudicated
     with pytest.raises(errors.NotFound):
         builders.write_off(engine, other, procedure_id, total="1.00", reason="small_balance")
     with pytest.raises(errors.NotFound):
-        accounts.procedure_account(engine, other, procedure_id)
+        accounts.procedure_account(database, other, procedure_id)
     with pytest.raises(errors.NotFound):
         write_offs.can_write_off(engine, other, procedure_id)
 
@@ -105,7 +107,7 @@ def test_nothing_assigned_and_fully_written_off_explain_themselves(engine, actor
     assert isinstance(reason, errors.AlreadyFullyWrittenOff)
 
 
-def test_idempotency_key_posts_once(engine, actor, adjudicated):
+def test_idempotency_key_posts_once(engine, database, actor, adjudicated):
     _, _, procedure_id = adjudicated
     first = builders.write_off(
         engine, actor, procedure_id, total="5.00", reason="small_balance", idempotency_key="k-1"
@@ -114,14 +116,16 @@ def test_idempotency_key_posts_once(engine, actor, adjudicated):
         engine, actor, procedure_id, total="5.00", reason="small_balance", idempotency_key="k-1"
     )
     assert first == again
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 500
+    assert (
+        accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 500
+    )
     with pytest.raises(errors.IdempotencyConflict):
         builders.write_off(
             engine, actor, procedure_id, total="6.00", reason="small_balance", idempotency_key="k-1"
         )
 
 
-def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, actor):
+def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (first, second) = builders.visit(engine, actor, patient_id, ["100.00", "50.00"])
     builders.adjudicate(
@@ -136,10 +140,10 @@ def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, acto
     view = history.transaction(engine, actor, txn)
     moved = {(e.procedure_id, e.carc): e.amount_cents for e in view.entries if e.amount_cents > 0}
     assert moved == {(first, "3"): 500, (first, "1"): 1500, (second, "2"): 500}
-    assert accounts.encounter_account(engine, actor, encounter_id).balance.patient_balance == 500
+    assert accounts.encounter_account(database, actor, encounter_id).balance.patient_balance == 500
 
 
-def test_cancel_pr_restrictions(engine, actor, adjudicated):
+def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
     patient_id, _, procedure_id = adjudicated
     with pytest.raises(errors.RemittancePRCannotBeCancelled):
         cancellations.cancel_pr(engine, actor, procedure_id, reason="entered_in_error")
@@ -161,7 +165,7 @@ def test_cancel_pr_restrictions(engine, actor, adjudicated):
     refund_payment(engine, actor, history.transaction(engine, actor, payment).entries[0].payment_id)
 
     cancellations.cancel_pr(engine, actor, estimated, reason="estimate_wrong")
-    balance = accounts.procedure_account(engine, actor, estimated).balance
+    balance = accounts.procedure_account(database, actor, estimated).balance
     assert balance.pr_net == 0 and balance.cancelled == 2500 and balance.other_adjustments == 0
     assert balance.insurance_balance == 12000  # cancelled PR goes back to insurance
 
@@ -174,7 +178,7 @@ def test_remittance_replaces_estimate_and_reapplies_copay(engine, database, acto
     builders.adjudicate(
         engine, actor, encounter_id, {procedure_id: (15000, 9000, {"CO-45": 3500, "PR-3": 2500})}
     )
-    balance = accounts.procedure_account(engine, actor, procedure_id).balance
+    balance = accounts.procedure_account(database, actor, procedure_id).balance
     assert balance.pr_net == 2500
     assert balance.paid_applied("3") == 2500
     assert balance.credit == 500 and balance.patient_balance == -500
@@ -188,19 +192,21 @@ def test_spread_write_off_needs_exactly_one_target(engine, actor):
         builders.write_off(engine, actor, total="1.00", reason="small_balance")
 
 
-def test_overpayment_leaves_credit_that_can_be_applied_and_refunded(engine, actor, adjudicated):
+def test_overpayment_leaves_credit_that_can_be_applied_and_refunded(
+    engine, database, actor, adjudicated
+):
     patient_id, encounter_id, _ = adjudicated
     txn = record_payment(engine, actor, patient_id, "50.00", encounter_id=encounter_id)
     payment_id = history.transaction(engine, actor, txn).entries[0].payment_id
-    account = accounts.patient_account(engine, actor, patient_id)
+    account = accounts.patient_account(database, actor, patient_id)
     assert account.balance.credit == 2000 and account.balance.patient_balance == -2000
 
     _, (later,) = builders.visit(engine, actor, patient_id, ["80.00"], on=date(2026, 4, 1))
     post_estimate(engine, actor, later, {"3": "15.00"})
     apply_credit(engine, actor, payment_id)
-    assert accounts.patient_account(engine, actor, patient_id).balance.credit == 500
+    assert accounts.patient_account(database, actor, patient_id).balance.credit == 500
     refund_payment(engine, actor, payment_id, "5.00")
-    final = accounts.patient_account(engine, actor, patient_id).balance
+    final = accounts.patient_account(database, actor, patient_id).balance
     assert final.credit == 0 and final.patient_balance == 0
     with pytest.raises(errors.RefundExceedsPayment):
         refund_payment(engine, actor, payment_id, "45.01")
@@ -231,7 +237,7 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, d
         reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
     write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
     reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
-    balance = accounts.procedure_account(engine, actor, procedure_id).balance
+    balance = accounts.procedure_account(database, actor, procedure_id).balance
     assert balance.insurance_balance == 10000 and balance.pr_net == 0
     assert verify_organisation(database, actor.organisation_id).ok
     with pytest.raises(errors.NotReversible):
@@ -272,7 +278,7 @@ def test_duplicate_users_and_patients_are_named_errors(engine, actor):
         add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")
 
 
-def test_write_off_many_posts_all_or_none(engine, actor, adjudicated):
+def test_write_off_many_posts_all_or_none(engine, database, actor, adjudicated):
     _, encounter_id, procedure_id = adjudicated
     good = write_offs.WriteOffRequest("small_balance", procedure_id=procedure_id, total="5.00")
     bad = write_offs.WriteOffRequest(
@@ -286,4 +292,6 @@ def test_write_off_many_posts_all_or_none(engine, actor, adjudicated):
     assert len(set(both)) == 2
     again = write_offs.submit_write_offs(engine, actor, [good, good], "batch")
     assert again.transaction_ids == both
-    assert accounts.procedure_account(engine, actor, procedure_id).balance.other_adjustments == 1000
+    assert (
+        accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 1000
+    )

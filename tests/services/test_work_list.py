@@ -35,14 +35,16 @@ def owing(engine, actor):
     return a, b, c, d, e
 
 
-def test_patients_come_most_open_pr_first_with_balances_from_the_domain(engine, actor, owing):
+def test_patients_come_most_open_pr_first_with_balances_from_the_domain(
+    engine, database, actor, owing
+):
     a, b, _, d, _ = owing
 
     found = patients_with_open_pr(engine, actor)
 
     assert [(p.patient.id, p.open_pr_cents) for p in found] == [(b, 5000), (a, 3500), (d, 1000)]
     for line in found:
-        account = accounts.patient_account(engine, actor, line.patient.id)
+        account = accounts.patient_account(database, actor, line.patient.id)
         assert line.balance == account.balance
         assert line.open_pr_cents == account.balance.total_open_pr()
 

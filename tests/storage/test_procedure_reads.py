@@ -84,13 +84,15 @@ def test_a_patient_without_visits_has_no_rows_and_another_practices_is_not_found
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plan: the docs
-def test_a_patients_account_is_read_through_the_patient_and_its_visits_indexes(engine, actor):
+def test_a_patients_account_is_read_through_the_patient_and_its_visits_indexes(
+    engine, database, actor
+):
     patient_id = builders.patient(engine, actor)
     for day in (1, 2, 3):
         builders.visit(engine, actor, patient_id, ["50.00", "20.00"], on=date(2026, 2, day))
 
     [plan] = sqlite_plans(
-        engine, lambda: accounts.patient_account(engine, actor, patient_id), "LEFT OUTER JOIN"
+        engine, lambda: accounts.patient_account(database, actor, patient_id), "LEFT OUTER JOIN"
     ).values()
 
     assert not [step for step in plan if step.startswith("SCAN")], plan

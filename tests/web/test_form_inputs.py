@@ -69,14 +69,14 @@ def manager(engine, actor, staff):
 
 
 @pytest.fixture
-def rows(engine, actor, staff) -> Rows:
+def rows(engine, database, actor, staff) -> Rows:
     """Two patients with remittances, a payment, a write-off, a preview, a pending approval and
     a held claim: one row of every kind a form route acts on."""
     patients = [garcia(engine, actor), garcia(engine, actor)]
     procedures = [
         p.procedure.id
         for patient_id in patients
-        for e in accounts.patient_account(engine, actor, patient_id).encounters
+        for e in accounts.patient_account(database, actor, patient_id).encounters
         for p in e.procedures
     ]
     payment = record_payment(engine, actor, patients[0], "5.00", method="cash")
@@ -97,7 +97,7 @@ def rows(engine, actor, staff) -> Rows:
         None,
     ).approval  # fmt: skip
     import_text(engine, actor, era(w.claim("NOBODY-1", [LAB_PAID]), trace="EFT-FUZZ"))
-    held = [item.id for item in held_claims(engine, actor)]
+    held = [item.id for item in held_claims(database, actor)]
     assert held and waiting is not None
     return Rows(
         {
@@ -279,11 +279,11 @@ def test_the_posting_tool_does_not_take_an_item_of_another_remittance(
         {"encounter_id": "1", "other": "2"},
     ],
 )
-def test_a_held_claim_form_with_a_bad_choice_says_so(manager, engine, actor, rows, form):
-    (item,) = held_claims(engine, actor)
+def test_a_held_claim_form_with_a_bad_choice_says_so(manager, database, actor, rows, form):
+    (item,) = held_claims(database, actor)
     answer = manager.post(f"/held-claims/{item.id}/post", data=form, headers=HTMX)
     assert answer.status_code in (404, 422), answer.text
-    assert held_claims(engine, actor) == [item]
+    assert held_claims(database, actor) == [item]
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2101-01-01"])

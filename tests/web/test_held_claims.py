@@ -13,10 +13,12 @@ from tests.services.test_era_import import LAB, LAB_PAID, OFFICE, OFFICE_PAID, e
 from tests.web.screen import starting
 
 
-def test_a_held_claim_is_posted_to_the_visit_the_biller_finds(page, engine, actor, staff, shoot):
+def test_a_held_claim_is_posted_to_the_visit_the_biller_finds(
+    page, engine, database, actor, staff, shoot
+):
     office, lab = visit(engine, actor, "PCN-7", OFFICE, LAB)
-    account = accounts.procedure_account(engine, actor, lab)
-    mrn = accounts.patient_account(engine, actor, account.procedure.patient_id).patient.mrn
+    account = accounts.procedure_account(database, actor, lab)
+    mrn = accounts.patient_account(database, actor, account.procedure.patient_id).patient.mrn
     summary = import_text(engine, actor, era(w.claim("PCN-77", [OFFICE_PAID, LAB_PAID])))
     assert summary.held_claims == 1
 
@@ -44,8 +46,8 @@ def test_a_held_claim_is_posted_to_the_visit_the_biller_finds(page, engine, acto
     expect(claim.get_by_role("row", name=starting("Resolution"))).to_contain_text(
         "Posted to encounter"
     )
-    assert accounts.procedure_account(engine, actor, lab).balance.payer_paid == 3000
-    assert accounts.procedure_account(engine, actor, office).balance.payer_paid == 10000
+    assert accounts.procedure_account(database, actor, lab).balance.payer_paid == 3000
+    assert accounts.procedure_account(database, actor, office).balance.payer_paid == 10000
     page.get_by_role("link", name="Held claims").first.click()
     expect(page.get_by_role("table", name="Held claims")).to_contain_text("No claims are held now")
 

@@ -13,10 +13,10 @@ from tests.web.scenarios import garcia, nguyen_who_paid
 from tests.web.screen import figure, starting
 
 
-def test_the_months_reports(page, engine, actor, staff, shoot):
+def test_the_months_reports(page, engine, database, actor, staff, shoot):
     patient_id = garcia(engine, actor)
     nguyen_who_paid(engine, actor)
-    charge = accounts.patient_account(engine, actor, patient_id).encounters[0].procedures[1]
+    charge = accounts.patient_account(database, actor, patient_id).encounters[0].procedures[1]
     builders.write_off(engine, actor, charge.procedure.id, total="10.00", reason="bad_debt")
 
     staff("billing_manager").into(page)

@@ -25,11 +25,11 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def browser_less(engine, actor, staff):
+def browser_less(engine, database, actor, staff):
     """A logged-in billing manager's client, its CSRF token, and Garcia's first charge."""
     login = staff("billing_manager")
     patient_id = garcia(engine, actor)
-    charge = accounts.patient_account(engine, actor, patient_id).encounters[0].procedures[0]
+    charge = accounts.patient_account(database, actor, patient_id).encounters[0].procedures[0]
     client = TestClient(create_app(engine, secret_key="web-http-tests"))
     client.post(
         "/login",
@@ -57,14 +57,14 @@ def test_pages_need_a_login_and_come_back_to_where_they_were(engine):
     assert 'name="next" value="/steal"' in login
 
 
-def test_a_change_without_the_csrf_token_is_refused(browser_less, engine, actor):
+def test_a_change_without_the_csrf_token_is_refused(browser_less, database, actor):
     client, _, charge = browser_less
     answer = client.post(
         f"/charges/{charge}/write-off", data={"amount": "5", "reason": "small_balance"}
     )
     assert answer.status_code == 403
     assert "reload and try again" in answer.text
-    assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 0
+    assert accounts.procedure_account(database, actor, charge).balance.other_adjustments == 0
 
 
 def test_wrong_password_says_so_without_saying_which_part(engine, actor, staff):
@@ -140,7 +140,7 @@ def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, a
 
 
 def test_the_api_answers_the_logged_in_session_and_a_change_through_it_needs_the_csrf_header(
-    browser_less, engine, actor
+    browser_less, database, actor
 ):
     client, csrf, charge = browser_less
     assert client.get(f"/api/procedures/{charge}").status_code == 200
@@ -153,16 +153,16 @@ def test_the_api_answers_the_logged_in_session_and_a_change_through_it_needs_the
         client.post("/api/write-offs", json=body, headers={"X-CSRF-Token": "forged"}).status_code
         == 403
     )
-    assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 0
+    assert accounts.procedure_account(database, actor, charge).balance.other_adjustments == 0
 
     assert (
         client.post("/api/write-offs", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
     )
-    assert accounts.procedure_account(engine, actor, charge).balance.other_adjustments == 100
+    assert accounts.procedure_account(database, actor, charge).balance.other_adjustments == 100
 
 
 def test_a_file_warning_is_shown_on_the_remittance_and_on_the_claim_it_held(
-    browser_less, engine, actor
+    browser_less, engine, database, actor
 ):
     """An 835 whose IEA02 does not repeat ISA13 imports; the posting tool's remittance and the
     held claim both say so."""
@@ -171,7 +171,7 @@ def test_a_file_warning_is_shown_on_the_remittance_and_on_the_claim_it_held(
     summary = import_text(engine, actor, data)
     [warning] = summary.warnings
     remittance = list_remittances(engine, actor)[0]
-    [held] = held_claims(engine, actor)
+    [held] = held_claims(database, actor)
     for page in (f"/remittances/{remittance.id}", f"/held-claims/{held.id}"):
         answer = client.get(page)
         assert answer.status_code == 200

@@ -33,7 +33,7 @@ from medledger.services.posting import DryRunEffect
 from medledger.services.posting import dry_run as dry_run_of_services
 
 
-async def get_actor(request: Request, engine: EngineDep) -> Actor:
+async def get_actor(request: Request, engine: EngineDep, database: DatabaseDep) -> Actor:
     """Async (FastAPI runs a plain ``def`` dependency in a thread, a hop per request): a token
     this process knows is answered here; a database lookup goes to a thread."""
     authorization = request.headers.get("authorization")
@@ -42,9 +42,9 @@ async def get_actor(request: Request, engine: EngineDep) -> Actor:
         if scheme.lower() != "bearer" or not token:
             raise auth.Unauthenticated()
         token = token.strip()
-        known = auth.cached_actor(engine, token, "api")
+        known = auth.cached_actor(database, token, "api")
         if known is None:
-            known = await run_in_threadpool(auth.actor_from_token, engine, token, "api")
+            known = await run_in_threadpool(auth.actor_from_token, database, token, "api")
         actor = known
     else:
         actor = await run_in_threadpool(session_actor, request, engine, "ui")

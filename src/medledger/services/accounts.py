@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Engine, Row
-
 from medledger.domain.balance import Balance
 from medledger.domain.cancellation import can_cancel
 from medledger.domain.charge_void import can_void_charge
@@ -20,8 +18,7 @@ from medledger.domain.errors import NotFound
 from medledger.domain.permission import Permission
 from medledger.domain.write_off import HeldByCarc, can_write_off
 from medledger.services.actor import Actor
-from medledger.storage.tables import procedures as procedures_table
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class ProcedureAccount:
     The rows (procedure, encounter, patient) are read by attribute: a ``Row`` of the table, or
     its ``record_of`` when cut out of a joined row (``LedgerStore.patient_rows``)."""
 
-    procedure: Row[Any] | Any
+    procedure: Record | Any
     balance: Balance
     write_off: Permission
     cancel: Permission
@@ -47,7 +44,7 @@ class ProcedureAccount:
 
 @dataclass(frozen=True)
 class EncounterAccount:
-    encounter: Row[Any] | Any
+    encounter: Record | Any
     procedures: tuple[ProcedureAccount, ...]
 
     @cached_property
@@ -58,7 +55,7 @@ class EncounterAccount:
 
 @dataclass(frozen=True)
 class PatientAccount:
-    patient: Row[Any] | Any
+    patient: Record | Any
     encounters: tuple[EncounterAccount, ...]
 
     @cached_property
@@ -87,25 +84,31 @@ def _account(row: Any, balance: Balance, held: HeldByCarc) -> ProcedureAccount:
     )
 
 
-def procedure_account(engine: Engine, actor: Actor, procedure_id: int) -> ProcedureAccount:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def procedure_account(
+    database: UnitOfWorkFactory, actor: Actor, procedure_id: int
+) -> ProcedureAccount:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         found = _procedure_accounts(uow, "id", procedure_id)
         if not found:
             raise NotFound("procedure", procedure_id)
         return found[0]
 
 
-def encounter_account(engine: Engine, actor: Actor, encounter_id: int) -> EncounterAccount:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def encounter_account(
+    database: UnitOfWorkFactory, actor: Actor, encounter_id: int
+) -> EncounterAccount:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         encounter = uow.registry.encounter(encounter_id)
         procedures = _procedure_accounts(uow, "encounter_id", encounter_id)
         return EncounterAccount(encounter, tuple(procedures))
 
 
-def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> PatientAccount:
+def patient_account(
+    database: UnitOfWorkFactory, actor: Actor, patient_ref: str | int
+) -> PatientAccount:
     """A patient (by id, or MRN) with every encounter and procedure and their balances (one
     statement for a patient given by id: ``LedgerStore.patient_rows``)."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         patient_id = (
             patient_ref
             if isinstance(patient_ref, int)
@@ -128,19 +131,17 @@ def patient_account(engine: Engine, actor: Actor, patient_ref: str | int) -> Pat
 class PatientSummary:
     """A patient row with the total of its procedures' balances (the patient list's line)."""
 
-    patient: Row[Any]
+    patient: Record
     balance: Balance
 
 
 def search_patients(
-    engine: Engine, actor: Actor, text: str = "", limit: int = 50, offset: int = 0
+    database: UnitOfWorkFactory, actor: Actor, text: str = "", limit: int = 50, offset: int = 0
 ) -> list[PatientSummary]:
     """Patients matching a name or MRN fragment, with their balances, in three queries."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         patients = uow.registry.search_patients(text, limit, offset)
-        procedures = uow.registry.procedures_where(
-            procedures_table.c.patient_id.in_([p.id for p in patients])
-        )
+        procedures = uow.registry.procedures_of_patients([p.id for p in patients])
         balances = uow.ledger.balances([p.id for p in procedures])
     totals: dict[int, list[Balance]] = {p.id: [] for p in patients}
     for procedure in procedures:

@@ -17,18 +17,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, Row, insert, select, update
 
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
-from medledger.storage.registry import now
-from medledger.storage.tables import api_tokens, users
-from medledger.storage.unit_of_work import UnitOfWork, read_only_options
+from medledger.storage.unit_of_work import Record, UnitOfWorkFactory
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mlt_"
@@ -50,22 +46,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def set_password(engine: Engine, actor: Actor, username: str, password: str) -> None:
+def set_password(database: UnitOfWorkFactory, actor: Actor, username: str, password: str) -> None:
     """Admins set anyone's password; everyone may set their own."""
     hashed = hash_password(password)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         user = uow.registry.user_by_name(username)
         if user.id != actor.user_id:
             authorize(actor, "manage_users")
-        uow.connection.execute(
-            update(users).where(users.c.id == user.id).values(password_hash=hashed)
-        )
+        uow.access.set_password_hash(user.id, hashed)
         uow.commit()
 
 
-def login(engine: Engine, organisation_id: int, username: str, password: str, source: str) -> Actor:
+def login(
+    database: UnitOfWorkFactory, organisation_id: int, username: str, password: str, source: str
+) -> Actor:
     """The actor for a username and password, or Unauthenticated."""
-    with UnitOfWork(engine, organisation_id, write=False) as uow:
+    with database.unit_of_work(organisation_id, write=False) as uow:
         user = uow.registry.find_user(username)
     if user is None or not user.active or not user.password_hash:
         raise Unauthenticated()
@@ -76,73 +72,51 @@ def login(engine: Engine, organisation_id: int, username: str, password: str, so
     return actor_of(organisation_id, user, source)
 
 
-def issue_token(engine: Engine, actor: Actor, name: str) -> str:
+def issue_token(database: UnitOfWorkFactory, actor: Actor, name: str) -> str:
     """A new API token for the acting user; the only time the token itself is seen."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
-        uow.connection.execute(
-            insert(api_tokens).values(
-                organisation_id=actor.organisation_id,
-                user_id=actor.user_id,
-                name=name,
-                token_hash=_digest(token),
-                created_at=now(),
-            )
-        )
+    with database.unit_of_work(actor.organisation_id) as uow:
+        uow.access.add_token(actor.user_id, name, _digest(token))
         uow.commit()
     return token
 
 
-def revoke_token(engine: Engine, actor: Actor, token: str) -> None:
-    with UnitOfWork(engine, actor.organisation_id) as uow:
-        result = uow.connection.execute(
-            update(api_tokens)
-            .where(
-                api_tokens.c.organisation_id == actor.organisation_id,
-                api_tokens.c.user_id == actor.user_id,
-                api_tokens.c.token_hash == _digest(token),
-            )
-            .values(revoked_at=now())
-        )
-        if not result.rowcount:
+def revoke_token(database: UnitOfWorkFactory, actor: Actor, token: str) -> None:
+    with database.unit_of_work(actor.organisation_id) as uow:
+        if not uow.access.revoke_token(actor.user_id, _digest(token)):
             raise NotFound("token", "given")
         uow.commit()
     token_cache.forget(_digest(token))
 
 
-def actor_from_token(engine: Engine, token: str, source: str = "api") -> Actor:
+def actor_from_token(database: UnitOfWorkFactory, token: str, source: str = "api") -> Actor:
     """The actor a bearer token stands for, or Unauthenticated (remembered briefly, see above)."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated()
-    known = cached_actor(engine, token, source)
+    known = cached_actor(database, token, source)
     if known is not None:
         return known
     digest = _digest(token)
-    with engine.connect().execution_options(**read_only_options(engine)) as connection:
-        row = connection.execute(
-            select(users)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
-        ).first()
-        connection.rollback()
+    with database.directory() as directory:
+        row = directory.user_of_token(digest)
     if row is None or not row.active:
         raise Unauthenticated()
     actor = actor_of(row.organisation_id, row, source)
-    token_cache.put(engine, digest, actor)
+    token_cache.put(database, digest, actor)
     return actor
 
 
-def cached_actor(engine: Engine, token: str, source: str = "api") -> Actor | None:
+def cached_actor(database: UnitOfWorkFactory, token: str, source: str = "api") -> Actor | None:
     """The actor of a token this process found valid within TOKEN_CACHE_SECONDS, else None;
     no I/O, so the API answers it on its event loop without a thread."""
-    known = token_cache.get(engine, _digest(token))
+    known = token_cache.get(database, _digest(token))
     if known is None or known.source == source:
         return known
     return replace(known, source=source)
 
 
 class TokenCache:
-    """Token digest → actor per engine, each entry for ``seconds``; at most ``size`` entries.
+    """Token digest → actor per database, each entry for ``seconds``; at most ``size`` entries.
 
     Only valid tokens are kept (a wrong one is looked up every time, as before). Thread-safe:
     the API resolves tokens in a thread pool.
@@ -157,20 +131,20 @@ class TokenCache:
         self._entries: dict[tuple[int, str], tuple[float, Actor]] = {}
         self._lock = threading.Lock()
 
-    def get(self, engine: Engine, digest: str) -> Actor | None:
-        entry = self._entries.get((id(engine), digest))
+    def get(self, database: UnitOfWorkFactory, digest: str) -> Actor | None:
+        entry = self._entries.get((id(database), digest))
         if entry is None or entry[0] <= self.clock():
             return None
         return entry[1]
 
-    def put(self, engine: Engine, digest: str, actor: Actor) -> None:
+    def put(self, database: UnitOfWorkFactory, digest: str, actor: Actor) -> None:
         now_ = self.clock()
         with self._lock:
             if len(self._entries) >= self.size:
                 self._entries = {k: v for k, v in self._entries.items() if v[0] > now_}
                 while len(self._entries) >= self.size:  # all fresh: drop the oldest
                     del self._entries[next(iter(self._entries))]
-            self._entries[(id(engine), digest)] = (now_ + self.seconds, actor)
+            self._entries[(id(database), digest)] = (now_ + self.seconds, actor)
 
     def forget(self, digest: str) -> None:
         with self._lock:
@@ -180,7 +154,7 @@ class TokenCache:
 token_cache = TokenCache(TOKEN_CACHE_SECONDS)
 
 
-def actor_of(organisation_id: int, user: Row[Any], source: str) -> Actor:
+def actor_of(organisation_id: int, user: Record, source: str) -> Actor:
     return Actor(
         organisation_id, user.id, source, user.role, user.write_off_limit_cents, user.display_name
     )

@@ -20,6 +20,7 @@ from medledger.services.actor import Actor
 from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.registration import PatientRecord
+from medledger.storage.unit_of_work import Database
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class PatientProfile:
 
 
 def patient_profile(engine: Engine, actor: Actor, patient_id: int) -> PatientProfile:
-    account = accounts.patient_account(engine, actor, patient_id)
+    account = accounts.patient_account(Database(engine), actor, patient_id)
     return PatientProfile(
         account,
         tuple(history.patient_history(engine, actor, patient_id)),
@@ -121,5 +122,5 @@ def patient_profile(engine: Engine, actor: Actor, patient_id: int) -> PatientPro
 
 def charge_profile(engine: Engine, actor: Actor, procedure_id: int) -> PatientProfile:
     """The profile of the patient a charge belongs to: charge screens are addressed by charge."""
-    procedure = accounts.procedure_account(engine, actor, procedure_id).procedure
+    procedure = accounts.procedure_account(Database(engine), actor, procedure_id).procedure
     return patient_profile(engine, actor, procedure.patient_id)

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.claim_advice import ClaimAdvice
@@ -26,7 +24,7 @@ from medledger.services.era_import import ClaimPoster
 from medledger.services.posting import dry_run_effect, fingerprint
 from medledger.storage.remittance_store import warnings_of
 from medledger.storage.review_store import advice_from_json
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
 class AlreadyResolved(LedgerError):
@@ -64,18 +62,18 @@ class HeldClaim:
 
 
 def held_claims(
-    engine: Engine, actor: Actor, *, include_resolved: bool = False, limit: int = 100
+    database: UnitOfWorkFactory, actor: Actor, *, include_resolved: bool = False, limit: int = 100
 ) -> list[HeldClaim]:
     """Held claims, newest first; only the open ones unless ``include_resolved``."""
     authorize(actor, "view")
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         rows = uow.reviews.items(open_only=not include_resolved, limit=limit)
     return [_view(row) for row in rows]
 
 
-def held_claim(engine: Engine, actor: Actor, item_id: int) -> HeldClaim:
+def held_claim(database: UnitOfWorkFactory, actor: Actor, item_id: int) -> HeldClaim:
     authorize(actor, "view")
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return _view(uow.reviews.item(item_id))
 
 
@@ -92,17 +90,17 @@ class EncounterChoice:
     mrn: str
     date_of_service: date
     patient_control_number: str
-    procedures: tuple[Row[Any], ...]
+    procedures: tuple[Record, ...]
     named_by_claim: bool
 
 
 def encounter_choices(
-    engine: Engine, actor: Actor, item_id: int, search: str = "", limit: int = 10
+    database: UnitOfWorkFactory, actor: Actor, item_id: int, search: str = "", limit: int = 10
 ) -> list[EncounterChoice]:
     """Where a held claim could go: the encounter its control number names (if any), then the
     encounters of up to ``limit`` patients whose name or MRN contains ``search``."""
     authorize(actor, "view")
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         advice = advice_from_json(uow.reviews.item(item_id).claim)
         named = uow.registry.encounter_by_control_number(advice.patient_control_number)
         found = [named] if named is not None else []
@@ -129,7 +127,7 @@ def encounter_choices(
 
 
 def resolve_held_claim(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     item_id: int,
     encounter_id: int,
@@ -143,7 +141,7 @@ def resolve_held_claim(
     """
     authorize(actor, "post_remittance")
     try:
-        with UnitOfWork(engine, actor.organisation_id) as uow:
+        with database.unit_of_work(actor.organisation_id) as uow:
             item = _open_item(uow, item_id)
             advice = advice_from_json(item.claim)
             encounter = uow.registry.encounter(encounter_id)
@@ -186,14 +184,16 @@ def resolve_held_claim(
         raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
 
 
-def dismiss_held_claim(engine: Engine, actor: Actor, item_id: int, reason: str) -> HeldClaim:
+def dismiss_held_claim(
+    database: UnitOfWorkFactory, actor: Actor, item_id: int, reason: str
+) -> HeldClaim:
     """Close a held claim without posting it, saying why (a duplicate, not our patient, ...);
     answers with the item as dismissed."""
     authorize(actor, "post_remittance")
     if not reason.strip():
         raise InvalidInput("say why the held claim is dismissed")
     try:
-        with UnitOfWork(engine, actor.organisation_id) as uow:
+        with database.unit_of_work(actor.organisation_id) as uow:
             _open_item(uow, item_id)
             uow.reviews.resolve(
                 item_id, action="dismissed", user_id=actor.user_id, note=reason.strip()
@@ -205,7 +205,7 @@ def dismiss_held_claim(engine: Engine, actor: Actor, item_id: int, reason: str) 
         raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
 
 
-def _open_item(uow: UnitOfWork, item_id: int) -> Row[Any]:
+def _open_item(uow: UnitOfWork, item_id: int) -> Record:
     item = uow.reviews.item(item_id)
     if item.resolution is not None:
         raise AlreadyResolved(f"review item {item_id} is already {item.resolution}")
@@ -225,7 +225,7 @@ def _check_procedures(
             raise InvalidInput(f"procedure {procedure_id} is not part of encounter {encounter_id}")
 
 
-def _view(row: Row[Any]) -> HeldClaim:
+def _view(row: Record) -> HeldClaim:
     return HeldClaim(
         id=row.id,
         reason=row.reason,

@@ -1,14 +1,18 @@
-"""The rows above any one organisation: which organisations the database holds.
+"""The rows above any one organisation: which organisations the database holds, and whose an
+API token is.
 
 Everything else a service reads is scoped to one organisation by its unit of work; these reads
-are what a front needs before it knows the organisation (choosing one, verifying them all).
+are what a front needs before it knows the organisation (choosing one, verifying them all,
+authenticating a bearer token).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from typing import Any
 
-from medledger.storage.tables import organisations
+from sqlalchemy import Connection, Row, select
+
+from medledger.storage.tables import api_tokens, organisations, users
 
 
 class Directory:
@@ -21,3 +25,11 @@ class Directory:
             select(organisations.c.id, organisations.c.name).order_by(organisations.c.id)
         )
         return {row.id: row.name for row in rows}
+
+    def user_of_token(self, token_hash: str) -> Row[Any] | None:
+        """The user holding the unrevoked token with this SHA-256, if any."""
+        return self.connection.execute(
+            select(users)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+        ).first()

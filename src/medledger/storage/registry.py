@@ -340,6 +340,16 @@ class Registry:
     def procedures_of_patient(self, patient_id: int) -> list[Row[Any]]:
         return self._procedures_of("patient_id", patient_id)
 
+    def procedures_of_patients(self, patient_ids: Iterable[int]) -> list[Row[Any]]:
+        """Oldest first within each chunk of patients."""
+        return [
+            row
+            for part in chunks(patient_ids)
+            for row in self.procedures_where(
+                one_of(procedures.c.patient_id, self._dialect, "patient_ids", part)
+            )
+        ]
+
     def _procedures_of(self, owner: str, owner_id: int) -> list[Row[Any]]:
         query = procedures_by(owner)
         return list(

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Row, text
 
+from medledger.storage.access_store import AccessStore
 from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.claim_store import ClaimStore
 from medledger.storage.directory import Directory
@@ -108,6 +109,7 @@ class UnitOfWork:
         self.reviews = ReviewStore(self.connection, self.organisation_id)
         self.claims = ClaimStore(self.connection, self.organisation_id)
         self.reports = ReportStore(self.connection, self.organisation_id)
+        self.access = AccessStore(self.connection, self.organisation_id)
         return self
 
     def lock(self, name: str) -> None:

@@ -12,7 +12,7 @@ from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import approvals, auth, registration
 
 router = api_router(tags=["access"])
@@ -20,13 +20,13 @@ router = api_router(tags=["access"])
 
 @router.post("/tokens", response_model=TokenOut, status_code=201, openapi_extra=PUBLIC)
 def issue_token(
-    engine: EngineDep, body: TokenIn, response: Response, dry_run: DryRun = False
+    database: DatabaseDep, body: TokenIn, response: Response, dry_run: DryRun = False
 ) -> TokenOut:
     """Exchange a username and password for an API token (shown only this once; a dry run
     checks the password and answers with a token that is not kept)."""
     with answering(dry_run, response):
-        actor = auth.login(engine, body.organisation_id, body.username, body.password, "api")
-        token = auth.issue_token(engine, actor, body.name)
+        actor = auth.login(database, body.organisation_id, body.username, body.password, "api")
+        token = auth.issue_token(database, actor, body.name)
     return TokenOut(token=token)
 
 

@@ -16,7 +16,7 @@ from medledger.api.schemas import (
     ProcedureOut,
     TransactionOut,
 )
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import accounts, history, payments
 
 router = api_router(tags=["accounts"])
@@ -24,20 +24,20 @@ router = api_router(tags=["accounts"])
 
 @router.get("/patients", response_model=list[PatientSummaryOut])
 def search_patients(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     search: QueryText = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[PatientSummaryOut]:
-    found = accounts.search_patients(engine, actor, search or "", limit, offset)
+    found = accounts.search_patients(database, actor, search or "", limit, offset)
     return [PatientSummaryOut.of(summary) for summary in found]
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)
 @on_event_loop
-def get_patient(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> PatientOut:
-    return PatientOut.of(accounts.patient_account(engine, actor, patient_id))
+def get_patient(database: DatabaseDep, actor: ActorDep, patient_id: PathId) -> PatientOut:
+    return PatientOut.of(accounts.patient_account(database, actor, patient_id))
 
 
 @router.get("/patients/{patient_id}/history", response_model=list[TransactionOut])
@@ -52,12 +52,12 @@ def patient_payments(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> 
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut)
 @on_event_loop
-def get_encounter(engine: EngineDep, actor: ActorDep, encounter_id: PathId) -> EncounterOut:
-    return EncounterOut.of(accounts.encounter_account(engine, actor, encounter_id))
+def get_encounter(database: DatabaseDep, actor: ActorDep, encounter_id: PathId) -> EncounterOut:
+    return EncounterOut.of(accounts.encounter_account(database, actor, encounter_id))
 
 
 @router.get("/procedures/{procedure_id}", response_model=ProcedureOut)
 @on_event_loop
-def get_procedure(engine: EngineDep, actor: ActorDep, procedure_id: PathId) -> ProcedureOut:
+def get_procedure(database: DatabaseDep, actor: ActorDep, procedure_id: PathId) -> ProcedureOut:
     """The procedure's columns and, for each action, whether it is allowed and if not why."""
-    return ProcedureOut.of(accounts.procedure_account(engine, actor, procedure_id))
+    return ProcedureOut.of(accounts.procedure_account(database, actor, procedure_id))

@@ -22,7 +22,7 @@ from medledger.api.schemas import (
     VisitIn,
     VoidIn,
 )
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import accounts, history, posting, registration
 from medledger.services.charge_voids import void_charge
 from medledger.services.csv_import import import_csv
@@ -73,6 +73,7 @@ def update_patient(
 )
 def add_visit(
     engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     patient_id: PathId,
     body: VisitIn,
@@ -88,7 +89,7 @@ def add_visit(
             [p.line() for p in body.procedures], body.payer_id, details=body.details(),
             idempotency_key=idempotency_key,
         )  # fmt: skip
-        return EncounterOut.of(accounts.encounter_account(engine, actor, encounter_id))
+        return EncounterOut.of(accounts.encounter_account(database, actor, encounter_id))
     assert effect is not None
     return EffectOut.of(effect)
 

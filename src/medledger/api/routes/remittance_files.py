@@ -18,7 +18,7 @@ from medledger.api.schemas import (
     ImportSummaryOut,
     TransactionOut,
 )
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import history
 from medledger.services.era_import import import_era
 from medledger.services.review_queue import (
@@ -47,28 +47,28 @@ def import_file(
 
 @router.get("/held-claims", response_model=list[HeldClaimOut])
 def list_held_claims(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     include_resolved: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[HeldClaimOut]:
     """Newest first; only the open ones unless ``include_resolved``."""
-    items = held_claims(engine, actor, include_resolved=include_resolved, limit=limit)
+    items = held_claims(database, actor, include_resolved=include_resolved, limit=limit)
     return [HeldClaimOut.of(item) for item in items]
 
 
 @router.get("/held-claims/{item_id}", response_model=HeldClaimOut)
-def get_held_claim(engine: EngineDep, actor: ActorDep, item_id: PathId) -> HeldClaimOut:
-    return HeldClaimOut.of(held_claim(engine, actor, item_id))
+def get_held_claim(database: DatabaseDep, actor: ActorDep, item_id: PathId) -> HeldClaimOut:
+    return HeldClaimOut.of(held_claim(database, actor, item_id))
 
 
 @router.get("/held-claims/{item_id}/encounters", response_model=list[EncounterChoiceOut])
 def held_claim_encounters(
-    engine: EngineDep, actor: ActorDep, item_id: PathId, search: QueryText = None
+    database: DatabaseDep, actor: ActorDep, item_id: PathId, search: QueryText = None
 ) -> list[EncounterChoiceOut]:
     """The encounter the claim's control number names, then those of patients matching
     ``search`` (name or MRN)."""
-    choices = encounter_choices(engine, actor, item_id, search or "")
+    choices = encounter_choices(database, actor, item_id, search or "")
     return [EncounterChoiceOut.of(choice) for choice in choices]
 
 
@@ -77,6 +77,7 @@ def held_claim_encounters(
 )
 def post_held_claim(
     engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     item_id: PathId,
     body: HeldClaimPostIn,
@@ -87,7 +88,7 @@ def post_held_claim(
     a dry run answers with the effect."""
     with answering(dry_run, response) as effect:
         transaction_id = resolve_held_claim(
-            engine, actor, item_id, body.encounter_id, body.procedure_ids
+            database, actor, item_id, body.encounter_id, body.procedure_ids
         )
     if effect is not None:
         return EffectOut.of(effect)
@@ -96,7 +97,7 @@ def post_held_claim(
 
 @router.post("/held-claims/{item_id}/dismiss", response_model=HeldClaimOut)
 def dismiss(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     item_id: PathId,
     body: DismissIn,
@@ -104,5 +105,5 @@ def dismiss(
     dry_run: DryRun = False,
 ) -> HeldClaimOut:
     with answering(dry_run, response):
-        dismissed = dismiss_held_claim(engine, actor, item_id, body.reason)
+        dismissed = dismiss_held_claim(database, actor, item_id, body.reason)
     return HeldClaimOut.of(dismissed)

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from medledger.domain.bounds import parse_id
 from medledger.domain.errors import InvalidInput, LedgerError
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services.actor import Actor
 from medledger.services.review_queue import (
     dismiss_held_claim,
@@ -20,6 +20,7 @@ from medledger.services.review_queue import (
     held_claims,
     resolve_held_claim,
 )
+from medledger.storage.unit_of_work import Database
 from medledger.web.forms import fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
@@ -35,47 +36,55 @@ DismissForm = Annotated[FormData, fields("reason", "q")]
 
 @router.get("/held-claims")
 def queue(
-    request: Request, engine: EngineDep, actor: WebActor, show_all: ShowAll = False
+    request: Request, database: DatabaseDep, actor: WebActor, show_all: ShowAll = False
 ) -> Response:
-    items = held_claims(engine, actor, include_resolved=show_all)
+    items = held_claims(database, actor, include_resolved=show_all)
     return render(request, "held_claims/list.html", items=items, show_all=show_all)
 
 
 @router.get("/held-claims/{item_id}")
 def claim_page(
-    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, q: Search = ""
+    request: Request, database: DatabaseDep, actor: WebActor, item_id: PathId, q: Search = ""
 ) -> Response:
-    return _page(request, engine, actor, item_id, q)
+    return _page(request, database, actor, item_id, q)
 
 
 @router.post("/held-claims/{item_id}/post")
 def post(
-    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: PostForm
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    item_id: PathId,
+    form: PostForm,
 ) -> Response:
     """Post to the chosen encounter; a refusal (the claim still fails a check) shows inline."""
     try:
         encounter_id = _chosen_encounter(form)
         resolve_held_claim(
-            engine, actor, item_id, encounter_id, _chosen_procedures(form, encounter_id)
+            database, actor, item_id, encounter_id, _chosen_procedures(form, encounter_id)
         )
     except LedgerError as error:
         return _page(
-            request, engine, actor, item_id, text(form, "q"), form, post_error=error.message
+            request, database, actor, item_id, text(form, "q"), form, post_error=error.message
         )
-    return _page(request, engine, actor, item_id, message="Posted to the ledger.")
+    return _page(request, database, actor, item_id, message="Posted to the ledger.")
 
 
 @router.post("/held-claims/{item_id}/dismiss")
 def dismiss(
-    request: Request, engine: EngineDep, actor: WebActor, item_id: PathId, form: DismissForm
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    item_id: PathId,
+    form: DismissForm,
 ) -> Response:
     try:
-        dismiss_held_claim(engine, actor, item_id, text(form, "reason"))
+        dismiss_held_claim(database, actor, item_id, text(form, "reason"))
     except LedgerError as error:
         return _page(
-            request, engine, actor, item_id, text(form, "q"), form, dismiss_error=error.message
+            request, database, actor, item_id, text(form, "q"), form, dismiss_error=error.message
         )
-    return _page(request, engine, actor, item_id, message="Dismissed.")
+    return _page(request, database, actor, item_id, message="Dismissed.")
 
 
 def _chosen_encounter(form: FormData) -> int:
@@ -101,7 +110,7 @@ def _chosen_procedures(form: FormData, encounter_id: int) -> list[int] | None:
 
 def _page(
     request: Request,
-    engine: EngineDep,
+    database: Database,
     actor: Actor,
     item_id: int,
     search: str = "",
@@ -111,8 +120,8 @@ def _page(
     post_error: str | None = None,
     dismiss_error: str | None = None,
 ) -> Response:
-    item = held_claim(engine, actor, item_id)
-    choices = encounter_choices(engine, actor, item_id, search) if item.resolution is None else []
+    item = held_claim(database, actor, item_id)
+    choices = encounter_choices(database, actor, item_id, search) if item.resolution is None else []
     return render(
         request, "held_claims/claim.html", status_code=422 if post_error or dismiss_error else 200,
         item=item, choices=choices, search=search, form=form or {}, message=message,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from medledger.http.dependencies import EngineDep
+from medledger.http.dependencies import DatabaseDep, EngineDep
 from medledger.services.accounts import search_patients
 from medledger.services.work_list import work_list
 from medledger.web.rendering import render
@@ -20,6 +20,6 @@ def home(request: Request, engine: EngineDep, actor: WebActor) -> Response:
 
 
 @router.get("/patients")
-def search(request: Request, engine: EngineDep, actor: WebActor, q: str = "") -> Response:
-    found = search_patients(engine, actor, q.strip()[:100], limit=100)
+def search(request: Request, database: DatabaseDep, actor: WebActor, q: str = "") -> Response:
+    found = search_patients(database, actor, q.strip()[:100], limit=100)
     return render(request, "patients/search.html", found=found, q=q)

@@ -10,11 +10,12 @@ from sqlalchemy import Engine
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import EngineDep
+from medledger.http.dependencies import DatabaseDep, EngineDep
 from medledger.http.session import start_session
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.registration import only_organisation, organisations_named
+from medledger.storage.unit_of_work import Database
 from medledger.web.forms import errors_of, fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import safe_next, web_router
@@ -33,9 +34,11 @@ def login_page(request: Request, engine: EngineDep, next: str = "/") -> Response
 
 
 @router.post("/login")
-def log_in(request: Request, engine: EngineDep, _: CheckedCsrf, form: LoginForm) -> Response:
+def log_in(
+    request: Request, engine: EngineDep, database: DatabaseDep, _: CheckedCsrf, form: LoginForm
+) -> Response:
     try:
-        actor = _log_in(engine, form)
+        actor = _log_in(engine, database, form)
     except LedgerError:
         return render(
             request, "login.html", status_code=401,
@@ -47,7 +50,7 @@ def log_in(request: Request, engine: EngineDep, _: CheckedCsrf, form: LoginForm)
     return RedirectResponse(safe_next(text(form, "next")), status_code=303)
 
 
-def _log_in(engine: Engine, form: FormData) -> Actor:
+def _log_in(engine: Engine, database: Database, form: FormData) -> Actor:
     """The practice is typed, never listed (a login page must not say who else is here); when
     several share the name, the credentials tell which. Every failure is the same failure."""
     single = only_organisation(engine)
@@ -57,7 +60,7 @@ def _log_in(engine: Engine, form: FormData) -> Actor:
     username, password = text(form, "username"), str(form.get("password", ""))
     for organisation_id in candidates:
         try:
-            return auth.login(engine, organisation_id, username, password, "ui")
+            return auth.login(database, organisation_id, username, password, "ui")
         except auth.Unauthenticated:
             continue
     raise auth.Unauthenticated()
