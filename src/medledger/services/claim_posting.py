@@ -14,9 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Row
 
 from medledger.domain.adjudication import (
     Adjustment,
@@ -33,7 +30,7 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import InvalidInput, NotFound
 from medledger.storage.remittance_store import PaymentItem
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +82,7 @@ class ClaimResult:
 Posted = Callable[[Sequence[Adjustment]], tuple[Adjustment, ...]]
 
 
-def _standing(uow: UnitOfWork, rows: list[Row[Any]]) -> list[Row[Any]]:
+def _standing(uow: UnitOfWork, rows: list[Record]) -> list[Record]:
     """The procedures a payer's answer is matched to: those no replacement or void claim took
     back (837 import), unless that took back all of an encounter's (then a payer's answer to the
     voided claim, a reversal say, still finds its lines)."""
@@ -102,7 +99,7 @@ class ClaimPlanner:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._procedures: dict[int, list[Row[Any]]] = {}
+        self._procedures: dict[int, list[Record]] = {}
         self._balances: dict[int, Balance] = {}
         self._holdings: dict[int, dict[int, dict[str, int]]] = {}
         self._pr_sources: dict[int, str] = {}
@@ -128,7 +125,7 @@ class ClaimPlanner:
             if not self._procedures[encounter_id]:  # every encounter has a procedure
                 raise NotFound("encounter", encounter_id)
 
-    def procedures_of(self, encounter_id: int) -> list[Row[Any]]:
+    def procedures_of(self, encounter_id: int) -> list[Record]:
         """A loaded encounter's procedures, oldest first."""
         return self._procedures[encounter_id]
 
@@ -170,7 +167,7 @@ class ClaimPlanner:
     def _spread(
         self,
         claim: ClaimResult,
-        procedures: Sequence[Row[Any]],
+        procedures: Sequence[Record],
         results: dict[int, PayerResult],
         unspread_cents: int,
         crossover: bool,
