@@ -164,7 +164,9 @@ def seed_practice(engine: Engine) -> int:
         )  # fmt: skip
         claim = ClaimResult(encounter, "1", 17500, 9000, lines)
         post_remittance(
-            engine, admin, RemittanceInput(payers[n % 3], f"SEEDTRACE{n:04d}", 9000, (claim,))
+            Database(engine),
+            admin,
+            RemittanceInput(payers[n % 3], f"SEEDTRACE{n:04d}", 9000, (claim,)),
         )
         write_offs.submit_write_offs(
             engine,
@@ -172,7 +174,7 @@ def seed_practice(engine: Engine) -> int:
             [write_offs.WriteOffRequest("small_balance", first, amounts={"2": "5.00"})],
             None,
         )
-        payments.record_payment(engine, admin, patient, "12.00", encounter_id=encounter)
+        payments.record_payment(Database(engine), admin, patient, "12.00", encounter_id=encounter)
     return admin.organisation_id
 
 

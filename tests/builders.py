@@ -26,7 +26,7 @@ from medledger.services.registration import (
     add_user,
 )
 from medledger.services.write_offs import WriteOffRequest, submit_write_offs
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 
 _numbers = itertools.count(1)
 
@@ -91,7 +91,7 @@ def adjudicate(
         tuple(results),
     )
     return post_remittance(
-        engine,
+        Database(engine),
         actor,
         RemittanceInput(payer(engine, actor), f"TRN{next(_numbers)}", claim.paid_cents, (claim,)),
     )

@@ -623,7 +623,7 @@ def payments_command(
     table = amount_table(
         "Payment", "Received", "Method", "$Amount", "$Applied", "$Credit", "$Refunded/reversed"
     )
-    for view in payments.patient_payments(session.engine, session.actor, row.id):
+    for view in payments.patient_payments(session.database, session.actor, row.id):
         payment = view.payment
         table.add_row(
             str(payment.id),
@@ -822,8 +822,7 @@ def estimate(
     amounts = parse_carc_amounts(carc)
     if amounts is None:
         raise InvalidInput("give --carc CARC=AMOUNT, e.g. --carc 3=20.00 for a copay")
-    posted = post_estimate(
-        session.engine, session.actor, parse_id(procedure_id, "PROCEDURE_ID"), {**amounts}, note=note,
+    posted = post_estimate(session.database, session.actor, parse_id(procedure_id, "PROCEDURE_ID"), {**amounts}, note=note,
         idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
@@ -850,8 +849,7 @@ def pay(
     session = session_of(ctx)
     patient_id = find_patient(session, patient).id
     encounter_id = None if encounter is None else parse_id(encounter, "--encounter")
-    posted = record_payment(
-        session.engine, session.actor, patient_id, amount, method=method, encounter_id=encounter_id,
+    posted = record_payment(session.database, session.actor, patient_id, amount, method=method, encounter_id=encounter_id,
         reference=reference, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     view = report_posted(session, posted)
@@ -876,8 +874,7 @@ def refund(
     Credit goes back first, then the PR it paid, which is owed again.
     """
     session = session_of(ctx)
-    posted = refund_payment(
-        session.engine, session.actor, parse_id(payment_id, "PAYMENT_ID"), amount, note=note,
+    posted = refund_payment(session.database, session.actor, parse_id(payment_id, "PAYMENT_ID"), amount, note=note,
         idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
     report_posted(session, posted)
@@ -894,8 +891,7 @@ def reverse(
 ) -> None:
     """Reverse a posted transaction in full (a payment, refund, estimate, remittance, …)."""
     session = session_of(ctx)
-    posted = reverse_transaction(
-        session.engine, session.actor, parse_id(transaction_id, "TRANSACTION_ID"), reason=reason,
+    posted = reverse_transaction(session.database, session.actor, parse_id(transaction_id, "TRANSACTION_ID"), reason=reason,
         custom_reason=custom,
         note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
@@ -1293,8 +1289,7 @@ def void_charge_command(
     check_id(procedure_id, "procedure")
 
     def void() -> int:
-        return void_charge(
-            session.engine, session.actor, procedure_id, reason=reason, custom_reason=custom,
+        return void_charge(session.database, session.actor, procedure_id, reason=reason, custom_reason=custom,
             note=note, idempotency_key=idempotency_key,
         )  # fmt: skip
 

@@ -266,7 +266,7 @@ def _visit(
 ) -> int:
     """One encounter: its claim (837), check-in copay, and the payer's answer if it has come by
     today. Returns the patient's id."""
-    rng, engine, front = practice.rng, practice.engine, practice.front
+    rng, front = practice.rng, practice.front
     codes = NEW_PATIENT_VISIT if new_patient else rng.choices(VISITS, [w for w, _ in VISITS])[0][1]
     pcn = f"DEMO{index + 1:05d}{number:02d}"
     billed = []
@@ -285,11 +285,12 @@ def _visit(
     answered_on = on + timedelta(days=rng.randint(12, 40))
     visit = next((p for p in procedures if p.code in VISIT_CODES), None)
     if coverage.copay and visit is not None and rng.random() < 0.6:
-        post_estimate(engine, front, visit.id, {"3": coverage.copay}, note="copay at check-in")
+        post_estimate(
+            practice.database, front, visit.id, {"3": coverage.copay}, note="copay at check-in"
+        )
         practice.summary.estimates += 1
         if rng.random() < 0.75:
-            record_payment(
-                engine, front, patient_id, coverage.copay, encounter_id=encounter_id,
+            record_payment(practice.database, front, patient_id, coverage.copay, encounter_id=encounter_id,
                 method=_method(rng), received_on=on, note="copay at check-in",
             )  # fmt: skip
             practice.summary.payments += 1
@@ -442,12 +443,14 @@ def _statement_payments(practice: _Practice, track: Track) -> None:
             amount = balance // 2 // 500 * 500
         else:
             continue
-        posted = record_payment(engine, practice.front, patient_id, amount, method=_method(rng))
+        posted = record_payment(
+            practice.database, practice.front, patient_id, amount, method=_method(rng)
+        )
         summary.payments += 1
         if patient_id == over[0]:
             payment_id = transaction(engine, practice.front, posted).entries[0].payment_id
             assert payment_id is not None  # a payment's entries name it
-            refund_payment(engine, practice.manager, payment_id, amount - balance,
+            refund_payment(practice.database, practice.manager, payment_id, amount - balance,
                            note="patient asked for the overpayment back")  # fmt: skip
             summary.refunds += 1
 

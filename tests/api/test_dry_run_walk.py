@@ -71,16 +71,16 @@ class World:
 
 
 @pytest.fixture
-def world(practice, engine, actor) -> World:
+def world(practice, engine, database, actor) -> World:
     manager = practice.clients["manager"]
     write_off_id = builders.write_off(
         engine, actor, practice.procedure_id, amounts={"1": "5.00"}, reason="small_balance"
     )
-    payment = record_payment(engine, actor, practice.patient_id, "10.00")
+    payment = record_payment(database, actor, practice.patient_id, "10.00")
     payment_id = manager.get(f"/api/transactions/{payment}").json()["payment_id"]
     _, (estimated,) = builders.visit(engine, actor, practice.patient_id, ["80.00"])
     _, (voidable,) = builders.visit(engine, actor, practice.patient_id, ["40.00"])
-    post_estimate(engine, actor, estimated, {"3": "20.00"})
+    post_estimate(database, actor, estimated, {"3": "20.00"})
     draft = drafts.create_draft(
         engine, actor, procedure_id=practice.procedure_id, amounts={"2": "1.00"}, reason="bad_debt"
     )

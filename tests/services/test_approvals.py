@@ -175,10 +175,10 @@ def test_a_reject_cannot_reopen_a_posted_draft(engine, actor, account):
     assert written_off(engine, actor, procedure_id) == 15000
 
 
-def test_cancelling_estimated_pr_counts_against_the_limit_and_is_bounded(engine, actor):
+def test_cancelling_estimated_pr_counts_against_the_limit_and_is_bounded(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     _, (estimated,) = builders.visit(engine, actor, patient_id, ["400.00"])
-    post_estimate(engine, actor, estimated, {"3": "150.00"})
+    post_estimate(database, actor, estimated, {"3": "150.00"})
     biller, _ = builders.biller_and_manager(engine, actor)
     with pytest.raises(errors.LimitExceeded, match=r"above your limit of 100\.00"):
         cancel_pr(engine, biller, estimated, reason="estimate_wrong", total="100.01")

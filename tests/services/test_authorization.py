@@ -34,9 +34,9 @@ def procedure(engine, actor):
     return patient_id, procedure_id
 
 
-def test_front_desk_takes_payments_but_never_writes_off(engine, staff, procedure):
+def test_front_desk_takes_payments_but_never_writes_off(engine, database, staff, procedure):
     patient_id, procedure_id = procedure
-    record_payment(engine, staff["desk"], patient_id, "10.00")
+    record_payment(database, staff["desk"], patient_id, "10.00")
     with pytest.raises(Forbidden):
         builders.write_off(
             engine, staff["desk"], procedure_id, total="1.00", reason="small_balance"
@@ -60,22 +60,22 @@ def test_biller_limit_and_own_reversals(engine, staff, procedure):
     write_offs.remove_write_off(engine, staff["boss"], boss, reason="posted_in_error")
 
 
-def test_only_managers_refund(engine, staff, procedure):
+def test_only_managers_refund(engine, database, staff, procedure):
     patient_id, _ = procedure
-    txn = record_payment(engine, staff["desk"], patient_id, "10.00")
+    txn = record_payment(database, staff["desk"], patient_id, "10.00")
     from medledger.services.history import transaction
 
     payment_id = transaction(engine, staff["desk"], txn).payment_id
     with pytest.raises(Forbidden):
-        refund_payment(engine, staff["bill"], payment_id)
-    refund_payment(engine, staff["boss"], payment_id)
+        refund_payment(database, staff["bill"], payment_id)
+    refund_payment(database, staff["boss"], payment_id)
     with pytest.raises(Forbidden):
         add_user(engine, staff["boss"], "eve", "Eve", "admin")
 
 
-def test_reversing_a_patient_payment_needs_the_role_of_a_refund(engine, staff, procedure):
+def test_reversing_a_patient_payment_needs_the_role_of_a_refund(database, staff, procedure):
     patient_id, _ = procedure
-    own = record_payment(engine, staff["bill"], patient_id, "10.00")
+    own = record_payment(database, staff["bill"], patient_id, "10.00")
     with pytest.raises(Forbidden, match="may not refund"):
-        reverse_transaction(engine, staff["bill"], own, reason="posted_in_error")
-    reverse_transaction(engine, staff["boss"], own, reason="posted_in_error")
+        reverse_transaction(database, staff["bill"], own, reason="posted_in_error")
+    reverse_transaction(database, staff["boss"], own, reason="posted_in_error")

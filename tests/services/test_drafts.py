@@ -96,7 +96,7 @@ def test_draft_goes_stale_when_a_payment_arrives(engine, database, actor, remitt
         amounts={"1": "30.00"},
         reason="bad_debt",
     )
-    record_payment(engine, actor, patient_id, "35.00", encounter_id=encounter_id)
+    record_payment(database, actor, patient_id, "35.00", encounter_id=encounter_id)
     assert isinstance(
         drafts.get_draft(engine, actor, draft.id).problem, errors.PaidPRMustBeRefundedFirst
     )

@@ -270,7 +270,7 @@ def test_a_secondary_claim_waits_for_the_primary_and_then_replaces_its_pr(engine
                                            payer_id="1888888888"))  # fmt: skip
     assert early.held == {SECONDARY_BEFORE_PRIMARY: 1}
     import_text(engine, actor, era(w.claim("PCN-N", [OFFICE_PAID]), trace="PRI-1"))
-    record_payment(engine, actor, accounts.procedure_account(database, actor, office)
+    record_payment(database, actor, accounts.procedure_account(database, actor, office)
                    .procedure.patient_id, "10.00")  # fmt: skip
     again = import_text(engine, actor, era(secondary, trace="SEC-2", payer="SECOND",
                                            payer_id="1888888888"))  # fmt: skip
@@ -288,8 +288,8 @@ def test_an_imported_remittance_replaces_the_estimate_and_reapplies_the_copay(
 ):
     (office,) = visit(engine, actor, "PCN-O", OFFICE)
     patient_id = accounts.procedure_account(database, actor, office).procedure.patient_id
-    post_estimate(engine, actor, office, {"3": "30.00"})
-    record_payment(engine, actor, patient_id, "30.00")
+    post_estimate(database, actor, office, {"3": "30.00"})
+    record_payment(database, actor, patient_id, "30.00")
     copay = svc("99213", 15000, 9000, ("CO", "45", 3500), ("PR", "3", 2500), mods=("25",))
     import_text(engine, actor, era(w.claim("PCN-O", [copay])))
     balance = accounts.procedure_account(database, actor, office).balance

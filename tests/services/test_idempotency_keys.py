@@ -71,16 +71,16 @@ def test_a_key_used_for_a_batch_cannot_answer_for_part_of_it(engine, actor, two_
     assert again == both
 
 
-def test_the_same_key_from_another_user_is_another_request(engine, actor, two_procedures):
+def test_the_same_key_from_another_user_is_another_request(engine, database, actor, two_procedures):
     patient_id, _ = two_procedures
     add_user(engine, actor, "desk", "Desk", "front_desk", None, None)
     desk = actor_for(engine, actor.organisation_id, "desk", "test")
     key = client_key("pay-1")
-    first = record_payment(engine, actor, patient_id, "10.00", idempotency_key=key)
-    assert record_payment(engine, actor, patient_id, "10.00", idempotency_key=key) == first
+    first = record_payment(database, actor, patient_id, "10.00", idempotency_key=key)
+    assert record_payment(database, actor, patient_id, "10.00", idempotency_key=key) == first
     before = _transactions(engine, actor)
     with pytest.raises(errors.IdempotencyConflict):
-        record_payment(engine, desk, patient_id, "10.00", idempotency_key=key)
+        record_payment(database, desk, patient_id, "10.00", idempotency_key=key)
     assert _transactions(engine, actor) == before
 
 

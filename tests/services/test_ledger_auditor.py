@@ -164,7 +164,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             admin = self.users["admin"]
             outcome = self.expect(
                 lambda: self.model.estimate(pid, {carc: cents}),
-                lambda: post_estimate(engine, admin, pid, {carc: f"{cents / 100:.2f}"}),
+                lambda: post_estimate(Database(engine), admin, pid, {carc: f"{cents / 100:.2f}"}),
             )
             if outcome:
                 self.posted(outcome[1], "estimate", "admin", outcome[0])
@@ -335,7 +335,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
         def pay(self, cents):
             COUNTS["steps"] += 1
             transaction_id = payments.record_payment(
-                engine, self.users["admin"], self.patient_id, f"{cents / 100:.2f}"
+                Database(engine), self.users["admin"], self.patient_id, f"{cents / 100:.2f}"
             )
             with UnitOfWork(engine, self.organisation_id, write=False) as uow:
                 payment_id = uow.ledger.transaction(transaction_id).payment_id
@@ -351,8 +351,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             cents = None if whole else self.cents_near(data, held)
             outcome = self.expect(
                 lambda: self.model.refund(payment_id, cents),
-                lambda: payments.refund_payment(
-                    engine, self.users["manager"], payment_id,
+                lambda: payments.refund_payment(Database(engine), self.users["manager"], payment_id,
                     None if cents is None else f"{cents / 100:.2f}",
                 ),
             )  # fmt: skip
@@ -366,7 +365,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             payment_id = self.pick(data, sorted(self.payments), "payment")
             outcome = self.expect(
                 lambda: self.model.apply_credit(payment_id),
-                lambda: payments.apply_credit(engine, self.users["admin"], payment_id),
+                lambda: payments.apply_credit(Database(engine), self.users["admin"], payment_id),
             )
             if outcome:
                 self.posted(outcome[1], "credit", "admin", outcome[0])
@@ -384,7 +383,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             outcome = self.expect(
                 lambda: self.model.reverse(number),
                 lambda: reversals.reverse_transaction(
-                    engine, self.users["manager"], number, reason="posted_in_error"
+                    Database(engine), self.users["manager"], number, reason="posted_in_error"
                 ),
             )
             if outcome:

@@ -200,7 +200,7 @@ def test_a_charge_entered_in_error_is_voided_by_a_ledger_entry(engine, database,
     front = desk(engine, actor)
     patient_id = builders.patient(engine, actor)
     _, (office, lab) = builders.visit(engine, actor, patient_id, ["150.00", "45.00"])
-    transaction_id = void_charge(engine, front, lab, note="wrong code")
+    transaction_id = void_charge(database, front, lab, note="wrong code")
     account = accounts.patient_account(database, actor, patient_id)
     assert account.balance.charge == 15000
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
@@ -216,7 +216,7 @@ def test_a_charge_entered_in_error_is_voided_by_a_ledger_entry(engine, database,
             for row in uow.claims.standing_procedures(uow.registry.procedure(lab).encounter_id)
         ] == [office]
     with pytest.raises(NothingToVoid):
-        void_charge(engine, front, lab)
+        void_charge(database, front, lab)
 
 
 def test_a_charge_with_money_moved_against_it_cannot_be_voided(engine, database, actor):
@@ -228,7 +228,7 @@ def test_a_charge_with_money_moved_against_it_cannot_be_voided(engine, database,
     permission = accounts.procedure_account(database, actor, office).void_charge
     assert not permission.allowed and isinstance(permission.reason, MoneyMovedOnCharge)
     with pytest.raises(MoneyMovedOnCharge, match="money has moved against this charge"):
-        void_charge(engine, actor, office)
+        void_charge(database, actor, office)
     assert accounts.procedure_account(database, actor, office).balance.charge == 15000
 
 
@@ -236,6 +236,6 @@ def test_a_dry_run_void_writes_nothing(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     _, (office,) = builders.visit(engine, actor, patient_id, ["150.00"])
     with dry_run() as effect:
-        void_charge(engine, actor, office)
+        void_charge(database, actor, office)
     assert [e.amount_cents for e in effect.entries] == [-15000]
     assert accounts.procedure_account(database, actor, office).void_charge.allowed

@@ -17,7 +17,7 @@ def test_report_separates_write_offs_from_cancellations(engine, database, actor)
         engine, actor, patient_id, ["100.00", "60.00"]
     )
     builders.adjudicate(engine, actor, encounter_id, {adjudicated: (10000, 7000, {"PR-2": 3000})})
-    post_estimate(engine, actor, estimated, {"3": "20.00"})
+    post_estimate(database, actor, estimated, {"3": "20.00"})
 
     hardship = builders.write_off(
         engine, actor, adjudicated, total="10.00", reason="financial_hardship"
@@ -41,12 +41,12 @@ def test_collections_by_method_net_of_refunds_and_reversed_payments(engine, data
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure: (10000, 6000, {"PR-2": 4000})})
-    card = record_payment(engine, actor, patient_id, "30.00", method="card")
-    record_payment(engine, actor, patient_id, "15.00", method="cash")  # 5.00 of it is credit
-    mistaken = record_payment(engine, actor, patient_id, "2.00", method="check")
-    reverse_transaction(engine, actor, mistaken, reason="posted_in_error")
+    card = record_payment(database, actor, patient_id, "30.00", method="card")
+    record_payment(database, actor, patient_id, "15.00", method="cash")  # 5.00 of it is credit
+    mistaken = record_payment(database, actor, patient_id, "2.00", method="check")
+    reverse_transaction(database, actor, mistaken, reason="posted_in_error")
     payment_id = history.transaction(engine, actor, card).entries[0].payment_id
-    refund_payment(engine, actor, payment_id, "10.00")
+    refund_payment(database, actor, payment_id, "10.00")
 
     lines = {line.method: line for line in reports.collections_by_method(database, actor)}
     assert set(lines) == {"card", "cash"}  # the reversed check brought nothing in
@@ -84,11 +84,11 @@ def test_aging_splits_what_each_patient_owes_by_the_age_of_the_visit(engine, dat
     builders.adjudicate(engine, actor, recent, {a: (10000, 6000, {"PR-2": 4000})})
     builders.adjudicate(engine, actor, older, {b: (8000, 5000, {"PR-1": 3000})})
     builders.adjudicate(engine, actor, ancient, {c: (5000, 4000, {"PR-3": 1000})})
-    record_payment(engine, actor, owes, "10.00", encounter_id=older)
+    record_payment(database, actor, owes, "10.00", encounter_id=older)
     paid_up = builders.patient(engine, actor, "Paid")
     visit, (d,) = builders.visit(engine, actor, paid_up, ["60.00"], on=as_of - timedelta(days=5))
     builders.adjudicate(engine, actor, visit, {d: (6000, 4000, {"PR-2": 2000})})
-    record_payment(engine, actor, paid_up, "25.00")  # 5.00 credit: owes nothing
+    record_payment(database, actor, paid_up, "25.00")  # 5.00 credit: owes nothing
 
     aging = reports.patient_aging(database, actor, as_of)
     (line,) = aging.lines

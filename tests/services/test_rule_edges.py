@@ -149,7 +149,7 @@ def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
         cancellations.cancel_pr(engine, actor, procedure_id, reason="entered_in_error")
 
     _, (estimated,) = builders.visit(engine, actor, patient_id, ["120.00"])
-    post_estimate(engine, actor, estimated, {"3": "25.00"})
+    post_estimate(database, actor, estimated, {"3": "25.00"})
     write_off_id = builders.write_off(
         engine, actor, estimated, total="5.00", reason="small_balance"
     )
@@ -158,11 +158,13 @@ def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
     write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
 
     payment = record_payment(
-        engine, actor, patient_id, "5.00", allocation={(estimated, "3"): "5.00"}
+        database, actor, patient_id, "5.00", allocation={(estimated, "3"): "5.00"}
     )
     with pytest.raises(errors.PaidPRMustBeRefundedFirst):
         cancellations.cancel_pr(engine, actor, estimated, reason="entered_in_error")
-    refund_payment(engine, actor, history.transaction(engine, actor, payment).entries[0].payment_id)
+    refund_payment(
+        database, actor, history.transaction(engine, actor, payment).entries[0].payment_id
+    )
 
     cancellations.cancel_pr(engine, actor, estimated, reason="estimate_wrong")
     balance = accounts.procedure_account(database, actor, estimated).balance
@@ -173,8 +175,8 @@ def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
 def test_remittance_replaces_estimate_and_reapplies_copay(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["150.00"])
-    post_estimate(engine, actor, procedure_id, {"3": "30.00"})
-    record_payment(engine, actor, patient_id, "30.00")  # copay at check-in
+    post_estimate(database, actor, procedure_id, {"3": "30.00"})
+    record_payment(database, actor, patient_id, "30.00")  # copay at check-in
     builders.adjudicate(
         engine, actor, encounter_id, {procedure_id: (15000, 9000, {"CO-45": 3500, "PR-3": 2500})}
     )
@@ -184,7 +186,7 @@ def test_remittance_replaces_estimate_and_reapplies_copay(engine, database, acto
     assert balance.credit == 500 and balance.patient_balance == -500
     assert verify_organisation(database, actor.organisation_id).ok
     with pytest.raises(errors.InvalidInput):
-        post_estimate(engine, actor, procedure_id, {"3": "10.00"})
+        post_estimate(database, actor, procedure_id, {"3": "10.00"})
 
 
 def test_spread_write_off_needs_exactly_one_target(engine, actor):
@@ -196,34 +198,34 @@ def test_overpayment_leaves_credit_that_can_be_applied_and_refunded(
     engine, database, actor, adjudicated
 ):
     patient_id, encounter_id, _ = adjudicated
-    txn = record_payment(engine, actor, patient_id, "50.00", encounter_id=encounter_id)
+    txn = record_payment(database, actor, patient_id, "50.00", encounter_id=encounter_id)
     payment_id = history.transaction(engine, actor, txn).entries[0].payment_id
     account = accounts.patient_account(database, actor, patient_id)
     assert account.balance.credit == 2000 and account.balance.patient_balance == -2000
 
     _, (later,) = builders.visit(engine, actor, patient_id, ["80.00"], on=date(2026, 4, 1))
-    post_estimate(engine, actor, later, {"3": "15.00"})
-    apply_credit(engine, actor, payment_id)
+    post_estimate(database, actor, later, {"3": "15.00"})
+    apply_credit(database, actor, payment_id)
     assert accounts.patient_account(database, actor, patient_id).balance.credit == 500
-    refund_payment(engine, actor, payment_id, "5.00")
+    refund_payment(database, actor, payment_id, "5.00")
     final = accounts.patient_account(database, actor, patient_id).balance
     assert final.credit == 0 and final.patient_balance == 0
     with pytest.raises(errors.RefundExceedsPayment):
-        refund_payment(engine, actor, payment_id, "45.01")
+        refund_payment(database, actor, payment_id, "45.01")
 
 
-def test_duplicate_remittance_posts_nothing(engine, actor, adjudicated):
+def test_duplicate_remittance_posts_nothing(engine, database, actor, adjudicated):
     _, encounter_id, procedure_id = adjudicated
     from medledger.services.adjudication import ClaimResult, LineResult, RemittanceInput
 
     payer_id = builders.payer(engine, actor)
     claim = ClaimResult(encounter_id, "1", 10000, 0, (LineResult(procedure_id, 10000, 0),))
     remittance = RemittanceInput(payer_id, "DUP-1", 0, (claim,))
-    first = post_remittance(engine, actor, remittance)
-    assert post_remittance(engine, actor, remittance) == first
+    first = post_remittance(database, actor, remittance)
+    assert post_remittance(database, actor, remittance) == first
     changed = RemittanceInput(payer_id, "DUP-1", 100, (claim,))
     with pytest.raises(DuplicateRemittance):
-        post_remittance(engine, actor, changed)
+        post_remittance(database, actor, changed)
 
 
 def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, database, actor):
@@ -234,19 +236,19 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, d
     )
     write_off_id = builders.write_off(engine, actor, procedure_id, total="10.00", reason="bad_debt")
     with pytest.raises(errors.NotReversible):
-        reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
+        reversals.reverse_transaction(database, actor, remittance_txn, reason="payer_correction")
     write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
-    reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
+    reversals.reverse_transaction(database, actor, remittance_txn, reason="payer_correction")
     balance = accounts.procedure_account(database, actor, procedure_id).balance
     assert balance.insurance_balance == 10000 and balance.pr_net == 0
     assert verify_organisation(database, actor.organisation_id).ok
     with pytest.raises(errors.NotReversible):
-        reversals.reverse_transaction(engine, actor, remittance_txn, reason="payer_correction")
+        reversals.reverse_transaction(database, actor, remittance_txn, reason="payer_correction")
     with pytest.raises(errors.NotAWriteOff):
         write_offs.remove_write_off(engine, actor, remittance_txn, reason="posted_in_error")
 
 
-def test_patient_history_never_shows_another_patients_entries(engine, actor):
+def test_patient_history_never_shows_another_patients_entries(engine, database, actor):
     first, second = builders.patient(engine, actor), builders.patient(engine, actor)
     encounter_one, (procedure_one,) = builders.visit(engine, actor, first, ["100.00"])
     encounter_two, (procedure_two,) = builders.visit(engine, actor, second, ["90.00"])
@@ -257,7 +259,7 @@ def test_patient_history_never_shows_another_patients_entries(engine, actor):
         ClaimResult(encounter_two, "1", 9000, 8000, (LineResult(procedure_two, 9000, 8000),)),
     )
     post_remittance(
-        engine, actor, RemittanceInput(builders.payer(engine, actor), "ONE-CHECK", 17000, claims)
+        database, actor, RemittanceInput(builders.payer(engine, actor), "ONE-CHECK", 17000, claims)
     )
     seen = {
         e.procedure_id

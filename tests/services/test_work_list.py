@@ -17,19 +17,19 @@ from tests.plans import sqlite_plans
 
 
 @pytest.fixture
-def owing(engine, actor):
+def owing(engine, database, actor):
     """Open PR: B 50.00, A 35.00, D 10.00; C paid in full (with credit), E never adjudicated."""
     a, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000, "PR-1": 2000})
-    payments.record_payment(engine, actor, a, "15.00")
+    payments.record_payment(database, actor, a, "15.00")
     b, b_ids = builders.adjudicated_patient(engine, actor, ["100.00", "100.00"], {"PR-2": 3000})
     builders.write_off(engine, actor, b_ids[0], reason="small_balance", amounts={"2": "10.00"})
     c, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000})
-    payments.record_payment(engine, actor, c, "40.00")
+    payments.record_payment(database, actor, c, "40.00")
     d, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 3000})
-    paid = payments.record_payment(engine, actor, d, "30.00")
+    paid = payments.record_payment(database, actor, d, "30.00")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         payment_id = uow.ledger.transaction(paid).payment_id
-    payments.refund_payment(engine, actor, payment_id, "10.00")
+    payments.refund_payment(database, actor, payment_id, "10.00")
     e = builders.patient(engine, actor)
     builders.visit(engine, actor, e, ["100.00"])
     return a, b, c, d, e

@@ -46,7 +46,7 @@ def test_write_off_moves_pr_to_other_adjustments(engine, database, actor, visit_
 
 def test_paid_pr_must_be_refunded_before_write_off(engine, database, actor, visit_with_pr):
     patient_id, encounter_id, procedure_id = visit_with_pr
-    transaction_id = record_payment(engine, actor, patient_id, "50.00", encounter_id=encounter_id)
+    transaction_id = record_payment(database, actor, patient_id, "50.00", encounter_id=encounter_id)
 
     permission = write_offs.can_write_off(engine, actor, procedure_id)
     assert not permission.allowed
@@ -56,7 +56,7 @@ def test_paid_pr_must_be_refunded_before_write_off(engine, database, actor, visi
         builders.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
 
     payment_id = history.transaction(engine, actor, transaction_id).entries[0].payment_id
-    refund_payment(engine, actor, payment_id, "20.00")
+    refund_payment(database, actor, payment_id, "20.00")
     builders.write_off(engine, actor, procedure_id, total="20.00", reason="small_balance")
     balance = accounts.procedure_account(database, actor, procedure_id).balance
     assert balance.patient_balance == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from medledger.services.payments import record_payment
+from medledger.storage.unit_of_work import Database
 from tests import builders
 
 
@@ -25,5 +26,5 @@ def nguyen_who_paid(engine, actor) -> int:
     builders.adjudicate(
         engine, actor, encounter_id, {visit: (12000, 7000, {"CO-45": 3000, "PR-2": 2000})}
     )
-    record_payment(engine, actor, patient_id, "20.00", method="card")
+    record_payment(Database(engine), actor, patient_id, "20.00", method="card")
     return patient_id

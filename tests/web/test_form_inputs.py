@@ -79,7 +79,7 @@ def rows(engine, database, actor, staff) -> Rows:
         for e in accounts.patient_account(database, actor, patient_id).encounters
         for p in e.procedures
     ]
-    payment = record_payment(engine, actor, patients[0], "5.00", method="cash")
+    payment = record_payment(database, actor, patients[0], "5.00", method="cash")
     write_off = write_offs.submit_write_offs(
         engine, actor,
         [write_offs.WriteOffRequest("small_balance", procedure_id=procedures[0], total="1.00")],

@@ -60,12 +60,12 @@ def test_write_off_above_the_limit_waits_for_a_manager(page, engine, actor, staf
     expect(page.get_by_label("Outstanding balance")).to_have_text("40.00")
 
 
-def test_cancel_pr_and_what_the_front_desk_may_not_do(page, engine, actor, staff):
+def test_cancel_pr_and_what_the_front_desk_may_not_do(page, engine, database, actor, staff):
     patient_id = garcia(engine, actor)
     encounter_id, (estimated,) = builders.visit(
         engine, actor, patient_id, ["90.00"], codes=["99212"]
     )
-    post_estimate(engine, actor, estimated, {"3": "25.00"}, note="copay at check-in")
+    post_estimate(database, actor, estimated, {"3": "25.00"}, note="copay at check-in")
     staff("front_desk").into(page)
     page.goto(f"/patients/{patient_id}")
     expect(page.get_by_label("Outstanding balance")).to_have_text("85.00")

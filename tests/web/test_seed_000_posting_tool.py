@@ -19,6 +19,7 @@ from medledger.services.adjudication import (
     RemittanceInput,
     post_remittance,
 )
+from medledger.storage.unit_of_work import Database
 from tests import builders
 from tests.web.screen import cell, figure, starting
 
@@ -47,8 +48,7 @@ def _remittance(engine, actor) -> tuple[int, int]:
         ClaimResult(visit, "1", 21000, 9500, okafor_lines),
         ClaimResult(other_visit, "1", 15000, 8500, brown_lines),
     )
-    post_remittance(
-        engine, actor,
+    post_remittance(Database(engine), actor,
         RemittanceInput(builders.payer(engine, actor), "EFT0425", 18000, claims, date(2026, 4, 10)),
     )  # fmt: skip
     return okafor, brown

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Engine
-
 from medledger.domain.adjudication import plan_estimate
 from medledger.domain.balance import Balance
 from medledger.domain.errors import IdempotencyConflict, InvalidInput, LedgerError
@@ -25,7 +23,7 @@ from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
 from medledger.services.posting import Plan, post_once
 from medledger.services.write_offs import amounts_in_cents
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # ClaimResult and LineResult are part of this module's interface (a remittance is made of them).
 __all__ = ["ClaimResult", "DuplicateRemittance", "LineResult", "RemittanceInput", "post_remittance"]
@@ -51,7 +49,7 @@ class RemittanceInput:
     note: str | None = field(default=None)
 
 
-def post_remittance(engine: Engine, actor: Actor, remittance: RemittanceInput) -> int:
+def post_remittance(database: UnitOfWorkFactory, actor: Actor, remittance: RemittanceInput) -> int:
     """Post a remittance; returns the ledger transaction id. Re-posting the same one posts nothing."""
     authorize(actor, "post_remittance")
     if not remittance.trace_number.strip():
@@ -84,7 +82,7 @@ def post_remittance(engine: Engine, actor: Actor, remittance: RemittanceInput) -
         )
 
     try:
-        return post_once(engine, actor, _request(remittance), key, plan)
+        return post_once(database, actor, _request(remittance), key, plan)
     except IdempotencyConflict as error:
         raise DuplicateRemittance(
             f"trace number {remittance.trace_number} of this payer is already posted "
@@ -108,7 +106,7 @@ def _request(remittance: RemittanceInput) -> dict[str, object]:
 
 
 def post_estimate(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     procedure_id: int,
     amounts: dict[str, object],
@@ -136,4 +134,4 @@ def post_estimate(
         )
 
     request = {"estimate": procedure_id, "amounts": per_carc, "note": note}
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)

@@ -20,7 +20,7 @@ from medledger.services.authorization import authorize
 from medledger.services.limits import over_limit
 from medledger.services.posting import Plan, Posting, post_all
 from medledger.services.write_offs import amounts_in_cents
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 
 
 def can_cancel(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
@@ -86,7 +86,7 @@ def cancel_pr(
             )
 
     posting = Posting(request, _noting_patient(plan, patients))
-    return post_all(engine, actor, [posting], idempotency_key, finish=within_limit)[0]
+    return post_all(Database(engine), actor, [posting], idempotency_key, finish=within_limit)[0]
 
 
 def _noting_patient(

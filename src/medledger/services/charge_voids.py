@@ -7,8 +7,6 @@ it back a second time and payers' answers are matched to the lines that stand.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
 from medledger.domain.charge_void import can_void_charge, void_entries
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import CANCEL_REASONS, choose_reason
@@ -16,17 +14,17 @@ from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
-def can_void(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def can_void(database: UnitOfWorkFactory, actor: Actor, procedure_id: int) -> Permission:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         uow.registry.procedure(procedure_id)
         return can_void_charge(uow.ledger.balance(procedure_id))
 
 
 def void_charge(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     procedure_id: int,
     *,
@@ -59,4 +57,4 @@ def void_charge(
         )
 
     request = {"void": procedure_id, "reason": chosen.code, "text": chosen.text, "note": note}
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)

@@ -115,7 +115,7 @@ def patient_profile(engine: Engine, actor: Actor, patient_id: int) -> PatientPro
     return PatientProfile(
         account,
         tuple(history.patient_history(engine, actor, patient_id)),
-        tuple(payments.patient_payments(engine, actor, patient_id)),
+        tuple(payments.patient_payments(Database(engine), actor, patient_id)),
         registration.patient_record(engine, actor, patient_id),
     )
 

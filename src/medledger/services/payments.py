@@ -10,9 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from sqlalchemy import Engine, Row
 
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents, require_positive, to_cents
@@ -21,13 +18,13 @@ from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 PAYMENT_METHODS = ("cash", "check", "card", "ach", "other")
 
 
 def record_payment(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     patient_id: int,
     amount: object,
@@ -95,17 +92,17 @@ def record_payment(
 
     request = {"patient": patient_id, "amount": cents, "method": method, "encounter": encounter_id,
                "allocation": sorted((explicit or {}).items()), "reference": reference}  # fmt: skip
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)
 
 
-def _credit_procedure(rows: Sequence[Row[Any]], allocation: Mapping[tuple[int, str], int]) -> int:
+def _credit_procedure(rows: Sequence[Record], allocation: Mapping[tuple[int, str], int]) -> int:
     """Credit sits on the last procedure the payment paid, or the newest one if it paid none."""
     paid = [pid for (pid, _), cents in allocation.items() if cents]
     return paid[-1] if paid else rows[-1].id
 
 
 def refund_payment(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     payment_id: int,
     amount: object | None = None,
@@ -142,11 +139,11 @@ def refund_payment(
         )
 
     request = {"refund": payment_id, "amount": cents, "note": note}
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)
 
 
 def apply_credit(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     payment_id: int,
     *,
@@ -185,14 +182,14 @@ def apply_credit(
         )
 
     request = {"apply_credit": payment_id, "encounter": encounter_id, "amount": cents}
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)
 
 
 @dataclass(frozen=True)
 class PaymentView:
     """A payment and where its money is now: applied to PR, credit, or given back."""
 
-    payment: Row[Any]
+    payment: Record
     applied_cents: int
     credit_cents: int
 
@@ -202,8 +199,10 @@ class PaymentView:
         return int(self.payment.amount_cents) - self.applied_cents - self.credit_cents
 
 
-def patient_payments(engine: Engine, actor: Actor, patient_id: int) -> list[PaymentView]:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def patient_payments(
+    database: UnitOfWorkFactory, actor: Actor, patient_id: int
+) -> list[PaymentView]:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         uow.registry.patient(patient_id)
         views = []
         for payment in uow.payments.of_patient(patient_id):

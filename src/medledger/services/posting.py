@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.balance import Balance, Entry
@@ -34,7 +33,7 @@ from medledger.domain.idempotency import is_client_key
 from medledger.domain.transaction import TransactionDetails, TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.storage.registry import now
-from medledger.storage.unit_of_work import UnitOfWork, rolling_back
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory, rolling_back
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +63,7 @@ class Posting:
 
 
 def post_once(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     request: Mapping[str, Any],
     idempotency_key: str | None,
@@ -72,7 +71,7 @@ def post_once(
 ) -> int:
     """Plan and post one transaction in one unit of work; return its id (the first one's on a
     repeat)."""
-    return post_all(engine, actor, [Posting(request, plan)], idempotency_key)[0]
+    return post_all(database, actor, [Posting(request, plan)], idempotency_key)[0]
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def committed() -> Iterator[list[Committed]]:
 
 
 def post_all(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     postings: Sequence[Posting],
     idempotency_key: str | None = None,
@@ -122,7 +121,7 @@ def post_all(
     look_up = idempotency_key is not None
     written: list[Committed] = []
     try:
-        with UnitOfWork(engine, actor.organisation_id) as uow:
+        with database.unit_of_work(actor.organisation_id) as uow:
             ids = [
                 _post_in(uow, actor, posting.plan, key, digest, written, look_up=look_up)
                 for posting, key in zip(postings, keys, strict=True)
@@ -136,7 +135,7 @@ def post_all(
             posted.extend(written)
         return ids
     except IntegrityError:
-        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        with database.unit_of_work(actor.organisation_id, write=False) as uow:
             existing = [uow.ledger.find_by_key(key) for key in keys]
         if existing[0] is not None:
             _answer_repeat(existing[0], digest, keys[0])  # another request with the key: 409

@@ -37,7 +37,7 @@ from medledger.services.posting import Plan, post_once
 from medledger.storage.registry import add_organisation
 from medledger.storage.tables import ROLES
 from medledger.storage.tables import organisations as organisations_table
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +486,7 @@ def add_encounter(
     }
     key = idempotency_key or (None if pcn is None else f"encounter:{pcn}")
     try:
-        transaction_id = post_once(engine, actor, request, key, plan)
+        transaction_id = post_once(Database(engine), actor, request, key, plan)
     except IdempotencyConflict as error:
         if idempotency_key is not None:
             raise

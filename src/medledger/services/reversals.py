@@ -4,8 +4,6 @@ which can remove part of one.) The reversal is a new transaction linked by ``rev
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
 from medledger.domain.errors import NotReversible
 from medledger.domain.reasons import REVERSAL_REASONS, choose_reason
 from medledger.domain.reversal import plan_full_reversal
@@ -13,7 +11,7 @@ from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, authorize_reversal
 from medledger.services.posting import Plan, post_once
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 #: Patient money moves: reversing one gives money back (or takes it) as a refund does, so it
 #: needs the same role as a refund.
@@ -21,7 +19,7 @@ PATIENT_MONEY = frozenset({"payment", "refund"})
 
 
 def reverse_transaction(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     transaction_id: int,
     *,
@@ -57,7 +55,7 @@ def reverse_transaction(
         )
 
     request = {"reverse": transaction_id, "reason": chosen.code, "text": chosen.text, "note": note}
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)
 
 
 def _restore_pr_source(uow: UnitOfWork, procedure_ids: list[int], reversed_id: int) -> None:

@@ -45,7 +45,7 @@ from medledger.services.actor import Actor
 from medledger.services.authorization import authorize, authorize_reversal
 from medledger.services.limits import over_limit
 from medledger.services.posting import Plan, Posting, post_all, post_once
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 
 
 def amounts_in_cents(amounts: Mapping[str, object]) -> dict[str, int]:
@@ -172,7 +172,7 @@ def submit_write_offs(
             raise approval_decided(uow, approving)
 
     try:
-        return Outcome(tuple(post_all(engine, actor, postings, key, finish=finish)))
+        return Outcome(tuple(post_all(Database(engine), actor, postings, key, finish=finish)))
     except _OverLimit as over:
         return Outcome(approval=_file(engine, actor, requests, over.tally, draft_id))
 
@@ -400,4 +400,4 @@ def remove_write_off(
             patient_id=original.patient_id,
         )
 
-    return post_once(engine, actor, request, idempotency_key, plan)
+    return post_once(Database(engine), actor, request, idempotency_key, plan)

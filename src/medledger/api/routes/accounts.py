@@ -46,8 +46,10 @@ def patient_history(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> l
 
 
 @router.get("/patients/{patient_id}/payments", response_model=list[PaymentOut])
-def patient_payments(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> list[PaymentOut]:
-    return [PaymentOut.of(v) for v in payments.patient_payments(engine, actor, patient_id)]
+def patient_payments(
+    database: DatabaseDep, actor: ActorDep, patient_id: PathId
+) -> list[PaymentOut]:
+    return [PaymentOut.of(v) for v in payments.patient_payments(database, actor, patient_id)]
 
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut)

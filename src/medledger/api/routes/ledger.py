@@ -25,7 +25,7 @@ from medledger.api.schemas import (
     WriteOffsPosted,
 )
 from medledger.domain.errors import NotFound
-from medledger.http.dependencies import EngineDep, PathId, QueryId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId, QueryId
 from medledger.services import cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView
@@ -166,12 +166,11 @@ def cancel_pr(
 
 @router.post("/payments", response_model=TransactionOut | EffectOut, status_code=201)
 def take_payment(
-    engine: EngineDep, actor: ActorDep, body: PaymentIn, response: Response,
+    engine: EngineDep, database: DatabaseDep, actor: ActorDep, body: PaymentIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
-        payments.record_payment(
-            engine, actor, body.patient_id, body.amount, method=body.method,
+        payments.record_payment(database, actor, body.patient_id, body.amount, method=body.method,
             encounter_id=body.encounter_id, reference=body.reference, note=body.note,
             idempotency_key=idempotency_key,
         )
@@ -183,12 +182,11 @@ def take_payment(
     "/payments/{payment_id}/refunds", response_model=TransactionOut | EffectOut, status_code=201
 )
 def refund(
-    engine: EngineDep, actor: ActorDep, payment_id: PathId, body: RefundIn, response: Response,
+    engine: EngineDep, database: DatabaseDep, actor: ActorDep, payment_id: PathId, body: RefundIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
-        payments.refund_payment(
-            engine, actor, payment_id, body.amount, note=body.note, idempotency_key=idempotency_key
+        payments.refund_payment(database, actor, payment_id, body.amount, note=body.note, idempotency_key=idempotency_key
         )
     ])  # fmt: skip
     return _answer(response, views, effect, TransactionOut.of)
@@ -200,12 +198,11 @@ def refund(
     status_code=201,
 )
 def reverse(
-    engine: EngineDep, actor: ActorDep, transaction_id: PathId, body: ReverseIn, response: Response,
+    engine: EngineDep, database: DatabaseDep, actor: ActorDep, transaction_id: PathId, body: ReverseIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
-        reversals.reverse_transaction(
-            engine, actor, transaction_id, reason=body.reason, custom_reason=body.custom_reason,
+        reversals.reverse_transaction(database, actor, transaction_id, reason=body.reason, custom_reason=body.custom_reason,
             note=body.note, idempotency_key=idempotency_key,
         )
     ])  # fmt: skip

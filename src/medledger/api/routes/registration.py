@@ -99,6 +99,7 @@ def add_visit(
 )
 def void_procedure_charge(
     engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     procedure_id: PathId,
     body: VoidIn,
@@ -108,8 +109,7 @@ def void_procedure_charge(
 ) -> Any:
     """Take a charge entered in error back (409 once money has moved against it)."""
     with answering(dry_run, response) as effect, posting.committed() as posted:
-        transaction_id = void_charge(
-            engine, actor, procedure_id, reason=body.reason, custom_reason=body.custom_reason,
+        transaction_id = void_charge(database, actor, procedure_id, reason=body.reason, custom_reason=body.custom_reason,
             note=body.note, idempotency_key=idempotency_key,
         )  # fmt: skip
         return TransactionOut.of(history.answer(engine, actor, [transaction_id], posted)[0])

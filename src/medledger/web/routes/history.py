@@ -9,7 +9,7 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services.patient_views import patient_profile
 from medledger.services.reversals import reverse_transaction
 from medledger.web.dialogs import action_done, show_dialog
@@ -35,14 +35,14 @@ def undo_dialog(
 def undo(
     request: Request,
     engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
     transaction_id: PathId,
     form: UndoForm,
 ) -> Response:
     try:
-        reverse_transaction(
-            engine, actor, transaction_id, reason=text(form, "reason"),
+        reverse_transaction(database, actor, transaction_id, reason=text(form, "reason"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
             idempotency_key=key(form),
         )  # fmt: skip

@@ -8,7 +8,7 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import payments
 from medledger.services.patient_views import patient_profile
 from medledger.web.dialogs import action_done, show_dialog
@@ -26,12 +26,16 @@ RefundForm = Annotated[FormData, fields("amount", "note", "key")]
 
 @router.post("/patients/{patient_id}/payments")
 def take_payment(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: PaymentForm
+    request: Request,
+    engine: EngineDep,
+    database: DatabaseDep,
+    actor: WebActor,
+    patient_id: PathId,
+    form: PaymentForm,
 ) -> Response:
     """Apply to one visit's open PR, or (no visit chosen) to the oldest open PR first."""
     try:
-        payments.record_payment(
-            engine, actor, patient_id, required(form, "amount"), method=text(form, "method"),
+        payments.record_payment(database, actor, patient_id, required(form, "amount"), method=text(form, "method"),
             encounter_id=optional_id(form, "encounter", "visit"),
             reference=optional(form, "reference"), note=optional(form, "note"),
             idempotency_key=key(form),
@@ -59,14 +63,14 @@ def refund_dialog(
 def refund(
     request: Request,
     engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
     payment_id: PathId,
     form: RefundForm,
 ) -> Response:
     try:
-        payments.refund_payment(
-            engine, actor, payment_id, optional(form, "amount"), note=optional(form, "note"),
+        payments.refund_payment(database, actor, payment_id, optional(form, "amount"), note=optional(form, "note"),
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
@@ -80,9 +84,14 @@ def refund(
 
 @router.post("/patients/{patient_id}/payments/{payment_id}/apply-credit")
 def apply_credit(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, payment_id: PathId
+    request: Request,
+    engine: EngineDep,
+    database: DatabaseDep,
+    actor: WebActor,
+    patient_id: PathId,
+    payment_id: PathId,
 ) -> Response:
-    payments.apply_credit(engine, actor, payment_id)
+    payments.apply_credit(database, actor, payment_id)
     return _payments_changed(request, engine, actor, patient_id, "Credit applied.")
 
 

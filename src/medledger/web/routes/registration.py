@@ -17,7 +17,7 @@ from medledger.domain.bounds import parse_day
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.domain.money import to_cents
 from medledger.domain.registration import PatientDetails, check_modifiers, check_text, check_units
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import registration
 from medledger.services.charge_voids import void_charge
 from medledger.web.forms import errors_of, fields, key, optional, text
@@ -225,11 +225,15 @@ def _no_charge() -> int:
 # -- Void charge ------------------------------------------------------------------------------
 @router.post("/charges/{procedure_id}/void")
 def void(
-    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: VoidForm
+    request: Request,
+    engine: EngineDep,
+    database: DatabaseDep,
+    actor: WebActor,
+    procedure_id: PathId,
+    form: VoidForm,
 ) -> Response:
     try:
-        void_charge(
-            engine, actor, procedure_id, reason=text(form, "reason") or "entered_in_error",
+        void_charge(database, actor, procedure_id, reason=text(form, "reason") or "entered_in_error",
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
             idempotency_key=key(form),
         )  # fmt: skip
