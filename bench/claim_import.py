@@ -32,6 +32,7 @@ from medledger.services.claim_import import import_claims
 from medledger.services.era_import import import_era
 from medledger.services.registration import create_organisation
 from medledger.storage.database import make_engine
+from medledger.storage.unit_of_work import Database
 
 PAGE = PAGES / "claim-import.md"
 #: Its own database (created by hand once: ``CREATE DATABASE medledger_bench_claims``), so it
@@ -53,7 +54,7 @@ def child(url: str, claims_path: str, era_path: str) -> None:
     claims_seconds = time.perf_counter() - started
     assert claims.imported == claims.claims and not claims.held, claims
     started = time.perf_counter()
-    era = import_era(engine, actor, era_path)
+    era = import_era(Database(engine), actor, era_path)
     era_seconds = time.perf_counter() - started
     assert era.claims_posted == claims.claims and not era.held, era
     print(json.dumps({

@@ -46,7 +46,7 @@ from medledger.services.era_import import import_era
 from medledger.services.registration import create_organisation
 from medledger.storage.database import make_engine, migrate
 from medledger.storage.tables import encounters, patients, procedures
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import Remittance
 from medledger.x12 import writer as w
 
@@ -171,7 +171,7 @@ def child(url: str, path: str, organisation_id: int, user_id: int, traced: bool)
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
-    summary = import_era(engine, actor, path)
+    summary = import_era(Database(engine), actor, path)
     seconds = time.perf_counter() - started
     assert summary.claims_posted == summary.claims and not summary.held, summary
     result = {

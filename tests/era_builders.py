@@ -77,7 +77,7 @@ def era_bytes(remittances: Sequence[Remittance], control_number: int = 1) -> byt
 def import_text(
     engine: Engine, actor: Actor, data: bytes, name: str = "test.835", **options: object
 ) -> ImportSummary:
-    return import_era(engine, actor, io.BytesIO(data), file_name=name, **options)  # type: ignore[arg-type]
+    return import_era(Database(engine), actor, io.BytesIO(data), file_name=name, **options)  # type: ignore[arg-type]
 
 
 def claims_of(path: Path) -> list[Claim]:

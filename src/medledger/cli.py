@@ -925,8 +925,7 @@ def import_era_command(
 
 
 def _import_one(session: Session, file: Path, dry_run: bool) -> ImportSummary:
-    return _with_progress(file, lambda progress: import_era(
-        session.engine, session.actor, file, file_name=str(file), dry_run=dry_run,
+    return _with_progress(file, lambda progress: import_era(session.database, session.actor, file, file_name=str(file), dry_run=dry_run,
         progress=progress,
     ))  # fmt: skip
 

@@ -402,7 +402,7 @@ def _post_remittance(
     )
     text = x12_writer.era_text([remittance], interchange)
     summary = import_era(
-        practice.engine,
+        practice.database,
         practice.biller,
         io.BytesIO(text.encode()),
         file_name=f"{payer_code}-{friday:%Y%m%d}.835",

@@ -213,7 +213,7 @@ def paid_by_the_payer(engine, actor) -> None:
         [answer], trace_number="EFT-9", payment_date=DAY, payer_identifier="ACME01"
     )
     text = w.era_text([remittance], w.Interchange(datetime(2026, 4, 1), 5)).encode()
-    era = import_era(engine, actor, io.BytesIO(text), file_name="paid.835")
+    era = import_era(Database(engine), actor, io.BytesIO(text), file_name="paid.835")
     assert era.claims_posted == 1
 
 
@@ -263,7 +263,7 @@ def test_a_replacement_without_an_earlier_claim_is_held(engine, actor):
     assert counts(engine, actor)["encounters"] == 0
 
 
-def test_a_payers_answer_after_a_replacement_matches_the_new_lines(engine, actor):
+def test_a_payers_answer_after_a_replacement_matches_the_new_lines(engine, database, actor):
     load(engine, actor, text_of(office_visit()))
     lines = [replace(line, line_item_control_number="R1") for line in CORRECTED[:1]]
     load(engine, actor, text_of(office_visit("7", lines), control_number=2))
@@ -275,7 +275,7 @@ def test_a_payers_answer_after_a_replacement_matches_the_new_lines(engine, actor
     )  # fmt: skip
     remittance = w.remittance([answer], trace_number="EFT-10", payment_date=DAY)
     text = w.era_text([remittance], w.Interchange(datetime(2026, 4, 1), 6)).encode()
-    era = import_era(engine, actor, io.BytesIO(text), file_name="paid.835")
+    era = import_era(database, actor, io.BytesIO(text), file_name="paid.835")
     assert (era.claims_posted, era.held_claims) == (1, 0)
 
 

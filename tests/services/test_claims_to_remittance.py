@@ -37,7 +37,7 @@ def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine
     assert claims.charge_cents == pair.charge_cents
 
     era = import_era(
-        engine, admin, io.BytesIO(pair.remittance_835.encode()), file_name="remittance.835"
+        database, admin, io.BytesIO(pair.remittance_835.encode()), file_name="remittance.835"
     )
     assert (era.claims_posted, era.lines_posted, era.held_claims) == (40, pair.lines, 0)
     assert era.paid_cents == pair.paid_cents

@@ -393,12 +393,12 @@ def test_files_without_remittances_are_refused(engine, actor):
         import_text(engine, actor, text.encode())
 
 
-def test_paths_and_unseekable_streams_import_with_progress(engine, actor, tmp_path):
+def test_paths_and_unseekable_streams_import_with_progress(engine, database, actor, tmp_path):
     visit(engine, actor, "PCN-V", OFFICE)
     path = tmp_path / "era.835"
     path.write_bytes(era(w.claim("PCN-V", [OFFICE_PAID])))
     seen: list[tuple[str, int, int]] = []
-    summary = import_era(engine, actor, path, progress=lambda *p: seen.append(p))
+    summary = import_era(database, actor, path, progress=lambda *p: seen.append(p))
     assert summary.claims_posted == 1 and summary.file_name == str(path)
     size = path.stat().st_size
     assert {phase for phase, _, _ in seen} == {"importing"}
@@ -417,7 +417,7 @@ def test_paths_and_unseekable_streams_import_with_progress(engine, actor, tmp_pa
             return self.data.read(size)
 
     visit(engine, actor, "PCN-W", LAB)
-    piped = import_era(engine, actor, Pipe(era(w.claim("PCN-W", [LAB_PAID]), trace="EFT-2")))
+    piped = import_era(database, actor, Pipe(era(w.claim("PCN-W", [LAB_PAID]), trace="EFT-2")))
     assert piped.claims_posted == 1
 
 

@@ -99,7 +99,7 @@ def test_accepted_sample_imports_and_reconciles(engine, database, actor, name):
     everything = claims_of(SAMPLES / name)
     claims = [claim for claim in everything if billable(claim)]
     practice = practice_for(engine, actor, claims)
-    summary = import_era(engine, actor, SAMPLES / name)
+    summary = import_era(database, actor, SAMPLES / name)
     unknown = len(everything) - len(claims)
     assert (summary.claims, summary.claims_posted) == (len(everything), len(claims))
     assert summary.held == ({UNMATCHED_CLAIM: unknown} if unknown else {})
@@ -110,7 +110,7 @@ def test_accepted_sample_imports_and_reconciles(engine, database, actor, name):
         assert_reconciled(engine, actor, claim, practice.procedures[claim.patient_control_number])
     report = verify_organisation(database, actor.organisation_id)
     assert report.ok, report.differences
-    again = import_era(engine, actor, SAMPLES / name)
+    again = import_era(database, actor, SAMPLES / name)
     assert again.already_imported == summary.remittances and again.claims_posted == 0
 
 
@@ -122,7 +122,7 @@ def test_claims_sharing_one_patient_control_number_are_held_then_resolved_by_han
     A biller posts each to its own patient's encounter; then all nine reconcile."""
     claims = claims_of(SAMPLES / SHARED_PCN)
     practice = practice_for(engine, actor, claims[:1])
-    summary = import_era(engine, actor, SAMPLES / SHARED_PCN)
+    summary = import_era(database, actor, SAMPLES / SHARED_PCN)
     assert (summary.claims, summary.claims_posted) == (9, 1)
     assert summary.held == {UNMATCHED_LINE: 5, BALANCE_WOULD_GO_NEGATIVE: 3}
     by_position = {claim.position: claim for claim in claims}
@@ -139,12 +139,12 @@ def test_claims_sharing_one_patient_control_number_are_held_then_resolved_by_han
 
 
 @pytest.mark.parametrize("name", REFUSED)
-def test_refused_sample_is_refused_for_the_readers_reason(engine, actor, name):
+def test_refused_sample_is_refused_for_the_readers_reason(engine, database, actor, name):
     outcome = EXPECTED[name]
     assert isinstance(outcome, Refused)
     before = table_counts(engine, actor.organisation_id)
     with pytest.raises(EraRefused) as refused:
-        import_era(engine, actor, SAMPLES / name, file_name=name)
+        import_era(database, actor, SAMPLES / name, file_name=name)
     error = refused.value
     assert error.message.startswith(f"{name}: ")
     assert outcome.fragment in error.message

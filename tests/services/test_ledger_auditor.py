@@ -216,7 +216,9 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                 trace_number=f"AUDIT{uuid.uuid4().hex[:10]}",
                 payment_date=on,
             )
-            summary = import_era(engine, self.users["admin"], io.BytesIO(era_bytes([era])))
+            summary = import_era(
+                Database(engine), self.users["admin"], io.BytesIO(era_bytes([era]))
+            )
             assert summary.claims_posted == 1, f"the 835 was not posted: {summary}"
             with UnitOfWork(engine, self.organisation_id, write=False) as uow:
                 return int(

@@ -29,9 +29,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, Row
 
 from medledger.domain.balance import Entry
 from medledger.domain.claim_advice import ClaimAdvice
@@ -52,7 +49,7 @@ from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
 from medledger.services.file_input import Progress, Source, name_of, opened
 from medledger.services.full_collections import batch_written, full_collections_deferred
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 from medledger.x12 import (
     Claim,
     Remittance,
@@ -107,7 +104,7 @@ class ImportSummary:
 
 
 def import_era(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     source: Source,
     *,
@@ -123,7 +120,7 @@ def import_era(
     with (
         full_collections_deferred(),
         opened(source, progress) as stream,
-        UnitOfWork(engine, actor.organisation_id) as uow,
+        database.unit_of_work(actor.organisation_id) as uow,
     ):
         target: _TransactionSet | None = None
         posted: list[_TransactionSet] = []  # the sets this file posted
@@ -323,10 +320,10 @@ class ClaimPoster:
         self.trace_number = trace_number
         self.planner = ClaimPlanner(uow)
         self.entries: list[Entry] = []
-        self._encounters: dict[str, Row[Any]] = {}
+        self._encounters: dict[str, Record] = {}
         self._history: dict[int, list[PostedClaim]] = {}
 
-    def load(self, advices: Sequence[ClaimAdvice], encounter: Row[Any] | None = None) -> None:
+    def load(self, advices: Sequence[ClaimAdvice], encounter: Record | None = None) -> None:
         """Load what the claims need: their encounters (by patient control number, or the one
         given), the encounters' procedures and balances, and their claim history."""
         if encounter is not None:
@@ -381,7 +378,7 @@ class ClaimPoster:
 def _matched(
     advice: ClaimAdvice,
     encounter_id: int,
-    procedures: Sequence[Row[Any]],
+    procedures: Sequence[Record],
     procedure_ids: Sequence[int] | None,
 ) -> ClaimResult:
     """The claim with each line tied to its procedure (domain/matching.py)."""
@@ -409,7 +406,7 @@ def _matched(
     )  # fmt: skip
 
 
-def _billed(row: Row[Any]) -> BilledProcedure:
+def _billed(row: Record) -> BilledProcedure:
     return BilledProcedure(
         row.id,
         row.code,

@@ -34,14 +34,14 @@ router = api_router(tags=["remittance files"])
 
 @router.post("/era-imports", response_model=ImportSummaryOut, status_code=201)
 def import_file(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     file: Annotated[UploadFile, File(description="An X12 835 (5010) file.")],
     dry_run: DryRun = False,
 ) -> ImportSummaryOut:
     """Import an 835 whole or not at all: a malformed or unreconciled file is refused (422,
     with the segment and the difference) and posts nothing; claims that cannot post are held."""
-    summary = import_era(engine, actor, file.file, file_name=file.filename, dry_run=dry_run)
+    summary = import_era(database, actor, file.file, file_name=file.filename, dry_run=dry_run)
     return ImportSummaryOut.of(summary)
 
 
