@@ -328,7 +328,7 @@ def report_outcome(session: Session, outcome: write_offs.Outcome) -> None:
 
 def report_posted(session: Session, transaction_id: int) -> history.TransactionView:
     """After a posting: the transaction and the new balance of the patient it touched."""
-    view = history.transaction(session.engine, session.actor, transaction_id)
+    view = history.transaction(session.database, session.actor, transaction_id)
     procedure = accounts.procedure_account(
         session.database, session.actor, view.entries[0].procedure_id
     ).procedure
@@ -597,7 +597,7 @@ def history_command(
         session.database, session.actor, find_patient(session, patient).id
     )
     typer.echo(patient_line(account.patient, account.balance))
-    for view in history.patient_history(session.engine, session.actor, account.patient.id):
+    for view in history.patient_history(session.database, session.actor, account.patient.id):
         typer.echo(
             f"\n#{view.id}  {view.created_at:%Y-%m-%d %H:%M}  {view.kind}  by {view.user} ({view.source})"
         )

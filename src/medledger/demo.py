@@ -425,7 +425,7 @@ def _patient_activity(practice: _Practice, track: Track) -> None:
 
 
 def _statement_payments(practice: _Practice, track: Track) -> None:
-    rng, engine, summary = practice.rng, practice.engine, practice.summary
+    rng, summary = practice.rng, practice.summary
     owing = [pid for pid, account in _accounts(practice) if account.balance.patient_balance > 0]
     rng.shuffle(owing)
     over = owing[: max(2, len(owing) * 3 // 100)]
@@ -448,7 +448,9 @@ def _statement_payments(practice: _Practice, track: Track) -> None:
         )
         summary.payments += 1
         if patient_id == over[0]:
-            payment_id = transaction(engine, practice.front, posted).entries[0].payment_id
+            payment_id = (
+                transaction(practice.database, practice.front, posted).entries[0].payment_id
+            )
             assert payment_id is not None  # a payment's entries name it
             refund_payment(practice.database, practice.manager, payment_id, amount - balance,
                            note="patient asked for the overpayment back")  # fmt: skip

@@ -65,7 +65,7 @@ def test_only_managers_refund(engine, database, staff, procedure):
     txn = record_payment(database, staff["desk"], patient_id, "10.00")
     from medledger.services.history import transaction
 
-    payment_id = transaction(engine, staff["desk"], txn).payment_id
+    payment_id = transaction(database, staff["desk"], txn).payment_id
     with pytest.raises(Forbidden):
         refund_payment(database, staff["bill"], payment_id)
     refund_payment(database, staff["boss"], payment_id)

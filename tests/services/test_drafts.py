@@ -60,7 +60,7 @@ def test_preview_edit_undo_and_post(engine, database, actor, remittance):
 
     (transaction_id,) = drafts.post_draft(engine, actor, draft.id).transaction_ids
     assert drafts.post_draft(engine, actor, draft.id).transaction_ids == (transaction_id,)
-    view = history.transaction(engine, actor, transaction_id)
+    view = history.transaction(database, actor, transaction_id)
     assert view.kind == "write_off" and view.note == "plan"
     assert accounts.procedure_account(database, actor, procedure_id).balance.patient_balance == 1000
     with pytest.raises(errors.DraftClosed):
@@ -160,7 +160,7 @@ def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
     (transaction_id,) = approved.transaction_ids
     posted = drafts.get_draft(engine, biller, draft.id)
     assert (posted.status, posted.posted_transaction_id) == ("posted", transaction_id)
-    view = history.transaction(engine, actor, transaction_id)
+    view = history.transaction(database, actor, transaction_id)
     assert (view.reason_text, view.note) == ("hospice", "per call")
     assert (
         accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 3000

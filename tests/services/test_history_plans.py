@@ -10,7 +10,7 @@ from tests.plans import sqlite_plans
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
-def test_a_history_reads_its_transactions_by_id_not_the_organisation(engine, actor):
+def test_a_history_reads_its_transactions_by_id_not_the_organisation(engine, database, actor):
     patient_id, ids = builders.adjudicated_patient(engine, actor, ["100.00"] * 12, {"PR-2": 2000})
     for procedure_id in ids:
         builders.write_off(
@@ -18,7 +18,7 @@ def test_a_history_reads_its_transactions_by_id_not_the_organisation(engine, act
         )
 
     plans = sqlite_plans(
-        engine, lambda: history.patient_history(engine, actor, patient_id), "ledger_transactions"
+        engine, lambda: history.patient_history(database, actor, patient_id), "ledger_transactions"
     )
 
     for sql, plan in plans.items():

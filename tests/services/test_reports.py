@@ -45,7 +45,7 @@ def test_collections_by_method_net_of_refunds_and_reversed_payments(engine, data
     record_payment(database, actor, patient_id, "15.00", method="cash")  # 5.00 of it is credit
     mistaken = record_payment(database, actor, patient_id, "2.00", method="check")
     reverse_transaction(database, actor, mistaken, reason="posted_in_error")
-    payment_id = history.transaction(engine, actor, card).entries[0].payment_id
+    payment_id = history.transaction(database, actor, card).entries[0].payment_id
     refund_payment(database, actor, payment_id, "10.00")
 
     lines = {line.method: line for line in reports.collections_by_method(database, actor)}

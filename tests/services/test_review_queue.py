@@ -45,7 +45,7 @@ def test_an_unmatched_claim_is_posted_to_the_encounter_a_biller_chooses(engine, 
     transaction_id = resolve_held_claim(
         database, actor, item.id, encounter_of(engine, actor, office)
     )
-    view = history.transaction(engine, actor, transaction_id)
+    view = history.transaction(database, actor, transaction_id)
     assert view.kind == "adjudication" and view.remittance_id is not None
     assert accounts.procedure_account(database, actor, lab).balance.payer_paid == 3000
     assert held_claims(database, actor) == []

@@ -69,7 +69,7 @@ def test_write_off_accepts_decimal_strings_and_decimals(engine, database, actor,
     )
 
 
-def test_reasons_are_checked(engine, actor, adjudicated):
+def test_reasons_are_checked(engine, database, actor, adjudicated):
     _, _, procedure_id = adjudicated
     with pytest.raises(errors.InvalidReason):
         builders.write_off(engine, actor, procedure_id, total="1.00", reason="because")
@@ -80,7 +80,7 @@ def test_reasons_are_checked(engine, actor, adjudicated):
     txn = builders.write_off(
         engine, actor, procedure_id, total="1.00", reason="custom", custom_reason="Sliding scale"
     )
-    assert history.transaction(engine, actor, txn).reason_text == "Sliding scale"
+    assert history.transaction(database, actor, txn).reason_text == "Sliding scale"
 
 
 def test_unknown_and_foreign_procedures_are_not_found(engine, database, actor, adjudicated):
@@ -137,7 +137,7 @@ def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, data
     txn = builders.write_off(
         engine, actor, total="25.00", encounter_id=encounter_id, reason="charity_care"
     )
-    view = history.transaction(engine, actor, txn)
+    view = history.transaction(database, actor, txn)
     moved = {(e.procedure_id, e.carc): e.amount_cents for e in view.entries if e.amount_cents > 0}
     assert moved == {(first, "3"): 500, (first, "1"): 1500, (second, "2"): 500}
     assert accounts.encounter_account(database, actor, encounter_id).balance.patient_balance == 500
@@ -163,7 +163,7 @@ def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
     with pytest.raises(errors.PaidPRMustBeRefundedFirst):
         cancellations.cancel_pr(engine, actor, estimated, reason="entered_in_error")
     refund_payment(
-        database, actor, history.transaction(engine, actor, payment).entries[0].payment_id
+        database, actor, history.transaction(database, actor, payment).entries[0].payment_id
     )
 
     cancellations.cancel_pr(engine, actor, estimated, reason="estimate_wrong")
@@ -199,7 +199,7 @@ def test_overpayment_leaves_credit_that_can_be_applied_and_refunded(
 ):
     patient_id, encounter_id, _ = adjudicated
     txn = record_payment(database, actor, patient_id, "50.00", encounter_id=encounter_id)
-    payment_id = history.transaction(engine, actor, txn).entries[0].payment_id
+    payment_id = history.transaction(database, actor, txn).entries[0].payment_id
     account = accounts.patient_account(database, actor, patient_id)
     assert account.balance.credit == 2000 and account.balance.patient_balance == -2000
 
@@ -263,7 +263,7 @@ def test_patient_history_never_shows_another_patients_entries(engine, database, 
     )
     seen = {
         e.procedure_id
-        for view in history.patient_history(engine, actor, first)
+        for view in history.patient_history(database, actor, first)
         for e in view.entries
     }
     assert seen == {procedure_one}

@@ -55,7 +55,7 @@ def test_paid_pr_must_be_refunded_before_write_off(engine, database, actor, visi
     with pytest.raises(errors.PaidPRMustBeRefundedFirst):
         builders.write_off(engine, actor, procedure_id, total="5.00", reason="small_balance")
 
-    payment_id = history.transaction(engine, actor, transaction_id).entries[0].payment_id
+    payment_id = history.transaction(database, actor, transaction_id).entries[0].payment_id
     refund_payment(database, actor, payment_id, "20.00")
     builders.write_off(engine, actor, procedure_id, total="20.00", reason="small_balance")
     balance = accounts.procedure_account(database, actor, procedure_id).balance
@@ -76,7 +76,7 @@ def test_remove_write_off_restores_every_column(engine, database, actor, visit_w
     write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
     assert accounts.procedure_account(database, actor, procedure_id).balance == before
 
-    original = history.transaction(engine, actor, write_off_id)
+    original = history.transaction(database, actor, write_off_id)
     assert original.reason_code == "bad_debt" and original.note == "collections gave up"
     assert partial in original.reverted_by and len(original.reverted_by) == 2
     with pytest.raises(errors.NotReversible):

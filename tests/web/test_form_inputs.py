@@ -23,6 +23,7 @@ from medledger.services.payments import record_payment
 from medledger.services.registration import actor_for, organisations
 from medledger.services.review_queue import held_claims
 from medledger.services.work_list import remittances_to_post
+from medledger.storage.unit_of_work import Database
 from medledger.web import ROUTERS
 from medledger.web.forms import FormFields
 from medledger.web.routing import WebRoute
@@ -104,7 +105,7 @@ def rows(engine, database, actor, staff) -> Rows:
             "patient_id": patients,
             "procedure_id": procedures,
             "charge": procedures,
-            "payment_id": [int(history.transaction(engine, actor, payment).payment_id)],
+            "payment_id": [int(history.transaction(database, actor, payment).payment_id)],
             "transaction_id": [payment, write_off],
             "write_off_id": [write_off],
             "remittance_id": remittances,
@@ -210,7 +211,7 @@ def garcia_rows(engine, actor, rows):
 
 
 def _ledger(engine, actor, patient_id) -> list[int]:
-    return [line.id for line in history.patient_history(engine, actor, patient_id)]
+    return [line.id for line in history.patient_history(Database(engine), actor, patient_id)]
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,7 @@ def test_the_practice_is_typed_never_listed_and_a_twin_name_is_told_apart_by_log
     assert seen() == {"Twins"}
 
 
-def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, actor):
+def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, database, actor):
     client, csrf, charge = browser_less
     headers = {**HTMX, "X-CSRF-Token": csrf}
     posted = client.post(
@@ -125,7 +125,7 @@ def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, a
     )
     assert again.status_code == 200
     [write_off] = history.find_transactions(
-        engine, actor, TransactionFilter(kind="write_off", procedure_id=charge)
+        database, actor, TransactionFilter(kind="write_off", procedure_id=charge)
     )
     refused = client.post(
         f"/write-offs/{write_off.id}/remove?charge={charge}",

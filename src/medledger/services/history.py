@@ -10,24 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Engine, select
-
 from medledger.domain.balance import Entry
-from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.domain.transaction import TransactionHeader, values
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
 from medledger.services.posting import Committed
+from medledger.storage.history_store import TransactionFilter as TransactionFilter
 from medledger.storage.ledger_store import header_of
-from medledger.storage.tables import (
-    in_organisation,
-    ledger_entries,
-    ledger_transactions,
-    procedures,
-    users,
-)
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,16 +48,16 @@ class TransactionView(TransactionHeader):
         return sum(e.amount_cents for e in self.entries)
 
 
-def transaction(engine: Engine, actor: Actor, transaction_id: int) -> TransactionView:
-    return transactions(engine, actor, [transaction_id])[0]
+def transaction(database: UnitOfWorkFactory, actor: Actor, transaction_id: int) -> TransactionView:
+    return transactions(database, actor, [transaction_id])[0]
 
 
 def transactions(
-    engine: Engine, actor: Actor, transaction_ids: Sequence[int]
+    database: UnitOfWorkFactory, actor: Actor, transaction_ids: Sequence[int]
 ) -> list[TransactionView]:
     """Several transactions in one read (e.g. the answer to a batch of write-offs), in the
     order given; another organisation's is "not found" like one that does not exist."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         views = {view.id: view for view in _views(uow, list(transaction_ids))}
     for transaction_id in transaction_ids:
         if transaction_id not in views:
@@ -75,14 +66,17 @@ def transactions(
 
 
 def answer(
-    engine: Engine, actor: Actor, transaction_ids: Sequence[int], posted: Sequence[Committed]
+    database: UnitOfWorkFactory,
+    actor: Actor,
+    transaction_ids: Sequence[int],
+    posted: Sequence[Committed],
 ) -> list[TransactionView]:
     """The transactions a posting service returned, for its answer: those it posted in this
     request as they were written (``posting.committed``), without reading them back; any other
     (a repeated request's earlier transaction, perhaps reversed since) read from the journal."""
     fresh = {c.transaction_id: _view_of_posted(c, actor) for c in posted}
     earlier = [tid for tid in transaction_ids if tid not in fresh]
-    read = {view.id: view for view in transactions(engine, actor, earlier)} if earlier else {}
+    read = {view.id: view for view in transactions(database, actor, earlier)} if earlier else {}
     return [fresh[tid] if tid in fresh else read[tid] for tid in transaction_ids]
 
 
@@ -121,46 +115,29 @@ def _view(
     )
 
 
-def patient_history(engine: Engine, actor: Actor, patient_id: int) -> list[TransactionView]:
+def patient_history(
+    database: UnitOfWorkFactory, actor: Actor, patient_id: int
+) -> list[TransactionView]:
     """Every transaction touching the patient's procedures, oldest first.
 
     Only this patient's entries are shown: a remittance is one transaction over many patients,
     and one patient's history must never show another's charges.
     """
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         uow.registry.patient(patient_id)
         own = {row.id for row in uow.registry.procedures_of_patient(patient_id)}
-        ids = uow.connection.execute(
-            select(ledger_entries.c.transaction_id)
-            .join(procedures, procedures.c.id == ledger_entries.c.procedure_id)
-            .where(
-                procedures.c.organisation_id == actor.organisation_id,
-                procedures.c.patient_id == patient_id,
-            )
-            .distinct()
-        ).scalars()
-        return _views(uow, sorted(ids), own)
+        ids = uow.history.transactions_of_patient(patient_id)
+        return _views(uow, ids, own)
 
 
 def write_off_lines(
-    engine: Engine, actor: Actor, procedure_ids: list[int]
+    database: UnitOfWorkFactory, actor: Actor, procedure_ids: list[int]
 ) -> dict[int, list[TransactionView]]:
     """Per procedure, oldest first, every line that moved its Other Adjustments: its write-offs
     and their removals, each with only that procedure's entries (the posting tool shows them as
     separate lines under the payer's original amounts)."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        pairs = sorted(
-            (row.transaction_id, row.procedure_id)
-            for row in uow.connection.execute(
-                select(ledger_entries.c.transaction_id, ledger_entries.c.procedure_id)
-                .where(
-                    ledger_entries.c.organisation_id == actor.organisation_id,
-                    ledger_entries.c.procedure_id.in_(procedure_ids),
-                    ledger_entries.c.column == Column.WRITTEN_OFF.value,
-                )
-                .distinct()
-            )
-        )
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
+        pairs = uow.history.write_offs_of(procedure_ids)
         views = {v.id: v for v in _views(uow, sorted({t for t, _ in pairs}), set(procedure_ids))}
     lines: dict[int, list[TransactionView]] = {pid: [] for pid in procedure_ids}
     for transaction_id, procedure_id in pairs:
@@ -170,58 +147,11 @@ def write_off_lines(
     return lines
 
 
-@dataclass(frozen=True)
-class TransactionFilter:
-    """GET /write-offs and friends: every field optional; ``sort`` is "created_at" or
-    "-created_at" (newest first, the default)."""
-
-    kind: str | None = None
-    patient_id: int | None = None
-    encounter_id: int | None = None
-    procedure_id: int | None = None
-    reason_code: str | None = None
-    user_id: int | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    sort: str = "-created_at"
-    limit: int = 50
-    offset: int = 0
-
-
 def find_transactions(
-    engine: Engine, actor: Actor, wanted: TransactionFilter
+    database: UnitOfWorkFactory, actor: Actor, wanted: TransactionFilter
 ) -> list[TransactionView]:
-    t = ledger_transactions.c
-    query = select(t.id).where(t.organisation_id == actor.organisation_id)
-    for column, value in (
-        (t.kind, wanted.kind),
-        (t.reason_code, wanted.reason_code),
-        (t.user_id, wanted.user_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if wanted.start is not None:
-        query = query.where(t.created_at >= wanted.start)
-    if wanted.end is not None:
-        query = query.where(t.created_at < wanted.end)
-    touching = [
-        (procedures.c.id, wanted.procedure_id),
-        (procedures.c.encounter_id, wanted.encounter_id),
-        (procedures.c.patient_id, wanted.patient_id),
-    ]
-    for column, value in touching:
-        if value is not None:
-            query = query.where(
-                t.id.in_(
-                    select(ledger_entries.c.transaction_id)
-                    .join(procedures, procedures.c.id == ledger_entries.c.procedure_id)
-                    .where(procedures.c.organisation_id == actor.organisation_id, column == value)
-                )
-            )
-    order = t.id.desc() if wanted.sort.startswith("-") else t.id.asc()
-    query = query.order_by(order).limit(min(wanted.limit, 500)).offset(wanted.offset)
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        ids = list(uow.connection.execute(query).scalars())
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
+        ids = uow.history.find(wanted)
         views = {view.id: view for view in _views(uow, ids)}
     return [views[i] for i in ids]
 
@@ -231,25 +161,8 @@ def _views(
 ) -> list[TransactionView]:
     if not transaction_ids:
         return []
-    rows = list(
-        uow.connection.execute(
-            select(ledger_transactions, users.c.display_name)
-            .join(users, users.c.id == ledger_transactions.c.user_id)
-            .where(
-                in_organisation(ledger_transactions, uow.organisation_id),
-                ledger_transactions.c.id.in_(transaction_ids),
-            )
-            .order_by(ledger_transactions.c.id)
-        )
-    )
-    reversals: dict[int, list[int]] = {}
-    for row in uow.connection.execute(
-        select(ledger_transactions.c.id, ledger_transactions.c.reverts_id).where(
-            in_organisation(ledger_transactions, uow.organisation_id),
-            ledger_transactions.c.reverts_id.in_(transaction_ids),
-        )
-    ):
-        reversals.setdefault(row.reverts_id, []).append(row.id)
+    rows = uow.history.headers(transaction_ids)
+    reversals = uow.history.reversals_of(transaction_ids)
     reversal_ids = [rid for ids in reversals.values() for rid in ids]
     entries = uow.ledger.entries([*transaction_ids, *reversal_ids])
 

@@ -114,7 +114,7 @@ def patient_profile(engine: Engine, actor: Actor, patient_id: int) -> PatientPro
     account = accounts.patient_account(Database(engine), actor, patient_id)
     return PatientProfile(
         account,
-        tuple(history.patient_history(engine, actor, patient_id)),
+        tuple(history.patient_history(Database(engine), actor, patient_id)),
         tuple(payments.patient_payments(Database(engine), actor, patient_id)),
         registration.patient_record(engine, actor, patient_id),
     )

@@ -26,7 +26,7 @@ from medledger.services.history import TransactionView, write_off_lines
 from medledger.services.remittance_views import ItemView, RemittanceView, payment_items_table
 from medledger.storage.tables import encounters, in_organisation, patients
 from medledger.storage.tables import procedures as procedures_table
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def posting_tool(engine: Engine, actor: Actor, remittance_id: int) -> PostingToo
             for row in uow.registry.procedures_where(procedures_table.c.id.in_(procedure_ids))
         }
         claims = _claims(uow, {int(v.item.encounter_id) for v in views})
-    lines = write_off_lines(engine, actor, procedure_ids)
+    lines = write_off_lines(Database(engine), actor, procedure_ids)
     children: dict[int, list[ItemView]] = {}
     for view in views:
         if view.item.parent_id is not None:

@@ -31,6 +31,7 @@ from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.claim_store import ClaimStore
 from medledger.storage.directory import Directory
 from medledger.storage.draft_store import DraftStore
+from medledger.storage.history_store import HistoryStore
 from medledger.storage.ledger_store import LedgerStore
 from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
@@ -110,6 +111,7 @@ class UnitOfWork:
         self.claims = ClaimStore(self.connection, self.organisation_id)
         self.reports = ReportStore(self.connection, self.organisation_id)
         self.access = AccessStore(self.connection, self.organisation_id)
+        self.history = HistoryStore(self.connection, self.organisation_id)
         return self
 
     def lock(self, name: str) -> None:

@@ -16,7 +16,7 @@ from medledger.api.schemas import (
     ProcedureOut,
     TransactionOut,
 )
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import accounts, history, payments
 
 router = api_router(tags=["accounts"])
@@ -41,8 +41,10 @@ def get_patient(database: DatabaseDep, actor: ActorDep, patient_id: PathId) -> P
 
 
 @router.get("/patients/{patient_id}/history", response_model=list[TransactionOut])
-def patient_history(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> list[TransactionOut]:
-    return [TransactionOut.of(v) for v in history.patient_history(engine, actor, patient_id)]
+def patient_history(
+    database: DatabaseDep, actor: ActorDep, patient_id: PathId
+) -> list[TransactionOut]:
+    return [TransactionOut.of(v) for v in history.patient_history(database, actor, patient_id)]
 
 
 @router.get("/patients/{patient_id}/payments", response_model=list[PaymentOut])

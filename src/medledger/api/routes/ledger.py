@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query, Response
-from sqlalchemy import Engine
 
 from medledger.api.deps import ActorDep, DryRun, IdempotencyKey, QueryMoment, QueryText
 from medledger.api.routing import api_router, on_event_loop
@@ -30,12 +29,13 @@ from medledger.services import cancellations, history, payments, reversals, writ
 from medledger.services.actor import Actor
 from medledger.services.history import TransactionFilter, TransactionView
 from medledger.services.posting import committed, dry_run
+from medledger.storage.unit_of_work import Database
 
 router = api_router(tags=["ledger"])
 
 
 def _posted_or_effect(
-    engine: Engine, actor: Actor, preview: bool, post: Callable[[], list[int]]
+    database: Database, actor: Actor, preview: bool, post: Callable[[], list[int]]
 ) -> tuple[list[TransactionView], EffectOut | None]:
     """Run a posting service for real, or as a dry run for its effect only."""
     if preview:
@@ -44,7 +44,7 @@ def _posted_or_effect(
         return [], EffectOut.of(effect)
     with committed() as posted:
         transaction_ids = post()
-    return history.answer(engine, actor, transaction_ids, posted), None
+    return history.answer(database, actor, transaction_ids, posted), None
 
 
 def write_off_out(view: TransactionView) -> WriteOffOut:
@@ -60,6 +60,7 @@ def write_off_out(view: TransactionView) -> WriteOffOut:
 @router.post("/write-offs", response_model=WriteOffsPosted | EffectOut, status_code=201)
 def post_write_offs(
     engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     body: WriteOffsIn,
     response: Response,
@@ -92,13 +93,13 @@ def post_write_offs(
     if outcome.approval is not None:
         response.status_code = 202
         return WriteOffsPosted(status="pending_approval", approval=ApprovalOut.of(outcome.approval))
-    views = history.answer(engine, actor, outcome.transaction_ids, posted)
+    views = history.answer(database, actor, outcome.transaction_ids, posted)
     return WriteOffsPosted(status="posted", write_offs=[write_off_out(v) for v in views])
 
 
 @router.get("/write-offs", response_model=list[WriteOffOut])
 def list_write_offs(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     patient_id: QueryId = None,
     encounter_id: QueryId = None,
@@ -115,13 +116,13 @@ def list_write_offs(
         "write_off", patient_id, encounter_id, procedure_id, reason, user_id, start, end, sort,
         limit, offset,
     )  # fmt: skip
-    return [write_off_out(v) for v in history.find_transactions(engine, actor, wanted)]
+    return [write_off_out(v) for v in history.find_transactions(database, actor, wanted)]
 
 
 @router.get("/write-offs/{write_off_id}", response_model=WriteOffOut)
 @on_event_loop
-def get_write_off(engine: EngineDep, actor: ActorDep, write_off_id: PathId) -> WriteOffOut:
-    view = history.transaction(engine, actor, write_off_id)
+def get_write_off(database: DatabaseDep, actor: ActorDep, write_off_id: PathId) -> WriteOffOut:
+    view = history.transaction(database, actor, write_off_id)
     if view.kind != "write_off":
         raise NotFound("write-off", write_off_id)
     return write_off_out(view)
@@ -132,6 +133,7 @@ def get_write_off(engine: EngineDep, actor: ActorDep, write_off_id: PathId) -> W
 )
 def remove_write_off(
     engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     write_off_id: PathId,
     body: RemoveIn,
@@ -140,7 +142,7 @@ def remove_write_off(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Remove a write-off in whole or in part: the reversal, linked both ways."""
-    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+    views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
         write_offs.remove_write_off(
             engine, actor, write_off_id, reason=body.reason, amount=body.amount,
             custom_reason=body.custom_reason, note=body.note, idempotency_key=idempotency_key,
@@ -151,10 +153,10 @@ def remove_write_off(
 
 @router.post("/cancellations", response_model=TransactionOut | EffectOut, status_code=201)
 def cancel_pr(
-    engine: EngineDep, actor: ActorDep, body: CancellationIn, response: Response,
+    engine: EngineDep, database: DatabaseDep, actor: ActorDep, body: CancellationIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
-    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+    views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
         cancellations.cancel_pr(
             engine, actor, body.procedure_id, reason=body.reason, amounts=body.amounts,
             total=body.amount, custom_reason=body.custom_reason, note=body.note,
@@ -166,10 +168,10 @@ def cancel_pr(
 
 @router.post("/payments", response_model=TransactionOut | EffectOut, status_code=201)
 def take_payment(
-    engine: EngineDep, database: DatabaseDep, actor: ActorDep, body: PaymentIn, response: Response,
+    database: DatabaseDep, actor: ActorDep, body: PaymentIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
-    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+    views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
         payments.record_payment(database, actor, body.patient_id, body.amount, method=body.method,
             encounter_id=body.encounter_id, reference=body.reference, note=body.note,
             idempotency_key=idempotency_key,
@@ -182,10 +184,10 @@ def take_payment(
     "/payments/{payment_id}/refunds", response_model=TransactionOut | EffectOut, status_code=201
 )
 def refund(
-    engine: EngineDep, database: DatabaseDep, actor: ActorDep, payment_id: PathId, body: RefundIn, response: Response,
+    database: DatabaseDep, actor: ActorDep, payment_id: PathId, body: RefundIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
-    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+    views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
         payments.refund_payment(database, actor, payment_id, body.amount, note=body.note, idempotency_key=idempotency_key
         )
     ])  # fmt: skip
@@ -198,10 +200,10 @@ def refund(
     status_code=201,
 )
 def reverse(
-    engine: EngineDep, database: DatabaseDep, actor: ActorDep, transaction_id: PathId, body: ReverseIn, response: Response,
+    database: DatabaseDep, actor: ActorDep, transaction_id: PathId, body: ReverseIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
-    views, effect = _posted_or_effect(engine, actor, dry_run_, lambda: [
+    views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
         reversals.reverse_transaction(database, actor, transaction_id, reason=body.reason, custom_reason=body.custom_reason,
             note=body.note, idempotency_key=idempotency_key,
         )
@@ -211,8 +213,10 @@ def reverse(
 
 @router.get("/transactions/{transaction_id}", response_model=TransactionOut)
 @on_event_loop
-def get_transaction(engine: EngineDep, actor: ActorDep, transaction_id: PathId) -> TransactionOut:
-    return TransactionOut.of(history.transaction(engine, actor, transaction_id))
+def get_transaction(
+    database: DatabaseDep, actor: ActorDep, transaction_id: PathId
+) -> TransactionOut:
+    return TransactionOut.of(history.transaction(database, actor, transaction_id))
 
 
 def _answer(

@@ -18,7 +18,7 @@ from medledger.api.schemas import (
     RemittanceSummaryOut,
     TransactionOut,
 )
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import drafts, history, remittance_views
 from medledger.services.posting import committed
 from medledger.services.write_offs import Outcome
@@ -104,6 +104,7 @@ def undo_draft(
 )
 def post_draft(
     engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     draft_id: PathId,
     response: Response,
@@ -126,5 +127,5 @@ def post_draft(
     if outcome.approval is not None:
         response.status_code = 202
         return ApprovalOut.of(outcome.approval)
-    (view,) = history.answer(engine, actor, outcome.transaction_ids, posted)
+    (view,) = history.answer(database, actor, outcome.transaction_ids, posted)
     return TransactionOut.of(view)

@@ -98,7 +98,6 @@ def add_visit(
     "/procedures/{procedure_id}/void", response_model=TransactionOut | EffectOut, status_code=201
 )
 def void_procedure_charge(
-    engine: EngineDep,
     database: DatabaseDep,
     actor: ActorDep,
     procedure_id: PathId,
@@ -112,7 +111,7 @@ def void_procedure_charge(
         transaction_id = void_charge(database, actor, procedure_id, reason=body.reason, custom_reason=body.custom_reason,
             note=body.note, idempotency_key=idempotency_key,
         )  # fmt: skip
-        return TransactionOut.of(history.answer(engine, actor, [transaction_id], posted)[0])
+        return TransactionOut.of(history.answer(database, actor, [transaction_id], posted)[0])
     assert effect is not None
     return EffectOut.of(effect)
 

@@ -18,7 +18,7 @@ from medledger.api.schemas import (
     ImportSummaryOut,
     TransactionOut,
 )
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import history
 from medledger.services.era_import import import_era
 from medledger.services.review_queue import (
@@ -76,7 +76,6 @@ def held_claim_encounters(
     "/held-claims/{item_id}/post", response_model=TransactionOut | EffectOut, status_code=201
 )
 def post_held_claim(
-    engine: EngineDep,
     database: DatabaseDep,
     actor: ActorDep,
     item_id: PathId,
@@ -92,7 +91,7 @@ def post_held_claim(
         )
     if effect is not None:
         return EffectOut.of(effect)
-    return TransactionOut.of(history.transaction(engine, actor, transaction_id))
+    return TransactionOut.of(history.transaction(database, actor, transaction_id))
 
 
 @router.post("/held-claims/{item_id}/dismiss", response_model=HeldClaimOut)

@@ -12,11 +12,12 @@ from starlette.datastructures import FormData
 from medledger.domain.bounds import MAX_ID
 from medledger.domain.errors import LedgerError
 from medledger.domain.money import to_cents
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import cancellations, write_offs
 from medledger.services.actor import Actor
 from medledger.services.patient_views import charge_profile
 from medledger.services.write_offs import WriteOffRequest
+from medledger.storage.unit_of_work import Database
 from medledger.web.dialogs import action_done, show_dialog
 from medledger.web.forms import errors_of, fields, key, optional, required, text
 from medledger.web.rendering import money
@@ -32,24 +33,24 @@ ChargeForm = Annotated[
 
 def dialog(
     request: Request,
-    engine: EngineDep,
+    database: Database,
     actor: Actor,
     procedure_id: int,
     template: str,
     form: FormData | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    profile = charge_profile(engine, actor, procedure_id)
+    profile = charge_profile(database, actor, procedure_id)
     return show_dialog(
         request, template, form, errors, profile=profile, p=profile.procedure(procedure_id)
     )
 
 
 def charge_changed(
-    request: Request, engine: EngineDep, actor: Actor, procedure_id: int, message: str
+    request: Request, database: Database, actor: Actor, procedure_id: int, message: str
 ) -> Response:
     """Swap in the new header, the charge (details open) and its visit's total."""
-    profile = charge_profile(engine, actor, procedure_id)
+    profile = charge_profile(database, actor, procedure_id)
     return action_done(
         request, "patients/_charge_changed.html", message, profile=profile,
         p=profile.procedure(procedure_id), encounter=profile.encounter_of(procedure_id),
@@ -68,17 +69,22 @@ DIALOGS = {
 @router.get("/charges/{procedure_id}/{action}")
 def charge_dialog(
     request: Request,
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     procedure_id: PathId,
     action: Annotated[str, Path(pattern="^(write-off|cancel|void)$")],
 ) -> Response:
-    return dialog(request, engine, actor, procedure_id, DIALOGS[action])
+    return dialog(request, database, actor, procedure_id, DIALOGS[action])
 
 
 @router.post("/charges/{procedure_id}/write-off")
 def write_off(
-    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: ChargeForm
+    request: Request,
+    engine: EngineDep,
+    database: DatabaseDep,
+    actor: WebActor,
+    procedure_id: PathId,
+    form: ChargeForm,
 ) -> Response:
     """Confirm: post the write-off, or file it for approval when above the user's limit."""
     try:
@@ -89,7 +95,7 @@ def write_off(
         outcome = write_offs.submit_write_offs(engine, actor, [asked], key(form))
     except LedgerError as error:
         return dialog(
-            request, engine, actor, procedure_id, "dialogs/write_off.html", form, errors_of(error)
+            request, database, actor, procedure_id, "dialogs/write_off.html", form, errors_of(error)
         )
     amount = money(to_cents(text(form, "amount")))
     message = (
@@ -98,13 +104,14 @@ def write_off(
         else f"{amount} is above your write-off limit: it waits for a billing manager in "
         f"approval request #{outcome.approval.id}."
     )
-    return charge_changed(request, engine, actor, procedure_id, message)
+    return charge_changed(request, database, actor, procedure_id, message)
 
 
 @router.post("/write-offs/{write_off_id}/remove")
 def remove_write_off(
     request: Request,
     engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     write_off_id: PathId,
     charge: Annotated[int, Query(ge=1, le=MAX_ID, description="The charge whose window it was.")],
@@ -120,14 +127,19 @@ def remove_write_off(
         )  # fmt: skip
     except LedgerError as error:
         return dialog(
-            request, engine, actor, charge, "dialogs/write_off.html", form, errors_of(error)
+            request, database, actor, charge, "dialogs/write_off.html", form, errors_of(error)
         )
-    return charge_changed(request, engine, actor, charge, "Write-off removed.")
+    return charge_changed(request, database, actor, charge, "Write-off removed.")
 
 
 @router.post("/charges/{procedure_id}/cancel")
 def cancel(
-    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, form: ChargeForm
+    request: Request,
+    engine: EngineDep,
+    database: DatabaseDep,
+    actor: WebActor,
+    procedure_id: PathId,
+    form: ChargeForm,
 ) -> Response:
     try:
         cancellations.cancel_pr(
@@ -137,6 +149,6 @@ def cancel(
         )  # fmt: skip
     except LedgerError as error:
         return dialog(
-            request, engine, actor, procedure_id, "dialogs/cancel.html", form, errors_of(error)
+            request, database, actor, procedure_id, "dialogs/cancel.html", form, errors_of(error)
         )
-    return charge_changed(request, engine, actor, procedure_id, "PR cancelled.")
+    return charge_changed(request, database, actor, procedure_id, "PR cancelled.")

@@ -9,7 +9,7 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services.patient_views import patient_profile
 from medledger.services.reversals import reverse_transaction
 from medledger.web.dialogs import action_done, show_dialog
@@ -23,9 +23,13 @@ UndoForm = Annotated[FormData, fields("reason", "custom_reason", "note", "key")]
 
 @router.get("/patients/{patient_id}/lines/{transaction_id}/undo")
 def undo_dialog(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, transaction_id: PathId
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    patient_id: PathId,
+    transaction_id: PathId,
 ) -> Response:
-    profile = patient_profile(engine, actor, patient_id)
+    profile = patient_profile(database, actor, patient_id)
     return show_dialog(
         request, "dialogs/undo.html", profile=profile, view=profile.line(transaction_id)
     )
@@ -34,7 +38,6 @@ def undo_dialog(
 @router.post("/patients/{patient_id}/lines/{transaction_id}/undo")
 def undo(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
@@ -47,12 +50,12 @@ def undo(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        profile = patient_profile(engine, actor, patient_id)
+        profile = patient_profile(database, actor, patient_id)
         return show_dialog(
             request, "dialogs/undo.html", form, errors_of(error), profile=profile,
             view=profile.line(transaction_id),
         )  # fmt: skip
-    profile = patient_profile(engine, actor, patient_id)
+    profile = patient_profile(database, actor, patient_id)
     return action_done(
         request,
         "patients/_history_changed.html",

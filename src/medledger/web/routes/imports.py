@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Request, Response
-from sqlalchemy import Engine
 from starlette.datastructures import FormData, UploadFile
 
 from medledger.domain.errors import InvalidInput, LedgerError
-from medledger.http.dependencies import EngineDep
+from medledger.http.dependencies import DatabaseDep
 from medledger.services.claim_import import import_claims
 from medledger.services.csv_import import import_csv
 from medledger.services.era_import import import_era
+from medledger.storage.unit_of_work import Database
 from medledger.web.forms import fields
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
@@ -37,7 +37,12 @@ class ImportKind:
     hint: str
     accept: str
     result: str  # the template of its summary
-    run: Callable[..., Any]  # the service: (engine, actor, stream, file_name=, dry_run=)
+    run: Callable[..., Any]  # the service: (database, actor, stream, file_name=, dry_run=)
+
+
+def _on_engine(service: Callable[..., Any]) -> Callable[..., Any]:
+    """A service that still takes the engine, called like those that take the Database."""
+    return lambda database, *args, **kwargs: service(database.engine, *args, **kwargs)
 
 
 ERA = ImportKind(
@@ -53,7 +58,7 @@ CLAIMS = ImportKind(
     "checked first: one that is malformed, or with a claim whose lines do not add up, registers "
     "nothing. Importing the same file again registers nothing twice; a corrected or voided claim "
     "is held when money is posted against it.",
-    ".837,.837i,.837p,.edi,.txt,.x12,text/plain", "_claims_result.html", import_claims,
+    ".837,.837i,.837p,.edi,.txt,.x12,text/plain", "_claims_result.html", _on_engine(import_claims),
 )  # fmt: skip
 
 
@@ -62,7 +67,7 @@ CSV = ImportKind(
     "Columns as docs/csv-import.md lists them, with a header row. Every row is checked first: "
     "when any is wrong nothing is registered, and each problem is listed by row and column. "
     "Importing the same file again registers nothing twice.",
-    ".csv,text/csv", "_csv_result.html", import_csv,
+    ".csv,text/csv", "_csv_result.html", _on_engine(import_csv),
 )  # fmt: skip
 
 
@@ -74,7 +79,7 @@ def _page(request: Request, kind: ImportKind, status_code: int = 200, **values: 
 
 
 def _upload(
-    request: Request, engine: Engine, actor: WebActor, form: FormData, kind: ImportKind
+    request: Request, database: Database, actor: WebActor, form: FormData, kind: ImportKind
 ) -> Response:
     """All or nothing: a file that is refused writes nothing and says why, inline."""
     upload = form.get("file")
@@ -82,7 +87,7 @@ def _upload(
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput(f"choose an {kind.what} file to import")
         summary = kind.run(
-            engine, actor, upload.file, file_name=upload.filename,
+            database, actor, upload.file, file_name=upload.filename,
             dry_run=form.get("dry_run") == "on",
         )  # fmt: skip
     except LedgerError as error:
@@ -96,8 +101,10 @@ def era_page(request: Request, actor: WebActor) -> Response:
 
 
 @router.post("/import")
-def era_upload(request: Request, engine: EngineDep, actor: WebActor, form: UploadForm) -> Response:
-    return _upload(request, engine, actor, form, ERA)
+def era_upload(
+    request: Request, database: DatabaseDep, actor: WebActor, form: UploadForm
+) -> Response:
+    return _upload(request, database, actor, form, ERA)
 
 
 @router.get("/import/claims")
@@ -107,9 +114,9 @@ def claims_page(request: Request, actor: WebActor) -> Response:
 
 @router.post("/import/claims")
 def claims_upload(
-    request: Request, engine: EngineDep, actor: WebActor, form: UploadForm
+    request: Request, database: DatabaseDep, actor: WebActor, form: UploadForm
 ) -> Response:
-    return _upload(request, engine, actor, form, CLAIMS)
+    return _upload(request, database, actor, form, CLAIMS)
 
 
 @router.get("/import/csv")
@@ -118,5 +125,7 @@ def csv_page(request: Request, actor: WebActor) -> Response:
 
 
 @router.post("/import/csv")
-def csv_upload(request: Request, engine: EngineDep, actor: WebActor, form: UploadForm) -> Response:
-    return _upload(request, engine, actor, form, CSV)
+def csv_upload(
+    request: Request, database: DatabaseDep, actor: WebActor, form: UploadForm
+) -> Response:
+    return _upload(request, database, actor, form, CSV)

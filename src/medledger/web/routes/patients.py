@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Request, Response
 
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services.patient_views import PatientProfile, charge_profile, patient_profile
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
@@ -18,28 +18,32 @@ router = web_router()
 
 @router.get("/patients/{patient_id}")
 def charges_tab(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId
+    request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId
 ) -> Response:
-    return _tab(request, patient_profile(engine, actor, patient_id), "charges")
+    return _tab(request, patient_profile(database, actor, patient_id), "charges")
 
 
 @router.get("/patients/{patient_id}/{tab}")
 def other_tab(
     request: Request,
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
     tab: Annotated[str, Path(pattern="^(history|payments)$")],
 ) -> Response:
-    return _tab(request, patient_profile(engine, actor, patient_id), tab)
+    return _tab(request, patient_profile(database, actor, patient_id), tab)
 
 
 @router.get("/charges/{procedure_id}")
 def charge_details(
-    request: Request, engine: EngineDep, actor: WebActor, procedure_id: PathId, details: bool = True
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    procedure_id: PathId,
+    details: bool = True,
 ) -> Response:
     """View Details (htmx: the charge's rows, opened or closed; a link: the profile, opened)."""
-    profile = charge_profile(engine, actor, procedure_id)
+    profile = charge_profile(database, actor, procedure_id)
     if request.headers.get("hx-request") != "true":
         return render(
             request,

@@ -8,9 +8,10 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import payments
 from medledger.services.patient_views import patient_profile
+from medledger.storage.unit_of_work import Database
 from medledger.web.dialogs import action_done, show_dialog
 from medledger.web.forms import errors_of, fields, key, optional, optional_id, required, text
 from medledger.web.rendering import render
@@ -27,7 +28,6 @@ RefundForm = Annotated[FormData, fields("amount", "note", "key")]
 @router.post("/patients/{patient_id}/payments")
 def take_payment(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
@@ -41,19 +41,19 @@ def take_payment(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        profile = patient_profile(engine, actor, patient_id)
+        profile = patient_profile(database, actor, patient_id)
         return render(
             request, "patients/_payments_changed.html", status_code=422, profile=profile,
             form=form, errors=errors_of(error), message=None,
         )  # fmt: skip
-    return _payments_changed(request, engine, actor, patient_id, "Payment recorded.")
+    return _payments_changed(request, database, actor, patient_id, "Payment recorded.")
 
 
 @router.get("/patients/{patient_id}/payments/{payment_id}/refund")
 def refund_dialog(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, payment_id: PathId
+    request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId, payment_id: PathId
 ) -> Response:
-    profile = patient_profile(engine, actor, patient_id)
+    profile = patient_profile(database, actor, patient_id)
     return show_dialog(
         request, "dialogs/refund.html", profile=profile, paid=profile.payment(payment_id)
     )
@@ -62,7 +62,6 @@ def refund_dialog(
 @router.post("/patients/{patient_id}/payments/{payment_id}/refund")
 def refund(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
@@ -74,31 +73,30 @@ def refund(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        profile = patient_profile(engine, actor, patient_id)
+        profile = patient_profile(database, actor, patient_id)
         return show_dialog(
             request, "dialogs/refund.html", form, errors_of(error), profile=profile,
             paid=profile.payment(payment_id),
         )  # fmt: skip
-    return _payments_changed(request, engine, actor, patient_id, "Refund recorded.")
+    return _payments_changed(request, database, actor, patient_id, "Refund recorded.")
 
 
 @router.post("/patients/{patient_id}/payments/{payment_id}/apply-credit")
 def apply_credit(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     patient_id: PathId,
     payment_id: PathId,
 ) -> Response:
     payments.apply_credit(database, actor, payment_id)
-    return _payments_changed(request, engine, actor, patient_id, "Credit applied.")
+    return _payments_changed(request, database, actor, patient_id, "Credit applied.")
 
 
 def _payments_changed(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: int, message: str
+    request: Request, database: Database, actor: WebActor, patient_id: int, message: str
 ) -> Response:
     return action_done(
         request, "patients/_payments_changed.html", message,
-        profile=patient_profile(engine, actor, patient_id), form={}, errors={},
+        profile=patient_profile(database, actor, patient_id), form={}, errors={},
     )  # fmt: skip

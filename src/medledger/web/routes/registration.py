@@ -226,7 +226,6 @@ def _no_charge() -> int:
 @router.post("/charges/{procedure_id}/void")
 def void(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     procedure_id: PathId,
@@ -238,5 +237,7 @@ def void(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        return dialog(request, engine, actor, procedure_id, DIALOGS["void"], form, errors_of(error))
-    return charge_changed(request, engine, actor, procedure_id, "Charge voided.")
+        return dialog(
+            request, database, actor, procedure_id, DIALOGS["void"], form, errors_of(error)
+        )
+    return charge_changed(request, database, actor, procedure_id, "Charge voided.")
