@@ -9,6 +9,7 @@ import pytest
 from bench import era_import, explain
 
 from medledger.services.era_import import import_era
+from medledger.storage.unit_of_work import Database
 
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # its EXPLAIN syntax
@@ -18,7 +19,7 @@ def test_each_hot_call_has_its_selects_explained_and_its_writes_listed(engine, t
     actor = era_import.register_practice(url, 3)
     era_file = tmp_path / "tiny.835"
     era_import.write_file(era_file, 12)
-    assert import_era(postgres, actor, str(era_file)).lines_posted == 12
+    assert import_era(Database(postgres), actor, str(era_file)).lines_posted == 12
 
     pages = explain.sections(postgres, url)
 

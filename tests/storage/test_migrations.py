@@ -15,7 +15,7 @@ from medledger.services.registration import create_organisation
 from medledger.services.verification import verify_organisation
 from medledger.storage.database import alembic_config, make_engine, migrate
 from medledger.storage.tables import metadata
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from tests import builders
 from tests.conftest import _drop_schema, _postgres_engine
 
@@ -51,17 +51,17 @@ def migrated_practice(path):
     return engine, actor, patient_id
 
 
-def test_patients_open_pr_is_filled_from_the_balances_on_upgrade(database, tmp_path):
+def test_patients_open_pr_is_filled_from_the_balances_on_upgrade(tmp_path):
     engine, actor, patient_id = migrated_practice(tmp_path / "open_pr.sqlite3")
     config = alembic_config(engine)
     command.downgrade(config, "0005")  # before patient_open_pr existed
     command.upgrade(config, "head")
-    assert verify_organisation(database, actor.organisation_id).ok
+    assert verify_organisation(Database(engine), actor.organisation_id).ok
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.ledger.patients_owing_most(5) == [patient_id]
 
 
-def test_the_journal_keeps_its_rows_indexes_and_guards_through_0008(database, tmp_path):
+def test_the_journal_keeps_its_rows_indexes_and_guards_through_0008(tmp_path):
     """0008 rebuilds SQLite's journal table to restate its column CHECK: every row, index and
     append-only trigger comes through, down and up again, and the CHECK still refuses."""
     engine, actor, _ = migrated_practice(tmp_path / "journal.sqlite3")
@@ -86,7 +86,7 @@ def test_the_journal_keeps_its_rows_indexes_and_guards_through_0008(database, tm
     assert journal()[:2] == (rows, dependents) and '"column" IN (' in journal()[2]
     command.upgrade(config, "head")
     assert journal()[:2] == (rows, dependents)
-    assert verify_organisation(database, actor.organisation_id).ok
+    assert verify_organisation(Database(engine), actor.organisation_id).ok
     with pytest.raises(DBAPIError), engine.begin() as connection:
         connection.execute(text("DELETE FROM ledger_entries"))
     with pytest.raises(DBAPIError), engine.begin() as connection:

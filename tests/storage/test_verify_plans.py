@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from medledger.services.verification import verify_organisation
+from medledger.storage.unit_of_work import Database
 from tests import builders
 from tests.plans import sqlite_plans
 
@@ -22,7 +23,7 @@ def test_every_verify_statement_reads_a_range_not_the_organisation(engine, actor
     )
 
     def verify() -> None:
-        assert verify_organisation(sqlite, actor.organisation_id, batch=1).ok
+        assert verify_organisation(Database(sqlite), actor.organisation_id, batch=1).ok
 
     plans = sqlite_plans(sqlite, verify)
 
