@@ -72,7 +72,7 @@ def test_a_patient_names_who_registered_and_who_last_changed_them(engine, actor)
                                                        "encounters", "procedures")}  # fmt: skip
 
 
-def test_an_837_and_its_835_are_written_by_the_importing_user(engine):
+def test_an_837_and_its_835_are_written_by_the_importing_user(engine, database):
     admin = create_organisation(engine, "Acting user 837")
     biller = user(engine, admin, "biller", "biller")
     pair = generate(5)
@@ -80,7 +80,7 @@ def test_an_837_and_its_835_are_written_by_the_importing_user(engine):
     assert writers(engine, admin.organisation_id) == {t.name: {biller.user_id} for t in WRITTEN}
 
     other = create_organisation(engine, "Acting user 835")
-    import_era(engine, other, io.BytesIO(pair.remittance_835.encode()), file_name="r.835")
+    import_era(database, other, io.BytesIO(pair.remittance_835.encode()), file_name="r.835")
     assert writers(engine, other.organisation_id)["payers"] == {other.user_id}
 
 
