@@ -132,26 +132,28 @@ def fresh_database() -> None:
 
 def seed_practice(engine: Engine) -> int:
     """A small practice through the services: the rows the bulk load then imitates."""
-    admin = registration.create_organisation(engine, "Bench API Practice")
-    registration.add_user(
-        engine, admin, MANAGER, "Bench Manager", "billing_manager",
+    admin = registration.create_organisation(Database(engine), "Bench API Practice")
+    registration.add_user(Database(engine), admin, MANAGER, "Bench Manager", "billing_manager",
         password_hash=auth.hash_password(PASSWORD),
     )  # fmt: skip
-    registration.add_user(
-        engine, admin, "bench_biller", "Bench Biller", "biller", "500.00",
+    registration.add_user(Database(engine), admin, "bench_biller", "Bench Biller", "biller", "500.00",
         auth.hash_password(PASSWORD),
     )  # fmt: skip
-    registration.add_user(engine, admin, "bench_desk", "Bench Desk", "front_desk")
+    registration.add_user(Database(engine), admin, "bench_desk", "Bench Desk", "front_desk")
     payers = [
-        registration.add_payer(engine, admin, code, name)
+        registration.add_payer(Database(engine), admin, code, name)
         for code, name in (("BCBS", "Blue Cross"), ("AETNA", "Aetna"), ("MCARE", "Medicare"))
     ]
     for n in range(12):
         patient = registration.add_patient(
-            engine, admin, f"S{n:04d}", FIRST[n % len(FIRST)], LAST[n % len(LAST)], date(1980, 1, 1)
+            Database(engine),
+            admin,
+            f"S{n:04d}",
+            FIRST[n % len(FIRST)],
+            LAST[n % len(LAST)],
+            date(1980, 1, 1),
         )
-        encounter = registration.add_encounter(
-            engine, admin, patient, f"SEED{n:04d}", date(2024, 1, 2) + timedelta(days=n),
+        encounter = registration.add_encounter(Database(engine), admin, patient, f"SEED{n:04d}", date(2024, 1, 2) + timedelta(days=n),
             [ProcedureInput("99213", "150.00"), ProcedureInput("36415", "25.00")], payers[n % 3],
         )  # fmt: skip
         with UnitOfWork(engine, admin.organisation_id, write=False) as uow:

@@ -47,10 +47,10 @@ TABLE_HEAD = (
 def child(url: str, claims_path: str, era_path: str) -> None:
     """Run in a fresh process: a new organisation imports the 837, then the 835; print JSON."""
     engine = make_engine(url)
-    admin = create_organisation(engine, "Benchmark Clinic")
+    admin = create_organisation(Database(engine), "Benchmark Clinic")
     actor = Actor(admin.organisation_id, admin.user_id, "cli", "admin")
     started = time.perf_counter()
-    claims = import_claims(engine, actor, claims_path)
+    claims = import_claims(Database(engine), actor, claims_path)
     claims_seconds = time.perf_counter() - started
     assert claims.imported == claims.claims and not claims.held, claims
     started = time.perf_counter()

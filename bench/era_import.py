@@ -113,7 +113,7 @@ def fresh_database(url: str, folder: Path, lines: int) -> str:
 def register_practice(url: str, claims: int) -> Actor:
     """One patient and encounter per claim with its four procedures, charged, in bulk."""
     engine = make_engine(url)
-    admin = create_organisation(engine, "Bench Practice")
+    admin = create_organisation(Database(engine), "Bench Practice")
     actor = Actor(admin.organisation_id, admin.user_id, "cli", "admin")
     org, now = actor.organisation_id, datetime.now(UTC)
     with UnitOfWork(engine, org) as uow:

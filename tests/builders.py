@@ -44,7 +44,7 @@ def adjudication_header(actor: Actor, idempotency_key: str) -> TransactionHeader
 
 def patient(engine: Engine, actor: Actor, last_name: str = "Doe") -> int:
     n = next(_numbers)
-    return add_patient(engine, actor, f"MRN{n:06d}", "Jane", last_name, date(1980, 1, 1))
+    return add_patient(Database(engine), actor, f"MRN{n:06d}", "Jane", last_name, date(1980, 1, 1))
 
 
 def visit(
@@ -59,14 +59,14 @@ def visit(
     n = next(_numbers)
     codes = codes or ["99213", "85025", "36415", "80053"][: len(charges)]
     lines = [ProcedureInput(code, charge) for code, charge in zip(codes, charges, strict=False)]
-    encounter_id = add_encounter(engine, actor, patient_id, f"PCN{n:08d}", on, lines)
+    encounter_id = add_encounter(Database(engine), actor, patient_id, f"PCN{n:08d}", on, lines)
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         ids = [row.id for row in uow.registry.procedures_of_encounter(encounter_id)]
     return encounter_id, ids
 
 
 def payer(engine: Engine, actor: Actor) -> int:
-    return add_payer(engine, actor, "87726", "United Healthcare")
+    return add_payer(Database(engine), actor, "87726", "United Healthcare")
 
 
 def adjudicate(
@@ -133,9 +133,9 @@ def write_off(
 
 def biller_and_manager(engine: Engine, actor: Actor) -> tuple[Actor, Actor]:
     """A biller with a 100.00 write-off limit and a billing manager, in ``actor``'s organisation."""
-    add_user(engine, actor, "biller", "Bill", "biller", "100.00")
-    add_user(engine, actor, "manager", "Maria", "billing_manager", None)
+    add_user(Database(engine), actor, "biller", "Bill", "biller", "100.00")
+    add_user(Database(engine), actor, "manager", "Maria", "billing_manager", None)
     return (
-        actor_for(engine, actor.organisation_id, "biller", "test"),
-        actor_for(engine, actor.organisation_id, "manager", "test"),
+        actor_for(Database(engine), actor.organisation_id, "biller", "test"),
+        actor_for(Database(engine), actor.organisation_id, "manager", "test"),
     )

@@ -76,7 +76,7 @@ def database(engine: Engine) -> Database:
 
 
 @pytest.fixture
-def actor(engine: Engine) -> Actor:
+def actor(database: Database) -> Actor:
     """A fresh organisation and its admin user, acting as the test."""
-    admin = create_organisation(engine, f"Practice {uuid.uuid4().hex[:8]}")
+    admin = create_organisation(database, f"Practice {uuid.uuid4().hex[:8]}")
     return Actor(admin.organisation_id, admin.user_id, "test", "admin")

@@ -93,14 +93,18 @@ def practice_for(engine: Engine, actor: Actor, claims: Sequence[Claim]) -> Pract
             continue
         n = next(_numbers)
         patient_id = add_patient(
-            engine, actor, f"ERA{n:06d}", claim.patient_first_name or "", claim.patient_last_name
+            Database(engine),
+            actor,
+            f"ERA{n:06d}",
+            claim.patient_first_name or "",
+            claim.patient_last_name,
         )
         lines = [_procedure(line) for line in claim.lines] or [
             ProcedureInput(LINELESS_CODE, claim.charge_cents)
         ]
         on = _first_date(claim)
         encounter_id = add_encounter(
-            engine, actor, patient_id, claim.patient_control_number, on, lines
+            Database(engine), actor, patient_id, claim.patient_control_number, on, lines
         )
         encounters[claim.patient_control_number] = encounter_id
         account = encounter_account(Database(engine), actor, encounter_id)

@@ -25,8 +25,8 @@ def practice(tmp_path: Path) -> tuple[str, int]:
     url = url_of(tmp_path / "era.sqlite3")
     assert cli(url, "init", "--organisation", "Riverside Clinic").exit_code == 0
     session = Session(url, "admin", None)
-    patient = add_patient(session.engine, session.actor, "MRN1", "Ann", "Lee")
-    encounter = add_encounter(session.engine, session.actor, patient, "PCN-1", DOS,
+    patient = add_patient(session.database, session.actor, "MRN1", "Ann", "Lee")
+    encounter = add_encounter(session.database, session.actor, patient, "PCN-1", DOS,
                               [ProcedureInput("99213", 15000), ProcedureInput("85025", 4500)])  # fmt: skip
     office = accounts.encounter_account(session.database, session.actor, encounter).procedures[0]
     session.close()

@@ -124,7 +124,7 @@ SCENARIOS = {
 
 @pytest.fixture
 def world(engine, database, actor) -> World:
-    add_user(engine, actor, "biller", "Bill", "biller", "100.00", auth.hash_password(PASSWORD))
+    add_user(database, actor, "biller", "Bill", "biller", "100.00", auth.hash_password(PASSWORD))
     patient_id = builders.patient(engine, actor)
     visit, (open_charge,) = builders.visit(engine, actor, patient_id, ["500.00"])
     builders.adjudicate(engine, actor, visit, {open_charge: (50000, 20000, {"PR-2": 30000})})
@@ -132,7 +132,7 @@ def world(engine, database, actor) -> World:
     builders.adjudicate(engine, actor, paid_visit, {paid_charge: (10000, 8000, {"PR-3": 2000})})
     record_payment(database, actor, patient_id, "20.00", encounter_id=paid_visit)
     url = engine.url.render_as_string(hide_password=False)
-    practice = organisations(engine)[actor.organisation_id]
+    practice = organisations(database)[actor.organisation_id]
     return World(engine, url, actor.organisation_id, practice, open_charge, paid_charge)
 
 

@@ -118,7 +118,7 @@ class Session:
 
     @cached_property
     def actor(self) -> Actor:
-        known = registration.organisations(self.engine)
+        known = registration.organisations(self.database)
         if not known:
             raise NoOrganisation(
                 "no organisation yet: run `medledger demo` or `medledger init --organisation NAME`"
@@ -126,7 +126,7 @@ class Session:
         organisation_id = min(known) if self.organisation_id is None else self.organisation_id
         if organisation_id not in known:
             raise NotFound("organisation", organisation_id)
-        return registration.actor_for(self.engine, organisation_id, self.username, "cli")
+        return registration.actor_for(self.database, organisation_id, self.username, "cli")
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -247,7 +247,7 @@ def session_of(ctx: typer.Context) -> Session:
 
 def find_patient(session: Session, ref: str) -> Any:
     """A patient row by MRN, or by id when no MRN matches."""
-    return registration.find_patient(session.engine, session.actor, ref)
+    return registration.find_patient(session.database, session.actor, ref)
 
 
 # -- printing --------------------------------------------------------------------------------------
@@ -348,10 +348,10 @@ def init(
 ) -> None:
     """Create or migrate the database; optionally create an organisation and its admin user."""
     session = session_of(ctx)
-    engine = session.engine
+    database = session.database  # opens (and migrates) the database
     typer.echo(f"database ready: {make_url(session.url).render_as_string(hide_password=True)}")
     if organisation:
-        admin = create_organisation(engine, organisation)
+        admin = create_organisation(database, organisation)
         typer.echo(f"organisation {admin.organisation_id} created: {organisation}")
         typer.echo("admin user: admin (act as another user with --user)")
 
@@ -365,7 +365,9 @@ def demo(
     """Load "Demo Family Practice": staff, payers, patients, visits, remittances and payments."""
     session = session_of(ctx)
     existing = [
-        oid for oid, name in registration.organisations(session.engine).items() if name == DEMO_NAME
+        oid
+        for oid, name in registration.organisations(session.database).items()
+        if name == DEMO_NAME
     ]
     if existing:
         typer.echo(f"demo practice already loaded (organisation {existing[0]})")
@@ -384,7 +386,7 @@ def demo(
     typer.echo(
         f"users admin, manager, biller, frontdesk — password {DEMO_PASSWORD!r} (web UI: medledger serve)"
     )
-    if summary.organisation_id != min(registration.organisations(session.engine)):
+    if summary.organisation_id != min(registration.organisations(session.database)):
         typer.echo(
             f"it is not the first organisation: add --organisation {summary.organisation_id}"
         )
@@ -425,8 +427,7 @@ def user_add(
     """Add a user to the organisation; the password is stored as an argon2 hash only."""
     session = session_of(ctx)
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    user_id = add_user(
-        session.engine, session.actor, username, name or username, role, limit,
+    user_id = add_user(session.database, session.actor, username, name or username, role, limit,
         auth.hash_password(secret),
     )  # fmt: skip
     typer.echo(f"user {user_id} added: {username} ({role})")
@@ -1048,8 +1049,7 @@ def import_claims_command(
 
 
 def _claims_of(session: Session, file: Path, dry_run: bool) -> ClaimImportSummary:
-    return _with_progress(file, lambda progress: import_claims(
-        session.engine, session.actor, file, file_name=str(file), dry_run=dry_run,
+    return _with_progress(file, lambda progress: import_claims(session.database, session.actor, file, file_name=str(file), dry_run=dry_run,
         progress=progress,
     ))  # fmt: skip
 
@@ -1134,7 +1134,7 @@ def import_csv_command(
     session = session_of(ctx)
     try:
         summary = import_csv(
-            session.engine, session.actor, file, file_name=str(file), dry_run=dry_run
+            session.database, session.actor, file, file_name=str(file), dry_run=dry_run
         )
     except CsvRefused as error:
         table = Table("Row", "Column", "Problem", title="Nothing imported", box=box.SIMPLE)
@@ -1172,7 +1172,7 @@ def patient_add(
         first, last, birth_date, sex, member_id, (address1, address2, city, state, postal_code)
     )
     record = registration.register_patient(
-        session.engine, session.actor, mrn, details, _coverages(payer), dry_run=dry_run
+        session.database, session.actor, mrn, details, _coverages(payer), dry_run=dry_run
     )
     _show_record(record, "registered", dry_run)
 
@@ -1192,8 +1192,7 @@ def patient_update(
     details = _details(
         first, last, birth_date, sex, member_id, (address1, address2, city, state, postal_code)
     )
-    record = registration.update_patient(
-        session.engine, session.actor, find_patient(session, patient).id, details,
+    record = registration.update_patient(session.database, session.actor, find_patient(session, patient).id, details,
         _coverages(payer), mrn=mrn, dry_run=dry_run,
     )  # fmt: skip
     _show_record(record, "updated", dry_run)
@@ -1239,15 +1238,13 @@ def visit_add(
     """Add a visit with its charges (posted in one transaction) and show the patient's balance."""
     session = session_of(ctx)
     patient_id = find_patient(session, patient).id
-    payer_id = None if payer is None else registration.payer_by_code(
-        session.engine, session.actor, payer
+    payer_id = None if payer is None else registration.payer_by_code(session.database, session.actor, payer
     ).id  # fmt: skip
     lines = [parse_line(spec) for spec in line]
     details = registration.VisitDetails(place, provider, tuple(diagnosis or ()))
 
     def add() -> int:
-        return registration.add_encounter(
-            session.engine, session.actor, patient_id, pcn, parse_day(on, "date"), lines,
+        return registration.add_encounter(session.database, session.actor, patient_id, pcn, parse_day(on, "date"), lines,
             payer_id, details=details, idempotency_key=idempotency_key,
         )  # fmt: skip
 

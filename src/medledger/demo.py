@@ -182,15 +182,15 @@ def load_demo(
 
 
 def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Practice:
-    admin = create_organisation(engine, DEMO_NAME)
+    admin = create_organisation(Database(engine), DEMO_NAME)
     org = admin.organisation_id
     database = Database(engine)
 
     hashed = hash_password(DEMO_PASSWORD)
 
     def staff(username: str, name: str, role: str, limit: str | None = None) -> Actor:
-        add_user(engine, admin, username, name, role, limit, hashed)
-        return actor_for(engine, org, username, "demo")
+        add_user(database, admin, username, name, role, limit, hashed)
+        return actor_for(database, org, username, "demo")
 
     set_password(database, admin, "admin", DEMO_PASSWORD)
 
@@ -205,7 +205,7 @@ def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Pract
         summary=DemoSummary(org),
     )
     for payer in PAYERS:
-        practice.payer_ids[payer.code] = add_payer(engine, admin, payer.code, payer.name)
+        practice.payer_ids[payer.code] = add_payer(database, admin, payer.code, payer.name)
         low, high = payer.allowed_bp
         practice.fee_schedules[payer.code] = {
             code: fee * rng.randint(low, high) // 10000 for code, fee in FEES.items()
@@ -331,7 +331,7 @@ def _claim_filed(
     )
     text = claims_text([claim], interchange, practice=DEMO_NAME.upper())
     summary = import_claims(
-        practice.engine, practice.biller, io.BytesIO(text.encode()), file_name=f"{pcn}.837"
+        practice.database, practice.biller, io.BytesIO(text.encode()), file_name=f"{pcn}.837"
     )
     assert summary.imported == 1, summary
     with UnitOfWork(practice.engine, practice.biller.organisation_id, write=False) as uow:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from medledger.app import create_app
 from medledger.services import auth
 from medledger.services.registration import add_user
+from medledger.storage.unit_of_work import Database
 from tests import builders
 
 PASSWORD = "correct horse battery"
@@ -34,7 +35,15 @@ def app(engine):
 def client_for(
     app, engine, actor, username: str, role: str, limit: str | None = None
 ) -> TestClient:
-    add_user(engine, actor, username, username.title(), role, limit, auth.hash_password(PASSWORD))
+    add_user(
+        Database(engine),
+        actor,
+        username,
+        username.title(),
+        role,
+        limit,
+        auth.hash_password(PASSWORD),
+    )
     client = TestClient(app)
     response = client.post(
         "/api/tokens",

@@ -85,7 +85,7 @@ def world(practice, engine, database, actor) -> World:
         engine, actor, procedure_id=practice.procedure_id, amounts={"2": "1.00"}, reason="bad_debt"
     )
     _, (other,) = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 5000})
-    biller = actor_for(engine, actor.organisation_id, "biller", "test")
+    biller = actor_for(database, actor.organisation_id, "biller", "test")
     over = [WriteOffRequest("small_balance", other, total="25.00")]
     approval = submit_write_offs(engine, biller, over, None).approval
     assert approval is not None

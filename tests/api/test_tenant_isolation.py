@@ -123,8 +123,8 @@ def owned(practice):
     }
 
 
-def test_every_route_hides_other_organisations_data(app, engine, actor, owned):
-    other = create_organisation(engine, "Another practice")
+def test_every_route_hides_other_organisations_data(app, engine, database, actor, owned):
+    other = create_organisation(database, "Another practice")
     intruder = client_for(app, engine, other, "intruder", "billing_manager")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         ours = uow.registry.encounter(owned["encounter_id"])

@@ -26,13 +26,14 @@ from medledger.services.registration import (
     update_patient,
 )
 from medledger.storage.tables import coverages, encounters, patients, payers, procedures
+from medledger.storage.unit_of_work import Database
 
 WRITTEN = (patients, payers, coverages, encounters, procedures)
 
 
 def user(engine, actor, username: str, role: str):
-    add_user(engine, actor, username, username.title(), role)
-    return actor_for(engine, actor.organisation_id, username, "test")
+    add_user(Database(engine), actor, username, username.title(), role)
+    return actor_for(Database(engine), actor.organisation_id, username, "test")
 
 
 def writers(engine, organisation_id: int) -> dict[str, set[int | None]]:
@@ -48,24 +49,24 @@ def writers(engine, organisation_id: int) -> dict[str, set[int | None]]:
         }
 
 
-def test_a_patient_names_who_registered_and_who_last_changed_them(engine, actor):
+def test_a_patient_names_who_registered_and_who_last_changed_them(engine, database, actor):
     desk = user(engine, actor, "desk", "front_desk")
     biller = user(engine, actor, "biller", "biller")
     details = PatientDetails("Ann", "Smith", date(1970, 5, 1), member_id="M-1")
-    record = register_patient(engine, desk, "AU-1", details, [CoverageInput("BCBS")])
+    record = register_patient(database, desk, "AU-1", details, [CoverageInput("BCBS")])
     assert (record.registered.user_id, record.registered.user_name) == (desk.user_id, "Desk")
     assert record.changed is None
     patient_id = record.patient.id
 
-    update_patient(engine, desk, patient_id, PatientDetails(), [])  # nothing to change
-    assert patient_record(engine, desk, patient_id).changed is None
-    changed = update_patient(engine, biller, patient_id, PatientDetails(city="Chicago"))
+    update_patient(database, desk, patient_id, PatientDetails(), [])  # nothing to change
+    assert patient_record(database, desk, patient_id).changed is None
+    changed = update_patient(database, biller, patient_id, PatientDetails(city="Chicago"))
     assert changed.registered == record.registered
     assert changed.changed is not None
     assert (changed.changed.user_id, changed.changed.user_name) == (biller.user_id, "Biller")
     assert changed.changed.at >= record.registered.at
     add_encounter(
-        engine, desk, patient_id, "AU-PCN", date(2026, 3, 2), [ProcedureInput("99213", "90.00")]
+        database, desk, patient_id, "AU-PCN", date(2026, 3, 2), [ProcedureInput("99213", "90.00")]
     )
     assert writers(engine, actor.organisation_id) == {name: {desk.user_id} for name in
                                                       ("patients", "payers", "coverages",
@@ -73,23 +74,23 @@ def test_a_patient_names_who_registered_and_who_last_changed_them(engine, actor)
 
 
 def test_an_837_and_its_835_are_written_by_the_importing_user(engine, database):
-    admin = create_organisation(engine, "Acting user 837")
+    admin = create_organisation(database, "Acting user 837")
     biller = user(engine, admin, "biller", "biller")
     pair = generate(5)
-    import_claims(engine, biller, io.BytesIO(pair.claims_837.encode()), file_name="c.837")
+    import_claims(database, biller, io.BytesIO(pair.claims_837.encode()), file_name="c.837")
     assert writers(engine, admin.organisation_id) == {t.name: {biller.user_id} for t in WRITTEN}
 
-    other = create_organisation(engine, "Acting user 835")
+    other = create_organisation(database, "Acting user 835")
     import_era(database, other, io.BytesIO(pair.remittance_835.encode()), file_name="r.835")
     assert writers(engine, other.organisation_id)["payers"] == {other.user_id}
 
 
-def test_a_csv_import_is_written_by_the_importing_user(engine):
-    admin = create_organisation(engine, "Acting user CSV")
+def test_a_csv_import_is_written_by_the_importing_user(engine, database):
+    admin = create_organisation(database, "Acting user CSV")
     desk = user(engine, admin, "desk", "front_desk")
     text = (
         "mrn,last_name,first_name,payer_code,visit_id,date_of_service,procedure_code,charge\n"
         "C-1,Smith,Ann,BCBS,CV-1,2026-03-02,99213,150.00\n"
     )
-    import_csv(engine, desk, io.BytesIO(text.encode()), file_name="p.csv")
+    import_csv(database, desk, io.BytesIO(text.encode()), file_name="p.csv")
     assert writers(engine, admin.organisation_id) == {t.name: {desk.user_id} for t in WRITTEN}

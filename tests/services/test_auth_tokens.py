@@ -29,9 +29,9 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def biller(engine, actor):
-    add_user(engine, actor, "bill", "Bill", "biller", "50.00")
-    return actor_for(engine, actor.organisation_id, "bill", "test")
+def biller(database, actor):
+    add_user(database, actor, "bill", "Bill", "biller", "50.00")
+    return actor_for(database, actor.organisation_id, "bill", "test")
 
 
 def test_a_token_stands_for_its_user(database, clock, biller):

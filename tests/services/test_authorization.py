@@ -13,15 +13,15 @@ from tests import builders
 
 
 @pytest.fixture
-def staff(engine, actor):
+def staff(database, actor):
     users = {
         "desk": ("front_desk", None),
         "bill": ("biller", "50.00"),
         "boss": ("billing_manager", None),
     }
     for name, (role, limit) in users.items():
-        add_user(engine, actor, name, name.title(), role, limit)
-    return {name: actor_for(engine, actor.organisation_id, name, "test") for name in users}
+        add_user(database, actor, name, name.title(), role, limit)
+    return {name: actor_for(database, actor.organisation_id, name, "test") for name in users}
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_biller_limit_and_own_reversals(engine, staff, procedure):
     write_offs.remove_write_off(engine, staff["boss"], boss, reason="posted_in_error")
 
 
-def test_only_managers_refund(engine, database, staff, procedure):
+def test_only_managers_refund(database, staff, procedure):
     patient_id, _ = procedure
     txn = record_payment(database, staff["desk"], patient_id, "10.00")
     from medledger.services.history import transaction
@@ -70,7 +70,7 @@ def test_only_managers_refund(engine, database, staff, procedure):
         refund_payment(database, staff["bill"], payment_id)
     refund_payment(database, staff["boss"], payment_id)
     with pytest.raises(Forbidden):
-        add_user(engine, staff["boss"], "eve", "Eve", "admin")
+        add_user(database, staff["boss"], "eve", "Eve", "admin")
 
 
 def test_reversing_a_patient_payment_needs_the_role_of_a_refund(database, staff, procedure):

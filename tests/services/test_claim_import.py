@@ -44,7 +44,7 @@ def counts(engine, actor) -> dict[str, int]:
 
 
 def sample(engine, actor, name: str, **options):
-    return import_claims(engine, actor, CLAIM_SAMPLES / name, **options)
+    return import_claims(Database(engine), actor, CLAIM_SAMPLES / name, **options)
 
 
 def text_of(*claims, control_number: int = 1) -> bytes:
@@ -53,7 +53,7 @@ def text_of(*claims, control_number: int = 1) -> bytes:
 
 
 def load(engine, actor, data: bytes, name: str = "claims.837", **options):
-    return import_claims(engine, actor, io.BytesIO(data), file_name=name, **options)
+    return import_claims(Database(engine), actor, io.BytesIO(data), file_name=name, **options)
 
 
 def office_visit(frequency: str = "1", lines=None, number: str = "PCN-1"):
@@ -342,11 +342,11 @@ def test_the_front_desk_may_not_import_claims(engine, actor):
         load(engine, desk, text_of(office_visit()))
 
 
-def test_claims_of_one_organisation_do_not_reach_another(engine, actor):
+def test_claims_of_one_organisation_do_not_reach_another(engine, database, actor):
     from medledger.services.registration import create_organisation
 
     load(engine, actor, text_of(office_visit()))
-    other = create_organisation(engine, "Elsewhere")
+    other = create_organisation(database, "Elsewhere")
     other = Actor(other.organisation_id, other.user_id, "test", "admin")
     summary = load(engine, other, text_of(office_visit("8")))
     assert summary.held == [("PCN-1", "void of claim PCN-1: no claim PCN-1 is in the ledger")]

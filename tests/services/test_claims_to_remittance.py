@@ -28,10 +28,10 @@ PASSWORD = "claims-to-remittance-1"
 
 
 def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine, database):
-    admin = create_organisation(engine, "Second Clinic")
+    admin = create_organisation(database, "Second Clinic")
     pair = generate(40)
     claims = import_claims(
-        engine, admin, io.BytesIO(pair.claims_837.encode()), file_name="claims.837"
+        database, admin, io.BytesIO(pair.claims_837.encode()), file_name="claims.837"
     )
     assert (claims.imported, claims.lines, claims.held) == (40, pair.lines, [])
     assert claims.charge_cents == pair.charge_cents
@@ -50,7 +50,7 @@ def test_a_new_practice_posts_its_payers_answer_to_the_claims_it_imported(engine
     coinsurance = account.balance.by_category(Column.PR)["coinsurance"]
     assert coinsurance > 0
 
-    add_user(engine, admin, "biller", "Biller", "biller", None, auth.hash_password(PASSWORD))
+    add_user(database, admin, "biller", "Biller", "biller", None, auth.hash_password(PASSWORD))
     client = TestClient(create_app(engine, secret_key="claims-to-remittance"))
     login = client.get("/login").text
     client.post(

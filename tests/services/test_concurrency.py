@@ -70,7 +70,7 @@ def test_sixteen_repeats_of_one_key_post_once(engine, database, actor, open_pr):
 def test_one_claim_file_imported_at_once_by_four_is_registered_once(engine, database, actor):
     data = generate(5).claims_837.encode()
     summaries = run_together(
-        4, lambda n: import_claims(engine, actor, io.BytesIO(data), file_name=f"copy-{n}.837")
+        4, lambda n: import_claims(database, actor, io.BytesIO(data), file_name=f"copy-{n}.837")
     )
     assert sorted(s.already_imported for s in summaries) == [False, True, True, True]
     assert sum(s.imported for s in summaries) == 5

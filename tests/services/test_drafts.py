@@ -119,12 +119,12 @@ def test_invalid_draft_is_refused_at_creation(engine, actor, remittance):
 
 
 @pytest.fixture
-def biller_and_manager(engine, actor):
-    add_user(engine, actor, "small", "Small Limit", "biller", "20.00")
-    add_user(engine, actor, "boss", "Boss", "billing_manager", None)
+def biller_and_manager(database, actor):
+    add_user(database, actor, "small", "Small Limit", "biller", "20.00")
+    add_user(database, actor, "boss", "Boss", "billing_manager", None)
     return (
-        actor_for(engine, actor.organisation_id, "small", "test"),
-        actor_for(engine, actor.organisation_id, "boss", "test"),
+        actor_for(database, actor.organisation_id, "small", "test"),
+        actor_for(database, actor.organisation_id, "boss", "test"),
     )
 
 

@@ -41,7 +41,9 @@ PAID_ON = date(2024, 3, 22)
 
 def visit(engine, actor, pcn: str, *lines: ProcedureInput) -> list[int]:
     """An encounter with control number ``pcn``; returns its procedure ids in line order."""
-    encounter_id = add_encounter(engine, actor, builders.patient(engine, actor), pcn, DOS, lines)
+    encounter_id = add_encounter(
+        Database(engine), actor, builders.patient(engine, actor), pcn, DOS, lines
+    )
     account = accounts.encounter_account(Database(engine), actor, encounter_id)
     return [p.procedure.id for p in account.procedures]
 

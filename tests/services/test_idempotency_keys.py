@@ -73,8 +73,8 @@ def test_a_key_used_for_a_batch_cannot_answer_for_part_of_it(engine, actor, two_
 
 def test_the_same_key_from_another_user_is_another_request(engine, database, actor, two_procedures):
     patient_id, _ = two_procedures
-    add_user(engine, actor, "desk", "Desk", "front_desk", None, None)
-    desk = actor_for(engine, actor.organisation_id, "desk", "test")
+    add_user(database, actor, "desk", "Desk", "front_desk", None, None)
+    desk = actor_for(database, actor.organisation_id, "desk", "test")
     key = client_key("pay-1")
     first = record_payment(database, actor, patient_id, "10.00", idempotency_key=key)
     assert record_payment(database, actor, patient_id, "10.00", idempotency_key=key) == first

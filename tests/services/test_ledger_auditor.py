@@ -78,7 +78,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
         def __init__(self) -> None:
             super().__init__()
             COUNTS["examples"] += 1
-            admin = create_organisation(engine, f"audit-{uuid.uuid4().hex[:10]}")
+            admin = create_organisation(Database(engine), f"audit-{uuid.uuid4().hex[:10]}")
             self.users = {"admin": Actor(admin.organisation_id, admin.user_id, "test", "admin")}
             self.users["biller"], self.users["manager"] = builders.biller_and_manager(
                 engine, self.users["admin"]

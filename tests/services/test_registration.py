@@ -25,7 +25,7 @@ from medledger.services.registration import (
     register_patient,
     update_patient,
 )
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from tests import builders
 
 ANN = PatientDetails(
@@ -35,14 +35,13 @@ ANN = PatientDetails(
 
 def desk(engine, actor) -> Actor:
     """A front-desk user of the organisation: the role that registers patients and visits."""
-    add_user(engine, actor, "desk", "Desk", "front_desk")
-    return actor_for(engine, actor.organisation_id, "desk", "test")
+    add_user(Database(engine), actor, "desk", "Desk", "front_desk")
+    return actor_for(Database(engine), actor.organisation_id, "desk", "test")
 
 
-def test_a_front_desk_user_registers_a_patient_with_coverages(engine, actor):
+def test_a_front_desk_user_registers_a_patient_with_coverages(engine, database, actor):
     front = desk(engine, actor)
-    record = register_patient(
-        engine, front, " R-1 ", ANN,
+    record = register_patient(database, front, " R-1 ", ANN,
         [CoverageInput("BCBS", "primary", payer_name="Blue Cross"), CoverageInput("MCR", "secondary", "1EG4")],
     )  # fmt: skip
     row = record.patient
@@ -55,13 +54,13 @@ def test_a_front_desk_user_registers_a_patient_with_coverages(engine, actor):
     ]
 
 
-def test_the_same_person_or_mrn_is_refused_and_nothing_is_written(engine, actor):
-    register_patient(engine, actor, "R-2", ANN)
+def test_the_same_person_or_mrn_is_refused_and_nothing_is_written(engine, database, actor):
+    register_patient(database, actor, "R-2", ANN)
     with pytest.raises(AlreadyExists, match="MRN 'R-2' exists already"):
-        register_patient(engine, actor, "R-2", PatientDetails("Bob", "Jones"))
+        register_patient(database, actor, "R-2", PatientDetails("Bob", "Jones"))
     twin = PatientDetails("ANN", "smith", date(1970, 5, 1), member_id="MEM-1")
     with pytest.raises(AlreadyExists, match=r"registered already \(MRN R-2\)"):
-        register_patient(engine, actor, "R-3", twin, [CoverageInput("NEWPAYER")])
+        register_patient(database, actor, "R-3", twin, [CoverageInput("NEWPAYER")])
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.registry.find_patient("R-3") is None
         assert uow.registry.payer_by_code("NEWPAYER") is None
@@ -77,24 +76,23 @@ def test_the_same_person_or_mrn_is_refused_and_nothing_is_written(engine, actor)
         (PatientDetails("Ann", "Smith", postal_code="1" * 16), "postal code is longer than 15"),
     ],
 )
-def test_bad_details_are_refused_naming_the_field(engine, actor, details, message):
+def test_bad_details_are_refused_naming_the_field(database, actor, details, message):
     with pytest.raises(InvalidInput, match=message):
-        register_patient(engine, actor, "R-BAD", details)
+        register_patient(database, actor, "R-BAD", details)
     with pytest.raises(InvalidInput, match="coverage order must be one of"):
-        register_patient(engine, actor, "R-BAD", ANN, [CoverageInput("P1", "fourth")])
+        register_patient(database, actor, "R-BAD", ANN, [CoverageInput("P1", "fourth")])
 
 
-def test_a_dry_run_checks_and_writes_nothing(engine, actor):
-    record = register_patient(engine, actor, "R-DRY", ANN, [CoverageInput("P1")], dry_run=True)
+def test_a_dry_run_checks_and_writes_nothing(engine, database, actor):
+    record = register_patient(database, actor, "R-DRY", ANN, [CoverageInput("P1")], dry_run=True)
     assert record.patient.mrn == "R-DRY" and len(record.coverages) == 1
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.registry.find_patient("R-DRY") is None
 
 
-def test_an_update_changes_what_is_given_and_adds_coverages(engine, actor):
-    patient_id = register_patient(engine, actor, "R-4", ANN).patient.id
-    record = update_patient(
-        engine, actor, patient_id, PatientDetails(last_name="Smith-Jones", city="Chicago"),
+def test_an_update_changes_what_is_given_and_adds_coverages(database, actor):
+    patient_id = register_patient(database, actor, "R-4", ANN).patient.id
+    record = update_patient(database, actor, patient_id, PatientDetails(last_name="Smith-Jones", city="Chicago"),
         [CoverageInput("AET", "primary", "W123")], mrn="R-4B",
     )  # fmt: skip
     row = record.patient
@@ -102,40 +100,39 @@ def test_an_update_changes_what_is_given_and_adds_coverages(engine, actor):
         "R-4B", "Ann", "Smith-Jones", "Chicago", "MEM-1",
     )  # fmt: skip
     assert [(c.payer_code, c.member_id) for c in record.coverages] == [("AET", "W123")]
-    other = register_patient(engine, actor, "R-5", PatientDetails("Bo", "Li")).patient.id
+    other = register_patient(database, actor, "R-5", PatientDetails("Bo", "Li")).patient.id
     with pytest.raises(AlreadyExists, match="MRN 'R-4B' exists already"):
-        update_patient(engine, actor, other, PatientDetails(), mrn="R-4B")
+        update_patient(database, actor, other, PatientDetails(), mrn="R-4B")
 
 
-def test_an_update_empties_the_details_named_but_never_the_last_name(engine, actor):
-    patient_id = register_patient(engine, actor, "R-7", ANN).patient.id
+def test_an_update_empties_the_details_named_but_never_the_last_name(database, actor):
+    patient_id = register_patient(database, actor, "R-7", ANN).patient.id
     record = update_patient(
-        engine, actor, patient_id, PatientDetails(), clear=("city", "birth_date", "first_name")
+        database, actor, patient_id, PatientDetails(), clear=("city", "birth_date", "first_name")
     )
     row = record.patient
     assert (row.city, row.birth_date, row.first_name, row.postal_code) == (None, None, "", "62701")
-    again = update_patient(engine, actor, patient_id, PatientDetails(), clear=("city",))
+    again = update_patient(database, actor, patient_id, PatientDetails(), clear=("city",))
     assert again.changed == record.changed  # nothing differed: nothing written
     with pytest.raises(InvalidInput, match="last name is required"):
-        update_patient(engine, actor, patient_id, PatientDetails(), clear=("last_name",))
+        update_patient(database, actor, patient_id, PatientDetails(), clear=("last_name",))
     with pytest.raises(InvalidInput, match="a patient has no detail 'mrn'"):
-        update_patient(engine, actor, patient_id, PatientDetails(), clear=("mrn",))
+        update_patient(database, actor, patient_id, PatientDetails(), clear=("mrn",))
 
 
-def test_another_organisations_patient_cannot_be_updated(engine, actor):
+def test_another_organisations_patient_cannot_be_updated(database, actor):
     from medledger.services.registration import create_organisation
 
-    patient_id = register_patient(engine, actor, "R-6", ANN).patient.id
-    other = create_organisation(engine, "Elsewhere")
+    patient_id = register_patient(database, actor, "R-6", ANN).patient.id
+    other = create_organisation(database, "Elsewhere")
     with pytest.raises(NotFound):
-        update_patient(engine, other, patient_id, PatientDetails(city="X"))
+        update_patient(database, other, patient_id, PatientDetails(city="X"))
 
 
 def test_a_visit_without_a_control_number_gets_one_and_is_charged(engine, database, actor):
     front = desk(engine, actor)
-    patient_id = register_patient(engine, front, "R-7", ANN, [CoverageInput("P7")]).patient.id
-    encounter_id = add_encounter(
-        engine, front, patient_id, None, date(2026, 3, 2),
+    patient_id = register_patient(database, front, "R-7", ANN, [CoverageInput("P7")]).patient.id
+    encounter_id = add_encounter(database, front, patient_id, None, date(2026, 3, 2),
         [ProcedureInput("99213", "150.00", ("25",)), ProcedureInput("97110", "95.00", units=3)],
         details=VisitDetails("11", "Dr Who", ("J06.9", "r05")),
     )  # fmt: skip
@@ -161,30 +158,35 @@ def test_a_visit_without_a_control_number_gets_one_and_is_charged(engine, databa
         (ProcedureInput("99213", "12.345"), "12.345"),
     ],
 )
-def test_a_bad_line_is_refused_and_nothing_is_written(engine, actor, line, message):
+def test_a_bad_line_is_refused_and_nothing_is_written(engine, database, actor, line, message):
     patient_id = builders.patient(engine, actor)
     with pytest.raises(Exception, match=message):
-        add_encounter(engine, actor, patient_id, "PCN-BAD", date(2026, 3, 2), [line])
+        add_encounter(database, actor, patient_id, "PCN-BAD", date(2026, 3, 2), [line])
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.registry.encounter_by_control_number("PCN-BAD") is None
 
 
-def test_a_control_number_in_use_is_refused(engine, actor):
+def test_a_control_number_in_use_is_refused(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     add_encounter(
-        engine, actor, patient_id, "PCN-1", date(2026, 3, 2), [ProcedureInput("99213", "1.00")]
+        database, actor, patient_id, "PCN-1", date(2026, 3, 2), [ProcedureInput("99213", "1.00")]
     )
     with pytest.raises(AlreadyExists, match="patient control number 'PCN-1'"):
         add_encounter(
-            engine, actor, patient_id, "PCN-1", date(2026, 3, 3), [ProcedureInput("99214", "2.00")]
+            database,
+            actor,
+            patient_id,
+            "PCN-1",
+            date(2026, 3, 3),
+            [ProcedureInput("99214", "2.00")],
         )
 
 
-def test_a_dry_run_visit_shows_the_charges_and_writes_nothing(engine, actor):
+def test_a_dry_run_visit_shows_the_charges_and_writes_nothing(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     with dry_run() as effect:
         add_encounter(
-            engine,
+            database,
             actor,
             patient_id,
             "PCN-DRY",

@@ -109,7 +109,7 @@ def test_a_duplicate_is_dismissed_with_a_reason_and_who_did_it(engine, database,
 def test_held_claims_of_another_organisation_are_not_found(engine, database, actor):
     import_text(engine, actor, era(w.claim("NOBODY", [OFFICE_PAID])))
     (item,) = held_claims(database, actor)
-    stranger = create_organisation(engine, f"Other {uuid.uuid4().hex[:6]}")
+    stranger = create_organisation(database, f"Other {uuid.uuid4().hex[:6]}")
     other = Actor(stranger.organisation_id, stranger.user_id, "test", "admin")
     assert held_claims(database, other) == []
     with pytest.raises(errors.NotFound):
@@ -130,7 +130,7 @@ def test_the_encounters_a_held_claim_could_go_to(engine, database, actor):
     mrn = accounts.patient_account(database, actor, named.patient_id).patient.mrn
     (same,) = encounter_choices(database, actor, item.id, mrn)  # found twice, listed once
     assert same.encounter_id == named.encounter_id
-    other = create_organisation(engine, f"Elsewhere {uuid.uuid4().hex[:6]}")
+    other = create_organisation(database, f"Elsewhere {uuid.uuid4().hex[:6]}")
     visit(engine, other, "PCN-C", OFFICE)  # another practice's Jane Doe, same control number
     ours = {p.patient.id for p in accounts.search_patients(database, actor, "Doe")}
     choices = encounter_choices(database, actor, item.id, "Doe")

@@ -85,7 +85,7 @@ def test_reasons_are_checked(engine, database, actor, adjudicated):
 
 def test_unknown_and_foreign_procedures_are_not_found(engine, database, actor, adjudicated):
     _, _, procedure_id = adjudicated
-    other = create_organisation(engine, "Other practice")
+    other = create_organisation(database, "Other practice")
     with pytest.raises(errors.NotFound):
         builders.write_off(engine, actor, 999_999_999, total="1.00", reason="small_balance")
     with pytest.raises(errors.NotFound):
@@ -269,15 +269,15 @@ def test_patient_history_never_shows_another_patients_entries(engine, database, 
     assert seen == {procedure_one}
 
 
-def test_duplicate_users_and_patients_are_named_errors(engine, actor):
+def test_duplicate_users_and_patients_are_named_errors(database, actor):
     from medledger.services.registration import add_patient, add_user
 
-    add_user(engine, actor, "alice", "Alice", "biller")
+    add_user(database, actor, "alice", "Alice", "biller")
     with pytest.raises(errors.AlreadyExists):
-        add_user(engine, actor, "alice", "Alice again", "biller")
-    add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")
+        add_user(database, actor, "alice", "Alice again", "biller")
+    add_patient(database, actor, "DUP-MRN", "Ann", "Smith")
     with pytest.raises(errors.AlreadyExists):
-        add_patient(engine, actor, "DUP-MRN", "Ann", "Smith")
+        add_patient(database, actor, "DUP-MRN", "Ann", "Smith")
 
 
 def test_write_off_many_posts_all_or_none(engine, database, actor, adjudicated):

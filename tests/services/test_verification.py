@@ -116,7 +116,7 @@ def test_an_identity_violation_in_journal_and_balances_alike_is_reported(
 
 
 def test_another_organisations_differences_are_not_reported(engine, database, actor, practice):
-    other = create_organisation(engine, f"Other {uuid.uuid4().hex[:8]}")
+    other = create_organisation(database, f"Other {uuid.uuid4().hex[:8]}")
     other_actor = Actor(other.organisation_id, other.user_id, "test", "admin")
     patient_id = builders.patient(engine, other_actor)
     _, (theirs,) = builders.visit(engine, other_actor, patient_id, ["80.00"])

@@ -44,7 +44,7 @@ def migrated_practice(path):
     """A migrated SQLite file holding one patient with an adjudicated visit (PR 30.00)."""
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
-    actor = create_organisation(engine, "Migrated practice")
+    actor = create_organisation(Database(engine), "Migrated practice")
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})

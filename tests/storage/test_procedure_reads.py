@@ -73,9 +73,11 @@ def test_a_patients_rows_in_one_statement_are_what_the_three_reads_give(engine, 
     assert rows.procedures[0][1].amount(Column.CHARGE, "") == 20000
 
 
-def test_a_patient_without_visits_has_no_rows_and_another_practices_is_not_found(engine, actor):
+def test_a_patient_without_visits_has_no_rows_and_another_practices_is_not_found(
+    engine, database, actor
+):
     patient_id = builders.patient(engine, actor)
-    elsewhere = create_organisation(engine, "Elsewhere")
+    elsewhere = create_organisation(database, "Elsewhere")
     with UnitOfWork(engine, actor.organisation_id) as uow:
         rows = uow.ledger.patient_rows(patient_id)
     assert (rows.patient.id, rows.encounters, rows.procedures) == (patient_id, [], [])

@@ -23,6 +23,7 @@ import uvicorn
 from medledger.app import create_app
 from medledger.services import auth
 from medledger.services.registration import add_user, organisations
+from medledger.storage.unit_of_work import Database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -112,13 +113,13 @@ class Login:
 
 
 @pytest.fixture
-def staff(engine, actor):
+def staff(engine, database, actor):
     """``staff(role, limit=None)`` adds a user of that role to the test's practice."""
-    practice = organisations(engine)[actor.organisation_id]
+    practice = organisations(database)[actor.organisation_id]
 
     def add(role: str, limit: str | None = None) -> Login:
         username = f"{role}-{uuid.uuid4().hex[:6]}"
-        add_user(engine, actor, username, role.replace("_", " ").title(), role, limit,
+        add_user(Database(engine), actor, username, role.replace("_", " ").title(), role, limit,
                  auth.hash_password(PASSWORD))  # fmt: skip
         return Login(practice, username)
 

@@ -56,14 +56,14 @@ def _csrf(page: str) -> str:
 
 
 @pytest.fixture
-def manager(engine, actor, staff):
+def manager(engine, database, actor, staff):
     """A logged-in billing manager's client (server errors answered, not raised) and its CSRF."""
     login = staff("billing_manager")
     client = TestClient(create_app(engine, secret_key="form-inputs"), raise_server_exceptions=False)
     client.post(
         "/login",
         data={"csrf": _csrf(client.get("/login").text), "username": login.username,
-              "practice": organisations(engine)[actor.organisation_id], "password": PASSWORD},
+              "practice": organisations(database)[actor.organisation_id], "password": PASSWORD},
     )  # fmt: skip
     client.headers["X-CSRF-Token"] = _csrf(client.get("/").text)
     return client
@@ -91,7 +91,7 @@ def rows(engine, database, actor, staff) -> Rows:
     draft = drafts.create_draft(
         engine, actor, amounts={"2": "1.00"}, reason="small_balance", procedure_id=procedures[1]
     )
-    biller = actor_for(engine, actor.organisation_id, staff("biller", "1.00").username, "test")
+    biller = actor_for(database, actor.organisation_id, staff("biller", "1.00").username, "test")
     waiting = write_offs.submit_write_offs(
         engine, biller,
         [write_offs.WriteOffRequest("small_balance", procedure_id=procedures[2], total="5.00")],

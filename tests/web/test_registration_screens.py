@@ -106,14 +106,14 @@ def test_a_csv_with_a_bad_row_lists_it_and_the_corrected_file_imports(page, staf
     )
 
 
-def test_front_desk_edits_a_patient_from_their_page_with_the_keyboard(page, staff, engine, actor):
+def test_front_desk_edits_a_patient_from_their_page_with_the_keyboard(page, staff, database, actor):
     from datetime import date
 
     from medledger.domain.registration import PatientDetails
     from medledger.services.registration import CoverageInput, register_patient
 
     details = PatientDetails("Ada", "Okafor", date(1984, 7, 9), "F", "MEM-7", city="Springfield")
-    record = register_patient(engine, actor, "R-200", details, [CoverageInput("BCBS")])
+    record = register_patient(database, actor, "R-200", details, [CoverageInput("BCBS")])
     staff("front_desk").into(page)
     page.goto(f"/patients/{record.patient.id}")
     expect(page.locator("#patient-stamps")).not_to_contain_text("last changed")

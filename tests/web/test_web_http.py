@@ -35,7 +35,7 @@ def browser_less(engine, database, actor, staff):
         "/login",
         data={
             "csrf": _csrf(client.get("/login").text),
-            "practice": organisations(engine)[actor.organisation_id],
+            "practice": organisations(database)[actor.organisation_id],
             "username": login.username,
             "password": PASSWORD,
         },
@@ -67,13 +67,13 @@ def test_a_change_without_the_csrf_token_is_refused(browser_less, database, acto
     assert accounts.procedure_account(database, actor, charge).balance.other_adjustments == 0
 
 
-def test_wrong_password_says_so_without_saying_which_part(engine, actor, staff):
+def test_wrong_password_says_so_without_saying_which_part(engine, database, actor, staff):
     client = TestClient(create_app(engine, secret_key="web-http-tests"))
     answer = client.post(
         "/login",
         data={
             "csrf": _csrf(client.get("/login").text),
-            "practice": organisations(engine)[actor.organisation_id],
+            "practice": organisations(database)[actor.organisation_id],
             "username": staff("biller").username,
             "password": "not the password",
         },
@@ -82,11 +82,15 @@ def test_wrong_password_says_so_without_saying_which_part(engine, actor, staff):
     assert "unknown user, wrong password" in answer.text
 
 
-def test_the_practice_is_typed_never_listed_and_a_twin_name_is_told_apart_by_login(engine, actor):
-    ours = organisations(engine)[actor.organisation_id]
-    twin = create_organisation(engine, ours.upper())  # another practice, the same name
-    add_user(engine, actor, "ana", "Ana", "biller", None, auth.hash_password(PASSWORD))
-    add_user(engine, twin, "ana", "Ana", "biller", None, auth.hash_password("the twin's password"))
+def test_the_practice_is_typed_never_listed_and_a_twin_name_is_told_apart_by_login(
+    engine, database, actor
+):
+    ours = organisations(database)[actor.organisation_id]
+    twin = create_organisation(database, ours.upper())  # another practice, the same name
+    add_user(database, actor, "ana", "Ana", "biller", None, auth.hash_password(PASSWORD))
+    add_user(
+        database, twin, "ana", "Ana", "biller", None, auth.hash_password("the twin's password")
+    )
     builders.patient(engine, actor, "Ours")
     builders.patient(engine, twin, "Twins")
     client = TestClient(create_app(engine, secret_key="web-http-tests"))

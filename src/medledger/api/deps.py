@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from medledger.domain.bounds import FIRST_DAY, LAST_DAY, MAX_ID
 from medledger.domain.idempotency import KEY_PATTERN, MAX_KEY_LENGTH, client_key
-from medledger.http.dependencies import DatabaseDep, EngineDep, day_in_range
+from medledger.http.dependencies import DatabaseDep, day_in_range
 from medledger.http.session import SAFE_METHODS, check_csrf_token, session_actor
 from medledger.services import auth
 from medledger.services.actor import Actor
@@ -33,7 +33,7 @@ from medledger.services.posting import DryRunEffect
 from medledger.services.posting import dry_run as dry_run_of_services
 
 
-async def get_actor(request: Request, engine: EngineDep, database: DatabaseDep) -> Actor:
+async def get_actor(request: Request, database: DatabaseDep) -> Actor:
     """Async (FastAPI runs a plain ``def`` dependency in a thread, a hop per request): a token
     this process knows is answered here; a database lookup goes to a thread."""
     authorization = request.headers.get("authorization")
@@ -47,7 +47,7 @@ async def get_actor(request: Request, engine: EngineDep, database: DatabaseDep) 
             known = await run_in_threadpool(auth.actor_from_token, database, token, "api")
         actor = known
     else:
-        actor = await run_in_threadpool(session_actor, request, engine, "ui")
+        actor = await run_in_threadpool(session_actor, request, database, "ui")
         if request.method not in SAFE_METHODS:
             check_csrf_token(
                 request,

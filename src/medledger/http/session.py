@@ -13,13 +13,13 @@ import os
 import secrets
 
 from fastapi import FastAPI, Request
-from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from medledger.domain.errors import LedgerError
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.registration import actor_for
+from medledger.storage.unit_of_work import UnitOfWorkFactory
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -36,13 +36,13 @@ def install(app: FastAPI, secret_key: str | None) -> None:
     app.add_middleware(SessionMiddleware, secret_key=key, same_site="strict", https_only=False)
 
 
-def session_actor(request: Request, engine: Engine, source: str) -> Actor:
+def session_actor(request: Request, database: UnitOfWorkFactory, source: str) -> Actor:
     """The logged-in user of a session cookie, or Unauthenticated."""
     user = request.session.get("user") if "session" in request.scope else None
     if not user:
         raise auth.Unauthenticated()
     try:
-        return actor_for(engine, int(user["organisation_id"]), str(user["username"]), source)
+        return actor_for(database, int(user["organisation_id"]), str(user["username"]), source)
     except LedgerError as error:
         raise auth.Unauthenticated() from error
 

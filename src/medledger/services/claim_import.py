@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row
-
 from medledger.domain.balance import Entry
 from medledger.domain.charge_void import money_moved
 from medledger.domain.claim_frequency import VOID, Action, EarlierClaim, decide
@@ -34,7 +32,7 @@ from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.file_input import Progress, Source, content_hash, name_of, opened
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 from medledger.x12.claim_records import ClaimPatient, SubmittedClaim
 from medledger.x12.claims import read_claims
 from medledger.x12.errors import X12Error
@@ -74,7 +72,7 @@ class ClaimImportSummary:
 
 
 def import_claims(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     source: Source,
     *,
@@ -86,7 +84,7 @@ def import_claims(
     authorize(actor, "import_claims")
     name = name_of(source, file_name, "837")
     summary = ClaimImportSummary(name, dry_run)
-    with opened(source, None) as raw, UnitOfWork(engine, actor.organisation_id) as uow:
+    with opened(source, None) as raw, database.unit_of_work(actor.organisation_id) as uow:
         file_hash, rewound = content_hash(raw)
         # One claim import at a time per organisation: a second waits here, then finds the file,
         # its patients and its claim numbers as the first left them.
@@ -267,7 +265,7 @@ class _Importer:
             self.summary.patients_matched += 1
         return patient_id
 
-    def _earlier(self, encounter: Row[Any], patient_id: int) -> EarlierClaim:
+    def _earlier(self, encounter: Record, patient_id: int) -> EarlierClaim:
         standing = self.uow.claims.standing_procedures(encounter.id)
         balances = self.uow.ledger.balances([row.id for row in standing])
         with_money = tuple(row.id for row in standing if money_moved(balances[row.id]))

@@ -25,8 +25,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine
-
 from medledger.domain.bounds import parse_day
 from medledger.domain.errors import LedgerError
 from medledger.domain.money import to_cents
@@ -51,7 +49,7 @@ from medledger.services.registration import (
     new_control_number,
     today,
 )
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from medledger.x12.claim_records import ClaimPatient
 
 PATIENT_COLUMNS = (
@@ -139,7 +137,7 @@ class _Checker:
 
 
 def import_csv(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     source: Source,
     *,
@@ -157,7 +155,7 @@ def import_csv(
     if not rows and not errors:
         errors.append(RowError(2, "", "the file holds no rows"))
     _refuse_if(errors, name)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         _register(uow, actor, rows, summary, errors)
         _refuse_if(errors, name)
         if not dry_run:

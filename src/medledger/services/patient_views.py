@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
 from medledger.services import accounts, history, payments, registration
@@ -20,7 +18,7 @@ from medledger.services.actor import Actor
 from medledger.services.history import TransactionView
 from medledger.services.payments import PaymentView
 from medledger.services.registration import PatientRecord
-from medledger.storage.unit_of_work import Database
+from medledger.storage.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -110,17 +108,17 @@ class PatientProfile:
         return standing
 
 
-def patient_profile(engine: Engine, actor: Actor, patient_id: int) -> PatientProfile:
-    account = accounts.patient_account(Database(engine), actor, patient_id)
+def patient_profile(database: UnitOfWorkFactory, actor: Actor, patient_id: int) -> PatientProfile:
+    account = accounts.patient_account(database, actor, patient_id)
     return PatientProfile(
         account,
-        tuple(history.patient_history(Database(engine), actor, patient_id)),
-        tuple(payments.patient_payments(Database(engine), actor, patient_id)),
-        registration.patient_record(engine, actor, patient_id),
+        tuple(history.patient_history(database, actor, patient_id)),
+        tuple(payments.patient_payments(database, actor, patient_id)),
+        registration.patient_record(database, actor, patient_id),
     )
 
 
-def charge_profile(engine: Engine, actor: Actor, procedure_id: int) -> PatientProfile:
+def charge_profile(database: UnitOfWorkFactory, actor: Actor, procedure_id: int) -> PatientProfile:
     """The profile of the patient a charge belongs to: charge screens are addressed by charge."""
-    procedure = accounts.procedure_account(Database(engine), actor, procedure_id).procedure
-    return patient_profile(engine, actor, procedure.patient_id)
+    procedure = accounts.procedure_account(database, actor, procedure_id).procedure
+    return patient_profile(database, actor, procedure.patient_id)

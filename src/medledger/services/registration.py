@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select
-
 from medledger.domain.balance import Entry
 from medledger.domain.bounds import check_day
 from medledger.domain.columns import Column
@@ -34,10 +32,8 @@ from medledger.services.actor import Actor
 from medledger.services.auth import actor_of
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
-from medledger.storage.registry import add_organisation
 from medledger.storage.tables import ROLES
-from medledger.storage.tables import organisations as organisations_table
-from medledger.storage.unit_of_work import Database, UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,50 +54,46 @@ class ProcedureInput:
 ADMINISTRATOR = "Administrator"
 
 
-def create_organisation(engine: Engine, name: str, admin_username: str = "admin") -> Actor:
+def create_organisation(
+    database: UnitOfWorkFactory, name: str, admin_username: str = "admin"
+) -> Actor:
     """A new organisation with its first (admin) user; returns that user as an actor."""
-    with engine.connect().execution_options(medledger_write=True) as connection:
-        connection.begin()
-        organisation_id = add_organisation(connection, name)
-        connection.commit()
-    with UnitOfWork(engine, organisation_id) as uow:
+    with database.directory(write=True) as directory:
+        organisation_id = directory.add_organisation(name)
+    with database.unit_of_work(organisation_id) as uow:
         user_id = uow.registry.add_user(admin_username, ADMINISTRATOR, "admin")
         uow.commit()
     return Actor(organisation_id, user_id, "cli", "admin", display_name=ADMINISTRATOR)
 
 
-def organisations(engine: Engine) -> dict[int, str]:
+def organisations(database: UnitOfWorkFactory) -> dict[int, str]:
     """Every organisation by id: for choosing one at the command line."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(organisations_table.c.id, organisations_table.c.name))
-        return {row.id: row.name for row in rows}
+    with database.directory() as directory:
+        return directory.organisations()
 
 
-def only_organisation(engine: Engine) -> int | None:
+def only_organisation(database: UnitOfWorkFactory) -> int | None:
     """The organisation, when the server holds just one (then nobody needs to name it)."""
-    with engine.connect() as connection:
-        ids = list(connection.execute(select(organisations_table.c.id).limit(2)).scalars())
+    with database.directory() as directory:
+        ids = directory.organisation_ids(limit=2)
     return ids[0] if len(ids) == 1 else None
 
 
-def organisations_named(engine: Engine, name: str) -> list[int]:
+def organisations_named(database: UnitOfWorkFactory, name: str) -> list[int]:
     """The organisations called ``name`` (any case, spaces trimmed): the login page asks for
     the practice by name, so it never lists who else is on the server."""
     wanted = name.strip().lower()
     if not wanted:
         return []
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(organisations_table.c.id)
-            .where(func.lower(organisations_table.c.name) == wanted)
-            .order_by(organisations_table.c.id)
-        )
-        return list(rows.scalars())
+    with database.directory() as directory:
+        return directory.organisations_named(wanted)
 
 
-def actor_for(engine: Engine, organisation_id: int, username: str, source: str) -> Actor:
+def actor_for(
+    database: UnitOfWorkFactory, organisation_id: int, username: str, source: str
+) -> Actor:
     """The acting user of an organisation, by name; inactive users cannot act."""
-    with UnitOfWork(engine, organisation_id, write=False) as uow:
+    with database.unit_of_work(organisation_id, write=False) as uow:
         user = uow.registry.user_by_name(username)
     if not user.active:
         raise InvalidInput(f"user {username} is inactive")
@@ -109,7 +101,7 @@ def actor_for(engine: Engine, organisation_id: int, username: str, source: str) 
 
 
 def add_user(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     username: str,
     display_name: str,
@@ -121,7 +113,7 @@ def add_user(
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     limit = None if write_off_limit is None else to_cents(write_off_limit)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         if uow.registry.find_user(username) is not None:
             raise AlreadyExists(f"user {username!r} exists already")
         user_id = uow.registry.add_user(username, display_name, role, password_hash, limit)
@@ -166,7 +158,7 @@ class PatientRecord:
     """A patient's row (demographics) and coverages, in billing order; who registered the
     patient, and who last changed their details (None: nobody since)."""
 
-    patient: Row[Any]
+    patient: Record
     coverages: tuple[CoverageView, ...]
     registered: Stamp
     changed: Stamp | None
@@ -201,13 +193,13 @@ def _stamp(uow: UnitOfWork, user_id: int | None, at: datetime) -> Stamp:
     return Stamp(user_id, name, at)
 
 
-def patient_record(engine: Engine, actor: Actor, patient_id: int) -> PatientRecord:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def patient_record(database: UnitOfWorkFactory, actor: Actor, patient_id: int) -> PatientRecord:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return _record(uow, patient_id)
 
 
 def add_patient(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     mrn: str,
     first_name: str,
@@ -216,11 +208,11 @@ def add_patient(
 ) -> int:
     """A patient known by name and birth date only (see ``register_patient``)."""
     details = PatientDetails(first_name, last_name, birth_date)
-    return int(register_patient(engine, actor, mrn, details).patient.id)
+    return int(register_patient(database, actor, mrn, details).patient.id)
 
 
 def register_patient(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     mrn: str,
     details: PatientDetails,
@@ -239,7 +231,7 @@ def register_patient(
     checked = details.checked(today())
     if checked.last_name is None:
         raise InvalidInput("last name is required", field="last_name")
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         if uow.registry.find_patient(mrn) is not None:
             raise AlreadyExists(f"a patient with MRN {mrn!r} exists already", field="mrn")
         twin = same_person(uow, checked)
@@ -261,7 +253,7 @@ def register_patient(
     return record
 
 
-def same_person(uow: UnitOfWork, details: PatientDetails) -> Row[Any] | None:
+def same_person(uow: UnitOfWork, details: PatientDetails) -> Record | None:
     """The registered patient with the same member id, birth date and name, if any; without a
     member id nobody is matched (two people may share a name and a birthday)."""
     if details.member_id is None or details.last_name is None:
@@ -272,7 +264,7 @@ def same_person(uow: UnitOfWork, details: PatientDetails) -> Row[Any] | None:
 
 
 def update_patient(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     patient_id: int,
     details: PatientDetails,
@@ -291,7 +283,7 @@ def update_patient(
     changes = {**clearing(clear), **checked.given()}
     if mrn is not None:
         changes["mrn"] = check_text(mrn, "mrn", required=True)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         current = uow.registry.patient(patient_id)
         changes = {
             name: value for name, value in changes.items() if current._mapping[name] != value
@@ -334,15 +326,15 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def find_patient(engine: Engine, actor: Actor, ref: str) -> Row[Any]:
+def find_patient(database: UnitOfWorkFactory, actor: Actor, ref: str) -> Record:
     """A patient by MRN, or by id when no MRN matches."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return uow.registry.patient_by_ref(ref)
 
 
-def add_payer(engine: Engine, actor: Actor, payer_code: str, name: str) -> int:
+def add_payer(database: UnitOfWorkFactory, actor: Actor, payer_code: str, name: str) -> int:
     authorize(actor, "register")
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         existing = uow.registry.payer_by_code(payer_code)
         if existing is not None:
             return int(existing.id)
@@ -434,7 +426,7 @@ def add_visit_rows(
 
 
 def add_encounter(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     patient_id: int,
     patient_control_number: str | None,
@@ -486,7 +478,7 @@ def add_encounter(
     }
     key = idempotency_key or (None if pcn is None else f"encounter:{pcn}")
     try:
-        transaction_id = post_once(Database(engine), actor, request, key, plan)
+        transaction_id = post_once(database, actor, request, key, plan)
     except IdempotencyConflict as error:
         if idempotency_key is not None:
             raise
@@ -496,20 +488,20 @@ def add_encounter(
         ) from error
     if "encounter_id" in created:  # planned now (in a dry run: the id it would have had)
         return created["encounter_id"]
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:  # a repeat
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:  # a repeat
         first = uow.ledger.procedures_of_transaction(transaction_id)
         return int(uow.registry.procedure(first[0]).encounter_id)
 
 
-def payer_by_code(engine: Engine, actor: Actor, payer_code: str) -> Row[Any]:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def payer_by_code(database: UnitOfWorkFactory, actor: Actor, payer_code: str) -> Record:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         row = uow.registry.payer_by_code(payer_code.strip())
     if row is None:
         raise NotFound("payer", payer_code.strip()[:80])
     return row
 
 
-def payers(engine: Engine, actor: Actor) -> list[Row[Any]]:
+def payers(database: UnitOfWorkFactory, actor: Actor) -> list[Record]:
     """The organisation's payers by name: the choices of a coverage or a visit."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return uow.registry.payers()

@@ -1,5 +1,5 @@
-"""The rows above any one organisation: which organisations the database holds, and whose an
-API token is.
+"""The rows above any one organisation: which organisations the database holds (and a new
+one), and whose an API token is.
 
 Everything else a service reads is scoped to one organisation by its unit of work; these reads
 are what a front needs before it knows the organisation (choosing one, verifying them all,
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
+from medledger.storage.registry import add_organisation
 from medledger.storage.tables import api_tokens, organisations, users
 
 
@@ -25,6 +26,23 @@ class Directory:
             select(organisations.c.id, organisations.c.name).order_by(organisations.c.id)
         )
         return {row.id: row.name for row in rows}
+
+    def organisation_ids(self, limit: int | None = None) -> list[int]:
+        """The first ``limit`` organisations' ids (all of them without one), in id order."""
+        query = select(organisations.c.id).order_by(organisations.c.id).limit(limit)
+        return list(self.connection.execute(query).scalars())
+
+    def organisations_named(self, name: str) -> list[int]:
+        """The organisations called ``name``, compared in lower case."""
+        rows = self.connection.execute(
+            select(organisations.c.id)
+            .where(func.lower(organisations.c.name) == name.lower())
+            .order_by(organisations.c.id)
+        )
+        return list(rows.scalars())
+
+    def add_organisation(self, name: str) -> int:
+        return add_organisation(self.connection, name)
 
     def user_of_token(self, token_hash: str) -> Row[Any] | None:
         """The user holding the unrevoked token with this SHA-256, if any."""

@@ -65,8 +65,9 @@ class UnitOfWorkFactory(Protocol):
 
     def unit_of_work(self, organisation_id: int, *, write: bool = True) -> UnitOfWork: ...
 
-    def directory(self) -> AbstractContextManager[Directory]:
-        """The rows above any one organisation (storage/directory.py), read only."""
+    def directory(self, *, write: bool = False) -> AbstractContextManager[Directory]:
+        """The rows above any one organisation (storage/directory.py); one that writes commits
+        as its block ends without an error."""
         ...
 
 
@@ -80,10 +81,15 @@ class Database:
         return UnitOfWork(self.engine, organisation_id, write=write)
 
     @contextmanager
-    def directory(self) -> Iterator[Directory]:
-        with self.engine.connect().execution_options(**read_only_options(self.engine)) as c:
+    def directory(self, *, write: bool = False) -> Iterator[Directory]:
+        options = {} if write else read_only_options(self.engine)
+        with self.engine.connect().execution_options(medledger_write=write, **options) as c:
+            c.begin()
             yield Directory(c)
-            c.rollback()
+            if write:
+                c.commit()
+            else:
+                c.rollback()
 
 
 class UnitOfWork:

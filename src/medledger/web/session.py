@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from medledger.http.dependencies import EngineDep
+from medledger.http.dependencies import DatabaseDep
 from medledger.http.session import SAFE_METHODS, check_csrf_token, session_actor
 from medledger.services.actor import Actor
 from medledger.services.auth import Unauthenticated
@@ -33,10 +33,10 @@ async def check_csrf(request: Request) -> None:
 
 
 def web_actor(
-    request: Request, engine: EngineDep, _: Annotated[None, Depends(check_csrf)]
+    request: Request, database: DatabaseDep, _: Annotated[None, Depends(check_csrf)]
 ) -> Actor:
     try:
-        actor = session_actor(request, engine, "ui")
+        actor = session_actor(request, database, "ui")
     except Unauthenticated as error:
         raise LoginRequired from error
     request.state.actor = actor

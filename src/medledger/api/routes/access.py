@@ -46,11 +46,14 @@ class UserOut(BaseModel):
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def add_user(
-    engine: EngineDep, actor: ActorDep, body: UserIn, response: Response, dry_run: DryRun = False
+    database: DatabaseDep,
+    actor: ActorDep,
+    body: UserIn,
+    response: Response,
+    dry_run: DryRun = False,
 ) -> UserOut:
     with answering(dry_run, response):
-        user_id = registration.add_user(
-            engine, actor, body.username, body.display_name, body.role, body.write_off_limit,
+        user_id = registration.add_user(database, actor, body.username, body.display_name, body.role, body.write_off_limit,
             auth.hash_password(body.password),
         )  # fmt: skip
     return UserOut(id=user_id, username=body.username, role=body.role)

@@ -22,7 +22,7 @@ from medledger.api.schemas import (
     VisitIn,
     VoidIn,
 )
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import accounts, history, posting, registration
 from medledger.services.charge_voids import void_charge
 from medledger.services.csv_import import import_csv
@@ -32,26 +32,32 @@ router = api_router(tags=["registration"])
 
 @router.post("/patients", response_model=PatientRecordOut, status_code=201)
 def register_patient(
-    engine: EngineDep, actor: ActorDep, body: PatientIn, response: Response, dry_run: DryRun = False
+    database: DatabaseDep,
+    actor: ActorDep,
+    body: PatientIn,
+    response: Response,
+    dry_run: DryRun = False,
 ) -> PatientRecordOut:
     """A new patient; 409 when the MRN is taken or the same person (member id, birth date and
     name) is registered already."""
     with answering(dry_run, response):
         record = registration.register_patient(
-            engine, actor, body.mrn, body.details(), [c.coverage() for c in body.coverages]
+            database, actor, body.mrn, body.details(), [c.coverage() for c in body.coverages]
         )
     return PatientRecordOut.of(record, dry_run)
 
 
 @router.get("/patients/{patient_id}/record", response_model=PatientRecordOut)
-def get_patient_record(engine: EngineDep, actor: ActorDep, patient_id: PathId) -> PatientRecordOut:
+def get_patient_record(
+    database: DatabaseDep, actor: ActorDep, patient_id: PathId
+) -> PatientRecordOut:
     """The patient's demographics and coverages."""
-    return PatientRecordOut.of(registration.patient_record(engine, actor, patient_id))
+    return PatientRecordOut.of(registration.patient_record(database, actor, patient_id))
 
 
 @router.patch("/patients/{patient_id}", response_model=PatientRecordOut)
 def update_patient(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     patient_id: PathId,
     body: PatientChangesIn,
@@ -61,8 +67,7 @@ def update_patient(
     """Change the fields sent, empty those named in ``clear``; coverages sent are added (each
     payer and order once)."""
     with answering(dry_run, response):
-        record = registration.update_patient(
-            engine, actor, patient_id, body.details(), [c.coverage() for c in body.coverages],
+        record = registration.update_patient(database, actor, patient_id, body.details(), [c.coverage() for c in body.coverages],
             mrn=body.mrn, clear=body.clear,
         )  # fmt: skip
     return PatientRecordOut.of(record, dry_run)
@@ -72,7 +77,6 @@ def update_patient(
     "/patients/{patient_id}/encounters", response_model=EncounterOut | EffectOut, status_code=201
 )
 def add_visit(
-    engine: EngineDep,
     database: DatabaseDep,
     actor: ActorDep,
     patient_id: PathId,
@@ -84,8 +88,7 @@ def add_visit(
     """A visit with its procedures, charged in one transaction (the charges' effect in a dry
     run)."""
     with answering(dry_run, response) as effect:
-        encounter_id = registration.add_encounter(
-            engine, actor, patient_id, body.patient_control_number, body.date_of_service,
+        encounter_id = registration.add_encounter(database, actor, patient_id, body.patient_control_number, body.date_of_service,
             [p.line() for p in body.procedures], body.payer_id, details=body.details(),
             idempotency_key=idempotency_key,
         )  # fmt: skip
@@ -117,13 +120,13 @@ def void_procedure_charge(
 
 
 @router.get("/payers", response_model=list[PayerOut])
-def list_payers(engine: EngineDep, actor: ActorDep) -> list[PayerOut]:
-    return [PayerOut.model_validate(row) for row in registration.payers(engine, actor)]
+def list_payers(database: DatabaseDep, actor: ActorDep) -> list[PayerOut]:
+    return [PayerOut.model_validate(row) for row in registration.payers(database, actor)]
 
 
 @router.post("/csv-files", response_model=CsvImportOut, status_code=201)
 def import_csv_file(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     file: Annotated[UploadFile, File(description="A CSV of patients, visits and charges.")],
     response: Response,
@@ -132,5 +135,5 @@ def import_csv_file(
     """Import every row or none: when any row is wrong the answer is 422 ``csv-refused`` with
     ``errors: [{row, column, problem}]`` and nothing is written (docs/csv-import.md)."""
     with answering(dry_run, response):
-        summary = import_csv(engine, actor, file.file, file_name=file.filename, dry_run=dry_run)
+        summary = import_csv(database, actor, file.file, file_name=file.filename, dry_run=dry_run)
     return CsvImportOut.of(summary)

@@ -40,7 +40,7 @@ def dialog(
     form: FormData | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    profile = charge_profile(database.engine, actor, procedure_id)
+    profile = charge_profile(database, actor, procedure_id)
     return show_dialog(
         request, template, form, errors, profile=profile, p=profile.procedure(procedure_id)
     )
@@ -50,7 +50,7 @@ def charge_changed(
     request: Request, database: Database, actor: Actor, procedure_id: int, message: str
 ) -> Response:
     """Swap in the new header, the charge (details open) and its visit's total."""
-    profile = charge_profile(database.engine, actor, procedure_id)
+    profile = charge_profile(database, actor, procedure_id)
     return action_done(
         request, "patients/_charge_changed.html", message, profile=profile,
         p=profile.procedure(procedure_id), encounter=profile.encounter_of(procedure_id),

@@ -29,7 +29,7 @@ def undo_dialog(
     patient_id: PathId,
     transaction_id: PathId,
 ) -> Response:
-    profile = patient_profile(database.engine, actor, patient_id)
+    profile = patient_profile(database, actor, patient_id)
     return show_dialog(
         request, "dialogs/undo.html", profile=profile, view=profile.line(transaction_id)
     )
@@ -50,12 +50,12 @@ def undo(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        profile = patient_profile(database.engine, actor, patient_id)
+        profile = patient_profile(database, actor, patient_id)
         return show_dialog(
             request, "dialogs/undo.html", form, errors_of(error), profile=profile,
             view=profile.line(transaction_id),
         )  # fmt: skip
-    profile = patient_profile(database.engine, actor, patient_id)
+    profile = patient_profile(database, actor, patient_id)
     return action_done(
         request,
         "patients/_history_changed.html",

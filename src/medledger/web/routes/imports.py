@@ -40,11 +40,6 @@ class ImportKind:
     run: Callable[..., Any]  # the service: (database, actor, stream, file_name=, dry_run=)
 
 
-def _on_engine(service: Callable[..., Any]) -> Callable[..., Any]:
-    """A service that still takes the engine, called like those that take the Database."""
-    return lambda database, *args, **kwargs: service(database.engine, *args, **kwargs)
-
-
 ERA = ImportKind(
     "/import", "835", "Import an 835 (ERA) file",
     "The whole file is checked first: one that is malformed or does not balance posts nothing. "
@@ -58,7 +53,7 @@ CLAIMS = ImportKind(
     "checked first: one that is malformed, or with a claim whose lines do not add up, registers "
     "nothing. Importing the same file again registers nothing twice; a corrected or voided claim "
     "is held when money is posted against it.",
-    ".837,.837i,.837p,.edi,.txt,.x12,text/plain", "_claims_result.html", _on_engine(import_claims),
+    ".837,.837i,.837p,.edi,.txt,.x12,text/plain", "_claims_result.html", import_claims,
 )  # fmt: skip
 
 
@@ -67,7 +62,7 @@ CSV = ImportKind(
     "Columns as docs/csv-import.md lists them, with a header row. Every row is checked first: "
     "when any is wrong nothing is registered, and each problem is listed by row and column. "
     "Importing the same file again registers nothing twice.",
-    ".csv,text/csv", "_csv_result.html", _on_engine(import_csv),
+    ".csv,text/csv", "_csv_result.html", import_csv,
 )  # fmt: skip
 
 

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Engine
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import DatabaseDep, EngineDep
+from medledger.http.dependencies import DatabaseDep
 from medledger.http.session import start_session
 from medledger.services import auth
 from medledger.services.actor import Actor
@@ -26,23 +25,21 @@ LoginForm = Annotated[FormData, fields("practice", "username", "password", "next
 
 
 @router.get("/login")
-def login_page(request: Request, engine: EngineDep, next: str = "/") -> Response:
+def login_page(request: Request, database: DatabaseDep, next: str = "/") -> Response:
     return render(
-        request, "login.html", ask_practice=only_organisation(engine) is None,
+        request, "login.html", ask_practice=only_organisation(database) is None,
         next=safe_next(next), form={}, errors={},
     )  # fmt: skip
 
 
 @router.post("/login")
-def log_in(
-    request: Request, engine: EngineDep, database: DatabaseDep, _: CheckedCsrf, form: LoginForm
-) -> Response:
+def log_in(request: Request, database: DatabaseDep, _: CheckedCsrf, form: LoginForm) -> Response:
     try:
-        actor = _log_in(engine, database, form)
+        actor = _log_in(database, form)
     except LedgerError:
         return render(
             request, "login.html", status_code=401,
-            ask_practice=only_organisation(engine) is None,
+            ask_practice=only_organisation(database) is None,
             next=safe_next(text(form, "next")), form=form,
             errors=errors_of(auth.Unauthenticated()),
         )  # fmt: skip
@@ -50,12 +47,12 @@ def log_in(
     return RedirectResponse(safe_next(text(form, "next")), status_code=303)
 
 
-def _log_in(engine: Engine, database: Database, form: FormData) -> Actor:
+def _log_in(database: Database, form: FormData) -> Actor:
     """The practice is typed, never listed (a login page must not say who else is here); when
     several share the name, the credentials tell which. Every failure is the same failure."""
-    single = only_organisation(engine)
+    single = only_organisation(database)
     candidates = (
-        [single] if single is not None else organisations_named(engine, text(form, "practice"))
+        [single] if single is not None else organisations_named(database, text(form, "practice"))
     )
     username, password = text(form, "username"), str(form.get("password", ""))
     for organisation_id in candidates:

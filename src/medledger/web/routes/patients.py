@@ -20,7 +20,7 @@ router = web_router()
 def charges_tab(
     request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId
 ) -> Response:
-    return _tab(request, patient_profile(database.engine, actor, patient_id), "charges")
+    return _tab(request, patient_profile(database, actor, patient_id), "charges")
 
 
 @router.get("/patients/{patient_id}/{tab}")
@@ -31,7 +31,7 @@ def other_tab(
     patient_id: PathId,
     tab: Annotated[str, Path(pattern="^(history|payments)$")],
 ) -> Response:
-    return _tab(request, patient_profile(database.engine, actor, patient_id), tab)
+    return _tab(request, patient_profile(database, actor, patient_id), tab)
 
 
 @router.get("/charges/{procedure_id}")
@@ -43,7 +43,7 @@ def charge_details(
     details: bool = True,
 ) -> Response:
     """View Details (htmx: the charge's rows, opened or closed; a link: the profile, opened)."""
-    profile = charge_profile(database.engine, actor, procedure_id)
+    profile = charge_profile(database, actor, procedure_id)
     if request.headers.get("hx-request") != "true":
         return render(
             request,

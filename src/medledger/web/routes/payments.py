@@ -41,7 +41,7 @@ def take_payment(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        profile = patient_profile(database.engine, actor, patient_id)
+        profile = patient_profile(database, actor, patient_id)
         return render(
             request, "patients/_payments_changed.html", status_code=422, profile=profile,
             form=form, errors=errors_of(error), message=None,
@@ -53,7 +53,7 @@ def take_payment(
 def refund_dialog(
     request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId, payment_id: PathId
 ) -> Response:
-    profile = patient_profile(database.engine, actor, patient_id)
+    profile = patient_profile(database, actor, patient_id)
     return show_dialog(
         request, "dialogs/refund.html", profile=profile, paid=profile.payment(payment_id)
     )
@@ -73,7 +73,7 @@ def refund(
             idempotency_key=key(form),
         )  # fmt: skip
     except LedgerError as error:
-        profile = patient_profile(database.engine, actor, patient_id)
+        profile = patient_profile(database, actor, patient_id)
         return show_dialog(
             request, "dialogs/refund.html", form, errors_of(error), profile=profile,
             paid=profile.payment(payment_id),
@@ -98,5 +98,5 @@ def _payments_changed(
 ) -> Response:
     return action_done(
         request, "patients/_payments_changed.html", message,
-        profile=patient_profile(database.engine, actor, patient_id), form={}, errors={},
+        profile=patient_profile(database, actor, patient_id), form={}, errors={},
     )  # fmt: skip

@@ -17,9 +17,10 @@ from medledger.domain.bounds import parse_day
 from medledger.domain.errors import InvalidInput, LedgerError
 from medledger.domain.money import to_cents
 from medledger.domain.registration import PatientDetails, check_modifiers, check_text, check_units
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import registration
 from medledger.services.charge_voids import void_charge
+from medledger.storage.unit_of_work import Database
 from medledger.web.forms import errors_of, fields, key, optional, text
 from medledger.web.rendering import render
 from medledger.web.routes.charges import DIALOGS, charge_changed, dialog
@@ -58,7 +59,7 @@ DETAIL_FIELDS = PATIENT_FIELDS[1:11]
 
 def _patient_page(
     request: Request,
-    engine: EngineDep,
+    database: Database,
     actor: WebActor,
     form: Any,
     errors: dict[str, str],
@@ -66,7 +67,7 @@ def _patient_page(
 ) -> Response:
     return render(
         request, "patients/patient_form.html", status_code=422 if errors else 200, form=form,
-        errors=errors, payers=registration.payers(engine, actor), record=record,
+        errors=errors, payers=registration.payers(database, actor), record=record,
     )  # fmt: skip
 
 
@@ -90,58 +91,61 @@ def _coverages(form: FormData) -> list[registration.CoverageInput]:
 
 
 @router.get("/patients/new")
-def new_patient(request: Request, engine: EngineDep, actor: WebActor) -> Response:
-    return _patient_page(request, engine, actor, {}, {})
+def new_patient(request: Request, database: DatabaseDep, actor: WebActor) -> Response:
+    return _patient_page(request, database, actor, {}, {})
 
 
 @router.post("/patients/new")
 def register_patient(
-    request: Request, engine: EngineDep, actor: WebActor, form: PatientForm
+    request: Request, database: DatabaseDep, actor: WebActor, form: PatientForm
 ) -> Response:
     """Register, then open the patient's page; or the form again with the refusal inline."""
     try:
         record = registration.register_patient(
-            engine, actor, text(form, "mrn"), _details(form), _coverages(form)
+            database, actor, text(form, "mrn"), _details(form), _coverages(form)
         )
     except LedgerError as error:
-        return _patient_page(request, engine, actor, form, _errors(error, PATIENT_FIELDS))
+        return _patient_page(request, database, actor, form, _errors(error, PATIENT_FIELDS))
     return RedirectResponse(f"/patients/{record.patient.id}", status_code=303)
 
 
 @router.get("/patients/{patient_id}/edit")
 def edit_patient(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId
+    request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId
 ) -> Response:
     """The patient's details as stored, ready to change (and a coverage to add)."""
-    record = registration.patient_record(engine, actor, patient_id)
+    record = registration.patient_record(database, actor, patient_id)
     row = record.patient._mapping
     form = {name: "" if row[name] is None else str(row[name]) for name in ("mrn", *DETAIL_FIELDS)}
-    return _patient_page(request, engine, actor, form, {}, record)
+    return _patient_page(request, database, actor, form, {}, record)
 
 
 @router.post("/patients/{patient_id}/edit")
 def save_patient(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: PatientForm
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    patient_id: PathId,
+    form: PatientForm,
 ) -> Response:
     """Save what changed (a field emptied is emptied) through the service behind
     ``PATCH /api/patients/{id}``, then open the patient's page; or the form again with the
     refusal inline."""
     try:
-        registration.update_patient(
-            engine, actor, patient_id, _details(form), _coverages(form), mrn=text(form, "mrn"),
+        registration.update_patient(database, actor, patient_id, _details(form), _coverages(form), mrn=text(form, "mrn"),
             clear=[name for name in DETAIL_FIELDS if not text(form, name)],
         )  # fmt: skip
     except LedgerError as error:
-        record = registration.patient_record(engine, actor, patient_id)
+        record = registration.patient_record(database, actor, patient_id)
         errors = _errors(error, PATIENT_FIELDS)
-        return _patient_page(request, engine, actor, form, errors, record)
+        return _patient_page(request, database, actor, form, errors, record)
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
 # -- Add visit --------------------------------------------------------------------------------
 def _visit_page(
     request: Request,
-    engine: EngineDep,
+    database: Database,
     actor: WebActor,
     patient_id: int,
     form: Any,
@@ -149,19 +153,25 @@ def _visit_page(
 ) -> Response:
     return render(
         request, "patients/add_visit.html", status_code=422 if errors else 200,
-        record=registration.patient_record(engine, actor, patient_id), form=form, errors=errors,
+        record=registration.patient_record(database, actor, patient_id), form=form, errors=errors,
         lines=range(1, VISIT_LINES + 1), today=date.today().isoformat(),
     )  # fmt: skip
 
 
 @router.get("/patients/{patient_id}/visits/new")
-def new_visit(request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId) -> Response:
-    return _visit_page(request, engine, actor, patient_id, {}, {})
+def new_visit(
+    request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId
+) -> Response:
+    return _visit_page(request, database, actor, patient_id, {}, {})
 
 
 @router.post("/patients/{patient_id}/visits/new")
 def add_visit(
-    request: Request, engine: EngineDep, actor: WebActor, patient_id: PathId, form: VisitForm
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    patient_id: PathId,
+    form: VisitForm,
 ) -> Response:
     """Charge the visit, then show the patient's Charges tab; or the form again, each line's
     refusals beside its fields."""
@@ -177,15 +187,14 @@ def add_visit(
             tuple(_LIST.split(text(form, "diagnosis_codes"))),
         )  # fmt: skip
         if not errors:
-            registration.add_encounter(
-                engine, actor, patient_id, optional(form, "patient_control_number"), on, lines,
-                None if payer is None else int(registration.payer_by_code(engine, actor, payer).id),
+            registration.add_encounter(database, actor, patient_id, optional(form, "patient_control_number"), on, lines,
+                None if payer is None else int(registration.payer_by_code(database, actor, payer).id),
                 details=details,
             )  # fmt: skip
     except LedgerError as error:
         errors = {**_errors(error, VISIT_FIELDS), **errors}
     if errors:
-        return _visit_page(request, engine, actor, patient_id, form, errors)
+        return _visit_page(request, database, actor, patient_id, form, errors)
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
