@@ -7,13 +7,13 @@ details, which follow the claim that last set its lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, exists, func, insert, or_, select, update
 
-from medledger.storage.bulk import chunks, one_of
+from medledger.storage.bulk import allocate_ids, chunks, one_of
 from medledger.storage.registry import inserting, now
 from medledger.storage.tables import (
     claim_files,
@@ -24,6 +24,10 @@ from medledger.storage.tables import (
     procedures,
     submitted_claims,
 )
+
+#: What identifies a patient across claims: member id, birth date, last and first name (upper
+#: case), as ``services.claim_import.patient_key`` makes it.
+PatientKey = tuple[str | None, date | None, str, str]
 
 
 class ClaimStore:
@@ -36,6 +40,25 @@ class ClaimStore:
         values.setdefault("organisation_id", self.organisation_id)
         values.setdefault("created_at", now())
         return int(self.connection.execute(inserting(table), values).scalar_one())
+
+    def insert_many(self, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Rows of ``table`` (each with the same keys); their ids, in order.
+
+        The ids are drawn first (``allocate_ids``) and the rows go in as one executemany of a
+        plain INSERT: psycopg sends it pipelined, a statement parsed once. A multi-row INSERT
+        ... RETURNING (SQLAlchemy's insertmanyvalues) cost more in psycopg parsing its
+        thousands of placeholders than the round trips it saved.
+        """
+        if not rows:
+            return []
+        created = now()
+        ids = allocate_ids(self.connection, table, len(rows))
+        values = [
+            {"organisation_id": self.organisation_id, "created_at": created, **row, "id": row_id}
+            for row, row_id in zip(rows, ids, strict=True)
+        ]
+        self.connection.execute(insert(table), values)
+        return ids
 
     # -- files and claims -----------------------------------------------------------------------
     def file_by_hash(self, file_hash: str) -> Row[Any] | None:
@@ -120,6 +143,54 @@ class ClaimStore:
     def add_patient(self, *, created_by: int, **values: Any) -> int:
         return self._insert(patients, created_by=created_by, **values)
 
+    def matching_patients(self, keys: Iterable[PatientKey]) -> dict[PatientKey, int]:
+        """Of ``keys`` (member id, birth date, last and first name in upper case), those a
+        patient is registered under, in one query: ``matching_patient`` for many."""
+        wanted = set(keys)
+        members = {key[0] for key in wanted if key[0] is not None}
+        unnumbered = {key[2] for key in wanted if key[0] is None}
+        text = patients.c.last_name.type
+        last = func.upper(patients.c.last_name, type_=text)
+        first = func.upper(patients.c.first_name, type_=text)
+        conditions = []
+        if members:
+            conditions.append(one_of(patients.c.member_id, self._dialect, "members", [*members]))
+        if unnumbered:
+            conditions.append(
+                and_(
+                    patients.c.member_id.is_(None),
+                    one_of(last, self._dialect, "last_names", [*unnumbered]),
+                )
+            )
+        if not conditions:
+            return {}
+        found: dict[PatientKey, int] = {}
+        rows = self.connection.execute(
+            select(patients.c.id, patients.c.member_id, patients.c.birth_date, last, first)
+            .where(patients.c.organisation_id == self.organisation_id, or_(*conditions))
+            .order_by(patients.c.id)
+        )
+        for row in rows:
+            key = (row[1], row[2], row[3], row[4])
+            if key in wanted:
+                found.setdefault(key, int(row.id))
+        return found
+
+    def coverages_among(self, patient_ids: Iterable[int]) -> set[tuple[int, int, str]]:
+        """The (patient, payer, order) coverages of these patients, in one query."""
+        return {
+            (int(row.patient_id), int(row.payer_id), str(row.coverage_order))
+            for part in chunks(patient_ids)
+            for row in self.connection.execute(
+                select(
+                    coverages.c.patient_id, coverages.c.payer_id, coverages.c.coverage_order
+                ).where(
+                    coverages.c.organisation_id == self.organisation_id,
+                    one_of(coverages.c.patient_id, self._dialect, "patients", part),
+                )
+            )
+        }
+
     def ensure_coverage(
         self, patient_id: int, payer_id: int, order: str, member_id: str | None, created_by: int
     ) -> None:
@@ -189,15 +260,14 @@ class ClaimStore:
     ) -> list[int]:
         """An encounter's new procedures (each with the same keys), in one statement; their ids
         in order."""
-        created = now()
-        rows = [
-            {"organisation_id": self.organisation_id, "encounter_id": encounter_id,
-             "patient_id": patient_id, "pr_source": "none", "created_at": created,
-             "created_by": created_by, **line}
-            for line in lines
-        ]  # fmt: skip
-        statement = insert(procedures).returning(procedures.c.id, sort_by_parameter_order=True)
-        return [int(row.id) for row in self.connection.execute(statement, rows)]
+        return self.insert_many(
+            procedures,
+            [
+                {"encounter_id": encounter_id, "patient_id": patient_id, "pr_source": "none",
+                 "created_by": created_by, **line}
+                for line in lines
+            ],
+        )  # fmt: skip
 
     def last_line_number(self, encounter_id: int) -> int:
         return int(

@@ -50,7 +50,7 @@ from medledger.domain.transaction import (
     field_names,
     values,
 )
-from medledger.storage.bulk import add_to_rows, chunks, insert_rows, one_of
+from medledger.storage.bulk import add_to_rows, allocate_ids, chunks, insert_rows, one_of
 from medledger.storage.registry import now, procedures_by
 from medledger.storage.tables import (
     encounters,
@@ -369,6 +369,23 @@ class LedgerStore:
         self.add_entries(transaction_id, entries)
         return transaction_id
 
+    def post_many(self, postings: Sequence[tuple[TransactionHeader, Sequence[Entry]]]) -> list[int]:
+        """``post`` of many transactions in a few statements (their rows in one INSERT, all
+        their entries in one, the balances once): an 837 import's charge transaction per claim.
+        Their ids, in order."""
+        if not postings:
+            return []
+        created = now()
+        ids = allocate_ids(self.connection, ledger_transactions, len(postings))
+        rows = [
+            {"id": transaction_id, "organisation_id": self.organisation_id,
+             "created_at": created, **_fields(header)}
+            for transaction_id, (header, _) in zip(ids, postings, strict=True)
+        ]  # fmt: skip
+        self.connection.execute(insert(ledger_transactions), rows)  # executemany (claim_store)
+        self._write_entries([(i, own) for i, (_, own) in zip(ids, postings, strict=True)])
+        return ids
+
     def open_transaction(
         self, header: TransactionHeader, created_at: datetime | None = None
     ) -> int:
@@ -383,6 +400,11 @@ class LedgerStore:
 
     def add_entries(self, transaction_id: int, entries: Sequence[Entry]) -> None:
         """Append entries to a transaction and add them to the materialised balances."""
+        self._write_entries([(transaction_id, entries)])
+
+    def _write_entries(self, postings: Sequence[tuple[int, Sequence[Entry]]]) -> None:
+        """Each transaction's entries (one INSERT for all), then the balances and open PR."""
+        entries = [entry for _, own in postings for entry in own]
         if not entries:
             return
         names = _COLUMN_NAMES
@@ -393,7 +415,8 @@ class LedgerStore:
             [
                 (self.organisation_id, transaction_id, e.procedure_id, names[e.column], e.carc,
                  e.amount_cents, e.payment_id)
-                for e in entries
+                for transaction_id, own in postings
+                for e in own
             ],
         )  # fmt: skip
         self._add_to_balances(entries)
