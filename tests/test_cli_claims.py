@@ -38,6 +38,17 @@ def test_init_import_claims_then_import_era_posts_every_claim(tmp_path: Path):
     row = next(line for line in posted.stdout.splitlines() if "remittance.835" in line)
     assert row.split()[3:6] == ["12", "12", "0"]  # claims, posted, held
 
+    listed = cli(url, "patients")  # the README's path ends on a patient's balance
+    mrn = next(word for word in listed.stdout.split() if word.startswith("837-"))
+    balance = cli(url, "balance", mrn)
+    assert balance.exit_code == 0, balance.output
+    total = next(
+        line.split()
+        for line in balance.stdout.splitlines()
+        if line.split()[:2] == ["patient", "total"]
+    )
+    assert total[2] != "0.00" and total[7] != "0.00"  # charged, and coinsurance owed
+
 
 def test_a_refused_file_is_one_line_naming_file_segment_and_problem(tmp_path: Path):
     url = url_of(tmp_path / "refused.sqlite3")

@@ -157,7 +157,7 @@ def find_or_add_patient(
     if row is not None:
         patient_id = int(row.id)
     else:
-        patient_id = uow.claims.add_patient(**patient_row(patient, actor, mrn))
+        patient_id = uow.registry.add_patient(**patient_row(patient, actor, mrn))
     known[key] = patient_id
     return patient_id, added
 
@@ -361,11 +361,11 @@ class _Importer:
             self.uow.claims.add_claim(self.claim_file_id, status="unchanged", **record)
             return
         if encounter is None:
-            encounter_id = self.uow.claims.add_encounter(
-                patient_id=patient_id,
-                payer_id=payer_id,
-                patient_control_number=claim.patient_control_number,
-                date_of_service=claim.service_date,
+            encounter_id = self.uow.registry.add_encounter(
+                patient_id,
+                claim.patient_control_number,
+                claim.service_date,
+                payer_id,
                 created_by=self.actor.user_id,
                 **_details(claim),
             )

@@ -42,10 +42,12 @@ from medledger.services.claim_import import find_or_add_patient
 from medledger.services.file_input import Source, name_of, opened
 from medledger.services.posting import fingerprint
 from medledger.services.registration import (
+    CoverageInput,
     ProcedureInput,
     VisitDetails,
     add_visit_rows,
     checked_line,
+    cover,
     new_control_number,
     today,
 )
@@ -383,13 +385,8 @@ def _patient_of(
 def _cover(uow: UnitOfWork, actor: Actor, patient_id: int, row: _Row) -> None:
     assert row.coverage is not None
     code, order, payer_name = row.coverage
-    payer = uow.registry.payer_by_code(code)
-    payer_id = (
-        int(payer.id)
-        if payer is not None
-        else uow.registry.add_payer(code, payer_name or code, created_by=actor.user_id)
-    )
-    uow.claims.ensure_coverage(patient_id, payer_id, order, row.patient.member_id, actor.user_id)
+    coverage = CoverageInput(code, order, None, payer_name)
+    cover(uow, actor, patient_id, row.patient.member_id, [coverage])
 
 
 def _visits(

@@ -246,7 +246,7 @@ def register_patient(
             created_by=actor.user_id,
         )
         patient_id = uow.registry.add_patient(mrn, **values)  # type: ignore[arg-type]
-        _cover(uow, actor, patient_id, checked.member_id, coverages)
+        cover(uow, actor, patient_id, checked.member_id, coverages)
         record = _record(uow, patient_id)
         if not dry_run:
             uow.commit()
@@ -293,21 +293,22 @@ def update_patient(
                 f"a patient with MRN {changes['mrn']!r} exists already", field="mrn"
             )
         uow.registry.update_patient(patient_id, actor.user_id, **changes)
-        _cover(uow, actor, patient_id, checked.member_id or current.member_id, coverages)
+        cover(uow, actor, patient_id, checked.member_id or current.member_id, coverages)
         record = _record(uow, patient_id)
         if not dry_run:
             uow.commit()
     return record
 
 
-def _cover(
+def cover(
     uow: UnitOfWork,
     actor: Actor,
     patient_id: int,
     member_id: str | None,
     coverages: Sequence[CoverageInput],
 ) -> None:
-    """Record each coverage once, registering a payer not seen before (by ``actor``)."""
+    """Record each coverage once, registering a payer not seen before (by ``actor``); a
+    coverage without its own member id is under ``member_id``, the patient's."""
     for coverage in coverages:
         code = check_text(coverage.payer_code, "payer_code", required=True)
         order = check_order(coverage.order)

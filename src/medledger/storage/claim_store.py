@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, and_, exists, func, insert, or_, select, update
 
 from medledger.storage.bulk import allocate_ids, chunks, one_of
-from medledger.storage.registry import inserting, now
+from medledger.storage.registry import insert_row, now
 from medledger.storage.tables import (
     claim_files,
     coverages,
@@ -36,10 +36,8 @@ class ClaimStore:
         self.organisation_id = organisation_id
         self._dialect = connection.dialect.name
 
-    def _insert(self, table: Any, **values: Any) -> int:
-        values.setdefault("organisation_id", self.organisation_id)
-        values.setdefault("created_at", now())
-        return int(self.connection.execute(inserting(table), values).scalar_one())
+    def _insert(self, table: Table, **values: Any) -> int:
+        return insert_row(self.connection, self.organisation_id, table, values)
 
     def insert_many(self, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Rows of ``table`` (each with the same keys); their ids, in order.
@@ -140,9 +138,6 @@ class ClaimStore:
             .limit(1)
         ).first()
 
-    def add_patient(self, *, created_by: int, **values: Any) -> int:
-        return self._insert(patients, created_by=created_by, **values)
-
     def matching_patients(self, keys: Iterable[PatientKey]) -> dict[PatientKey, int]:
         """Of ``keys`` (member id, birth date, last and first name in upper case), those a
         patient is registered under, in one query: ``matching_patient`` for many."""
@@ -227,9 +222,6 @@ class ClaimStore:
         )
 
     # -- encounters and procedures ------------------------------------------------------------
-    def add_encounter(self, *, created_by: int, **values: Any) -> int:
-        return self._insert(encounters, created_by=created_by, **values)
-
     def set_claim_details(self, encounter_id: int, **values: Any) -> None:
         """The encounter's details as the claim that now sets its lines (or voids them) says."""
         self.connection.execute(

@@ -59,6 +59,15 @@ def inserting(table: Table) -> Any:
     return insert(table).returning(table.c.id)
 
 
+def insert_row(
+    connection: Connection, organisation_id: int, table: Table, values: dict[str, Any]
+) -> int:
+    """One row of an organisation's ``table`` (stamped now unless ``values`` say when); its id."""
+    values.setdefault("organisation_id", organisation_id)
+    values.setdefault("created_at", now())
+    return int(connection.execute(inserting(table), values).scalar_one())
+
+
 @cache
 def procedures_by(owner: str) -> Select[Any]:
     """Procedures whose ``owner`` column (``id``, ``encounter_id``, ``patient_id``) is the bind
@@ -91,9 +100,7 @@ class Registry:
 
     # -- generic ------------------------------------------------------------------------------
     def _insert(self, table: Table, **values: Any) -> int:
-        values.setdefault("organisation_id", self.organisation_id)
-        values.setdefault("created_at", now())
-        return int(self.connection.execute(inserting(table), values).scalar_one())
+        return insert_row(self.connection, self.organisation_id, table, values)
 
     def _get(self, table: Table, what: str, row_id: int) -> Row[Any]:
         row = self.connection.execute(
