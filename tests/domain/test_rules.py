@@ -8,6 +8,7 @@ from medledger.domain import errors
 from medledger.domain.balance import Balance, Entry, identity_violations
 from medledger.domain.columns import Column
 from medledger.domain.payments import allocate, plan_refund
+from medledger.domain.reversal import Posted, plan_full_reversal
 from medledger.domain.write_off import (
     can_write_off,
     plan_total,
@@ -79,3 +80,31 @@ def test_payment_allocation_and_refund_orders():
     )
     refund = plan_refund(9, 400, holdings, {1: paid})
     assert [(e.carc, e.amount_cents) for e in refund] == [("", 200), ("2", 200)]
+
+
+def test_a_reversal_takes_from_a_payment_no_more_than_it_holds():
+    """Payment 7 left 0.01 credit on procedure 2, applied since (transaction 11) to PR-2 on
+    procedure 1; payment 8 left 0.01 credit on procedure 2. The procedure's credit column is
+    sound either way, but reversing payment 7 alone would take payment 8's cent."""
+    paid_7 = Posted("payment", (Entry(2, Column.PATIENT_PAID, "", 1, 7),))
+    applied = (Entry(2, Column.PATIENT_PAID, "", -1, 7), Entry(1, Column.PATIENT_PAID, "2", 1, 7))
+    credit_application = Posted("credit_application", applied)
+    balances = {
+        1: balance(charge=10000, payer_paid=9999, pr={"2": 1}, patient_paid={"2": 1}),
+        2: balance(charge=8000, patient_paid=1),
+    }
+    holdings = {(7, 1, "2"): 1, (8, 2, ""): 1}
+    with pytest.raises(errors.NotReversible) as refused:
+        plan_full_reversal(paid_7, balances, holdings, {11: credit_application})
+    assert "reverse credit application 11 first" in refused.value.message
+    assert refused.value.details == {
+        "payment_id": 7, "procedure_id": 2, "carc": "", "held_cents": 0, "requested_cents": 1,
+    }  # fmt: skip
+
+    undone = Posted("credit_application", applied, tuple(e.negated() for e in applied))
+    balances[1] = balance(charge=10000, payer_paid=9999, pr={"2": 1})
+    balances[2] = balance(charge=8000, patient_paid=2)
+    back = {(7, 2, ""): 1, (8, 2, ""): 1}
+    assert plan_full_reversal(paid_7, balances, back, {11: undone}) == [
+        Entry(2, Column.PATIENT_PAID, "", -1, 7)
+    ]

@@ -169,10 +169,9 @@ class LedgerModel:
     def holdings(self, payment: int) -> dict[tuple[int, str], int]:
         sums: dict[tuple[int, str], int] = {}
         for tx in self.transactions.values():
-            for pid, column, carc, pay, cents in tx.entries:
-                if pay == payment and column in (PAID, REFUNDED):
-                    sign = 1 if column == PAID else -1
-                    sums[(pid, carc)] = sums.get((pid, carc), 0) + sign * cents
+            for (pay, pid, carc), cents in self._money_moved(tx.entries).items():
+                if pay == payment:
+                    sums[(pid, carc)] = sums.get((pid, carc), 0) + cents
         return {k: v for k, v in sums.items() if v}
 
     def payments_on(self, pid: int) -> dict[int, dict[str, int]]:
@@ -495,8 +494,21 @@ class LedgerModel:
         if not standing:
             raise Refused("not-reversible")
         entries = [(pid, col, carc, pay, -v) for (pid, col, carc, pay), v in standing.items()]
+        for (payment, pid, carc), cents in self._money_moved(entries).items():
+            if self.holdings(payment).get((pid, carc), 0) + cents < 0:
+                raise Refused("not-reversible")  # more than the payment holds there now
         self._require_sound(entries, "not-reversible")
         return entries
+
+    @staticmethod
+    def _money_moved(entries: Iterable[Entry]) -> dict[tuple[int, int, str], int]:
+        """What entries add to each payment's holding per (payment, procedure, CARC)."""
+        moved: dict[tuple[int, int, str], int] = {}
+        for pid, column, carc, payment, cents in entries:
+            if payment is not None and column in (PAID, REFUNDED):
+                key = (payment, pid, carc)
+                moved[key] = moved.get(key, 0) + (cents if column == PAID else -cents)
+        return moved
 
     def _require_sound(self, entries: list[Entry], code: str) -> None:
         for pid in {e[0] for e in entries}:
@@ -518,3 +530,5 @@ class LedgerModel:
         for pid in {e[0] for e in entries}:
             self.procedures[pid] = self.procedures[pid].plus(entries)
             assert self.procedures[pid].sound(), f"the model broke procedure {pid}"
+        for payment in {e[3] for e in entries if e[3] is not None}:
+            assert min(self.holdings(payment).values(), default=0) >= 0, f"payment {payment}"

@@ -297,3 +297,35 @@ def test_write_off_many_posts_all_or_none(engine, database, actor, adjudicated):
     assert (
         accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 1000
     )
+
+
+def test_a_payment_whose_credit_was_applied_elsewhere_is_reversed_after_the_application(
+    engine, database, actor
+):
+    """Credit is pooled per procedure: reversing the payment alone would take back the credit
+    another payment holds there now (the applied cent sits on the other procedure), and that
+    payment's refund would then find nothing to refund. Refused, naming what to undo first."""
+    patient_id = builders.patient(engine, actor)
+    older, (paid_later,) = builders.visit(engine, actor, patient_id, ["100.00"])
+    _, (credit_at,) = builders.visit(engine, actor, patient_id, ["80.00"], on=date(2026, 3, 5))
+    first_txn = record_payment(database, actor, patient_id, "0.01")
+    first = history.transaction(database, actor, first_txn).entries[0].payment_id
+    builders.adjudicate(engine, actor, older, {paid_later: (10000, 9999, {"PR-2": 1})})
+    applied = apply_credit(database, actor, first)
+    second_txn = record_payment(database, actor, patient_id, "0.01")
+    second = history.transaction(database, actor, second_txn).entries[0].payment_id
+    before = journal(engine, actor)
+
+    with pytest.raises(errors.NotReversible) as refused:
+        reversals.reverse_transaction(database, actor, first_txn, reason="posted_in_error")
+    assert f"reverse credit application {applied} first" in refused.value.message
+    assert refused.value.details["payment_id"] == first
+    assert refused.value.details["procedure_id"] == credit_at
+    assert journal(engine, actor) == before
+
+    refund_payment(database, actor, second)  # the second payment's credit is all there
+    reversals.reverse_transaction(database, actor, applied, reason="posted_in_error")
+    reversals.reverse_transaction(database, actor, first_txn, reason="posted_in_error")
+    balance = accounts.patient_account(database, actor, patient_id).balance
+    assert balance.credit == 0 and balance.patient_balance == 1
+    assert verify_organisation(database, actor.organisation_id).ok

@@ -3,6 +3,12 @@
 Nothing is updated or deleted. A reversal's entries are the negation of what the original still
 has standing (after earlier partial reversals), so applying it brings every column back exactly to
 what it was without the original. A write-off can also be removed in part.
+
+Patient money is pooled per procedure (one payment's credit and another's sit in the same
+column), so a reversal is checked per payment too: it may not take back from a payment more than
+that payment still holds on a procedure and CARC. Otherwise reversing a payment whose credit was
+since applied elsewhere would take another payment's credit, and that payment's refund would find
+nothing to refund.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from medledger.domain.money import format_cents, require_positive
 from medledger.domain.write_off import written_off_by_key
 
 EntryKey = tuple[int, Column, str, int | None]
+#: What payments hold now per (payment, procedure, CARC): paid − refunded; CARC "" is credit.
+PaymentHoldings = Mapping[tuple[int, int, str], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +54,19 @@ def standing(posted: Posted) -> dict[EntryKey, int]:
     return {key: cents for key, cents in sums.items() if cents}
 
 
-def plan_full_reversal(posted: Posted, balances: Mapping[int, Balance]) -> list[Entry]:
+def plan_full_reversal(
+    posted: Posted,
+    balances: Mapping[int, Balance],
+    holdings: PaymentHoldings,
+    others: Mapping[int, Posted],
+) -> list[Entry]:
     """Entries reversing all that ``posted`` still contributes.
 
-    Refused when nothing is left to reverse, or when undoing it would break an identity (for
-    example reversing a payment that was refunded since: refund less first).
+    ``holdings`` are what the payments ``posted`` moves hold now; ``others`` are the other
+    transactions (by id) that moved those payments' money, to name the ones to undo first.
+    Refused when nothing is left to reverse, when it would take from a payment more than the
+    payment holds (its money was since refunded, applied elsewhere or moved by a remittance), or
+    when undoing it would break an identity.
     """
     if posted.kind == "reversal":
         raise NotReversible("a reversal cannot itself be reversed; post the action again instead")
@@ -61,6 +77,7 @@ def plan_full_reversal(posted: Posted, balances: Mapping[int, Balance]) -> list[
         Entry(procedure_id, column, carc, -cents, payment_id)
         for (procedure_id, column, carc, payment_id), cents in remaining.items()
     ]
+    _check_holdings(remaining, holdings, others)
     _check_result(entries, balances)
     return entries
 
@@ -127,6 +144,49 @@ def split_removal(posted: Posted, total_cents: int) -> dict[tuple[int, str], int
 def require_write_off(posted: Posted) -> None:
     if posted.kind != "write_off":
         raise NotAWriteOff(f"this is a {posted.kind.replace('_', ' ')}, not a write-off")
+
+
+def _holding_changes(sums: Mapping[EntryKey, int]) -> dict[tuple[int, int, str], int]:
+    """What ``standing`` sums add to payments' holdings per (payment, procedure, CARC): patient
+    paid adds, refunded takes away."""
+    changes: dict[tuple[int, int, str], int] = {}
+    for (procedure_id, column, carc, payment_id), cents in sums.items():
+        if payment_id is not None and column in (Column.PATIENT_PAID, Column.REFUNDED):
+            key = (payment_id, procedure_id, carc)
+            changes[key] = changes.get(key, 0) + (
+                cents if column == Column.PATIENT_PAID else -cents
+            )
+    return {key: cents for key, cents in changes.items() if cents}
+
+
+def _check_holdings(
+    remaining: Mapping[EntryKey, int], holdings: PaymentHoldings, others: Mapping[int, Posted]
+) -> None:
+    """Refuse to leave any payment holding less than nothing on a procedure and CARC (reversing
+    takes back ``remaining``), naming the transactions that took that money since: they are to
+    be reversed first."""
+    for key, taken in sorted(_holding_changes(remaining).items()):
+        held = holdings.get(key, 0)
+        if taken <= 0 or held >= taken:
+            continue
+        payment_id, procedure_id, carc = key
+        takers = [
+            f"{other.kind.replace('_', ' ')} {number}"
+            for number, other in sorted(others.items())
+            if _holding_changes(standing(other)).get(key, 0) < 0
+        ]
+        money = "credit" if not carc else f"CARC {carc} PR paid"
+        first = f"reverse {', '.join(takers)} first" if takers else "undo the later actions first"
+        raise NotReversible(
+            f"payment {payment_id} holds {format_cents(held)} of {money} on procedure "
+            f"{procedure_id} now, less than the {format_cents(taken)} reversing this would "
+            f"take back; {first}",
+            payment_id=payment_id,
+            procedure_id=procedure_id,
+            carc=carc,
+            held_cents=held,
+            requested_cents=taken,
+        )
 
 
 def _check_result(entries: Iterable[Entry], balances: Mapping[int, Balance]) -> None:

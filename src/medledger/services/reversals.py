@@ -40,7 +40,18 @@ def reverse_transaction(
         procedure_ids = uow.ledger.procedures_of_transaction(transaction_id)
         uow.ledger.lock_procedures(procedure_ids)
         posted = uow.ledger.posted(transaction_id)
-        entries = plan_full_reversal(posted, uow.ledger.balances(procedure_ids))
+        payment_ids = sorted({e.payment_id for e in posted.entries if e.payment_id is not None})
+        others = {
+            number: uow.ledger.posted(number)
+            for number in uow.ledger.transactions_of_payments(payment_ids)
+            if number != transaction_id
+        }
+        entries = plan_full_reversal(
+            posted,
+            uow.ledger.balances(procedure_ids),
+            uow.ledger.holdings_of_payments(payment_ids),
+            others,
+        )
         if original.kind in ("adjudication", "estimate"):
             _restore_pr_source(uow, procedure_ids, transaction_id)
         return Plan(

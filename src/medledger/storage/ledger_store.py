@@ -620,6 +620,28 @@ class LedgerStore:
         held = self._patient_money(ledger_entries.c.payment_id == payment_id)
         return {(pid, carc): cents for (_, pid, carc), cents in held.items()}
 
+    def holdings_of_payments(self, payment_ids: Sequence[int]) -> dict[tuple[int, int, str], int]:
+        """What each payment holds now per (payment, procedure, CARC)."""
+        if not payment_ids:
+            return {}
+        return self._patient_money(ledger_entries.c.payment_id.in_(payment_ids))
+
+    def transactions_of_payments(self, payment_ids: Sequence[int]) -> list[int]:
+        """The transactions (reversals aside) that moved any of these payments' money."""
+        if not payment_ids:
+            return []
+        rows = self.connection.execute(
+            select(ledger_transactions.c.id)
+            .join(ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id)
+            .where(
+                ledger_transactions.c.organisation_id == self.organisation_id,
+                ledger_transactions.c.kind != "reversal",
+                ledger_entries.c.payment_id.in_(payment_ids),
+            )
+            .distinct()
+        )
+        return sorted(row.id for row in rows)
+
     def holdings_on_procedures(
         self, procedure_ids: Iterable[int]
     ) -> dict[int, dict[int, dict[str, int]]]:
