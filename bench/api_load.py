@@ -67,7 +67,7 @@ from bench.report import PAGES, machine, measured, write_results
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import identity_violations
 from medledger.domain.reasons import WRITE_OFF_REASONS as REASON_LABELS
-from medledger.services import auth, payments, registration, write_offs
+from medledger.services import auth, ledger_requests, payments, registration, write_offs
 from medledger.services.adjudication import (
     ClaimResult,
     LineResult,
@@ -173,7 +173,7 @@ def seed_practice(engine: Engine) -> int:
         write_offs.submit_write_offs(
             engine,
             admin,
-            [write_offs.WriteOffRequest("small_balance", first, amounts={"2": "5.00"})],
+            [ledger_requests.WriteOffRequest("small_balance", first, amounts={"2": "5.00"})],
             None,
         )
         payments.record_payment(Database(engine), admin, patient, "12.00", encounter_id=encounter)

@@ -32,7 +32,7 @@ from sqlalchemy import Engine, event, func, select
 from bench.report import PAGES, measured, versions, write_results
 from bench.scale import DEFAULT_POSTGRES, REASON
 from medledger.domain.columns import COINSURANCE
-from medledger.services import accounts, verification, write_offs
+from medledger.services import accounts, ledger_requests, verification, write_offs
 from medledger.services.actor import Actor
 from medledger.services.work_list import work_list
 from medledger.storage.database import make_engine
@@ -119,7 +119,7 @@ def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter:
          "write-off post (`write_offs.submit_write_offs`, with an idempotency key): the "
          "per-procedure lock, the key lookup, the balance read",
          lambda: write_offs.submit_write_offs(
-             engine, actor, [write_offs.WriteOffRequest(REASON, procedure, amounts={COINSURANCE: "0.01"})],
+             engine, actor, [ledger_requests.WriteOffRequest(REASON, procedure, amounts={COINSURANCE: "0.01"})],
              f"explain:{uuid.uuid4()}")),
         (VERIFY_PAGE,
          "`verify` (`verification.verify_organisation`; the statements of its first range of "

@@ -51,7 +51,7 @@ from bench import era_import
 from bench.report import PAGES, ROOT, machine, measured, versions, write_results
 from medledger.domain.columns import COINSURANCE, Column
 from medledger.domain.errors import LedgerError
-from medledger.services import accounts, write_offs
+from medledger.services import accounts, ledger_requests, write_offs
 from medledger.services.actor import Actor
 from medledger.services.verification import verify_organisation
 from medledger.services.work_list import work_list
@@ -266,7 +266,7 @@ def measure_calls(
     for number, procedure_id in enumerate(procedure_ids[:posts]):
         run.posts.time(
             lambda pid=procedure_id, n=number: write_offs.submit_write_offs(
-                engine, actor, [write_offs.WriteOffRequest(REASON, pid, amounts={COINSURANCE: "0.01"})],
+                engine, actor, [ledger_requests.WriteOffRequest(REASON, pid, amounts={COINSURANCE: "0.01"})],
                 f"scale:post:{n}",
             )
         )  # fmt: skip
@@ -363,7 +363,7 @@ def concurrent_writers(
     def different(index: int) -> tuple[int, int]:
         for number, procedure_id in enumerate(own[index]):
             write_offs.submit_write_offs(
-                engine, actor, [write_offs.WriteOffRequest(REASON, procedure_id, amounts={COINSURANCE: "0.01"})],
+                engine, actor, [ledger_requests.WriteOffRequest(REASON, procedure_id, amounts={COINSURANCE: "0.01"})],
                 f"scale:different:{index}:{number}",
             )  # fmt: skip
         return len(own[index]), 0
@@ -383,7 +383,7 @@ def concurrent_writers(
         while True:
             try:
                 write_offs.submit_write_offs(
-                    engine, actor, [write_offs.WriteOffRequest(REASON, shared, amounts={COINSURANCE: f"{step / 100:.2f}"})],
+                    engine, actor, [ledger_requests.WriteOffRequest(REASON, shared, amounts={COINSURANCE: f"{step / 100:.2f}"})],
                     f"scale:same:{index}:{posted + refused}",
                 )  # fmt: skip
             except LedgerError:  # nothing (or less than one step) left to write off

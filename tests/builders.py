@@ -17,6 +17,8 @@ from medledger.services.adjudication import (
     RemittanceInput,
     post_remittance,
 )
+from medledger.services.cancellations import cancel_pr
+from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.registration import (
     ProcedureInput,
     actor_for,
@@ -25,7 +27,7 @@ from medledger.services.registration import (
     add_payer,
     add_user,
 )
-from medledger.services.write_offs import WriteOffRequest, submit_write_offs
+from medledger.services.write_offs import submit_write_offs
 from medledger.storage.unit_of_work import Database, UnitOfWork
 
 _numbers = itertools.count(1)
@@ -126,6 +128,15 @@ def write_off(
     test whose write-off must post (one waiting for approval fails it)."""
     request = WriteOffRequest(reason, procedure_id=procedure_id, **fields)
     outcome = submit_write_offs(engine, actor, [request], idempotency_key)
+    assert outcome.approval is None, f"waits in approval request {outcome.approval.id}"
+    (transaction_id,) = outcome.transaction_ids
+    return transaction_id
+
+
+def cancel(engine: Engine, actor: Actor, procedure_id: int, *, reason: str, **fields: Any) -> int:
+    """Cancel PR through ``cancel_pr`` and return the transaction; for a test whose
+    cancellation must post (one waiting for approval fails it)."""
+    outcome = cancel_pr(engine, actor, CancellationRequest(procedure_id, reason, **fields))
     assert outcome.approval is None, f"waits in approval request {outcome.approval.id}"
     (transaction_id,) = outcome.transaction_ids
     return transaction_id

@@ -372,6 +372,31 @@ def test_above_the_limit_the_cli_files_an_approval_that_a_manager_decides(
     assert cli(session.url, "approvals").stdout.strip() == "no pending approval requests"
 
 
+def test_a_cancellation_above_the_limit_is_filed_and_its_number_printed(session: Session) -> None:
+    unbilled = next(p for _, p in procedures(session) if p.procedure.pr_source == "none")
+    procedure_id = str(unbilled.procedure.id)
+    assert cli(session.url, "estimate", procedure_id, "--carc", "3=0.50").exit_code == 0
+    estimated = accounts.procedure_account(session.database, session.actor, unbilled.procedure.id)
+    added = cli(session.url, "user", "add", "penny", "--role", "biller", "--limit", "0.01",
+                "--password", "a long enough password")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    asked = cli(session.url, "--user", "penny", "cancel-pr", procedure_id, "--amount", "0.02",
+                "--reason", "estimate_wrong")  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    approval_id = re.match(r"approval request (\d+): 0\.02 is above", asked.stdout).group(1)
+    cancelled = accounts.procedure_account(session.database, session.actor, estimated.procedure.id)
+    assert cancelled.balance.cancelled == estimated.balance.cancelled  # nothing posted yet
+    listed = cli(session.url, "approvals").stdout
+    assert re.search(rf"{approval_id} +│? *cancellation", listed), listed
+    again = cli(session.url, "--user", "penny", "cancel-pr", procedure_id, "--amount", "0.02",
+                "--reason", "estimate_wrong")  # fmt: skip
+    assert_one_line_error(again, f"request #{approval_id}")
+    approved = cli(session.url, "--user", "manager", "approvals", "approve", approval_id)
+    assert approved.exit_code == 0, approved.output
+    after = accounts.procedure_account(session.database, session.actor, estimated.procedure.id)
+    assert after.balance.cancelled == estimated.balance.cancelled + 2
+
+
 def test_settings_show_and_change_the_limit_window(url: str) -> None:
     assert "limit window: 1 calendar day(s)" in cli(url, "settings").stdout
     changed = cli(url, "settings", "--time-zone", "America/Chicago", "--limit-window-days", "7")

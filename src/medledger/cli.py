@@ -39,9 +39,11 @@ from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF
 from medledger.domain.registration import PatientDetails
 from medledger.services import (
     accounts,
+    approval_requests,
     approvals,
     auth,
     history,
+    ledger_requests,
     payments,
     registration,
     reports,
@@ -312,8 +314,9 @@ def describe_entry(entry: Entry) -> str:
     return f"proc {entry.procedure_id} {entry.column.value}{carc} {signed(entry.amount_cents)}"
 
 
-def report_outcome(session: Session, outcome: write_offs.Outcome) -> None:
-    """The write-offs posted, or the approval request they wait in (its number to follow)."""
+def report_outcome(session: Session, outcome: approval_requests.Outcome) -> None:
+    """The write-offs or cancellation posted, or the approval request they wait in (its number
+    to follow)."""
     if outcome.approval is not None:
         approval = outcome.approval
         typer.echo(
@@ -749,17 +752,19 @@ def write_off_command(
     if procedure_id is not None:
         amounts = amounts_or_total(amount, carc, required=True)
         target = parse_id(procedure_id, "PROCEDURE_ID")
-        request = write_offs.WriteOffRequest(reason, procedure_id=target, **amounts, **common)
+        request = ledger_requests.WriteOffRequest(reason, procedure_id=target, **amounts, **common)
     elif carc or amount is None:
         raise InvalidInput("over an encounter or a patient, give one --amount (not --carc)")
     elif encounter is not None:
         encounter_id = parse_id(encounter, "--encounter")
-        request = write_offs.WriteOffRequest(
+        request = ledger_requests.WriteOffRequest(
             reason, encounter_id=encounter_id, total=amount, **common
         )
     else:
         patient_id = find_patient(session, str(patient)).id
-        request = write_offs.WriteOffRequest(reason, patient_id=patient_id, total=amount, **common)
+        request = ledger_requests.WriteOffRequest(
+            reason, patient_id=patient_id, total=amount, **common
+        )
     outcome = write_offs.submit_write_offs(
         session.engine, session.actor, [request], client_key(idempotency_key)
     )
@@ -800,14 +805,15 @@ def cancel_pr_command(
     """Cancel PR that should never have existed (all of it unless --amount or --carc).
 
     Only estimated PR can be cancelled; PR from a remittance changes by payer correction only.
+    Above your write-off limit it is filed for approval and its request number printed.
     """
     session = session_of(ctx)
-    posted = cancel_pr(
-        session.engine, session.actor, parse_id(procedure_id, "PROCEDURE_ID"), reason=reason,
-        **amounts_or_total(amount, carc, required=False),
-        custom_reason=custom, note=note, idempotency_key=client_key(idempotency_key),
+    request = ledger_requests.CancellationRequest(
+        parse_id(procedure_id, "PROCEDURE_ID"), reason,
+        **amounts_or_total(amount, carc, required=False), custom_reason=custom, note=note,
     )  # fmt: skip
-    report_posted(session, posted)
+    outcome = cancel_pr(session.engine, session.actor, request, client_key(idempotency_key))
+    report_outcome(session, outcome)
 
 
 @command()
@@ -1391,11 +1397,11 @@ def approvals_list(
     if not lines:
         typer.echo(f"no {'' if status == 'all' else status + ' '}approval requests")
         return
-    table = amount_table("ID", "Status", "Requested by", "$Total", "On", "Decided by")
+    table = amount_table("ID", "Kind", "Status", "Requested by", "$Total", "On", "Decided by")
     for line in lines:
         approval = line.approval
         table.add_row(
-            str(approval.id), approval.status, line.requested_by,
+            str(approval.id), line.kind, approval.status, line.requested_by,
             format_cents(approval.total_cents), "; ".join(t.label for t in line.targets),
             line.decided_by or "",
         )  # fmt: skip
@@ -1410,7 +1416,8 @@ def approvals_approve(
         typer.Argument(help="The request (see `medledger approvals`)."),
     ],
 ) -> None:
-    """Approve a request: its write-offs post now, with the decision, in one transaction."""
+    """Approve a request: its write-offs or cancellation post now, with the decision, in one
+    transaction."""
     session = session_of(ctx)
     view = approvals.approve(session.engine, session.actor, parse_id(approval_id, "APPROVAL_ID"))
     typer.echo(f"approval request {approval_id} approved")
@@ -1425,7 +1432,7 @@ def approvals_reject(
         str,
         typer.Argument(help="The request (see `medledger approvals`)."),
     ],
-    reason: Annotated[str, typer.Option(help="Why it is not written off.")],
+    reason: Annotated[str, typer.Option(help="Why it is not written off or cancelled.")],
 ) -> None:
     """Reject a request: nothing posts, and what it held is offered again."""
     session = session_of(ctx)

@@ -31,6 +31,7 @@ from medledger.services.cancellations import cancel_pr
 from medledger.services.claim_import import import_claims
 from medledger.services.era_import import import_era
 from medledger.services.history import transaction
+from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import (
     actor_for,
@@ -38,7 +39,7 @@ from medledger.services.registration import (
     add_user,
     create_organisation,
 )
-from medledger.services.write_offs import WriteOffRequest, submit_write_offs
+from medledger.services.write_offs import submit_write_offs
 from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import Claim, ServiceLine
 from medledger.x12 import writer as x12_writer
@@ -417,8 +418,10 @@ def _patient_activity(practice: _Practice, track: Track) -> None:
     full, in part, a few too much: one overpayment is refunded), then the billing team writes off
     the largest unpaid balances as hardship and the small ones as not worth collecting."""
     for procedure_id in practice.open_estimates[:1]:
-        cancel_pr(practice.engine, practice.manager, procedure_id, reason="estimate_wrong",
-                  note="preventive visit: no copay applies")  # fmt: skip
+        request = CancellationRequest(
+            procedure_id, "estimate_wrong", note="preventive visit: no copay applies"
+        )
+        cancel_pr(practice.engine, practice.manager, request)
         practice.summary.cancellations += 1
     _statement_payments(practice, track)
     _write_offs(practice)

@@ -16,9 +16,10 @@ from sqlalchemy import Engine, func, select
 
 from medledger.services import drafts
 from medledger.services.adjudication import post_estimate
+from medledger.services.ledger_requests import WriteOffRequest
 from medledger.services.payments import record_payment
 from medledger.services.registration import actor_for
-from medledger.services.write_offs import WriteOffRequest, submit_write_offs
+from medledger.services.write_offs import submit_write_offs
 from medledger.storage.tables import metadata
 from medledger.x12 import writer as w
 from tests import builders

@@ -6,6 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.exc import IntegrityError
 
+from medledger.services import accounts
+from medledger.services.adjudication import post_estimate
+from medledger.storage.unit_of_work import Database
+from tests import builders
+
 
 def write_off(practice, client="manager", **fields):
     body = {
@@ -296,3 +301,39 @@ def test_a_posting_answers_with_what_it_wrote_exactly_as_the_journal_reads_it_ba
     first_again = repeat.json()["write_offs"][0]
     assert first_again["reverted_by"] == [removed.json()["id"]]
     assert first_again["remaining"] == "0.00"
+
+
+def test_a_cancellation_above_the_limit_answers_202_with_the_request(practice, engine, actor):
+    _, (estimated,) = builders.visit(engine, actor, practice.patient_id, ["90.00"])
+    post_estimate(Database(engine), actor, estimated, {"3": "30.00"})
+    manager, biller = practice.clients["manager"], practice.clients["biller"]
+
+    def cancel(amount, dry_run=False):
+        body = {"procedure_id": estimated, "amount": amount, "reason": "estimate_wrong"}
+        return biller.post(f"/api/cancellations?dry_run={str(dry_run).lower()}", json=body)
+
+    preview = cancel("25.00", dry_run=True)
+    assert preview.status_code == 200 and preview.json()["approval"]["kind"] == "cancellation"
+    assert manager.get("/api/approvals").json() == []
+    waiting = cancel("25.00")
+    assert waiting.status_code == 202, waiting.text
+    approval = waiting.json()
+    assert (approval["kind"], approval["status"], approval["total"]) == (
+        "cancellation", "pending", "25.00"
+    )  # fmt: skip
+    assert approval["write_offs"] == [] and approval["cancellations"] == [
+        {"procedure_id": estimated, "reason": "estimate_wrong", "amount": "25.00"}
+    ]
+    listed = manager.get("/api/approvals").json()
+    assert [(a["id"], a["kind"]) for a in listed] == [(approval["id"], "cancellation")]
+    second = cancel("6.00")  # 5.00 is free, the rest is held
+    assert second.status_code == 409, second.text
+    assert second.json()["type"] == "/problems/approval-pending"
+    assert f"#{approval['id']}" in second.json()["detail"]
+    approved = manager.post(f"/api/approvals/{approval['id']}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    (transaction_id,) = approved.json()["transaction_ids"]
+    assert manager.get(f"/api/transactions/{transaction_id}").json()["kind"] == "cancellation"
+    assert accounts.procedure_account(Database(engine), actor, estimated).balance.cancelled == 2500
+    under = cancel("5.00")
+    assert under.status_code == 201 and under.json()["kind"] == "cancellation"

@@ -126,10 +126,18 @@ class WriteOff:
     total: int | None = None
 
 
+@dataclass(frozen=True)
+class Cancel:
+    """A cancellation as asked: ``total`` of procedure ``pid``'s PR, or (None) all of it."""
+
+    pid: int
+    total: int | None = None
+
+
 @dataclass
 class Approval:
     requester: str
-    request: WriteOff
+    request: WriteOff | Cancel
     held: dict[tuple[int, str], int]
     draft: int | None
     status: str = "pending"
@@ -298,10 +306,16 @@ class LedgerModel:
             entries = self.plan_write_off(request, self.held())
         except Refused as refused:
             raise Refused("stale-draft" if draft is not None else refused.code) from None
+        return self._within_limit(user, entries)
+
+    def _within_limit(self, user: str, entries: list[Entry]) -> list[Entry] | Filed:
+        """``entries`` if what ``user`` took off PR (written off and cancelled, this request
+        included) stays within their limit; else the request waits whole for approval, unless a
+        pending request already holds one of its (procedure, CARC)."""
         limit = self.limits[user]
         tally: dict[tuple[int, str], int] = {}
         for pid, column, carc, _, cents in entries:
-            if column == WRITTEN_OFF:
+            if column in (WRITTEN_OFF, CANCELLED):
                 tally[(pid, carc)] = tally.get((pid, carc), 0) + cents
         if limit is None or self.used(user) + sum(tally.values()) <= limit:
             return entries
@@ -313,6 +327,8 @@ class LedgerModel:
         approval = self.approvals[number]
         if approval.status != "pending":
             raise Refused("approval-decided")
+        if isinstance(approval.request, Cancel):
+            return self.cancel(approval.request, self.held(besides=number))
         try:
             return self.plan_write_off(approval.request, self.held(besides=number))
         except Refused as refused:
@@ -342,7 +358,14 @@ class LedgerModel:
         return entries
 
     # -- cancel, estimate ----------------------------------------------------------------------
-    def cancel(self, pid: int, total: int | None) -> list[Entry]:
+    def request_cancel(self, user: str, request: Cancel) -> list[Entry] | Filed:
+        """A cancellation by ``user``: the entries it posts, or the approval request it files
+        (one limit with write-offs)."""
+        return self._within_limit(user, self.cancel(request, self.held()))
+
+    def cancel(self, request: Cancel, held: Mapping[tuple[int, str], int]) -> list[Entry]:
+        """Cancel estimated PR that no pending request holds (``held``)."""
+        pid, total = request.pid, request.total
         p = self.procedures[pid]
         if not p.total(PR):
             raise Refused("no-patient-responsibility")
@@ -352,15 +375,19 @@ class LedgerModel:
             raise Refused("already-paid-refund-first")
         if p.total(WRITTEN_OFF):
             raise Refused("written-off-remove-first")
-        pr = {carc: p.get(PR, carc) for carc in p.carcs() if p.get(PR, carc)}
+        free = {carc: p.get(PR, carc) - held.get((pid, carc), 0) for carc in p.carcs()}
+        free = {carc: cents for carc, cents in free.items() if cents > 0}
+        if not free:
+            raise Refused("approval-pending")
         if total is None:
-            wanted = pr
+            wanted = free
         else:
-            if total > sum(pr.values()):
-                raise Refused("exceeds-open-pr")
+            if total > sum(free.values()):
+                held_here = any(key[0] == pid for key in held)
+                raise Refused("approval-pending" if held_here else "exceeds-open-pr")
             wanted, remaining = {}, total
-            for carc in sorted(pr, key=carc_key):
-                take = min(remaining, pr[carc])
+            for carc in sorted(free, key=carc_key):
+                take = min(remaining, free[carc])
                 if take > 0:
                     wanted[carc], remaining = take, remaining - take
         entries: list[Entry] = []

@@ -17,8 +17,9 @@ from medledger.domain.limits import LimitWindow
 from medledger.services import accounts, approvals, drafts, settings
 from medledger.services.adjudication import post_estimate
 from medledger.services.cancellations import cancel_pr
+from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.verification import verify_organisation
-from medledger.services.write_offs import WriteOffRequest, submit_write_offs
+from medledger.services.write_offs import submit_write_offs
 from medledger.storage.unit_of_work import Database
 from tests import builders
 
@@ -119,16 +120,28 @@ def test_a_decided_request_cannot_be_decided_again(engine, actor, account):
     assert written_off(engine, actor, procedure_id) == 12000  # posted once
 
 
-def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor):
+@pytest.mark.parametrize("kind", ["write_off", "cancellation"])
+def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor, kind):
     """Threads on both engines (PostgreSQL: row locks; SQLite: one writer). Each round files
-    a request and lets a manager approve it while another rejects it."""
+    a request (a write-off, or a cancellation of estimated PR) and lets a manager approve it
+    while another rejects it."""
     rounds = 6
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["900.00"])
-    builders.adjudicate(engine, actor, encounter_id, {procedure_id: (90000, 0, {"PR-2": 90000})})
+    if kind == "write_off":
+        builders.adjudicate(
+            engine, actor, encounter_id, {procedure_id: (90000, 0, {"PR-2": 90000})}
+        )
+    else:
+        post_estimate(database, actor, procedure_id, {"2": "900.00"})
     biller, manager = builders.biller_and_manager(engine, actor)
     for _ in range(rounds):
-        pending = submit_write_offs(engine, biller, ask(procedure_id, "100.01"), None).approval
+        if kind == "write_off":
+            pending = submit_write_offs(engine, biller, ask(procedure_id, "100.01"), None).approval
+        else:
+            asked = CancellationRequest(procedure_id, "estimate_wrong", total="100.01")
+            pending = cancel_pr(engine, biller, asked).approval
+        assert pending.kind == kind
         start = threading.Barrier(2)
         results: dict[str, object] = {}
 
@@ -155,7 +168,9 @@ def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor):
         assert final.status in ("approved", "rejected")
         assert (final.status == "approved") == bool(final.transaction_ids)
     approved = approvals.list_approvals(engine, manager, "approved")
-    assert written_off(engine, actor, procedure_id) == 10001 * len(approved)
+    balance = accounts.procedure_account(database, actor, procedure_id).balance
+    taken = balance.other_adjustments if kind == "write_off" else balance.cancelled
+    assert taken == 10001 * len(approved)
     assert approvals.list_approvals(engine, manager, "pending") == []
     assert verify_organisation(database, actor.organisation_id).ok
 
@@ -175,14 +190,12 @@ def test_a_reject_cannot_reopen_a_posted_draft(engine, actor, account):
     assert written_off(engine, actor, procedure_id) == 15000
 
 
-def test_cancelling_estimated_pr_counts_against_the_limit_and_is_bounded(engine, database, actor):
+def test_cancellations_count_against_the_same_limit_as_write_offs(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     _, (estimated,) = builders.visit(engine, actor, patient_id, ["400.00"])
     post_estimate(database, actor, estimated, {"3": "150.00"})
     biller, _ = builders.biller_and_manager(engine, actor)
-    with pytest.raises(errors.LimitExceeded, match=r"above your limit of 100\.00"):
-        cancel_pr(engine, biller, estimated, reason="estimate_wrong", total="100.01")
-    cancel_pr(engine, biller, estimated, reason="estimate_wrong", total="60.00")
+    builders.cancel(engine, biller, estimated, reason="estimate_wrong", total="60.00")
     waits = submit_write_offs(engine, biller, ask(estimated, "40.01"), None)
     assert waits.approval is not None  # 60.00 cancelled + 40.01 written off > 100.00
     assert submit_write_offs(engine, biller, ask(estimated, "40.00"), None).approval is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medledger.services import write_offs
+from medledger.services import ledger_requests, write_offs
 from medledger.services.authorization import Forbidden
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.registration import actor_for, add_user
@@ -48,7 +48,7 @@ def test_biller_limit_and_own_reversals(engine, staff, procedure):
     mine = builders.write_off(
         engine, staff["bill"], procedure_id, total="50.00", reason="small_balance"
     )
-    split = write_offs.WriteOffRequest("small_balance", procedure_id, total="0.01")
+    split = ledger_requests.WriteOffRequest("small_balance", procedure_id, total="0.01")
     over = write_offs.submit_write_offs(engine, staff["bill"], [split], None)
     assert over.transaction_ids == () and over.approval.total_cents == 1  # 50.00 + 0.01 > 50.00
     boss = builders.write_off(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from medledger.domain import errors
 from medledger.domain.idempotency import MAX_KEY_LENGTH, client_key
-from medledger.services import write_offs
+from medledger.services import ledger_requests, write_offs
 from medledger.services.payments import record_payment
 from medledger.services.registration import actor_for, add_user
 from medledger.storage.tables import ledger_transactions
@@ -44,8 +44,8 @@ def _submit(engine, actor, requests, key) -> tuple[int, ...]:
     return write_offs.submit_write_offs(engine, actor, requests, key).transaction_ids
 
 
-def _write_off(procedure_id: int) -> write_offs.WriteOffRequest:
-    return write_offs.WriteOffRequest("small_balance", procedure_id=procedure_id, total="5.00")
+def _write_off(procedure_id: int) -> ledger_requests.WriteOffRequest:
+    return ledger_requests.WriteOffRequest("small_balance", procedure_id=procedure_id, total="5.00")
 
 
 def test_a_key_used_for_one_write_off_cannot_post_a_second_one_with_it(

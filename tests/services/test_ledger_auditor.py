@@ -3,7 +3,8 @@
 A Hypothesis state machine acts on one patient (three procedures over two visits) as an admin,
 a biller with a 100.00 write-off limit and a billing manager: estimates, an 835 per visit,
 write-offs per CARC and by total at procedure, encounter and patient level, removals whole and
-in part, cancellations, payments, refunds, credit, reversals, drafts and approval requests.
+in part, cancellations (the biller's count towards the same limit), payments, refunds, credit,
+reversals, drafts and approval requests.
 ``ledger_model.LedgerModel`` (no product code) predicts each step: the entries it posts, the
 approval request it files, or the error code it is refused with. Every refusal must be the one
 predicted (none is swallowed), every acceptance must leave every money column of every
@@ -35,7 +36,15 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine, select
 
 from medledger.domain.errors import LedgerError
-from medledger.services import approvals, cancellations, drafts, payments, reversals, write_offs
+from medledger.services import (
+    approvals,
+    cancellations,
+    drafts,
+    ledger_requests,
+    payments,
+    reversals,
+    write_offs,
+)
 from medledger.services.actor import Actor
 from medledger.services.adjudication import post_estimate
 from medledger.services.era_import import import_era
@@ -49,6 +58,7 @@ from tests import builders
 from tests.era_builders import era_bytes
 from tests.services.ledger_model import (
     Approval,
+    Cancel,
     Draft,
     Entry,
     Filed,
@@ -266,7 +276,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
 
         def submit(self, user: str, request: WriteOff, target: dict[str, int] | None = None):
             target = target or {"procedure_id": request.scope[0]}
-            product_request = write_offs.WriteOffRequest(
+            product_request = ledger_requests.WriteOffRequest(
                 "small_balance",
                 amounts=None if request.amounts is None else dict(request.amounts),
                 total=request.total,
@@ -282,10 +292,14 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                 self.took(user, request, outcome[0], outcome[1], None)
 
         def took(self, user, request, prediction, result, draft_id):
-            """A write-off the product posted or filed: the model must have said the same."""
+            """A write-off or cancellation the product posted or filed: the model must have said
+            the same."""
             if isinstance(prediction, Filed):
                 assert result.approval is not None, f"posted {result}; the model files a request"
-                assert result.approval.status == "pending"
+                assert (result.approval.status, result.approval.kind) == (
+                    "pending",
+                    kind_of(request),
+                )
                 assert result.approval.total_cents == sum(prediction.held.values())
                 self.model.approvals[result.approval.id] = Approval(
                     user, request, dict(prediction.held), draft_id
@@ -295,7 +309,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                 return
             assert result.approval is None, f"filed request {result.approval.id}; model posts"
             (transaction_id,) = result.transaction_ids
-            self.posted(transaction_id, "write_off", user, prediction)
+            self.posted(transaction_id, kind_of(request), user, prediction)
             if draft_id is not None:
                 self.model.drafts[draft_id].status = "posted"
                 self.model.drafts[draft_id].transaction = transaction_id
@@ -319,19 +333,20 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                 self.reversed(number, outcome[1], outcome[0])
 
         # -- cancel, patient money ------------------------------------------------------------------
-        @rule(data=st.data(), whole=st.booleans())
-        def cancel_pr(self, data, whole):
+        @rule(data=st.data(), whole=st.booleans(), user=st.sampled_from(["admin", "biller"]))
+        def cancel_pr(self, data, whole, user):
             pid = self.procedure(data)
             total = None if whole else self.cents_near(data, self.model.procedures[pid].total("pr"))
+            request = Cancel(pid, total)
+            product_request = ledger_requests.CancellationRequest(
+                pid, "entered_in_error", total=None if total is None else f"{total / 100:.2f}"
+            )
             outcome = self.expect(
-                lambda: self.model.cancel(pid, total),
-                lambda: cancellations.cancel_pr(
-                    engine, self.users["admin"], pid, reason="entered_in_error",
-                    total=None if total is None else f"{total / 100:.2f}",
-                ),
-            )  # fmt: skip
+                lambda: self.model.request_cancel(user, request),
+                lambda: cancellations.cancel_pr(engine, self.users[user], product_request),
+            )
             if outcome:
-                self.posted(outcome[1], "cancellation", "admin", outcome[0])
+                self.took(user, request, outcome[0], outcome[1], None)
 
         @rule(cents=st.integers(1, 12000))
         def pay(self, cents):
@@ -465,7 +480,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             if outcome:
                 (transaction_id,) = outcome[1].transaction_ids
                 approval.status = "approved"
-                self.posted(transaction_id, "write_off", "manager", outcome[0])
+                self.posted(transaction_id, kind_of(approval.request), "manager", outcome[0])
                 if approval.draft is not None:
                     self.model.drafts[approval.draft].status = "posted"
 
@@ -505,6 +520,10 @@ def net(entries: list[Entry]) -> dict[tuple[int, str, str, int | None], int]:
         key = (pid, column, carc, payment)
         sums[key] = sums.get(key, 0) + cents
     return {k: v for k, v in sums.items() if v}
+
+
+def kind_of(request: WriteOff | Cancel) -> str:
+    return "cancellation" if isinstance(request, Cancel) else "write_off"
 
 
 def refuse_unless(condition: bool, code: str) -> None:

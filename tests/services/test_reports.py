@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from medledger.services import accounts, cancellations, history, reports, write_offs
+from medledger.services import accounts, history, reports, write_offs
 from medledger.services.adjudication import post_estimate
 from medledger.services.payments import record_payment, refund_payment
 from medledger.services.reversals import reverse_transaction
@@ -24,7 +24,7 @@ def test_report_separates_write_offs_from_cancellations(engine, database, actor)
     )
     builders.write_off(engine, actor, adjudicated, total="5.00", reason="small_balance")
     write_offs.remove_write_off(engine, actor, hardship, amount="4.00", reason="posted_in_error")
-    cancellations.cancel_pr(engine, actor, estimated, reason="estimate_wrong")
+    builders.cancel(engine, actor, estimated, reason="estimate_wrong")
 
     lines = {
         (line.kind, line.reason_code): line

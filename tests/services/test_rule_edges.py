@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from medledger.domain import errors
-from medledger.services import accounts, cancellations, history, reversals, write_offs
+from medledger.services import (
+    accounts,
+    history,
+    ledger_requests,
+    reversals,
+    write_offs,
+)
 from medledger.services.adjudication import DuplicateRemittance, post_estimate, post_remittance
 from medledger.services.payments import apply_credit, record_payment, refund_payment
 from medledger.services.registration import create_organisation
@@ -146,7 +152,7 @@ def test_encounter_write_off_splits_oldest_first_in_one_transaction(engine, data
 def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
     patient_id, _, procedure_id = adjudicated
     with pytest.raises(errors.RemittancePRCannotBeCancelled):
-        cancellations.cancel_pr(engine, actor, procedure_id, reason="entered_in_error")
+        builders.cancel(engine, actor, procedure_id, reason="entered_in_error")
 
     _, (estimated,) = builders.visit(engine, actor, patient_id, ["120.00"])
     post_estimate(database, actor, estimated, {"3": "25.00"})
@@ -154,19 +160,19 @@ def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
         engine, actor, estimated, total="5.00", reason="small_balance"
     )
     with pytest.raises(errors.WriteOffMustBeRemovedFirst):
-        cancellations.cancel_pr(engine, actor, estimated, reason="entered_in_error")
+        builders.cancel(engine, actor, estimated, reason="entered_in_error")
     write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
 
     payment = record_payment(
         database, actor, patient_id, "5.00", allocation={(estimated, "3"): "5.00"}
     )
     with pytest.raises(errors.PaidPRMustBeRefundedFirst):
-        cancellations.cancel_pr(engine, actor, estimated, reason="entered_in_error")
+        builders.cancel(engine, actor, estimated, reason="entered_in_error")
     refund_payment(
         database, actor, history.transaction(database, actor, payment).entries[0].payment_id
     )
 
-    cancellations.cancel_pr(engine, actor, estimated, reason="estimate_wrong")
+    builders.cancel(engine, actor, estimated, reason="estimate_wrong")
     balance = accounts.procedure_account(database, actor, estimated).balance
     assert balance.pr_net == 0 and balance.cancelled == 2500 and balance.other_adjustments == 0
     assert balance.insurance_balance == 12000  # cancelled PR goes back to insurance
@@ -282,8 +288,8 @@ def test_duplicate_users_and_patients_are_named_errors(database, actor):
 
 def test_write_off_many_posts_all_or_none(engine, database, actor, adjudicated):
     _, encounter_id, procedure_id = adjudicated
-    good = write_offs.WriteOffRequest("small_balance", procedure_id=procedure_id, total="5.00")
-    bad = write_offs.WriteOffRequest(
+    good = ledger_requests.WriteOffRequest("small_balance", procedure_id=procedure_id, total="5.00")
+    bad = ledger_requests.WriteOffRequest(
         "small_balance", procedure_id=procedure_id, amounts={"1": "99.00"}
     )
     before = journal(engine, actor)

@@ -8,13 +8,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from medledger.services.registration import create_organisation
 from medledger.services.verification import verify_organisation
 from medledger.storage.database import alembic_config, make_engine, migrate
-from medledger.storage.tables import metadata
+from medledger.storage.registry import now
+from medledger.storage.tables import approval_requests, metadata
 from medledger.storage.unit_of_work import Database, UnitOfWork
 from tests import builders
 from tests.conftest import _drop_schema, _postgres_engine
@@ -130,6 +131,39 @@ def test_the_move_check_per_transaction_steps_down_and_up_on_postgresql():
     finally:
         engine.dispose()
         _drop_schema(schema)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_0018_lets_an_approval_request_hold_a_cancellation(tmp_path, dialect):
+    """Below 0018 the kind CHECK refuses a cancellation request; at head it takes one, and
+    stepping down again is refused while one exists (on SQLite the CHECK is edited in place)."""
+    if dialect == "sqlite":
+        engine, schema = make_engine(f"sqlite:///{tmp_path / 'kinds.sqlite3'}"), None
+    else:
+        engine, schema = _postgres_engine()
+    try:
+        migrate(engine)
+        actor = create_organisation(Database(engine), "Kinds")
+        request = insert(approval_requests).values(
+            organisation_id=actor.organisation_id, kind="cancellation", payload="[]",
+            total_cents=1, requested_by=actor.user_id, status="pending", created_at=now(),
+        )  # fmt: skip
+        config = alembic_config(engine)
+        command.downgrade(config, "0017")
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(request)
+        command.upgrade(config, "head")
+        with engine.begin() as connection:
+            connection.execute(request)
+        with pytest.raises(AssertionError, match="cancellation approval requests exist"):
+            command.downgrade(config, "0017")
+        with engine.begin() as connection:
+            kind = connection.execute(select(approval_requests.c.kind)).scalar_one()
+        assert kind == "cancellation"
+    finally:
+        engine.dispose()
+        if schema is not None:
+            _drop_schema(schema)
 
 
 def test_rows_written_before_0017_get_the_user_their_charge_names(tmp_path):

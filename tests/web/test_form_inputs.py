@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medledger.app import create_app
-from medledger.services import accounts, drafts, history, posting_tool, write_offs
+from medledger.services import accounts, drafts, history, ledger_requests, posting_tool, write_offs
 from medledger.services.payments import record_payment
 from medledger.services.registration import actor_for, organisations
 from medledger.services.review_queue import held_claims
@@ -83,7 +83,7 @@ def rows(engine, database, actor, staff) -> Rows:
     payment = record_payment(database, actor, patients[0], "5.00", method="cash")
     write_off = write_offs.submit_write_offs(
         engine, actor,
-        [write_offs.WriteOffRequest("small_balance", procedure_id=procedures[0], total="1.00")],
+        [ledger_requests.WriteOffRequest("small_balance", procedure_id=procedures[0], total="1.00")],
         None,
     ).transaction_ids[0]  # fmt: skip
     remittances = [r.remittance.id for r in remittances_to_post(engine, actor)]
@@ -94,7 +94,7 @@ def rows(engine, database, actor, staff) -> Rows:
     biller = actor_for(database, actor.organisation_id, staff("biller", "1.00").username, "test")
     waiting = write_offs.submit_write_offs(
         engine, biller,
-        [write_offs.WriteOffRequest("small_balance", procedure_id=procedures[2], total="5.00")],
+        [ledger_requests.WriteOffRequest("small_balance", procedure_id=procedures[2], total="5.00")],
         None,
     ).approval  # fmt: skip
     import_text(engine, actor, era(w.claim("NOBODY-1", [LAB_PAID]), trace="EFT-FUZZ"))

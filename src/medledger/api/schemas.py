@@ -25,11 +25,13 @@ from medledger.services.accounts import (
     PatientSummary,
     ProcedureAccount,
 )
+from medledger.services.approval_requests import ApprovalView
 from medledger.services.claim_import import ClaimImportSummary
 from medledger.services.csv_import import CsvImportSummary
 from medledger.services.drafts import DraftView
 from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
+from medledger.services.ledger_requests import LedgerRequest
 from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
 from medledger.services.registration import (
@@ -47,7 +49,6 @@ from medledger.services.reports import (
     PayerLine,
 )
 from medledger.services.review_queue import EncounterChoice, HeldClaim
-from medledger.services.write_offs import ApprovalView, WriteOffRequest
 
 
 class Out(BaseModel):
@@ -451,8 +452,8 @@ class WriteOffOut(TransactionOut):
 
 class EffectOut(Out):
     """A dry run: what would be posted and each procedure's balance before and after; for a
-    write-off above the user's limit, the approval request it would wait in instead
-    (``approval``, whose number is not kept)."""
+    write-off or cancellation above the user's limit, the approval request it would wait in
+    instead (``approval``, whose number is not kept)."""
 
     dry_run: bool = True
     kinds: list[TransactionKind]
@@ -637,7 +638,11 @@ class RemittanceOut(RemittanceSummaryOut):
 
 # -- approvals -----------------------------------------------------------------------------------
 class ApprovalOut(Out):
+    """An approval request: ``kind`` write_off (its ``write_offs``) or cancellation (its
+    ``cancellations``, one), as the client asked for them."""
+
     id: int
+    kind: str
     status: str
     total: AmountOut
     requested_by: int
@@ -647,20 +652,25 @@ class ApprovalOut(Out):
     decision_reason: str | None
     transaction_ids: list[int]
     write_offs: list[dict[str, Any]]
+    cancellations: list[dict[str, Any]]
     draft_id: int | None
 
     @classmethod
     def of(cls, view: ApprovalView) -> ApprovalOut:
+        asked = [_request_out(r) for r in view.requests]
+        cancellation = view.kind == "cancellation"
         return cls(
-            id=view.id, status=view.status, total=view.total_cents, requested_by=view.requested_by,
-            created_at=view.created_at, decided_by=view.decided_by, decided_at=view.decided_at,
+            id=view.id, kind=view.kind, status=view.status, total=view.total_cents,
+            requested_by=view.requested_by, created_at=view.created_at,
+            decided_by=view.decided_by, decided_at=view.decided_at,
             decision_reason=view.decision_reason, transaction_ids=list(view.transaction_ids),
-            write_offs=[_request_out(r) for r in view.requests], draft_id=view.draft_id,
+            write_offs=[] if cancellation else asked, cancellations=asked if cancellation else [],
+            draft_id=view.draft_id,
         )  # fmt: skip
 
 
-def _request_out(request: WriteOffRequest) -> dict[str, Any]:
-    """A waiting write-off as the client sent it, amounts as decimal strings."""
+def _request_out(request: LedgerRequest) -> dict[str, Any]:
+    """A waiting write-off or cancellation as the client sent it, amounts as decimal strings."""
     data = {key: value for key, value in asdict(request).items() if value is not None}
     if request.amounts is not None:
         data["amounts"] = {carc: format_cents(to_cents(v)) for carc, v in request.amounts.items()}

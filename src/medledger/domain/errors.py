@@ -142,14 +142,6 @@ class StaleDraft(LedgerError):
     status = 409
 
 
-class LimitExceeded(LedgerError):
-    """A cancellation that would take the user above their limit on the account (what they
-    wrote off and cancelled within the window): a billing manager cancels it."""
-
-    code = "limit-exceeded"
-    status = 403
-
-
 class ApprovalPending(LedgerError):
     """The PR asked for already waits in a pending approval request (named in the details):
     one request per procedure and CARC at a time, and its amount is not offered twice."""

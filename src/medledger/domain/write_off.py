@@ -71,7 +71,7 @@ def can_write_off(
         return Permission.grant(open_by_carc)
     if balance.total_open_pr():
         (carc, holder), *_ = (held or {}).items()
-        return Permission.deny(_pending(carc, holder))
+        return Permission.deny(pending(carc, holder))
     paid = balance.pr_paid()
     if paid:
         return Permission.deny(PaidPRMustBeRefundedFirst.for_paid(paid))
@@ -85,7 +85,8 @@ def can_write_off(
     return Permission.deny(NothingAssigned("this procedure has no PR left: it was cancelled"))
 
 
-def _pending(carc: str, holder: Held) -> ApprovalPending:
+def pending(carc: str, holder: Held) -> ApprovalPending:
+    """The refusal of PR of ``carc`` that a pending approval request holds."""
     return ApprovalPending(
         f"{format_cents(holder.cents)} of CARC {carc} waits for approval in request "
         f"#{holder.approval_id}; decide that request first",
@@ -112,7 +113,7 @@ def plan_write_off(
         _check_write_off_amount(balance, carc, cents)
         holder = (held or {}).get(carc)
         if holder is not None and cents > balance.open_pr(carc) - holder.cents:
-            raise _pending(carc, holder)
+            raise pending(carc, holder)
     # From here on the write-off is valid.
     entries: list[Entry] = []
     for carc in sorted(amounts, key=pr_sort_key):
@@ -226,7 +227,7 @@ def _beyond_open(
         )
     holders = [item for procedure_id, _ in balances for item in held.get(procedure_id, {}).items()]
     if holders:
-        return _pending(*holders[0])
+        return pending(*holders[0])
     return ExceedsOpenPR(
         f"amount {format_cents(total_cents)} exceeds the open PR ({format_cents(granted)})",
         open_cents=granted,

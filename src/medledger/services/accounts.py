@@ -38,7 +38,7 @@ class ProcedureAccount:
     @property
     def pending_approvals(self) -> list[int]:
         """The pending approval requests holding some of this procedure's PR (the "pending
-        approval" badge): what they hold is not offered to a write-off meanwhile."""
+        approval" badge): what they hold is not offered to a write-off or cancellation meanwhile."""
         return sorted({holder.approval_id for holder in self.held.values()})
 
 
@@ -72,13 +72,13 @@ def _procedure_accounts(uow: UnitOfWork, owner: str, owner_id: int) -> list[Proc
 
 
 def _account(row: Any, balance: Balance, held: HeldByCarc) -> ProcedureAccount:
-    """A procedure's row and balance with what may be done to it now (a write-off: the open PR
-    that pending approval requests do not hold)."""
+    """A procedure's row and balance with what may be done to it now (a write-off or a
+    cancellation: the PR that pending approval requests do not hold)."""
     return ProcedureAccount(
         row,
         balance,
         can_write_off(balance, held=held),
-        can_cancel(balance, pr_from_remittance=row.pr_source == "remittance"),
+        can_cancel(balance, pr_from_remittance=row.pr_source == "remittance", held=held),
         can_void_charge(balance),
         held,
     )

@@ -21,8 +21,8 @@ from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.services.claim_posting import ClaimPlanner, ClaimResult, LineResult
+from medledger.services.ledger_requests import amounts_in_cents
 from medledger.services.posting import Plan, post_once
-from medledger.services.write_offs import amounts_in_cents
 from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # ClaimResult and LineResult are part of this module's interface (a remittance is made of them).

@@ -1,5 +1,5 @@
-"""The approvals queue as a billing manager reads it: each write-off waiting above a biller's
-limit, with who asked, for which patient and charge, how much and why.
+"""The approvals queue as a billing manager reads it: each write-off or cancellation waiting
+above a biller's limit, with who asked, for which patient and charge, how much and why.
 
 ``services.approvals`` keeps requests as the services need them (ids, cents); this adds the
 names a person decides by, in a few queries for the whole queue.
@@ -13,15 +13,16 @@ from typing import Any
 from sqlalchemy import Engine, Row, select
 
 from medledger.services.actor import Actor
+from medledger.services.approval_requests import ApprovalView
 from medledger.services.approvals import list_approvals
-from medledger.services.write_offs import ApprovalView, WriteOffRequest
+from medledger.services.ledger_requests import LedgerRequest, WriteOffRequest
 from medledger.storage.tables import encounters, patients, payment_items, procedures, users
 from medledger.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
 class Target:
-    """What one waiting write-off is on: ``label`` in words, and the patient it concerns."""
+    """What one waiting write-off or cancellation is on: ``label`` in words, and the patient it concerns."""
 
     label: str
     patient_id: int
@@ -33,6 +34,11 @@ class ApprovalLine:
     requested_by: str
     decided_by: str | None
     targets: tuple[Target, ...]
+
+    @property
+    def kind(self) -> str:
+        """What the request would post, in words: write-off or cancellation."""
+        return self.approval.kind.replace("_", "-")
 
 
 def approval_queue(
@@ -61,9 +67,9 @@ def _user_names(uow: UnitOfWork, user_ids: set[int]) -> dict[int | None, str]:
     return {row.id: row.display_name for row in rows}
 
 
-def _target(uow: UnitOfWork, request: WriteOffRequest) -> Target:
+def _target(uow: UnitOfWork, request: LedgerRequest) -> Target:
     procedure_id = request.procedure_id
-    if request.payment_item_id is not None:
+    if isinstance(request, WriteOffRequest) and request.payment_item_id is not None:
         procedure_id = uow.connection.execute(
             select(payment_items.c.procedure_id).where(
                 payment_items.c.organisation_id == uow.organisation_id,
@@ -79,6 +85,7 @@ def _target(uow: UnitOfWork, request: WriteOffRequest) -> Target:
             )
         ).one()
         return Target(f"{row.code} on {row.date_of_service} · {_name(row)}", row.id)
+    assert isinstance(request, WriteOffRequest)
     if request.encounter_id is not None:
         row = uow.connection.execute(
             select(encounters.c.date_of_service, patients)

@@ -1,7 +1,8 @@
-"""Write-offs above the acting user's limit wait for a billing manager.
+"""Write-offs and cancellations above the acting user's limit wait for a billing manager.
 
-Nothing is refused for being large: ``write_offs.submit_write_offs`` files the request with
-everything needed to post it and holds its amounts. A manager approves it — posting it and
+Nothing is refused for being large: ``write_offs.submit_write_offs`` and
+``cancellations.cancel_pr`` file the request with everything needed to post it and hold its
+amounts (``approval_requests.file_request``). A manager approves it — posting it and
 recording the decision in one database transaction, every rule re-checked against the ledger as
 it is then — or rejects it with a reason. Each decision is a guarded transition: of two decisions
 on one request (approve racing reject) exactly one lands; the other is refused
@@ -14,25 +15,29 @@ from sqlalchemy import Engine
 
 from medledger.domain.errors import DraftClosed, InvalidReason, NotFound
 from medledger.services.actor import Actor
+from medledger.services.approval_requests import ApprovalView, approval_decided, approval_view
 from medledger.services.authorization import authorize, can
-from medledger.services.write_offs import (
-    ApprovalView,
-    approval_decided,
-    approval_view,
-    submit_write_offs,
-)
+from medledger.services.cancellations import cancel_pr
+from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
+from medledger.services.write_offs import submit_write_offs
 from medledger.storage.unit_of_work import UnitOfWork
 
 
 def approve(engine: Engine, actor: Actor, approval_id: int) -> ApprovalView:
-    """Post the waiting write-offs (or draft) as the approving manager and mark the request
-    approved, in one transaction; a dry run plans it all and keeps nothing."""
+    """Post the waiting write-offs (or draft) or cancellation as the approving manager and mark
+    the request approved, in one transaction; a dry run plans it all and keeps nothing."""
     authorize(actor, "approve")
     pending = get_approval(engine, actor, approval_id)
-    submit_write_offs(
-        engine, actor, pending.requests, f"approval:{approval_id}",
-        draft_id=pending.draft_id, approving=approval_id,
-    )  # fmt: skip
+    key = f"approval:{approval_id}"
+    if pending.kind == "cancellation":
+        (cancellation,) = pending.requests
+        assert isinstance(cancellation, CancellationRequest)
+        cancel_pr(engine, actor, cancellation, key, approving=approval_id)
+    else:
+        write_offs = [r for r in pending.requests if isinstance(r, WriteOffRequest)]
+        submit_write_offs(
+            engine, actor, write_offs, key, draft_id=pending.draft_id, approving=approval_id
+        )
     return get_approval(engine, actor, approval_id)
 
 
@@ -41,7 +46,7 @@ def reject(engine: Engine, actor: Actor, approval_id: int, reason: str) -> Appro
     posted goes back to its biller, open again — both only if it is still pending."""
     authorize(actor, "approve")
     if not reason.strip():
-        raise InvalidReason("say why the write-off is rejected")
+        raise InvalidReason("say why the request is rejected")
     with UnitOfWork(engine, actor.organisation_id) as uow:
         row = uow.approvals.get(approval_id)
         if not uow.approvals.decide(approval_id, "rejected", actor.user_id, reason.strip(), []):

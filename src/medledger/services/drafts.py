@@ -21,15 +21,10 @@ from medledger.domain.preview import Preview, preview
 from medledger.domain.reasons import WRITE_OFF_REASONS, choose_reason
 from medledger.domain.write_off import can_write_off, plan_write_off
 from medledger.services.actor import Actor
+from medledger.services.approval_requests import Outcome, approval_view
 from medledger.services.authorization import authorize
-from medledger.services.write_offs import (
-    Outcome,
-    WriteOffRequest,
-    amounts_in_cents,
-    approval_view,
-    procedure_of_item,
-    submit_write_offs,
-)
+from medledger.services.ledger_requests import WriteOffRequest, amounts_in_cents
+from medledger.services.write_offs import procedure_of_item, submit_write_offs
 from medledger.storage.draft_store import amounts_of
 from medledger.storage.unit_of_work import UnitOfWork
 

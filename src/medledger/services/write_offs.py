@@ -13,20 +13,13 @@ manager as an approval request, which holds its amounts back until it is decided
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 from medledger.domain.balance import Entry
-from medledger.domain.columns import Column
 from medledger.domain.errors import (
-    ApprovalDecided,
-    ApprovalPending,
     ClaimLevelItem,
     DraftClosed,
     InvalidInput,
@@ -34,7 +27,7 @@ from medledger.domain.errors import (
     NothingAssigned,
     StaleDraft,
 )
-from medledger.domain.money import format_cents, to_cents
+from medledger.domain.money import to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
 from medledger.domain.reversal import plan_write_off_removal, split_removal
@@ -42,15 +35,11 @@ from medledger.domain.transaction import TransactionKind
 from medledger.domain.write_off import HeldByCarc, plan_total, plan_write_off
 from medledger.domain.write_off import can_write_off as rule_can_write_off
 from medledger.services.actor import Actor
+from medledger.services.approval_requests import Outcome, OverLimit, Tally, file_request, settle
 from medledger.services.authorization import authorize, authorize_reversal
-from medledger.services.limits import over_limit
+from medledger.services.ledger_requests import WriteOffRequest, amounts_in_cents
 from medledger.services.posting import Plan, Posting, post_all, post_once
 from medledger.storage.unit_of_work import Database, UnitOfWork
-
-
-def amounts_in_cents(amounts: Mapping[str, object]) -> dict[str, int]:
-    """Amounts per CARC from the edge (decimal strings) to cents; zero amounts are dropped."""
-    return {carc: cents for carc, value in amounts.items() if (cents := to_cents(value))}
 
 
 def can_write_off(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
@@ -60,82 +49,6 @@ def can_write_off(engine: Engine, actor: Actor, procedure_id: int) -> Permission
         uow.registry.procedure(procedure_id)
         held = uow.approvals.held([procedure_id])
         return rule_can_write_off(uow.ledger.balance(procedure_id), held=held.get(procedure_id))
-
-
-@dataclass(frozen=True)
-class WriteOffRequest:
-    """One write-off as a user asked for it.
-
-    Target: exactly one of procedure_id, payment_item_id (a procedure-level payment item of a
-    remittance), encounter_id or patient_id. Amount: ``amounts`` per PR CARC (procedure targets
-    only) or one ``total``, split by the documented order.
-    """
-
-    reason: str
-    procedure_id: int | None = None
-    payment_item_id: int | None = None
-    encounter_id: int | None = None
-    patient_id: int | None = None
-    amounts: Mapping[str, object] | None = None
-    total: object | None = None
-    custom_reason: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class ApprovalView:
-    """An approval request: write-offs above their requester's limit, waiting or decided.
-
-    status: pending, approved or rejected. transaction_ids: what approving it posted.
-    draft_id: the posting-tool draft it would post (None for a direct request).
-    """
-
-    id: int
-    status: str
-    total_cents: int
-    requested_by: int
-    created_at: datetime
-    requests: tuple[WriteOffRequest, ...]
-    decided_by: int | None
-    decided_at: datetime | None
-    decision_reason: str | None
-    transaction_ids: tuple[int, ...]
-    draft_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a write-off request came to: ``transaction_ids`` posted, or (above the user's limit)
-    the ``approval`` request it waits in. On a dry run, the approval request that would be
-    filed (nothing is kept, its number included)."""
-
-    transaction_ids: tuple[int, ...] = ()
-    approval: ApprovalView | None = None
-
-
-@dataclass
-class _Tally:
-    """What the request's plans write off: cents per patient, and per (procedure, CARC)."""
-
-    by_patient: dict[int, int] = field(default_factory=dict)
-    by_key: dict[tuple[int, str], int] = field(default_factory=dict)
-
-    def add(self, patient_id: int, entries: Sequence[Entry]) -> None:
-        for entry in entries:
-            if entry.column == Column.WRITTEN_OFF:
-                key = (entry.procedure_id, entry.carc)
-                self.by_key[key] = self.by_key.get(key, 0) + entry.amount_cents
-                self.by_patient[patient_id] = (
-                    self.by_patient.get(patient_id, 0) + entry.amount_cents
-                )
-
-
-class _OverLimit(Exception):
-    """Unwinds the posting's unit of work when the request needs approval (see ``_finish``)."""
-
-    def __init__(self, tally: _Tally) -> None:
-        super().__init__("above the write-off limit")
-        self.tally = tally
 
 
 def submit_write_offs(
@@ -157,44 +70,24 @@ def submit_write_offs(
     authorize(actor, "write_off" if approving is None else "approve")
     if not requests:
         raise InvalidInput("no write-offs given")
-    tally = _Tally()
+    tally = Tally()
     postings = [_posting(request, tally, approving, draft_id) for request in requests]
 
     def finish(uow: UnitOfWork, transaction_ids: list[int]) -> None:
-        _check_limit(uow, actor, tally, approving)
         if draft_id is not None and not uow.drafts.move(
             draft_id, "open" if approving is None else "waiting", "posted", transaction_ids[0]
         ):
             raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
-        if approving is not None and not uow.approvals.decide(
-            approving, "approved", actor.user_id, None, transaction_ids
-        ):
-            raise approval_decided(uow, approving)
+        settle(uow, actor, tally, approving, transaction_ids)
 
     try:
         return Outcome(tuple(post_all(Database(engine), actor, postings, key, finish=finish)))
-    except _OverLimit as over:
-        return Outcome(approval=_file(engine, actor, requests, over.tally, draft_id))
-
-
-def _check_limit(uow: UnitOfWork, actor: Actor, tally: _Tally, approving: int | None) -> None:
-    """Raise _OverLimit when what the actor took off a patient's PR within the window (this
-    request's rows, written by now, included) is above their limit; an approval is the
-    manager's decision, not a new request."""
-    if approving is None and over_limit(uow, actor, tally.by_patient) is not None:
-        raise _OverLimit(tally)
-
-
-def approval_decided(uow: UnitOfWork, approval_id: int) -> ApprovalDecided:
-    """The refusal of a decision on a request that is no longer pending."""
-    status = uow.approvals.get(approval_id).status
-    return ApprovalDecided(
-        f"approval request {approval_id} was already {status}", approval_id=approval_id
-    )
+    except OverLimit:
+        return Outcome(approval=file_request(engine, actor, requests, tally, draft_id))
 
 
 def _posting(
-    request: WriteOffRequest, tally: _Tally, approving: int | None, draft_id: int | None
+    request: WriteOffRequest, tally: Tally, approving: int | None, draft_id: int | None
 ) -> Posting:
     chosen = choose_reason(WRITE_OFF_REASONS, request.reason, request.custom_reason)
     per_carc = amounts_in_cents(request.amounts) if request.amounts is not None else None
@@ -298,70 +191,6 @@ def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
     if not rows:
         raise NothingAssigned("there are no charges to write off")
     return [row.id for row in rows]
-
-
-# -- approval requests ----------------------------------------------------------------------------
-def _file(
-    engine: Engine,
-    actor: Actor,
-    requests: Sequence[WriteOffRequest],
-    tally: _Tally,
-    draft_id: int | None,
-) -> ApprovalView:
-    """File the request for approval, holding its amounts; one pending request per procedure
-    and CARC (a second is refused with the first one's number). On a dry run nothing is kept."""
-    payload = json.dumps([_jsonable(request) for request in requests], sort_keys=True)
-    total = sum(tally.by_key.values())
-    try:
-        with UnitOfWork(engine, actor.organisation_id) as uow:
-            _refuse_second_request(uow, tally)
-            if draft_id is not None and not uow.drafts.move(draft_id, "open", "waiting"):
-                raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
-            approval_id = uow.approvals.add(payload, total, actor.user_id, draft_id)
-            uow.approvals.reserve(approval_id, tally.by_key)
-            view = approval_view(uow.approvals.get(approval_id))
-            uow.commit()  # a dry run's commit keeps nothing
-            return view
-    except IntegrityError:
-        # Filed at the same moment as another request on the same PR: that one is pending now.
-        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-            _refuse_second_request(uow, tally)
-        raise
-
-
-def _refuse_second_request(uow: UnitOfWork, tally: _Tally) -> None:
-    first = uow.approvals.pending_on(sorted(tally.by_key))
-    if first is not None:
-        raise ApprovalPending(
-            f"this PR already waits for approval in request #{first} "
-            f"({format_cents(uow.approvals.get(first).total_cents)}); decide that one first",
-            approval_id=first,
-        )
-
-
-def _jsonable(request: WriteOffRequest) -> dict[str, Any]:
-    """A request with its amounts as exact cents strings (checked now, not at approval)."""
-    data = asdict(request)
-    if request.amounts is not None:
-        data["amounts"] = {carc: str(to_cents(v)) for carc, v in request.amounts.items()}
-    if request.total is not None:
-        data["total"] = str(to_cents(request.total))
-    return data
-
-
-def approval_view(row: Row[Any]) -> ApprovalView:
-    requests = []
-    for data in json.loads(row.payload):
-        if data["amounts"] is not None:
-            data["amounts"] = {carc: int(cents) for carc, cents in data["amounts"].items()}
-        if data["total"] is not None:
-            data["total"] = int(data["total"])
-        requests.append(WriteOffRequest(**data))
-    return ApprovalView(
-        row.id, row.status, row.total_cents, row.requested_by, row.created_at, tuple(requests),
-        row.decided_by, row.decided_at, row.decision_reason,
-        tuple(json.loads(row.transaction_ids or "[]")), row.draft_id,
-    )  # fmt: skip
 
 
 # -- removing a write-off ---------------------------------------------------------------------------

@@ -35,13 +35,15 @@ class ApprovalStore:
         self.connection = connection
         self.organisation_id = organisation_id
 
-    def add(self, payload: str, total_cents: int, requested_by: int, draft_id: int | None) -> int:
+    def add(
+        self, kind: str, payload: str, total_cents: int, requested_by: int, draft_id: int | None
+    ) -> int:
         return int(
             self.connection.execute(
                 insert(approval_requests)
                 .values(
                     organisation_id=self.organisation_id,
-                    kind="write_off",
+                    kind=kind,
                     payload=payload,
                     total_cents=total_cents,
                     requested_by=requested_by,

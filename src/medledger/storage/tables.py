@@ -488,14 +488,14 @@ approval_requests = Table(
     Column("draft_id", Id, ForeignKey("drafts.id")),
     _created(),
     CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
-    CheckConstraint("kind IN ('write_off')", name="kind"),
+    CheckConstraint("kind IN ('write_off', 'cancellation')", name="kind"),
     CheckConstraint("total_cents > 0", name="total_positive"),
     Index("ix_approval_requests_status", "organisation_id", "status"),
 )
 
-#: What a pending approval request would write off, per procedure and CARC: held back from the
-#: open PR offered elsewhere until the request is decided (the rows go with the decision). One
-#: pending request per procedure and CARC: the UNIQUE key refuses a second.
+#: What a pending approval request would write off or cancel, per procedure and CARC: held back
+#: from the open PR offered elsewhere until the request is decided (the rows go with the
+#: decision). One pending request per procedure and CARC: the UNIQUE key refuses a second.
 approval_reservations = Table(
     "approval_reservations",
     metadata,

@@ -27,7 +27,9 @@ from medledger.domain.errors import NotFound
 from medledger.http.dependencies import DatabaseDep, EngineDep, PathId, QueryId
 from medledger.services import cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
+from medledger.services.approval_requests import Outcome
 from medledger.services.history import TransactionFilter, TransactionView
+from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.posting import committed, dry_run
 from medledger.storage.unit_of_work import Database
 
@@ -45,6 +47,30 @@ def _posted_or_effect(
     with committed() as posted:
         transaction_ids = post()
     return history.answer(database, actor, transaction_ids, posted), None
+
+
+def _submitted(
+    database: Database,
+    actor: Actor,
+    response: Response,
+    preview: bool,
+    submit: Callable[[], Outcome],
+) -> tuple[EffectOut | ApprovalOut | None, list[TransactionView]]:
+    """Run a service that posts or files for approval: for real (the posted transactions, or
+    202 and the approval request), or as a dry run (its effect, with the request it would
+    file)."""
+    if preview:
+        outcome = Outcome()
+        with dry_run() as effect:
+            outcome = submit()
+        response.status_code = 200
+        return EffectOut.of(effect, outcome.approval), []
+    with committed() as posted:
+        outcome = submit()
+    if outcome.approval is not None:
+        response.status_code = 202
+        return ApprovalOut.of(outcome.approval), []
+    return None, history.answer(database, actor, outcome.transaction_ids, posted)
 
 
 def write_off_out(view: TransactionView) -> WriteOffOut:
@@ -69,7 +95,7 @@ def post_write_offs(
 ) -> Any:
     """Post all the write-offs or none. Above the user's limit they wait for approval (202)."""
     requests = [
-        write_offs.WriteOffRequest(
+        WriteOffRequest(
             w.reason,
             procedure_id=w.procedure_id,
             payment_item_id=w.payment_item_id,
@@ -82,18 +108,13 @@ def post_write_offs(
         )
         for w in body.write_offs
     ]
-    if dry_run_:
-        outcome = write_offs.Outcome()
-        with dry_run() as effect:
-            outcome = write_offs.submit_write_offs(engine, actor, requests, idempotency_key)
-        response.status_code = 200
-        return EffectOut.of(effect, outcome.approval)
-    with committed() as posted:
-        outcome = write_offs.submit_write_offs(engine, actor, requests, idempotency_key)
-    if outcome.approval is not None:
-        response.status_code = 202
-        return WriteOffsPosted(status="pending_approval", approval=ApprovalOut.of(outcome.approval))
-    views = history.answer(database, actor, outcome.transaction_ids, posted)
+    answer, views = _submitted(database, actor, response, dry_run_, lambda: (
+        write_offs.submit_write_offs(engine, actor, requests, idempotency_key)
+    ))  # fmt: skip
+    if isinstance(answer, ApprovalOut):
+        return WriteOffsPosted(status="pending_approval", approval=answer)
+    if answer is not None:
+        return answer
     return WriteOffsPosted(status="posted", write_offs=[write_off_out(v) for v in views])
 
 
@@ -151,19 +172,26 @@ def remove_write_off(
     return _answer(response, views, effect, write_off_out)
 
 
-@router.post("/cancellations", response_model=TransactionOut | EffectOut, status_code=201)
+@router.post(
+    "/cancellations",
+    response_model=TransactionOut | ApprovalOut | EffectOut,
+    status_code=201,
+    responses={202: {"model": ApprovalOut, "description": "Above the limit: waits for approval"}},
+)
 def cancel_pr(
     engine: EngineDep, database: DatabaseDep, actor: ActorDep, body: CancellationIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
-    views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
-        cancellations.cancel_pr(
-            engine, actor, body.procedure_id, reason=body.reason, amounts=body.amounts,
-            total=body.amount, custom_reason=body.custom_reason, note=body.note,
-            idempotency_key=idempotency_key,
-        )
-    ])  # fmt: skip
-    return _answer(response, views, effect, TransactionOut.of)
+    """Cancel estimated PR. Above the user's limit the whole cancellation waits for approval:
+    202 with the approval request."""
+    request = CancellationRequest(
+        body.procedure_id, body.reason, amounts=body.amounts, total=body.amount,
+        custom_reason=body.custom_reason, note=body.note,
+    )  # fmt: skip
+    answer, views = _submitted(database, actor, response, dry_run_, lambda: (
+        cancellations.cancel_pr(engine, actor, request, idempotency_key)
+    ))  # fmt: skip
+    return answer if answer is not None else TransactionOut.of(views[0])
 
 
 @router.post("/payments", response_model=TransactionOut | EffectOut, status_code=201)

@@ -20,8 +20,8 @@ from medledger.api.schemas import (
 )
 from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import drafts, history, remittance_views
+from medledger.services.approval_requests import Outcome
 from medledger.services.posting import committed
-from medledger.services.write_offs import Outcome
 
 router = api_router(tags=["posting tool"])
 

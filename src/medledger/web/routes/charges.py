@@ -15,8 +15,8 @@ from medledger.domain.money import to_cents
 from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
 from medledger.services import cancellations, write_offs
 from medledger.services.actor import Actor
+from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.patient_views import charge_profile
-from medledger.services.write_offs import WriteOffRequest
 from medledger.storage.unit_of_work import Database
 from medledger.web.dialogs import action_done, show_dialog
 from medledger.web.forms import errors_of, fields, key, optional, required, text
@@ -141,14 +141,22 @@ def cancel(
     procedure_id: PathId,
     form: ChargeForm,
 ) -> Response:
+    """Confirm: cancel the PR, or file the cancellation for approval when above the user's
+    limit."""
     try:
-        cancellations.cancel_pr(
-            engine, actor, procedure_id, reason=text(form, "reason"), total=optional(form, "amount"),
+        asked = CancellationRequest(
+            procedure_id, text(form, "reason"), total=optional(form, "amount"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
-            idempotency_key=key(form),
         )  # fmt: skip
+        outcome = cancellations.cancel_pr(engine, actor, asked, key(form))
     except LedgerError as error:
         return dialog(
             request, database, actor, procedure_id, "dialogs/cancel.html", form, errors_of(error)
         )
-    return charge_changed(request, database, actor, procedure_id, "PR cancelled.")
+    message = "PR cancelled."
+    if outcome.approval is not None:
+        message = (
+            f"{money(outcome.approval.total_cents)} is above your write-off limit: the "
+            f"cancellation waits for a billing manager in approval request #{outcome.approval.id}."
+        )
+    return charge_changed(request, database, actor, procedure_id, message)
