@@ -1,5 +1,5 @@
-"""The rest of the front office in a real browser: a biller's write-off above their limit waits for
-a manager's approval; Cancel PR with its restrictions explained the same way as Write Off's; what
+"""The rest of the front office in a real browser: a biller's write-off or cancellation above their
+limit waits for a manager's approval; Cancel PR with its restrictions explained the same way as Write Off's; what
 the front desk may not do says why; an 835 file is imported from the upload page, and a new
 practice's 837 then the 835 answering it."""
 
@@ -104,6 +104,47 @@ def test_cancel_pr_and_what_the_front_desk_may_not_do(page, engine, database, ac
     row = charges.get_by_role("row", name=starting("99212"))
     assert figure(charges, row, "Pt. balance") == "0.00"
     assert encounter_id
+
+
+def test_a_cancellation_above_the_limit_waits_for_a_manager(page, engine, database, actor, staff):
+    patient_id = garcia(engine, actor)
+    _, (estimated,) = builders.visit(engine, actor, patient_id, ["90.00"], codes=["99212"])
+    post_estimate(database, actor, estimated, {"3": "25.00"}, note="copay at check-in")
+    biller, manager = staff("biller", "10.00"), staff("billing_manager")
+
+    biller.into(page)
+    page.goto(f"/patients/{patient_id}")
+    page.get_by_role("button", name="View Details of 99212").click()
+    details = page.get_by_role("region", name="Details of 99212")
+    details.get_by_role("button", name="Cancel PR").click()
+    window = page.get_by_role("dialog", name="Cancel patient responsibility")
+    window.get_by_label("Reason", exact=True).select_option(label="Estimate was wrong")
+    window.get_by_role("button", name="Cancel PR").click()
+    expect(page.get_by_role("status")).to_have_text(
+        re.compile(
+            r"25\.00 is above your write-off limit: the cancellation waits for a billing manager "
+            r"in approval request #\d+\."
+        )
+    )
+    expect(page.get_by_text(re.compile(r"Pending approval #\d+")).first).to_be_visible()
+    expect(page.get_by_label("Outstanding balance")).to_have_text("85.00")  # nothing cancelled
+    # All of the copay is held: Cancel PR says which request it waits in.
+    cancel = details.get_by_role("button", name="Cancel PR")
+    expect(cancel).to_be_disabled()
+    cancel.hover()
+    expect(page.get_by_role("tooltip").filter(visible=True)).to_contain_text("waits for approval")
+    _log_out(page)
+
+    manager.into(page)
+    page.get_by_role("link", name="Approvals").click()
+    requests = page.get_by_role("table", name="Approval requests")
+    waiting = requests.get_by_role("row").filter(has_text="99212")
+    assert figure(requests, waiting, "Kind") == "Cancellation"
+    assert figure(requests, waiting, "Amount") == "25.00"
+    waiting.get_by_role("button", name=starting("Approve")).click()
+    expect(page.get_by_role("status")).to_contain_text("approved and posted")
+    page.goto(f"/patients/{patient_id}")
+    expect(page.get_by_label("Outstanding balance")).to_have_text("60.00")
 
 
 @pytest.mark.skipif(not (SAMPLES / ERA).exists(), reason=f"no sample {SAMPLES / ERA}")

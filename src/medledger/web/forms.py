@@ -122,10 +122,13 @@ def carc_amounts(form: FormData) -> dict[str, str]:
     }
 
 
-def error_field(error: LedgerError, amount_field: str = "amount") -> str:
-    """The field an error belongs next to: the CARC's amount, the amount, the reason or the form."""
+def error_field(
+    error: LedgerError, amount_field: str = "amount", *, carc_fields: bool = False
+) -> str:
+    """The field an error belongs next to: the CARC's amount (in a form with one per CARC), the
+    amount, the reason or the form."""
     carc = error.details.get("carc")
-    if carc and error.code in _AMOUNT_CODES:
+    if carc and carc_fields and error.code in _AMOUNT_CODES:
         return f"{CARC_FIELD}{carc}"
     if error.code in _AMOUNT_CODES:
         return amount_field
@@ -134,6 +137,9 @@ def error_field(error: LedgerError, amount_field: str = "amount") -> str:
     return "form"
 
 
-def errors_of(error: LedgerError, amount_field: str = "amount") -> dict[str, str]:
-    """``{field: message}`` for the template's ``field_error`` macro."""
-    return {error_field(error, amount_field): error.message}
+def errors_of(
+    error: LedgerError, amount_field: str = "amount", *, carc_fields: bool = False
+) -> dict[str, str]:
+    """``{field: message}`` for the template's ``field_error`` macro (``carc_fields``: the form
+    has an amount field per CARC)."""
+    return {error_field(error, amount_field, carc_fields=carc_fields): error.message}

@@ -95,8 +95,8 @@ def add_preview(
     except LedgerError as error:
         tool = posting_tool(engine, actor, remittance_id)
         return show_dialog(
-            request, "dialogs/item_write_off.html", form, errors_of(error), tool=tool,
-            item=tool.item(item_id),
+            request, "dialogs/item_write_off.html", form, errors_of(error, carc_fields=True),
+            tool=tool, item=tool.item(item_id),
         )  # fmt: skip
     tool = posting_tool(engine, actor, remittance_id)
     return action_done(
