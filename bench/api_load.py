@@ -171,7 +171,7 @@ def seed_practice(engine: Engine) -> int:
             RemittanceInput(payers[n % 3], f"SEEDTRACE{n:04d}", 9000, (claim,)),
         )
         write_offs.submit_write_offs(
-            engine,
+            Database(engine),
             admin,
             [ledger_requests.WriteOffRequest("small_balance", first, amounts={"2": "5.00"})],
             None,

@@ -114,12 +114,11 @@ def calls(engine: Engine, actor: Actor, procedure: int, patient: int, encounter:
          lambda: accounts.patient_account(Database(engine), actor, patient)),
         (REQUESTS_PAGE, "encounter balance (`accounts.encounter_account`)",
          lambda: accounts.encounter_account(Database(engine), actor, encounter)),
-        (REQUESTS_PAGE, "work list (`work_list.work_list`)", lambda: work_list(engine, actor)),
+        (REQUESTS_PAGE, "work list (`work_list.work_list`)", lambda: work_list(Database(engine), actor)),
         (REQUESTS_PAGE,
          "write-off post (`write_offs.submit_write_offs`, with an idempotency key): the "
          "per-procedure lock, the key lookup, the balance read",
-         lambda: write_offs.submit_write_offs(
-             engine, actor, [ledger_requests.WriteOffRequest(REASON, procedure, amounts={COINSURANCE: "0.01"})],
+         lambda: write_offs.submit_write_offs(Database(engine), actor, [ledger_requests.WriteOffRequest(REASON, procedure, amounts={COINSURANCE: "0.01"})],
              f"explain:{uuid.uuid4()}")),
         (VERIFY_PAGE,
          "`verify` (`verification.verify_organisation`; the statements of its first range of "

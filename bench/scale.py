@@ -265,8 +265,7 @@ def measure_calls(
 ) -> None:
     for number, procedure_id in enumerate(procedure_ids[:posts]):
         run.posts.time(
-            lambda pid=procedure_id, n=number: write_offs.submit_write_offs(
-                engine, actor, [ledger_requests.WriteOffRequest(REASON, pid, amounts={COINSURANCE: "0.01"})],
+            lambda pid=procedure_id, n=number: write_offs.submit_write_offs(Database(engine), actor, [ledger_requests.WriteOffRequest(REASON, pid, amounts={COINSURANCE: "0.01"})],
                 f"scale:post:{n}",
             )
         )  # fmt: skip
@@ -281,7 +280,7 @@ def measure_calls(
             lambda e=encounter_id: accounts.encounter_account(Database(engine), actor, e)
         )
     for _ in range(work_lists):
-        run.work_list_reads.time(lambda: work_list(engine, actor))
+        run.work_list_reads.time(lambda: work_list(Database(engine), actor))
     started = time.perf_counter()
     report = verify_organisation(Database(engine), actor.organisation_id)
     run.verify_seconds = time.perf_counter() - started
@@ -362,8 +361,7 @@ def concurrent_writers(
 
     def different(index: int) -> tuple[int, int]:
         for number, procedure_id in enumerate(own[index]):
-            write_offs.submit_write_offs(
-                engine, actor, [ledger_requests.WriteOffRequest(REASON, procedure_id, amounts={COINSURANCE: "0.01"})],
+            write_offs.submit_write_offs(Database(engine), actor, [ledger_requests.WriteOffRequest(REASON, procedure_id, amounts={COINSURANCE: "0.01"})],
                 f"scale:different:{index}:{number}",
             )  # fmt: skip
         return len(own[index]), 0
@@ -382,8 +380,7 @@ def concurrent_writers(
         posted = refused = 0
         while True:
             try:
-                write_offs.submit_write_offs(
-                    engine, actor, [ledger_requests.WriteOffRequest(REASON, shared, amounts={COINSURANCE: f"{step / 100:.2f}"})],
+                write_offs.submit_write_offs(Database(engine), actor, [ledger_requests.WriteOffRequest(REASON, shared, amounts={COINSURANCE: f"{step / 100:.2f}"})],
                     f"scale:same:{index}:{posted + refused}",
                 )  # fmt: skip
             except LedgerError:  # nothing (or less than one step) left to write off

@@ -127,7 +127,7 @@ def write_off(
     """Write off through the one path (``submit_write_offs``) and return the transaction; for a
     test whose write-off must post (one waiting for approval fails it)."""
     request = WriteOffRequest(reason, procedure_id=procedure_id, **fields)
-    outcome = submit_write_offs(engine, actor, [request], idempotency_key)
+    outcome = submit_write_offs(Database(engine), actor, [request], idempotency_key)
     assert outcome.approval is None, f"waits in approval request {outcome.approval.id}"
     (transaction_id,) = outcome.transaction_ids
     return transaction_id
@@ -136,7 +136,9 @@ def write_off(
 def cancel(engine: Engine, actor: Actor, procedure_id: int, *, reason: str, **fields: Any) -> int:
     """Cancel PR through ``cancel_pr`` and return the transaction; for a test whose
     cancellation must post (one waiting for approval fails it)."""
-    outcome = cancel_pr(engine, actor, CancellationRequest(procedure_id, reason, **fields))
+    outcome = cancel_pr(
+        Database(engine), actor, CancellationRequest(procedure_id, reason, **fields)
+    )
     assert outcome.approval is None, f"waits in approval request {outcome.approval.id}"
     (transaction_id,) = outcome.transaction_ids
     return transaction_id

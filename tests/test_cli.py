@@ -264,7 +264,7 @@ def test_amounts_with_more_than_two_decimals_are_refused(session: Session) -> No
         "--reason", "small_balance",
     )  # fmt: skip
     assert_one_line_error(result, "'12.345' has more than two decimals")
-    assert write_offs.can_write_off(session.engine, session.actor, procedure.procedure.id).allowed
+    assert write_offs.can_write_off(session.database, session.actor, procedure.procedure.id).allowed
 
 
 def test_write_off_needs_exactly_one_target_and_one_kind_of_amount(url: str) -> None:

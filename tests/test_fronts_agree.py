@@ -176,7 +176,7 @@ def world(engine, database, actor) -> World:
 
 @pytest.mark.parametrize("front", FRONTS)
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_front_reaches_the_same_outcome(engine, database, actor, world, front, scenario):
+def test_every_front_reaches_the_same_outcome(database, actor, world, front, scenario):
     steps, written_off_cents, cancelled_cents, pending_cents = SCENARIOS[scenario]
     for action, charge, amount, kind, words in steps:
         said = FRONTS[front](world, action, world.charge(charge), amount)
@@ -186,4 +186,4 @@ def test_every_front_reaches_the_same_outcome(engine, database, actor, world, fr
     assert balance.other_adjustments == written_off_cents
     estimated = accounts.procedure_account(database, actor, world.estimated_charge).balance
     assert estimated.cancelled == cancelled_cents
-    assert [a.total_cents for a in approvals.list_approvals(engine, actor)] == pending_cents
+    assert [a.total_cents for a in approvals.list_approvals(database, actor)] == pending_cents

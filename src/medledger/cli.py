@@ -649,7 +649,7 @@ def can_write_off_command(ctx: typer.Context, procedure_id: str) -> None:
     """
     session = session_of(ctx)
     procedure = parse_id(procedure_id, "PROCEDURE_ID")
-    permission = write_offs.can_write_off(session.engine, session.actor, procedure)
+    permission = write_offs.can_write_off(session.database, session.actor, procedure)
     if not permission.allowed:
         assert permission.reason is not None
         typer.echo(f"cannot write off: {permission.reason.message}")
@@ -766,7 +766,7 @@ def write_off_command(
             reason, patient_id=patient_id, total=amount, **common
         )
     outcome = write_offs.submit_write_offs(
-        session.engine, session.actor, [request], client_key(idempotency_key)
+        session.database, session.actor, [request], client_key(idempotency_key)
     )
     report_outcome(session, outcome)
 
@@ -783,8 +783,7 @@ def remove_write_off_command(
 ) -> None:
     """Undo a write-off, in whole or in part: the PR is owed again."""
     session = session_of(ctx)
-    posted = write_offs.remove_write_off(
-        session.engine, session.actor, parse_id(transaction_id, "TRANSACTION_ID"), reason=reason,
+    posted = write_offs.remove_write_off(session.database, session.actor, parse_id(transaction_id, "TRANSACTION_ID"), reason=reason,
         amount=amount,
         custom_reason=custom, note=note, idempotency_key=client_key(idempotency_key),
     )  # fmt: skip
@@ -812,7 +811,7 @@ def cancel_pr_command(
         parse_id(procedure_id, "PROCEDURE_ID"), reason,
         **amounts_or_total(amount, carc, required=False), custom_reason=custom, note=note,
     )  # fmt: skip
-    outcome = cancel_pr(session.engine, session.actor, request, client_key(idempotency_key))
+    outcome = cancel_pr(session.database, session.actor, request, client_key(idempotency_key))
     report_outcome(session, outcome)
 
 
@@ -1391,7 +1390,7 @@ def approvals_list(
         return
     session = session_of(ctx)
     try:
-        lines = approval_queue(session.engine, session.actor, None if status == "all" else status)
+        lines = approval_queue(session.database, session.actor, None if status == "all" else status)
     except LedgerError as error:
         fail(error.message)
     if not lines:
@@ -1419,7 +1418,7 @@ def approvals_approve(
     """Approve a request: its write-offs or cancellation post now, with the decision, in one
     transaction."""
     session = session_of(ctx)
-    view = approvals.approve(session.engine, session.actor, parse_id(approval_id, "APPROVAL_ID"))
+    view = approvals.approve(session.database, session.actor, parse_id(approval_id, "APPROVAL_ID"))
     typer.echo(f"approval request {approval_id} approved")
     for transaction_id in view.transaction_ids:
         report_posted(session, transaction_id)
@@ -1436,7 +1435,7 @@ def approvals_reject(
 ) -> None:
     """Reject a request: nothing posts, and what it held is offered again."""
     session = session_of(ctx)
-    approvals.reject(session.engine, session.actor, parse_id(approval_id, "APPROVAL_ID"), reason)
+    approvals.reject(session.database, session.actor, parse_id(approval_id, "APPROVAL_ID"), reason)
     typer.echo(f"approval request {approval_id} rejected")
 
 

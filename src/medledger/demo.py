@@ -183,9 +183,9 @@ def load_demo(
 
 
 def _staffed_practice(engine: Engine, rng: random.Random, today: date) -> _Practice:
-    admin = create_organisation(Database(engine), DEMO_NAME)
-    org = admin.organisation_id
     database = Database(engine)
+    admin = create_organisation(database, DEMO_NAME)
+    org = admin.organisation_id
 
     hashed = hash_password(DEMO_PASSWORD)
 
@@ -421,7 +421,7 @@ def _patient_activity(practice: _Practice, track: Track) -> None:
         request = CancellationRequest(
             procedure_id, "estimate_wrong", note="preventive visit: no copay applies"
         )
-        cancel_pr(practice.engine, practice.manager, request)
+        cancel_pr(practice.database, practice.manager, request)
         practice.summary.cancellations += 1
     _statement_payments(practice, track)
     _write_offs(practice)
@@ -474,7 +474,7 @@ def _write_offs(practice: _Practice) -> None:
         else:
             continue
         request = WriteOffRequest(reason, patient_id=patient_id, total=balance, note=note)
-        submit_write_offs(practice.engine, actor, [request], None)
+        submit_write_offs(practice.database, actor, [request], None)
         practice.summary.write_offs += 1
 
 

@@ -83,12 +83,16 @@ def world(practice, engine, database, actor) -> World:
     _, (voidable,) = builders.visit(engine, actor, practice.patient_id, ["40.00"])
     post_estimate(database, actor, estimated, {"3": "20.00"})
     draft = drafts.create_draft(
-        engine, actor, procedure_id=practice.procedure_id, amounts={"2": "1.00"}, reason="bad_debt"
+        database,
+        actor,
+        procedure_id=practice.procedure_id,
+        amounts={"2": "1.00"},
+        reason="bad_debt",
     )
     _, (other,) = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 5000})
     biller = actor_for(database, actor.organisation_id, "biller", "test")
     over = [WriteOffRequest("small_balance", other, total="25.00")]
-    approval = submit_write_offs(engine, biller, over, None).approval
+    approval = submit_write_offs(database, biller, over, None).approval
     assert approval is not None
     (held_encounter,) = [visit(engine, actor, "PCN-7", OFFICE, LAB)]
     upload = {"file": ("june.835", era(w.claim("PCN-77", [OFFICE_PAID, LAB_PAID])), "text/plain")}

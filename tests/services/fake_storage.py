@@ -10,14 +10,16 @@ call; a store method a use case needs and this module lacks fails loudly (Attrib
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.errors import NotFound
+from medledger.domain.write_off import Held
 
 
 class FakeUnitOfWork:
@@ -162,3 +164,108 @@ class FakePayments:
             amount_cents=amount_cents, method=method, reference=reference, received_on=received_on,
         )  # fmt: skip
         return payment_id
+
+
+class FakeApprovals:
+    """Approval requests by id (rows with the columns of ``approval_requests``) and what each
+    pending one holds: {approval id: {(procedure id, CARC): cents}}."""
+
+    def __init__(self) -> None:
+        self.requests: dict[int, SimpleNamespace] = {}
+        self.reserved: dict[int, dict[tuple[int, str], int]] = {}
+
+    def add(
+        self, kind: str, payload: str, total: int, requested_by: int, draft_id: int | None
+    ) -> int:
+        approval_id = len(self.requests) + 1
+        self.requests[approval_id] = row(
+            id=approval_id, kind=kind, payload=payload, total_cents=total,
+            requested_by=requested_by, status="pending", created_at=datetime.now(UTC),
+            decided_by=None, decided_at=None, decision_reason=None, transaction_ids=None,
+            draft_id=draft_id,
+        )  # fmt: skip
+        return approval_id
+
+    def reserve(self, approval_id: int, reserved: dict[tuple[int, str], int]) -> None:
+        self.reserved[approval_id] = dict(reserved)
+
+    def get(self, approval_id: int) -> SimpleNamespace:
+        if approval_id not in self.requests:
+            raise NotFound("approval request", approval_id)
+        return self.requests[approval_id]
+
+    def decide(
+        self,
+        approval_id: int,
+        status: str,
+        decided_by: int,
+        reason: str | None,
+        transaction_ids: Sequence[int],
+    ) -> bool:
+        request = self.get(approval_id)
+        if request.status != "pending":
+            return False
+        request.status, request.decided_by, request.decision_reason = status, decided_by, reason
+        request.decided_at = datetime.now(UTC)
+        request.transaction_ids = json.dumps(list(transaction_ids))
+        self.reserved.pop(approval_id, None)
+        return True
+
+    def held(
+        self, procedure_ids: Sequence[int], *, besides: int | None = None
+    ) -> dict[int, dict[str, Held]]:
+        held: dict[int, dict[str, Held]] = {}
+        for approval_id, keys in self.reserved.items():
+            for (pid, carc), cents in keys.items():
+                if pid in procedure_ids and approval_id != besides:
+                    held.setdefault(pid, {})[carc] = Held(cents, approval_id)
+        return held
+
+
+class FakeDrafts:
+    """Drafts by id, rows with the columns of ``drafts`` (``amounts`` as stored: JSON)."""
+
+    def __init__(self) -> None:
+        self.drafts: dict[int, SimpleNamespace] = {}
+
+    def add(
+        self,
+        procedure_id: int,
+        payment_item_id: int | None,
+        amounts: dict[str, int],
+        reason_code: str,
+        reason_text: str,
+        note: str | None,
+        created_by: int,
+        status: str = "open",
+    ) -> int:
+        draft_id = len(self.drafts) + 1
+        self.drafts[draft_id] = row(
+            id=draft_id, procedure_id=procedure_id, payment_item_id=payment_item_id,
+            amounts=json.dumps(amounts, sort_keys=True), reason_code=reason_code,
+            reason_text=reason_text, note=note, status=status, created_by=created_by,
+            posted_transaction_id=None,
+        )  # fmt: skip
+        return draft_id
+
+    def get(self, draft_id: int, *, for_update: bool = False) -> SimpleNamespace:
+        if draft_id not in self.drafts:
+            raise NotFound("draft", draft_id)
+        return self.drafts[draft_id]
+
+    def change(self, draft_id: int, **values: Any) -> None:
+        if "amounts" in values:
+            values["amounts"] = json.dumps(values["amounts"], sort_keys=True)
+        for name, value in values.items():
+            setattr(self.drafts[draft_id], name, value)
+
+    def move(
+        self, draft_id: int, status: str, to: str, posted_transaction_id: int | None = None
+    ) -> bool:
+        draft = self.get(draft_id)
+        if draft.status != status:
+            return False
+        draft.status = to
+        if posted_transaction_id is not None:
+            draft.posted_transaction_id = posted_transaction_id
+        return True

@@ -46,22 +46,22 @@ def written_off(engine, actor, procedure_id):
     ).balance.other_adjustments
 
 
-def test_a_write_off_split_in_pieces_waits_whole_for_approval(engine, actor, account):
+def test_a_write_off_split_in_pieces_waits_whole_for_approval(engine, database, actor, account):
     patient_id, procedure_id = account
     biller, _ = builders.biller_and_manager(engine, actor)
-    first = submit_write_offs(engine, biller, ask(procedure_id, "99.00"), None)
+    first = submit_write_offs(database, biller, ask(procedure_id, "99.00"), None)
     assert first.approval is None and len(first.transaction_ids) == 1
-    second = submit_write_offs(engine, biller, ask(None, "51.00", patient_id=patient_id), None)
+    second = submit_write_offs(database, biller, ask(None, "51.00", patient_id=patient_id), None)
     assert second.transaction_ids == () and second.approval.total_cents == 5100  # all of it
     assert written_off(engine, actor, procedure_id) == 9900
     assert second.approval.status == "pending"
 
 
-def test_each_user_has_their_own_sum_and_managers_have_none(engine, actor, account):
+def test_each_user_has_their_own_sum_and_managers_have_none(engine, database, actor, account):
     _, procedure_id = account
     biller, manager = builders.biller_and_manager(engine, actor)
-    assert submit_write_offs(engine, manager, ask(procedure_id, "150.00"), None).approval is None
-    assert submit_write_offs(engine, biller, ask(procedure_id, "100.00"), None).approval is None
+    assert submit_write_offs(database, manager, ask(procedure_id, "150.00"), None).approval is None
+    assert submit_write_offs(database, biller, ask(procedure_id, "100.00"), None).approval is None
     assert written_off(engine, actor, procedure_id) == 25000
 
 
@@ -91,32 +91,32 @@ def test_a_pending_request_holds_its_amount_and_is_the_only_one_on_its_pr(
 ):
     _, procedure_id = account
     biller, manager = builders.biller_and_manager(engine, actor)
-    pending = submit_write_offs(engine, biller, ask(procedure_id, "120.00"), None).approval
+    pending = submit_write_offs(database, biller, ask(procedure_id, "120.00"), None).approval
     procedure = accounts.procedure_account(database, actor, procedure_id)
     assert procedure.write_off.total_cents == 18000 and procedure.pending_approvals == [pending.id]
     with pytest.raises(errors.ApprovalPending, match=f"#{pending.id}") as second:
-        submit_write_offs(engine, biller, ask(procedure_id, "110.00"), None)
+        submit_write_offs(database, biller, ask(procedure_id, "110.00"), None)
     assert second.value.details["approval_id"] == pending.id
     with pytest.raises(errors.ApprovalPending, match=f"#{pending.id}"):
-        submit_write_offs(engine, manager, ask(procedure_id, "180.01"), None)  # only 180 free
-    submit_write_offs(engine, manager, ask(procedure_id, "180.00"), None)
-    approved = approvals.approve(engine, manager, pending.id)
+        submit_write_offs(database, manager, ask(procedure_id, "180.01"), None)  # only 180 free
+    submit_write_offs(database, manager, ask(procedure_id, "180.00"), None)
+    approved = approvals.approve(database, manager, pending.id)
     assert approved.status == "approved" and len(approved.transaction_ids) == 1
     assert written_off(engine, actor, procedure_id) == 30000
     assert accounts.procedure_account(database, actor, procedure_id).pending_approvals == []
     assert verify_organisation(database, actor.organisation_id).ok
 
 
-def test_a_decided_request_cannot_be_decided_again(engine, actor, account):
+def test_a_decided_request_cannot_be_decided_again(engine, database, actor, account):
     _, procedure_id = account
     biller, manager = builders.biller_and_manager(engine, actor)
-    pending = submit_write_offs(engine, biller, ask(procedure_id, "120.00"), None).approval
-    approvals.approve(engine, manager, pending.id)
+    pending = submit_write_offs(database, biller, ask(procedure_id, "120.00"), None).approval
+    approvals.approve(database, manager, pending.id)
     with pytest.raises(errors.ApprovalDecided):
-        approvals.reject(engine, manager, pending.id, "too late")
+        approvals.reject(database, manager, pending.id, "too late")
     with pytest.raises(errors.ApprovalDecided):
-        approvals.approve(engine, manager, pending.id)
-    assert approvals.get_approval(engine, manager, pending.id).status == "approved"
+        approvals.approve(database, manager, pending.id)
+    assert approvals.get_approval(database, manager, pending.id).status == "approved"
     assert written_off(engine, actor, procedure_id) == 12000  # posted once
 
 
@@ -137,10 +137,12 @@ def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor, ki
     biller, manager = builders.biller_and_manager(engine, actor)
     for _ in range(rounds):
         if kind == "write_off":
-            pending = submit_write_offs(engine, biller, ask(procedure_id, "100.01"), None).approval
+            pending = submit_write_offs(
+                database, biller, ask(procedure_id, "100.01"), None
+            ).approval
         else:
             asked = CancellationRequest(procedure_id, "estimate_wrong", total="100.01")
-            pending = cancel_pr(engine, biller, asked).approval
+            pending = cancel_pr(database, biller, asked).approval
         assert pending.kind == kind
         start = threading.Barrier(2)
         results: dict[str, object] = {}
@@ -148,7 +150,7 @@ def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor, ki
         def decide(name, action, pending=pending, start=start, results=results):
             start.wait()
             try:
-                results[name] = action(engine, manager, pending.id)
+                results[name] = action(database, manager, pending.id)
             except errors.LedgerError as error:
                 results[name] = error
 
@@ -164,29 +166,29 @@ def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor, ki
             thread.join()
         lost = [r for r in results.values() if isinstance(r, errors.ApprovalDecided)]
         assert len(lost) == 1, results
-        final = approvals.get_approval(engine, manager, pending.id)
+        final = approvals.get_approval(database, manager, pending.id)
         assert final.status in ("approved", "rejected")
         assert (final.status == "approved") == bool(final.transaction_ids)
-    approved = approvals.list_approvals(engine, manager, "approved")
+    approved = approvals.list_approvals(database, manager, "approved")
     balance = accounts.procedure_account(database, actor, procedure_id).balance
     taken = balance.other_adjustments if kind == "write_off" else balance.cancelled
     assert taken == 10001 * len(approved)
-    assert approvals.list_approvals(engine, manager, "pending") == []
+    assert approvals.list_approvals(database, manager, "pending") == []
     assert verify_organisation(database, actor.organisation_id).ok
 
 
-def test_a_reject_cannot_reopen_a_posted_draft(engine, actor, account):
+def test_a_reject_cannot_reopen_a_posted_draft(engine, database, actor, account):
     _, procedure_id = account
     biller, manager = builders.biller_and_manager(engine, actor)
     draft = drafts.create_draft(
-        engine, biller, procedure_id=procedure_id, amounts={"2": "150.00"}, reason="bad_debt"
+        database, biller, procedure_id=procedure_id, amounts={"2": "150.00"}, reason="bad_debt"
     )
-    waiting = drafts.post_draft(engine, biller, draft.id).approval
-    assert drafts.get_draft(engine, biller, draft.id).status == "waiting"
-    approvals.approve(engine, manager, waiting.id)
+    waiting = drafts.post_draft(database, biller, draft.id).approval
+    assert drafts.get_draft(database, biller, draft.id).status == "waiting"
+    approvals.approve(database, manager, waiting.id)
     with pytest.raises(errors.ApprovalDecided):
-        approvals.reject(engine, manager, waiting.id, "changed my mind")
-    assert drafts.get_draft(engine, biller, draft.id).status == "posted"
+        approvals.reject(database, manager, waiting.id, "changed my mind")
+    assert drafts.get_draft(database, biller, draft.id).status == "posted"
     assert written_off(engine, actor, procedure_id) == 15000
 
 
@@ -196,6 +198,6 @@ def test_cancellations_count_against_the_same_limit_as_write_offs(engine, databa
     post_estimate(database, actor, estimated, {"3": "150.00"})
     biller, _ = builders.biller_and_manager(engine, actor)
     builders.cancel(engine, biller, estimated, reason="estimate_wrong", total="60.00")
-    waits = submit_write_offs(engine, biller, ask(estimated, "40.01"), None)
+    waits = submit_write_offs(database, biller, ask(estimated, "40.01"), None)
     assert waits.approval is not None  # 60.00 cancelled + 40.01 written off > 100.00
-    assert submit_write_offs(engine, biller, ask(estimated, "40.00"), None).approval is None
+    assert submit_write_offs(database, biller, ask(estimated, "40.00"), None).approval is None

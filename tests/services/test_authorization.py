@@ -43,21 +43,21 @@ def test_front_desk_takes_payments_but_never_writes_off(engine, database, staff,
         )
 
 
-def test_biller_limit_and_own_reversals(engine, staff, procedure):
+def test_biller_limit_and_own_reversals(engine, database, staff, procedure):
     _, procedure_id = procedure
     mine = builders.write_off(
         engine, staff["bill"], procedure_id, total="50.00", reason="small_balance"
     )
     split = ledger_requests.WriteOffRequest("small_balance", procedure_id, total="0.01")
-    over = write_offs.submit_write_offs(engine, staff["bill"], [split], None)
+    over = write_offs.submit_write_offs(database, staff["bill"], [split], None)
     assert over.transaction_ids == () and over.approval.total_cents == 1  # 50.00 + 0.01 > 50.00
     boss = builders.write_off(
         engine, staff["boss"], procedure_id, total="120.00", reason="bad_debt"
     )
     with pytest.raises(Forbidden):
-        write_offs.remove_write_off(engine, staff["bill"], boss, reason="posted_in_error")
-    write_offs.remove_write_off(engine, staff["bill"], mine, reason="posted_in_error")
-    write_offs.remove_write_off(engine, staff["boss"], boss, reason="posted_in_error")
+        write_offs.remove_write_off(database, staff["bill"], boss, reason="posted_in_error")
+    write_offs.remove_write_off(database, staff["bill"], mine, reason="posted_in_error")
+    write_offs.remove_write_off(database, staff["boss"], boss, reason="posted_in_error")
 
 
 def test_only_managers_refund(database, staff, procedure):

@@ -19,6 +19,7 @@ from medledger.services.ledger_requests import CancellationRequest, WriteOffRequ
 from medledger.services.payments import record_payment
 from medledger.services.verification import verify_organisation
 from medledger.services.write_offs import submit_write_offs
+from medledger.storage.unit_of_work import Database
 from tests import builders
 
 
@@ -33,7 +34,7 @@ def estimated(engine, database, actor):
 
 def cancel(engine, user, procedure_id, total=None, **fields):
     request = CancellationRequest(procedure_id, "estimate_wrong", total=total, **fields)
-    return cancel_pr(engine, user, request)
+    return cancel_pr(Database(engine), user, request)
 
 
 def cancelled(database, actor, procedure_id):
@@ -68,8 +69,8 @@ def test_over_the_limit_the_whole_cancellation_waits_and_holds_its_amount(
     # What is left is what is offered: 150.00 copay held whole, 0.01 of the coinsurance.
     assert account.cancel.open_by_carc == {"2": 4999}
     assert account.write_off.open_by_carc == {"2": 4999}
-    assert [a.id for a in approvals.list_approvals(engine, manager)] == [waiting.id]
-    assert [a.kind for a in approvals.list_approvals(engine, biller)] == ["cancellation"]
+    assert [a.id for a in approvals.list_approvals(database, manager)] == [waiting.id]
+    assert [a.kind for a in approvals.list_approvals(database, biller)] == ["cancellation"]
 
 
 def test_a_cancellation_split_in_pieces_over_the_window_waits_whole(
@@ -84,7 +85,7 @@ def test_a_cancellation_split_in_pieces_over_the_window_waits_whole(
     _, (other,) = builders.visit(engine, actor, patient_id, ["90.00"])
     post_estimate(database, actor, other, {"3": "80.00"})
     write_off = WriteOffRequest("small_balance", procedure_id=other, total="40.01")
-    assert submit_write_offs(engine, biller, [write_off], None).approval is not None
+    assert submit_write_offs(database, biller, [write_off], None).approval is not None
     assert cancel(engine, biller, other, "39.99").approval is None  # 99.99 in all
 
 
@@ -97,20 +98,20 @@ def test_a_second_request_on_the_same_pr_is_refused_with_the_first_ones_number(
         cancel(engine, biller, procedure_id, "110.00")
     assert second.value.details["approval_id"] == first.id
     with pytest.raises(errors.ApprovalPending, match=f"#{first.id}"):
-        submit_write_offs(engine, biller, [WriteOffRequest("small_balance", procedure_id,
+        submit_write_offs(database, biller, [WriteOffRequest("small_balance", procedure_id,
                                                            amounts={"3": "101.00"})], None)  # fmt: skip
     with pytest.raises(errors.ApprovalPending, match=f"#{first.id}"):
         cancel(engine, manager, procedure_id, "80.01")  # 30.00 copay + 50.00 coinsurance free
     # "All of it" is all that no request holds.
     assert cancel(engine, manager, procedure_id).approval is None
     assert cancelled(database, actor, procedure_id) == 8000
-    assert approvals.get_approval(engine, manager, first.id).status == "pending"
+    assert approvals.get_approval(database, manager, first.id).status == "pending"
 
 
 def test_approving_posts_the_cancellation_with_the_decision(engine, database, actor, estimated):
     _, procedure_id, biller, manager = estimated
     waiting = cancel(engine, biller, procedure_id, "150.01").approval
-    approved = approvals.approve(engine, manager, waiting.id)
+    approved = approvals.approve(database, manager, waiting.id)
     assert approved.status == "approved" and approved.decided_by == manager.user_id
     (transaction_id,) = approved.transaction_ids
     posted = history.transaction(database, actor, transaction_id)
@@ -118,9 +119,9 @@ def test_approving_posts_the_cancellation_with_the_decision(engine, database, ac
     assert cancelled(database, actor, procedure_id) == 15001
     assert accounts.procedure_account(database, actor, procedure_id).pending_approvals == []
     with pytest.raises(errors.ApprovalDecided):
-        approvals.reject(engine, manager, waiting.id, "too late")
+        approvals.reject(database, manager, waiting.id, "too late")
     with pytest.raises(errors.ApprovalDecided):
-        approvals.approve(engine, manager, waiting.id)
+        approvals.approve(database, manager, waiting.id)
     assert cancelled(database, actor, procedure_id) == 15001  # posted once
     assert verify_organisation(database, actor.organisation_id).ok
 
@@ -132,18 +133,18 @@ def test_an_approval_the_ledger_no_longer_allows_posts_nothing_and_stays_pending
     waiting = cancel(engine, biller, procedure_id, "150.01").approval
     record_payment(database, actor, patient_id, "10.00", allocation={(procedure_id, "3"): "10.00"})
     with pytest.raises(errors.PaidPRMustBeRefundedFirst):
-        approvals.approve(engine, manager, waiting.id)
-    assert approvals.get_approval(engine, manager, waiting.id).status == "pending"
+        approvals.approve(database, manager, waiting.id)
+    assert approvals.get_approval(database, manager, waiting.id).status == "pending"
     assert cancelled(database, actor, procedure_id) == 0
 
 
 def test_rejecting_leaves_nothing_and_offers_the_pr_again(engine, database, actor, estimated):
     _, procedure_id, biller, manager = estimated
     waiting = cancel(engine, biller, procedure_id, "150.01").approval
-    rejected = approvals.reject(engine, manager, waiting.id, "the estimate was right")
+    rejected = approvals.reject(database, manager, waiting.id, "the estimate was right")
     assert (rejected.status, rejected.transaction_ids) == ("rejected", ())
     with pytest.raises(errors.ApprovalDecided):
-        approvals.approve(engine, manager, waiting.id)
+        approvals.approve(database, manager, waiting.id)
     account = accounts.procedure_account(database, actor, procedure_id)
     assert account.balance.cancelled == 0 and account.pending_approvals == []
     assert account.cancel.open_by_carc == {"3": 15000, "2": 5000}

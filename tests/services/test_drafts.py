@@ -33,13 +33,17 @@ def remittance(engine, actor):
     return patient_id, encounter_id, first, items, remittance_id
 
 
-def test_preview_edit_undo_and_post(engine, database, actor, remittance):
+def test_preview_edit_undo_and_post(database, actor, remittance):
     patient_id, encounter_id, procedure_id, items, remittance_id = remittance
     item_id = items[("procedure", procedure_id)]
     before = accounts.procedure_account(database, actor, procedure_id).balance
 
     draft = drafts.create_draft(
-        engine, actor, payment_item_id=item_id, amounts={"1": "30.00"}, reason="financial_hardship"
+        database,
+        actor,
+        payment_item_id=item_id,
+        amounts={"1": "30.00"},
+        reason="financial_hardship",
     )
     assert draft.problem is None
     row = draft.preview.procedure
@@ -53,33 +57,33 @@ def test_preview_edit_undo_and_post(engine, database, actor, remittance):
     assert accounts.procedure_account(database, actor, procedure_id).balance == before  # not posted
 
     edited = drafts.update_draft(
-        engine, actor, draft.id, amounts={"1": "20.00", "3": "10.00"}, note="plan"
+        database, actor, draft.id, amounts={"1": "20.00", "3": "10.00"}, note="plan"
     )
     assert edited.preview.procedure["copay"].after_cents == 0 and edited.note == "plan"
-    assert [d.id for d in drafts.preview_drafts(engine, actor, remittance_id)] == [draft.id]
+    assert [d.id for d in drafts.preview_drafts(database, actor, remittance_id)] == [draft.id]
 
-    (transaction_id,) = drafts.post_draft(engine, actor, draft.id).transaction_ids
-    assert drafts.post_draft(engine, actor, draft.id).transaction_ids == (transaction_id,)
+    (transaction_id,) = drafts.post_draft(database, actor, draft.id).transaction_ids
+    assert drafts.post_draft(database, actor, draft.id).transaction_ids == (transaction_id,)
     view = history.transaction(database, actor, transaction_id)
     assert view.kind == "write_off" and view.note == "plan"
     assert accounts.procedure_account(database, actor, procedure_id).balance.patient_balance == 1000
     with pytest.raises(errors.DraftClosed):
-        drafts.update_draft(engine, actor, draft.id, note="too late")
+        drafts.update_draft(database, actor, draft.id, note="too late")
 
     undone = drafts.create_draft(
-        engine, actor, payment_item_id=item_id, amounts={"1": "5.00"}, reason="small_balance"
+        database, actor, payment_item_id=item_id, amounts={"1": "5.00"}, reason="small_balance"
     )
-    drafts.discard_draft(engine, actor, undone.id)
-    assert drafts.preview_drafts(engine, actor, remittance_id) == []
+    drafts.discard_draft(database, actor, undone.id)
+    assert drafts.preview_drafts(database, actor, remittance_id) == []
     with pytest.raises(errors.DraftClosed):
-        drafts.post_draft(engine, actor, undone.id)
+        drafts.post_draft(database, actor, undone.id)
 
 
-def test_claim_level_item_cannot_be_drafted(engine, actor, remittance):
+def test_claim_level_item_cannot_be_drafted(database, actor, remittance):
     _, encounter_id, _, items, _ = remittance
     with pytest.raises(errors.ClaimLevelItem):
         drafts.create_draft(
-            engine,
+            database,
             actor,
             payment_item_id=items[("claim", None)],
             amounts={"1": "1.00"},
@@ -87,10 +91,10 @@ def test_claim_level_item_cannot_be_drafted(engine, actor, remittance):
         )
 
 
-def test_draft_goes_stale_when_a_payment_arrives(engine, database, actor, remittance):
+def test_draft_goes_stale_when_a_payment_arrives(database, actor, remittance):
     patient_id, encounter_id, procedure_id, items, _ = remittance
     draft = drafts.create_draft(
-        engine,
+        database,
         actor,
         payment_item_id=items[("procedure", procedure_id)],
         amounts={"1": "30.00"},
@@ -98,19 +102,19 @@ def test_draft_goes_stale_when_a_payment_arrives(engine, database, actor, remitt
     )
     record_payment(database, actor, patient_id, "35.00", encounter_id=encounter_id)
     assert isinstance(
-        drafts.get_draft(engine, actor, draft.id).problem, errors.PaidPRMustBeRefundedFirst
+        drafts.get_draft(database, actor, draft.id).problem, errors.PaidPRMustBeRefundedFirst
     )
     with pytest.raises(errors.StaleDraft) as refused:
-        drafts.post_draft(engine, actor, draft.id)
+        drafts.post_draft(database, actor, draft.id)
     assert refused.value.details["cause"] == "already-paid-refund-first"
     assert accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 0
 
 
-def test_invalid_draft_is_refused_at_creation(engine, actor, remittance):
+def test_invalid_draft_is_refused_at_creation(database, actor, remittance):
     _, _, procedure_id, items, _ = remittance
     with pytest.raises(errors.ExceedsOpenPR):
         drafts.create_draft(
-            engine,
+            database,
             actor,
             payment_item_id=items[("procedure", procedure_id)],
             amounts={"1": "30.01"},
@@ -129,36 +133,35 @@ def biller_and_manager(database, actor):
 
 
 def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
-    engine, database, actor, remittance, biller_and_manager
+    database, actor, remittance, biller_and_manager
 ):
     _, _, procedure_id, items, remittance_id = remittance
     biller, manager = biller_and_manager
-    draft = drafts.create_draft(
-        engine, biller, payment_item_id=items[("procedure", procedure_id)],
+    draft = drafts.create_draft(database, biller, payment_item_id=items[("procedure", procedure_id)],
         amounts={"1": "30.00"}, reason="custom", custom_reason="hospice", note="per call",
     )  # fmt: skip
 
-    outcome = drafts.post_draft(engine, biller, draft.id)
+    outcome = drafts.post_draft(database, biller, draft.id)
     assert outcome.transaction_ids == () and outcome.approval.draft_id == draft.id
     assert outcome.approval.total_cents == 3000
     (request,) = outcome.approval.requests
     assert (request.procedure_id, request.amounts, request.custom_reason) == (
         procedure_id, {"1": 3000}, "hospice",
     )  # fmt: skip
-    waiting = drafts.get_draft(engine, biller, draft.id)
+    waiting = drafts.get_draft(database, biller, draft.id)
     assert (waiting.status, waiting.approval_id) == ("waiting", outcome.approval.id)
     assert waiting.preview is not None  # the row still shows what it would do
-    assert drafts.post_draft(engine, biller, draft.id).approval.id == outcome.approval.id
+    assert drafts.post_draft(database, biller, draft.id).approval.id == outcome.approval.id
     with pytest.raises(errors.DraftClosed, match="waiting for a billing manager"):
-        drafts.update_draft(engine, biller, draft.id, note="changed")
+        drafts.update_draft(database, biller, draft.id, note="changed")
     with pytest.raises(errors.DraftClosed, match="waiting"):
-        drafts.discard_draft(engine, biller, draft.id)
-    assert post_previews(engine, biller, remittance_id) == PostOutcome()  # nothing to post
+        drafts.discard_draft(database, biller, draft.id)
+    assert post_previews(database, biller, remittance_id) == PostOutcome()  # nothing to post
     assert accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 0
 
-    approved = approvals.approve(engine, manager, outcome.approval.id)
+    approved = approvals.approve(database, manager, outcome.approval.id)
     (transaction_id,) = approved.transaction_ids
-    posted = drafts.get_draft(engine, biller, draft.id)
+    posted = drafts.get_draft(database, biller, draft.id)
     assert (posted.status, posted.posted_transaction_id) == ("posted", transaction_id)
     view = history.transaction(database, actor, transaction_id)
     assert (view.reason_text, view.note) == ("hospice", "per call")
@@ -167,18 +170,17 @@ def test_a_draft_above_the_posters_limit_waits_for_a_manager_who_posts_it(
     )
 
 
-def test_a_rejected_draft_goes_back_to_its_biller_open(engine, remittance, biller_and_manager):
+def test_a_rejected_draft_goes_back_to_its_biller_open(database, remittance, biller_and_manager):
     _, _, procedure_id, items, remittance_id = remittance
     biller, manager = biller_and_manager
-    draft = drafts.create_draft(
-        engine, biller, payment_item_id=items[("procedure", procedure_id)],
+    draft = drafts.create_draft(database, biller, payment_item_id=items[("procedure", procedure_id)],
         amounts={"1": "25.00"}, reason="small_balance",
     )  # fmt: skip
-    outcome = post_previews(engine, biller, remittance_id)
+    outcome = post_previews(database, biller, remittance_id)
     assert outcome.posted == {} and list(outcome.waiting) == [draft.id]
-    approvals.reject(engine, manager, outcome.waiting[draft.id], "ask the patient first")
-    again = drafts.get_draft(engine, biller, draft.id)
+    approvals.reject(database, manager, outcome.waiting[draft.id], "ask the patient first")
+    again = drafts.get_draft(database, biller, draft.id)
     assert (again.status, again.approval_id) == ("open", None)
-    lowered = drafts.update_draft(engine, biller, draft.id, amounts={"1": "15.00"})
+    lowered = drafts.update_draft(database, biller, draft.id, amounts={"1": "15.00"})
     assert lowered.problem is None
-    assert list(post_previews(engine, biller, remittance_id).posted) == [draft.id]
+    assert list(post_previews(database, biller, remittance_id).posted) == [draft.id]

@@ -96,7 +96,7 @@ def test_posting_statuses_post(engine, database, actor, status):
     assert accounts.procedure_account(database, actor, office).balance.payer_paid == 10000
 
 
-def test_a_set_warning_stays_on_its_remittance_and_a_file_warning_on_all(engine, actor):
+def test_a_set_warning_stays_on_its_remittance_and_a_file_warning_on_all(engine, database, actor):
     """Two sets in one file: the first without BPR16 (its payment date is GS04), and IEA02 not
     repeating ISA13. The date warning belongs to the first remittance; the IEA02 one to both."""
     visit(engine, actor, "PCN-W", OFFICE, LAB)
@@ -119,7 +119,7 @@ def test_a_set_warning_stays_on_its_remittance_and_a_file_warning_on_all(engine,
         "BPR16 (payment date) is missing: the payment date is the group's date GS04" in date_warning
     )
     iea = next(w for w in summary.warnings if "IEA02" in w)
-    second, first = list_remittances(engine, actor)[:2]  # the newest first
+    second, first = list_remittances(database, actor)[:2]  # the newest first
     assert (first.trace_number, second.trace_number) == ("EFT-W1", "EFT-W2")
     assert first.warnings == [iea, date_warning]
     assert second.warnings == [iea]

@@ -16,6 +16,7 @@ from medledger.services import ledger_requests, write_offs
 from medledger.services.payments import record_payment
 from medledger.services.registration import actor_for, add_user
 from medledger.storage.tables import ledger_transactions
+from medledger.storage.unit_of_work import Database
 from tests import builders
 
 
@@ -41,7 +42,7 @@ def _transactions(engine, actor) -> int:
 
 
 def _submit(engine, actor, requests, key) -> tuple[int, ...]:
-    return write_offs.submit_write_offs(engine, actor, requests, key).transaction_ids
+    return write_offs.submit_write_offs(Database(engine), actor, requests, key).transaction_ids
 
 
 def _write_off(procedure_id: int) -> ledger_requests.WriteOffRequest:

@@ -285,7 +285,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             outcome = self.expect(
                 lambda: self.model.submit(user, request),
                 lambda: write_offs.submit_write_offs(
-                    engine, self.users[user], [product_request], None
+                    Database(engine), self.users[user], [product_request], None
                 ),
             )
             if outcome:
@@ -324,8 +324,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             cents = None if whole else self.cents_near(data, left)
             outcome = self.expect(
                 lambda: self.model.remove_write_off(number, cents),
-                lambda: write_offs.remove_write_off(
-                    engine, self.users["admin"], number, reason="posted_in_error",
+                lambda: write_offs.remove_write_off(Database(engine), self.users["admin"], number, reason="posted_in_error",
                     amount=None if cents is None else f"{cents / 100:.2f}",
                 ),
             )  # fmt: skip
@@ -343,7 +342,9 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             )
             outcome = self.expect(
                 lambda: self.model.request_cancel(user, request),
-                lambda: cancellations.cancel_pr(engine, self.users[user], product_request),
+                lambda: cancellations.cancel_pr(
+                    Database(engine), self.users[user], product_request
+                ),
             )
             if outcome:
                 self.took(user, request, outcome[0], outcome[1], None)
@@ -421,8 +422,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             cents = self.cents_near(data, p.open(carc))
             outcome = self.expect(
                 lambda: self.model.plan_write_off(WriteOff((pid,), {carc: cents}), self.model.held()),
-                lambda: drafts.create_draft(
-                    engine, self.users[user], procedure_id=pid,
+                lambda: drafts.create_draft(Database(engine), self.users[user], procedure_id=pid,
                     amounts={carc: f"{cents / 100:.2f}"}, reason="small_balance",
                 ),
             )  # fmt: skip
@@ -438,21 +438,23 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             if discard:
                 outcome = self.expect(
                     lambda: refuse_unless(draft.status == "open", "draft-closed"),
-                    lambda: drafts.discard_draft(engine, user, draft_id),
+                    lambda: drafts.discard_draft(Database(engine), user, draft_id),
                 )
                 if outcome:
                     draft.status = "discarded"
                 return
             request = WriteOff((draft.procedure,), amounts=draft.amounts)
             if draft.status in ("posted", "waiting"):  # Post pressed again: the same answer
-                self.expect(lambda: None, lambda: drafts.post_draft(engine, user, draft_id))
+                self.expect(
+                    lambda: None, lambda: drafts.post_draft(Database(engine), user, draft_id)
+                )
                 return
             outcome = self.expect(
                 lambda: (
                     refuse_unless(draft.status == "open", "draft-closed")
                     or self.model.submit(draft.user, request, draft=draft_id)
                 ),
-                lambda: drafts.post_draft(engine, user, draft_id),
+                lambda: drafts.post_draft(Database(engine), user, draft_id),
             )
             if outcome:
                 self.took(draft.user, request, outcome[0], outcome[1], draft_id)
@@ -466,7 +468,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             if not approve:
                 outcome = self.expect(
                     lambda: refuse_unless(approval.status == "pending", "approval-decided"),
-                    lambda: approvals.reject(engine, manager, number, "not this one"),
+                    lambda: approvals.reject(Database(engine), manager, number, "not this one"),
                 )
                 if outcome:
                     approval.status = "rejected"
@@ -475,7 +477,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
                 return
             outcome = self.expect(
                 lambda: self.model.approve(number),
-                lambda: approvals.approve(engine, manager, number),
+                lambda: approvals.approve(Database(engine), manager, number),
             )
             if outcome:
                 (transaction_id,) = outcome[1].transaction_ids

@@ -23,7 +23,7 @@ def test_report_separates_write_offs_from_cancellations(engine, database, actor)
         engine, actor, adjudicated, total="10.00", reason="financial_hardship"
     )
     builders.write_off(engine, actor, adjudicated, total="5.00", reason="small_balance")
-    write_offs.remove_write_off(engine, actor, hardship, amount="4.00", reason="posted_in_error")
+    write_offs.remove_write_off(database, actor, hardship, amount="4.00", reason="posted_in_error")
     builders.cancel(engine, actor, estimated, reason="estimate_wrong")
 
     lines = {

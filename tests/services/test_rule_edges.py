@@ -99,17 +99,17 @@ def test_unknown_and_foreign_procedures_are_not_found(engine, database, actor, a
     with pytest.raises(errors.NotFound):
         accounts.procedure_account(database, other, procedure_id)
     with pytest.raises(errors.NotFound):
-        write_offs.can_write_off(engine, other, procedure_id)
+        write_offs.can_write_off(database, other, procedure_id)
 
 
-def test_nothing_assigned_and_fully_written_off_explain_themselves(engine, actor):
+def test_nothing_assigned_and_fully_written_off_explain_themselves(engine, database, actor):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
-    reason = write_offs.can_write_off(engine, actor, procedure_id).reason
+    reason = write_offs.can_write_off(database, actor, procedure_id).reason
     assert isinstance(reason, errors.NothingAssigned)
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 9000, {"PR-3": 1000})})
     builders.write_off(engine, actor, procedure_id, total="10.00", reason="small_balance")
-    reason = write_offs.can_write_off(engine, actor, procedure_id).reason
+    reason = write_offs.can_write_off(database, actor, procedure_id).reason
     assert isinstance(reason, errors.AlreadyFullyWrittenOff)
 
 
@@ -161,7 +161,7 @@ def test_cancel_pr_restrictions(engine, database, actor, adjudicated):
     )
     with pytest.raises(errors.WriteOffMustBeRemovedFirst):
         builders.cancel(engine, actor, estimated, reason="entered_in_error")
-    write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
+    write_offs.remove_write_off(database, actor, write_off_id, reason="posted_in_error")
 
     payment = record_payment(
         database, actor, patient_id, "5.00", allocation={(estimated, "3"): "5.00"}
@@ -243,7 +243,7 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, d
     write_off_id = builders.write_off(engine, actor, procedure_id, total="10.00", reason="bad_debt")
     with pytest.raises(errors.NotReversible):
         reversals.reverse_transaction(database, actor, remittance_txn, reason="payer_correction")
-    write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
+    write_offs.remove_write_off(database, actor, write_off_id, reason="posted_in_error")
     reversals.reverse_transaction(database, actor, remittance_txn, reason="payer_correction")
     balance = accounts.procedure_account(database, actor, procedure_id).balance
     assert balance.insurance_balance == 10000 and balance.pr_net == 0
@@ -251,7 +251,7 @@ def test_reversing_a_remittance_is_refused_while_its_pr_is_written_off(engine, d
     with pytest.raises(errors.NotReversible):
         reversals.reverse_transaction(database, actor, remittance_txn, reason="payer_correction")
     with pytest.raises(errors.NotAWriteOff):
-        write_offs.remove_write_off(engine, actor, remittance_txn, reason="posted_in_error")
+        write_offs.remove_write_off(database, actor, remittance_txn, reason="posted_in_error")
 
 
 def test_patient_history_never_shows_another_patients_entries(engine, database, actor):
@@ -294,11 +294,11 @@ def test_write_off_many_posts_all_or_none(engine, database, actor, adjudicated):
     )
     before = journal(engine, actor)
     with pytest.raises(errors.ExceedsOpenPR):
-        write_offs.submit_write_offs(engine, actor, [good, bad], None)
+        write_offs.submit_write_offs(database, actor, [good, bad], None)
     assert journal(engine, actor) == before
-    both = write_offs.submit_write_offs(engine, actor, [good, good], "batch").transaction_ids
+    both = write_offs.submit_write_offs(database, actor, [good, good], "batch").transaction_ids
     assert len(set(both)) == 2
-    again = write_offs.submit_write_offs(engine, actor, [good, good], "batch")
+    again = write_offs.submit_write_offs(database, actor, [good, good], "batch")
     assert again.transaction_ids == both
     assert (
         accounts.procedure_account(database, actor, procedure_id).balance.other_adjustments == 1000

@@ -35,12 +35,10 @@ def owing(engine, database, actor):
     return a, b, c, d, e
 
 
-def test_patients_come_most_open_pr_first_with_balances_from_the_domain(
-    engine, database, actor, owing
-):
+def test_patients_come_most_open_pr_first_with_balances_from_the_domain(database, actor, owing):
     a, b, _, d, _ = owing
 
-    found = patients_with_open_pr(engine, actor)
+    found = patients_with_open_pr(database, actor)
 
     assert [(p.patient.id, p.open_pr_cents) for p in found] == [(b, 5000), (a, 3500), (d, 1000)]
     for line in found:
@@ -49,44 +47,48 @@ def test_patients_come_most_open_pr_first_with_balances_from_the_domain(
         assert line.open_pr_cents == account.balance.total_open_pr()
 
 
-def test_the_limit_keeps_the_patients_with_most_open_pr(engine, actor, owing):
+def test_the_limit_keeps_the_patients_with_most_open_pr(database, actor, owing):
     a, b, *_ = owing
 
-    assert [p.patient.id for p in patients_with_open_pr(engine, actor, limit=2)] == [b, a]
-    assert [p.patient.id for p in work_list(engine, actor, limit=1).patients] == [b]
+    assert [p.patient.id for p in patients_with_open_pr(database, actor, limit=2)] == [b, a]
+    assert [p.patient.id for p in work_list(database, actor, limit=1).patients] == [b]
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
-def test_previews_are_counted_from_the_open_drafts_not_the_remittances_items(engine, actor):
+def test_previews_are_counted_from_the_open_drafts_not_the_remittances_items(
+    engine, database, actor
+):
     patient_id = builders.patient(engine, actor)
     encounter_id, (procedure_id,) = builders.visit(engine, actor, patient_id, ["100.00"])
     builders.adjudicate(engine, actor, encounter_id, {procedure_id: (10000, 7000, {"PR-2": 3000})})
 
-    plans = sqlite_plans(engine, lambda: remittances_to_post(engine, actor), "drafts")
+    plans = sqlite_plans(engine, lambda: remittances_to_post(database, actor), "drafts")
     for plan in plans.values():
         assert plan[0].startswith("SEARCH drafts USING INDEX ix_drafts_open"), plan
         assert not any(step.startswith("SCAN") for step in plan), plan
 
 
-def test_patients_owing_the_same_come_in_patient_order(engine, actor):
+def test_patients_owing_the_same_come_in_patient_order(engine, database, actor):
     same = [
         builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2000})[0] for _ in range(3)
     ]
     most, _ = builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2500})
 
-    ranked = [p.patient.id for p in patients_with_open_pr(engine, actor)]
+    ranked = [p.patient.id for p in patients_with_open_pr(database, actor)]
 
     assert ranked == [most, *sorted(same)]
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
-def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(engine, actor):
+def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(
+    engine, database, actor
+):
     """An index in the ranking's own order: no sort of every patient owing the same amount."""
     for _ in range(3):
         builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2000})
 
     plans = sqlite_plans(
-        engine, lambda: patients_with_open_pr(engine, actor, limit=2), "FROM patient_open_pr"
+        engine, lambda: patients_with_open_pr(database, actor, limit=2), "FROM patient_open_pr"
     )
 
     for plan in plans.values():
@@ -95,12 +97,12 @@ def test_the_ranking_reads_only_the_rows_it_shows_however_many_owe_the_same(engi
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plans: the docs
-def test_the_shown_patients_are_read_by_primary_key_not_the_organisation(engine, actor):
+def test_the_shown_patients_are_read_by_primary_key_not_the_organisation(engine, database, actor):
     """SQLite, with no statistics, read every patient of the organisation for an id list."""
     for _ in range(12):  # more ids than SQLite's guess for an index equality (10 rows)
         builders.adjudicated_patient(engine, actor, ["100.00"], {"PR-2": 2000})
 
-    plans = sqlite_plans(engine, lambda: work_list(engine, actor), "FROM patients")
+    plans = sqlite_plans(engine, lambda: work_list(database, actor), "FROM patients")
 
     for plan in plans.values():
         assert plan == ["SEARCH patients USING INTEGER PRIMARY KEY (rowid=?)"], plan

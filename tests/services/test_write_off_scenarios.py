@@ -48,7 +48,7 @@ def test_paid_pr_must_be_refunded_before_write_off(engine, database, actor, visi
     patient_id, encounter_id, procedure_id = visit_with_pr
     transaction_id = record_payment(database, actor, patient_id, "50.00", encounter_id=encounter_id)
 
-    permission = write_offs.can_write_off(engine, actor, procedure_id)
+    permission = write_offs.can_write_off(database, actor, procedure_id)
     assert not permission.allowed
     assert isinstance(permission.reason, errors.PaidPRMustBeRefundedFirst)
     assert "refund the payment first" in permission.reason.message
@@ -70,17 +70,17 @@ def test_remove_write_off_restores_every_column(engine, database, actor, visit_w
         engine, actor, procedure_id, total="50.00", reason="bad_debt", note="collections gave up"
     )
     partial = write_offs.remove_write_off(
-        engine, actor, write_off_id, amount="10.00", reason="posted_in_error"
+        database, actor, write_off_id, amount="10.00", reason="posted_in_error"
     )
     assert accounts.procedure_account(database, actor, procedure_id).balance.patient_balance == 1000
-    write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
+    write_offs.remove_write_off(database, actor, write_off_id, reason="posted_in_error")
     assert accounts.procedure_account(database, actor, procedure_id).balance == before
 
     original = history.transaction(database, actor, write_off_id)
     assert original.reason_code == "bad_debt" and original.note == "collections gave up"
     assert partial in original.reverted_by and len(original.reverted_by) == 2
     with pytest.raises(errors.NotReversible):
-        write_offs.remove_write_off(engine, actor, write_off_id, reason="posted_in_error")
+        write_offs.remove_write_off(database, actor, write_off_id, reason="posted_in_error")
 
 
 def test_dry_run_shows_the_effect_and_writes_nothing(engine, database, actor, visit_with_pr):

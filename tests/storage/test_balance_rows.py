@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
+from medledger.domain.errors import ConcurrentChange
 from medledger.storage.tables import procedure_balances
 from medledger.storage.unit_of_work import UnitOfWork
 from tests import builders
@@ -77,7 +77,7 @@ def test_a_key_believed_new_that_exists_fails_on_the_primary_key(engine, actor):
     """Only a writer that skipped the lock could add a row between the read and the write; the
     INSERT then fails (the unit of work rolls back) rather than dropping the delta."""
     _, (procedure,) = builders.visit(engine, actor, builders.patient(engine, actor), ["100.00"])
-    with pytest.raises(IntegrityError), UnitOfWork(engine, actor.organisation_id) as uow:
+    with pytest.raises(ConcurrentChange), UnitOfWork(engine, actor.organisation_id) as uow:
         uow.ledger.lock_procedures([procedure])
         uow.ledger.balances([procedure])
         _unseen_row(uow, procedure, "2")

@@ -81,19 +81,17 @@ def rows(engine, database, actor, staff) -> Rows:
         for p in e.procedures
     ]
     payment = record_payment(database, actor, patients[0], "5.00", method="cash")
-    write_off = write_offs.submit_write_offs(
-        engine, actor,
+    write_off = write_offs.submit_write_offs(database, actor,
         [ledger_requests.WriteOffRequest("small_balance", procedure_id=procedures[0], total="1.00")],
         None,
     ).transaction_ids[0]  # fmt: skip
-    remittances = [r.remittance.id for r in remittances_to_post(engine, actor)]
-    items = [i.id for r in remittances for i in posting_tool.posting_tool(engine, actor, r).items]
+    remittances = [r.remittance.id for r in remittances_to_post(database, actor)]
+    items = [i.id for r in remittances for i in posting_tool.posting_tool(database, actor, r).items]
     draft = drafts.create_draft(
-        engine, actor, amounts={"2": "1.00"}, reason="small_balance", procedure_id=procedures[1]
+        database, actor, amounts={"2": "1.00"}, reason="small_balance", procedure_id=procedures[1]
     )
     biller = actor_for(database, actor.organisation_id, staff("biller", "1.00").username, "test")
-    waiting = write_offs.submit_write_offs(
-        engine, biller,
+    waiting = write_offs.submit_write_offs(database, biller,
         [ledger_requests.WriteOffRequest("small_balance", procedure_id=procedures[2], total="5.00")],
         None,
     ).approval  # fmt: skip
@@ -201,10 +199,10 @@ def _walk(manager, rows: Rows, route: APIRoute, declared: FormFields | None) -> 
 
 
 @pytest.fixture
-def garcia_rows(engine, actor, rows):
+def garcia_rows(database, actor, rows):
     """The first patient, a procedure, a payment, and each remittance's items."""
     remittances = {
-        r: [i.id for i in posting_tool.posting_tool(engine, actor, r).items]
+        r: [i.id for i in posting_tool.posting_tool(database, actor, r).items]
         for r in rows.ids["remittance_id"]
     }
     return rows.ids["patient_id"][0], rows.ids["payment_id"][0], remittances
@@ -256,18 +254,18 @@ def test_a_refund_form_with_a_bad_amount_says_so(manager, engine, actor, garcia_
 
 
 def test_the_posting_tool_does_not_take_an_item_of_another_remittance(
-    manager, engine, actor, garcia_rows
+    manager, database, actor, garcia_rows
 ):
     _, _, remittances = garcia_rows
     (one, its_items), (other, other_items) = list(remittances.items())[:2]
-    previews = len(posting_tool.posting_tool(engine, actor, other).open_previews)
+    previews = len(posting_tool.posting_tool(database, actor, other).open_previews)
     answer = manager.post(
         f"/remittances/{one}/items/{other_items[0]}/write-off",
         data={"reason": "small_balance", "carc-2": "1.00"}, headers=HTMX,
     )  # fmt: skip
     assert answer.status_code == 404, answer.text
     assert f"payment item {other_items[0]} not found" in answer.text
-    assert len(posting_tool.posting_tool(engine, actor, other).open_previews) == previews
+    assert len(posting_tool.posting_tool(database, actor, other).open_previews) == previews
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_the_practice_is_typed_never_listed_and_a_twin_name_is_told_apart_by_log
     assert seen() == {"Twins"}
 
 
-def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, database, actor):
+def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, database, actor):
     client, csrf, charge = browser_less
     headers = {**HTMX, "X-CSRF-Token": csrf}
     posted = client.post(
@@ -140,7 +140,7 @@ def test_a_refused_remove_write_off_keeps_what_was_typed(browser_less, engine, d
     assert re.search(r'id="remove-\d+-amount"[^>]*value="99.00"', refused.text)  # kept there ...
     assert re.search(r'id="write-off-amount"[^>]*value="37.50"', refused.text)  # ... not here
     assert 'value="wrong_amount" selected' in refused.text
-    assert write_offs.can_write_off(engine, actor, charge).total_cents == 3750
+    assert write_offs.can_write_off(database, actor, charge).total_cents == 3750
 
 
 def test_the_api_answers_the_logged_in_session_and_a_change_through_it_needs_the_csrf_header(
@@ -174,7 +174,7 @@ def test_a_file_warning_is_shown_on_the_remittance_and_on_the_claim_it_held(
     data = re.sub(rb"IEA\*1\*[0-9]+", b"IEA*1*999999999", era(w.claim("PCN-404", [OFFICE_PAID])))
     summary = import_text(engine, actor, data)
     [warning] = summary.warnings
-    remittance = list_remittances(engine, actor)[0]
+    remittance = list_remittances(database, actor)[0]
     [held] = held_claims(database, actor)
     for page in (f"/remittances/{remittance.id}", f"/held-claims/{held.id}"):
         answer = client.get(page)

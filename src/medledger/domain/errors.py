@@ -160,3 +160,15 @@ class ApprovalDecided(LedgerError):
 class DraftClosed(LedgerError):
     code = "draft-closed"
     status = 409
+
+
+class ConcurrentChange(LedgerError):
+    """The database refused a write by one of its constraints — a unique key another request
+    took first, most often — and nothing of the unit of work was kept. Its own message may quote
+    row values (PHI), so it is not repeated."""
+
+    code = "conflict"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("the change conflicts with one made at the same time; reload and retry")

@@ -1,6 +1,5 @@
-"""What a route of either front takes: the engine and the services' Database over it, and row
-ids and days read from its path or query, bounded so that a client's mistake is a 4xx and never
-a server error."""
+"""What a route of either front takes: the services' Database, and row ids and days read from
+its path or query, bounded so that a client's mistake is a 4xx and never a server error."""
 
 from __future__ import annotations
 
@@ -9,19 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
-from sqlalchemy import Engine
 
 from medledger.domain.bounds import MAX_ID, check_day
 from medledger.domain.errors import LedgerError
 from medledger.storage.unit_of_work import Database
-
-
-async def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 async def get_database(request: Request) -> Database:

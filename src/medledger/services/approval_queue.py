@@ -8,16 +8,12 @@ names a person decides by, in a few queries for the whole queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Engine, Row, select
 
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import ApprovalView
 from medledger.services.approvals import list_approvals
 from medledger.services.ledger_requests import LedgerRequest, WriteOffRequest
-from medledger.storage.tables import encounters, patients, payment_items, procedures, users
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -42,64 +38,42 @@ class ApprovalLine:
 
 
 def approval_queue(
-    engine: Engine, actor: Actor, status: str | None = "pending"
+    database: UnitOfWorkFactory, actor: Actor, status: str | None = "pending"
 ) -> list[ApprovalLine]:
     """Managers see every request; everyone else the outcome of their own."""
-    views = list_approvals(engine, actor, status)
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    views = list_approvals(database, actor, status)
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         people = {v.requested_by for v in views} | {v.decided_by for v in views if v.decided_by}
-        names = _user_names(uow, people)
+        names = uow.lookups.user_names(people)
         lines = []
         for view in views:
             targets = tuple(_target(uow, request) for request in view.requests)
             lines.append(
-                ApprovalLine(view, names[view.requested_by], names.get(view.decided_by), targets)
+                ApprovalLine(
+                    view,
+                    names[view.requested_by],
+                    None if view.decided_by is None else names[view.decided_by],
+                    targets,
+                )
             )
     return lines
-
-
-def _user_names(uow: UnitOfWork, user_ids: set[int]) -> dict[int | None, str]:
-    rows = uow.connection.execute(
-        select(users.c.id, users.c.display_name).where(
-            users.c.organisation_id == uow.organisation_id, users.c.id.in_(user_ids)
-        )
-    )
-    return {row.id: row.display_name for row in rows}
 
 
 def _target(uow: UnitOfWork, request: LedgerRequest) -> Target:
     procedure_id = request.procedure_id
     if isinstance(request, WriteOffRequest) and request.payment_item_id is not None:
-        procedure_id = uow.connection.execute(
-            select(payment_items.c.procedure_id).where(
-                payment_items.c.organisation_id == uow.organisation_id,
-                payment_items.c.id == request.payment_item_id,
-            )
-        ).scalar_one()
+        procedure_id = uow.remittances.item(request.payment_item_id).procedure_id
     if procedure_id is not None:
-        row = uow.connection.execute(
-            select(procedures.c.code, procedures.c.date_of_service, patients)
-            .join(patients, patients.c.id == procedures.c.patient_id)
-            .where(
-                procedures.c.organisation_id == uow.organisation_id, procedures.c.id == procedure_id
-            )
-        ).one()
+        row = uow.lookups.procedure_with_patient(procedure_id)
         return Target(f"{row.code} on {row.date_of_service} · {_name(row)}", row.id)
     assert isinstance(request, WriteOffRequest)
     if request.encounter_id is not None:
-        row = uow.connection.execute(
-            select(encounters.c.date_of_service, patients)
-            .join(patients, patients.c.id == encounters.c.patient_id)
-            .where(
-                encounters.c.organisation_id == uow.organisation_id,
-                encounters.c.id == request.encounter_id,
-            )
-        ).one()
+        row = uow.lookups.encounter_with_patient(request.encounter_id)
         return Target(f"visit on {row.date_of_service} · {_name(row)}", row.id)
     assert request.patient_id is not None
     row = uow.registry.patient(request.patient_id)
     return Target(f"all visits · {_name(row)}", row.id)
 
 
-def _name(row: Row[Any]) -> str:
+def _name(row: Record) -> str:
     return f"{row.last_name}, {row.first_name} ({row.mrn})"

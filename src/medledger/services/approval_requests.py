@@ -15,19 +15,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Engine, Row
-from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
-from medledger.domain.errors import ApprovalDecided, ApprovalPending, DraftClosed
+from medledger.domain.errors import ApprovalDecided, ApprovalPending, ConcurrentChange, DraftClosed
 from medledger.domain.money import format_cents
 from medledger.services.actor import Actor
 from medledger.services.ledger_requests import LedgerRequest, decode, encode, kind_of
 from medledger.services.limits import over_limit
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 #: The columns a write-off and a cancellation move PR to: what a request takes off PR.
 _TAKEN = (Column.WRITTEN_OFF, Column.CANCELLED)
@@ -118,7 +114,7 @@ def approval_decided(uow: UnitOfWork, approval_id: int) -> ApprovalDecided:
 
 
 def file_request(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     requests: Sequence[LedgerRequest],
     tally: Tally,
@@ -130,7 +126,7 @@ def file_request(
     (kind,) = {kind_of(request) for request in requests}
     total = sum(tally.by_key.values())
     try:
-        with UnitOfWork(engine, actor.organisation_id) as uow:
+        with database.unit_of_work(actor.organisation_id) as uow:
             _refuse_second_request(uow, tally)
             if draft_id is not None and not uow.drafts.move(draft_id, "open", "waiting"):
                 raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
@@ -139,9 +135,9 @@ def file_request(
             view = approval_view(uow.approvals.get(approval_id))
             uow.commit()  # a dry run's commit keeps nothing
             return view
-    except IntegrityError:
+    except ConcurrentChange:
         # Filed at the same moment as another request on the same PR: that one is pending now.
-        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        with database.unit_of_work(actor.organisation_id, write=False) as uow:
             _refuse_second_request(uow, tally)
         raise
 
@@ -156,7 +152,7 @@ def _refuse_second_request(uow: UnitOfWork, tally: Tally) -> None:
         )
 
 
-def approval_view(row: Row[Any]) -> ApprovalView:
+def approval_view(row: Record) -> ApprovalView:
     return ApprovalView(
         row.id, row.kind, row.status, row.total_cents, row.requested_by, row.created_at,
         decode(row.kind, row.payload), row.decided_by, row.decided_at, row.decision_reason,

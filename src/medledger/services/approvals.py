@@ -11,8 +11,6 @@ on one request (approve racing reject) exactly one lands; the other is refused
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
 from medledger.domain.errors import DraftClosed, InvalidReason, NotFound
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import ApprovalView, approval_decided, approval_view
@@ -20,34 +18,36 @@ from medledger.services.authorization import authorize, can
 from medledger.services.cancellations import cancel_pr
 from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.write_offs import submit_write_offs
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWorkFactory
 
 
-def approve(engine: Engine, actor: Actor, approval_id: int) -> ApprovalView:
+def approve(database: UnitOfWorkFactory, actor: Actor, approval_id: int) -> ApprovalView:
     """Post the waiting write-offs (or draft) or cancellation as the approving manager and mark
     the request approved, in one transaction; a dry run plans it all and keeps nothing."""
     authorize(actor, "approve")
-    pending = get_approval(engine, actor, approval_id)
+    pending = get_approval(database, actor, approval_id)
     key = f"approval:{approval_id}"
     if pending.kind == "cancellation":
         (cancellation,) = pending.requests
         assert isinstance(cancellation, CancellationRequest)
-        cancel_pr(engine, actor, cancellation, key, approving=approval_id)
+        cancel_pr(database, actor, cancellation, key, approving=approval_id)
     else:
         write_offs = [r for r in pending.requests if isinstance(r, WriteOffRequest)]
         submit_write_offs(
-            engine, actor, write_offs, key, draft_id=pending.draft_id, approving=approval_id
+            database, actor, write_offs, key, draft_id=pending.draft_id, approving=approval_id
         )
-    return get_approval(engine, actor, approval_id)
+    return get_approval(database, actor, approval_id)
 
 
-def reject(engine: Engine, actor: Actor, approval_id: int, reason: str) -> ApprovalView:
+def reject(
+    database: UnitOfWorkFactory, actor: Actor, approval_id: int, reason: str
+) -> ApprovalView:
     """Reject the request with a reason: its holds are released and a draft it would have
     posted goes back to its biller, open again — both only if it is still pending."""
     authorize(actor, "approve")
     if not reason.strip():
         raise InvalidReason("say why the request is rejected")
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         row = uow.approvals.get(approval_id)
         if not uow.approvals.decide(approval_id, "rejected", actor.user_id, reason.strip(), []):
             raise approval_decided(uow, approval_id)
@@ -58,9 +58,9 @@ def reject(engine: Engine, actor: Actor, approval_id: int, reason: str) -> Appro
     return view
 
 
-def get_approval(engine: Engine, actor: Actor, approval_id: int) -> ApprovalView:
+def get_approval(database: UnitOfWorkFactory, actor: Actor, approval_id: int) -> ApprovalView:
     """Managers see every request; others only their own (another's is "not found")."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         row = uow.approvals.get(approval_id)
     if not (can(actor, "approve") or row.requested_by == actor.user_id):
         raise NotFound("approval request", approval_id)
@@ -68,9 +68,9 @@ def get_approval(engine: Engine, actor: Actor, approval_id: int) -> ApprovalView
 
 
 def list_approvals(
-    engine: Engine, actor: Actor, status: str | None = "pending"
+    database: UnitOfWorkFactory, actor: Actor, status: str | None = "pending"
 ) -> list[ApprovalView]:
     """Managers see the queue; everyone else the outcome of their own requests."""
     mine = None if can(actor, "approve") else actor.user_id
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return [approval_view(row) for row in uow.approvals.find(status, mine)]

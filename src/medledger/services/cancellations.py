@@ -8,8 +8,6 @@ by the same code as write-offs (``services/approval_requests.py``).
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
 from medledger.domain.cancellation import can_cancel as rule_can_cancel
 from medledger.domain.cancellation import cancellation_amounts, plan_cancellation
 from medledger.domain.money import to_cents
@@ -21,13 +19,13 @@ from medledger.services.approval_requests import Outcome, OverLimit, Tally, file
 from medledger.services.authorization import authorize
 from medledger.services.ledger_requests import CancellationRequest, amounts_in_cents
 from medledger.services.posting import Plan, Posting, post_all
-from medledger.storage.unit_of_work import Database, UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
-def can_cancel(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
+def can_cancel(database: UnitOfWorkFactory, actor: Actor, procedure_id: int) -> Permission:
     """What of the procedure's PR a cancellation may take now (pending approvals' holds left
     out), or why none."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         procedure = uow.registry.procedure(procedure_id)
         return rule_can_cancel(
             uow.ledger.balance(procedure_id),
@@ -37,7 +35,7 @@ def can_cancel(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
 
 
 def cancel_pr(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     request: CancellationRequest,
     key: str | None = None,
@@ -88,7 +86,7 @@ def cancel_pr(
         settle(uow, actor, tally, approving, transaction_ids)
 
     try:
-        posted = post_all(Database(engine), actor, [Posting(fingerprint, plan)], key, finish=finish)
+        posted = post_all(database, actor, [Posting(fingerprint, plan)], key, finish=finish)
     except OverLimit:
-        return Outcome(approval=file_request(engine, actor, [request], tally))
+        return Outcome(approval=file_request(database, actor, [request], tally))
     return Outcome(tuple(posted))

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row
-
 from medledger.domain.balance import Balance
 from medledger.domain.errors import ClaimLevelItem, DraftClosed, LedgerError
 from medledger.domain.preview import Preview, preview
@@ -26,7 +24,7 @@ from medledger.services.authorization import authorize
 from medledger.services.ledger_requests import WriteOffRequest, amounts_in_cents
 from medledger.services.write_offs import procedure_of_item, submit_write_offs
 from medledger.storage.draft_store import amounts_of
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class DraftView:
 
 
 def create_draft(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     *,
     amounts: Mapping[str, object],
@@ -68,7 +66,7 @@ def create_draft(
     authorize(actor, "write_off")
     chosen = choose_reason(WRITE_OFF_REASONS, reason, custom_reason)
     per_carc = amounts_in_cents(amounts)
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         if payment_item_id is not None:
             procedure_id = procedure_of_item(uow, payment_item_id)
         if procedure_id is None:
@@ -84,7 +82,7 @@ def create_draft(
 
 
 def update_draft(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     draft_id: int,
     *,
@@ -95,7 +93,7 @@ def update_draft(
 ) -> DraftView:
     """Edit a draft's amounts, note or reason in place (the preview row's editable cells)."""
     authorize(actor, "write_off")
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         row = _open_draft(uow, draft_id)
         values: dict[str, Any] = {}
         if amounts is not None:
@@ -112,22 +110,22 @@ def update_draft(
     return view
 
 
-def discard_draft(engine: Engine, actor: Actor, draft_id: int) -> None:
+def discard_draft(database: UnitOfWorkFactory, actor: Actor, draft_id: int) -> None:
     """Undo: the preview row goes away; nothing reached the ledger."""
     authorize(actor, "write_off")
-    with UnitOfWork(engine, actor.organisation_id) as uow:
+    with database.unit_of_work(actor.organisation_id) as uow:
         _open_draft(uow, draft_id)
         uow.drafts.change(draft_id, status="discarded")
         uow.commit()
 
 
-def post_draft(engine: Engine, actor: Actor, draft_id: int) -> Outcome:
+def post_draft(database: UnitOfWorkFactory, actor: Actor, draft_id: int) -> Outcome:
     """Post the draft through ``submit_write_offs``, once however often Post is pressed (its own
     id is the idempotency key): the write-off, or above the poster's limit the approval request
     it then waits in (approving it posts the draft; rejecting it opens the draft again). Post
     on a posted or waiting draft answers with that write-off or that request."""
     authorize(actor, "write_off")
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         row = uow.drafts.get(draft_id)
         waiting = uow.drafts.waiting_in(draft_id) if row.status == "waiting" else None
         approval = None if waiting is None else approval_view(uow.approvals.get(waiting))
@@ -138,14 +136,14 @@ def post_draft(engine: Engine, actor: Actor, draft_id: int) -> Outcome:
     _require(row, "open")
     try:
         return submit_write_offs(
-            engine, actor, [draft_request(row)], f"draft:{draft_id}", draft_id=draft_id
+            database, actor, [draft_request(row)], f"draft:{draft_id}", draft_id=draft_id
         )
     except DraftClosed:
         # Post pressed twice at once: the other press posted it or filed it; answer with that.
-        return post_draft(engine, actor, draft_id)
+        return post_draft(database, actor, draft_id)
 
 
-def draft_request(row: Row[Any]) -> WriteOffRequest:
+def draft_request(row: Record) -> WriteOffRequest:
     """The write-off a draft stands for."""
     return WriteOffRequest(
         reason=row.reason_code,
@@ -156,25 +154,27 @@ def draft_request(row: Row[Any]) -> WriteOffRequest:
     )
 
 
-def get_draft(engine: Engine, actor: Actor, draft_id: int) -> DraftView:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def get_draft(database: UnitOfWorkFactory, actor: Actor, draft_id: int) -> DraftView:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return _view(uow, uow.drafts.get(draft_id))
 
 
-def preview_drafts(engine: Engine, actor: Actor, remittance_id: int) -> list[DraftView]:
+def preview_drafts(
+    database: UnitOfWorkFactory, actor: Actor, remittance_id: int
+) -> list[DraftView]:
     """The preview rows of a remittance's Payment Items Table."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         item_ids = [item.id for item in uow.remittances.items(remittance_id)]
         return [_view(uow, row) for row in uow.drafts.previews_for_items(item_ids)]
 
 
-def _open_draft(uow: UnitOfWork, draft_id: int) -> Row[Any]:
+def _open_draft(uow: UnitOfWork, draft_id: int) -> Record:
     row = uow.drafts.get(draft_id, for_update=True)
     _require(row, "open")
     return row
 
 
-def _require(row: Row[Any], status: str) -> None:
+def _require(row: Record, status: str) -> None:
     if row.status == status:
         return
     if row.status == "waiting":
@@ -192,7 +192,7 @@ def _check(uow: UnitOfWork, procedure_id: int, amounts: dict[str, int]) -> None:
     plan_write_off(procedure_id, balance, amounts, held)
 
 
-def _view(uow: UnitOfWork, row: Row[Any]) -> DraftView:
+def _view(uow: UnitOfWork, row: Record) -> DraftView:
     amounts = amounts_of(row)
     shown: Preview | None = None
     problem: LedgerError | None = None

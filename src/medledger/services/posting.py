@@ -25,10 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from medledger.domain.balance import Balance, Entry
-from medledger.domain.errors import IdempotencyConflict
+from medledger.domain.errors import ConcurrentChange, IdempotencyConflict
 from medledger.domain.idempotency import is_client_key
 from medledger.domain.transaction import TransactionDetails, TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
@@ -134,7 +132,7 @@ def post_all(
         if (posted := _COMMITTED.get()) is not None:
             posted.extend(written)
         return ids
-    except IntegrityError:
+    except ConcurrentChange:
         with database.unit_of_work(actor.organisation_id, write=False) as uow:
             existing = [uow.ledger.find_by_key(key) for key in keys]
         if existing[0] is not None:

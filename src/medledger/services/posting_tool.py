@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Engine, select
-
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import GROUP_COLUMNS, PR_CATEGORIES, Column, pr_category
@@ -24,9 +22,7 @@ from medledger.services.actor import Actor
 from medledger.services.drafts import DraftView, post_draft, preview_drafts
 from medledger.services.history import TransactionView, write_off_lines
 from medledger.services.remittance_views import ItemView, RemittanceView, payment_items_table
-from medledger.storage.tables import encounters, in_organisation, patients
-from medledger.storage.tables import procedures as procedures_table
-from medledger.storage.unit_of_work import Database, UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -92,17 +88,14 @@ class PostingTool:
         raise NotFound("draft", draft_id)
 
 
-def posting_tool(engine: Engine, actor: Actor, remittance_id: int) -> PostingTool:
-    table = payment_items_table(engine, actor, remittance_id)
+def posting_tool(database: UnitOfWorkFactory, actor: Actor, remittance_id: int) -> PostingTool:
+    table = payment_items_table(database, actor, remittance_id)
     views = table.items
     procedure_ids = [int(v.item.procedure_id) for v in views if v.item.procedure_id is not None]
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        codes = {
-            row.id: row.code
-            for row in uow.registry.procedures_where(procedures_table.c.id.in_(procedure_ids))
-        }
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
+        codes = uow.lookups.procedure_codes(procedure_ids)
         claims = _claims(uow, {int(v.item.encounter_id) for v in views})
-    lines = write_off_lines(Database(engine), actor, procedure_ids)
+    lines = write_off_lines(database, actor, procedure_ids)
     children: dict[int, list[ItemView]] = {}
     for view in views:
         if view.item.parent_id is not None:
@@ -141,20 +134,7 @@ def _as_sent(view: ItemView, children: Sequence[ItemView]) -> dict[str, int]:
 
 
 def _claims(uow: UnitOfWork, encounter_ids: set[int]) -> dict[int, Claim]:
-    rows = uow.connection.execute(
-        select(
-            encounters.c.id,
-            encounters.c.patient_control_number,
-            encounters.c.date_of_service,
-            patients.c.id.label("patient_id"),
-            patients.c.first_name,
-            patients.c.last_name,
-            patients.c.mrn,
-        )
-        .join(patients, patients.c.id == encounters.c.patient_id)
-        .where(in_organisation(encounters, uow.organisation_id))
-        .where(encounters.c.id.in_(sorted(encounter_ids)))
-    )
+    rows = uow.lookups.claims(encounter_ids)
     return {
         row.id: Claim(
             row.id,
@@ -178,7 +158,7 @@ class PostOutcome:
     refused: dict[int, LedgerError] = field(default_factory=dict)
 
 
-def post_previews(engine: Engine, actor: Actor, remittance_id: int) -> PostOutcome:
+def post_previews(database: UnitOfWorkFactory, actor: Actor, remittance_id: int) -> PostOutcome:
     """Post every open preview of the remittance, each as its own write-off transaction.
 
     Each preview is a separate decision about a separate patient's PR, so one that no longer
@@ -187,11 +167,11 @@ def post_previews(engine: Engine, actor: Actor, remittance_id: int) -> PostOutco
     Posting twice posts each once.
     """
     outcome = PostOutcome()
-    for draft in preview_drafts(engine, actor, remittance_id):
+    for draft in preview_drafts(database, actor, remittance_id):
         if draft.status != "open":
             continue
         try:
-            submitted = post_draft(engine, actor, draft.id)
+            submitted = post_draft(database, actor, draft.id)
         except LedgerError as error:
             outcome.refused[draft.id] = error
             continue

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row, select
-
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.balance import Balance
 from medledger.domain.permission import Permission
@@ -15,8 +13,7 @@ from medledger.domain.write_off import can_write_off
 from medledger.services.actor import Actor
 from medledger.services.drafts import DraftView, preview_drafts
 from medledger.storage.remittance_store import warnings_of
-from medledger.storage.tables import payers, remittances
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ class RemittanceSummary:
 class ItemView:
     """balance: the procedure's (procedure level) or the encounter's (claim level) balance now."""
 
-    item: Row[Any]
+    item: Record
     adjustments: tuple[Adjustment, ...]
     balance: Balance
     write_off: Permission
@@ -43,21 +40,17 @@ class ItemView:
 
 @dataclass(frozen=True)
 class RemittanceView:
-    remittance: Row[Any]
+    remittance: Record
     payer: str
     items: tuple[ItemView, ...]
     warnings: tuple[str, ...]  # what its file had off, though its meaning was clear
 
 
-def list_remittances(engine: Engine, actor: Actor, limit: int = 100) -> list[RemittanceSummary]:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        rows = uow.connection.execute(
-            select(remittances, payers.c.name.label("payer"))
-            .join(payers, payers.c.id == remittances.c.payer_id)
-            .where(remittances.c.organisation_id == actor.organisation_id)
-            .order_by(remittances.c.id.desc())
-            .limit(limit)
-        )
+def list_remittances(
+    database: UnitOfWorkFactory, actor: Actor, limit: int = 100
+) -> list[RemittanceSummary]:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
+        rows = uow.lookups.newest_remittances(limit)
         return [
             RemittanceSummary(
                 r.id,
@@ -72,12 +65,14 @@ def list_remittances(engine: Engine, actor: Actor, limit: int = 100) -> list[Rem
         ]
 
 
-def payment_items_table(engine: Engine, actor: Actor, remittance_id: int) -> RemittanceView:
+def payment_items_table(
+    database: UnitOfWorkFactory, actor: Actor, remittance_id: int
+) -> RemittanceView:
     drafts_by_item: dict[int, list[DraftView]] = {}
-    for draft in preview_drafts(engine, actor, remittance_id):
+    for draft in preview_drafts(database, actor, remittance_id):
         if draft.payment_item_id is not None:
             drafts_by_item.setdefault(draft.payment_item_id, []).append(draft)
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         remittance = uow.remittances.get(remittance_id)
         payer = uow.registry.payer(remittance.payer_id).name
         items = uow.remittances.items(remittance_id)

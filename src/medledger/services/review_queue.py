@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from medledger.domain.claim_advice import ClaimAdvice
-from medledger.domain.errors import InvalidInput, LedgerError
+from medledger.domain.errors import ConcurrentChange, InvalidInput, LedgerError
 from medledger.domain.review import HOLD_REASONS
 from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
@@ -180,7 +178,7 @@ def resolve_held_claim(
                 )
             uow.commit()  # a dry run's commit keeps nothing
             return transaction_id
-    except IntegrityError as error:
+    except ConcurrentChange as error:
         raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
 
 
@@ -201,7 +199,7 @@ def dismiss_held_claim(
             dismissed = _view(uow.reviews.item(item_id))
             uow.commit()  # a dry run's commit keeps nothing
             return dismissed
-    except IntegrityError as error:
+    except ConcurrentChange as error:
         raise AlreadyResolved(f"review item {item_id} was resolved meanwhile") from error
 
 

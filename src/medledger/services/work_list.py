@@ -8,16 +8,11 @@ PR first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Engine, Row, func, select
 
 from medledger.domain.balance import Balance
 from medledger.services.actor import Actor
 from medledger.services.remittance_views import RemittanceSummary, list_remittances
-from medledger.storage.tables import drafts, payment_items
-from medledger.storage.tables import procedures as procedures_table
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -30,7 +25,7 @@ class RemittanceToPost:
 class PatientWithOpenPR:
     """open_pr_cents: PR still to collect; balance: the patient's whole balance (credit nets)."""
 
-    patient: Row[Any]
+    patient: Record
     open_pr_cents: int
     balance: Balance
 
@@ -41,43 +36,28 @@ class WorkList:
     patients: tuple[PatientWithOpenPR, ...]
 
 
-def work_list(engine: Engine, actor: Actor, limit: int = 25) -> WorkList:
+def work_list(database: UnitOfWorkFactory, actor: Actor, limit: int = 25) -> WorkList:
     return WorkList(
-        tuple(remittances_to_post(engine, actor, limit)),
-        tuple(patients_with_open_pr(engine, actor, limit)),
+        tuple(remittances_to_post(database, actor, limit)),
+        tuple(patients_with_open_pr(database, actor, limit)),
     )
 
 
-def remittances_to_post(engine: Engine, actor: Actor, limit: int = 100) -> list[RemittanceToPost]:
+def remittances_to_post(
+    database: UnitOfWorkFactory, actor: Actor, limit: int = 100
+) -> list[RemittanceToPost]:
     """The newest remittances, each with the number of previews waiting on it to be posted."""
-    summaries = list_remittances(engine, actor, limit)
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
-        counts = _open_previews(uow, [s.id for s in summaries])
+    summaries = list_remittances(database, actor, limit)
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
+        counts = uow.lookups.open_previews([s.id for s in summaries])
     return [RemittanceToPost(s, counts.get(s.id, 0)) for s in summaries]
 
 
-def patients_with_open_pr(engine: Engine, actor: Actor, limit: int = 25) -> list[PatientWithOpenPR]:
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+def patients_with_open_pr(
+    database: UnitOfWorkFactory, actor: Actor, limit: int = 25
+) -> list[PatientWithOpenPR]:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         return _patients_with_open_pr(uow, limit)
-
-
-def _open_previews(uow: UnitOfWork, remittance_ids: list[int]) -> dict[int, int]:
-    """Counted from the open drafts (a few), each joined to its item by key: starting from the
-    remittances would read every payment item of the newest ones (12,500 each in the benchmark's
-    files; 77 ms of the work list at 1M procedures)."""
-    open_drafts = (
-        select(drafts.c.payment_item_id)
-        .where(drafts.c.organisation_id == uow.organisation_id, drafts.c.status == "open")
-        .subquery()
-    )
-    rows = uow.connection.execute(
-        select(payment_items.c.remittance_id, func.count())
-        .select_from(open_drafts)
-        .join(payment_items, payment_items.c.id == open_drafts.c.payment_item_id)
-        .where(payment_items.c.remittance_id.in_(remittance_ids))
-        .group_by(payment_items.c.remittance_id)
-    )
-    return {row[0]: row[1] for row in rows}
 
 
 def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenPR]:
@@ -86,8 +66,7 @@ def _patients_with_open_pr(uow: UnitOfWork, limit: int) -> list[PatientWithOpenP
     patients' rows however many owe something. The figures shown are then ``Balance``'s own,
     from the chosen patients' procedures."""
     ranked = uow.ledger.patients_owing_most(limit)
-    listed = procedures_table.c
-    rows = uow.registry.procedures_where(listed.patient_id.in_(ranked))
+    rows = uow.registry.procedures_of_patients(ranked)
     balances = uow.ledger.balances([row.id for row in rows])
     per_patient: dict[int, list[Balance]] = {pid: [] for pid in ranked}
     for row in rows:

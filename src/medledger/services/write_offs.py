@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
-
 from medledger.domain.balance import Entry
 from medledger.domain.errors import (
     ClaimLevelItem,
@@ -39,20 +37,20 @@ from medledger.services.approval_requests import Outcome, OverLimit, Tally, file
 from medledger.services.authorization import authorize, authorize_reversal
 from medledger.services.ledger_requests import WriteOffRequest, amounts_in_cents
 from medledger.services.posting import Plan, Posting, post_all, post_once
-from medledger.storage.unit_of_work import Database, UnitOfWork
+from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
-def can_write_off(engine: Engine, actor: Actor, procedure_id: int) -> Permission:
+def can_write_off(database: UnitOfWorkFactory, actor: Actor, procedure_id: int) -> Permission:
     """What of the procedure's PR a write-off may take now (pending approvals' holds left
     out), or why none."""
-    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+    with database.unit_of_work(actor.organisation_id, write=False) as uow:
         uow.registry.procedure(procedure_id)
         held = uow.approvals.held([procedure_id])
         return rule_can_write_off(uow.ledger.balance(procedure_id), held=held.get(procedure_id))
 
 
 def submit_write_offs(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     requests: Sequence[WriteOffRequest],
     key: str | None,
@@ -81,9 +79,9 @@ def submit_write_offs(
         settle(uow, actor, tally, approving, transaction_ids)
 
     try:
-        return Outcome(tuple(post_all(Database(engine), actor, postings, key, finish=finish)))
+        return Outcome(tuple(post_all(database, actor, postings, key, finish=finish)))
     except OverLimit:
-        return Outcome(approval=file_request(engine, actor, requests, tally, draft_id))
+        return Outcome(approval=file_request(database, actor, requests, tally, draft_id))
 
 
 def _posting(
@@ -195,7 +193,7 @@ def _target_procedures(uow: UnitOfWork, request: WriteOffRequest) -> list[int]:
 
 # -- removing a write-off ---------------------------------------------------------------------------
 def remove_write_off(
-    engine: Engine,
+    database: UnitOfWorkFactory,
     actor: Actor,
     write_off_id: int,
     *,
@@ -229,4 +227,4 @@ def remove_write_off(
             patient_id=original.patient_id,
         )
 
-    return post_once(Database(engine), actor, request, idempotency_key, plan)
+    return post_once(database, actor, request, idempotency_key, plan)

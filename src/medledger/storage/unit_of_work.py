@@ -4,6 +4,9 @@ Services receive a ``UnitOfWorkFactory`` (here a ``Database``) and open one unit
 case, so a use case runs as well against a fake unit of work with stores in memory as against
 SQLite or PostgreSQL.
 
+A write the database refuses by a constraint (``IntegrityError``) leaves the unit of work as
+``domain.errors.ConcurrentChange``, so services catch a domain error, never a driver's.
+
 Stores are scoped to one organisation when the unit of work is opened, so no query a service
 makes can reach another organisation's rows.
 
@@ -25,7 +28,9 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Row, text
+from sqlalchemy.exc import IntegrityError
 
+from medledger.domain.errors import ConcurrentChange
 from medledger.storage.access_store import AccessStore
 from medledger.storage.approval_store import ApprovalStore
 from medledger.storage.claim_store import ClaimStore
@@ -33,6 +38,7 @@ from medledger.storage.directory import Directory
 from medledger.storage.draft_store import DraftStore
 from medledger.storage.history_store import HistoryStore
 from medledger.storage.ledger_store import LedgerStore
+from medledger.storage.lookup_store import LookupStore
 from medledger.storage.payment_store import PaymentStore
 from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
@@ -118,6 +124,7 @@ class UnitOfWork:
         self.reports = ReportStore(self.connection, self.organisation_id)
         self.access = AccessStore(self.connection, self.organisation_id)
         self.history = HistoryStore(self.connection, self.organisation_id)
+        self.lookups = LookupStore(self.connection, self.organisation_id)
         return self
 
     def lock(self, name: str) -> None:
@@ -150,3 +157,5 @@ class UnitOfWork:
         if not self._committed:
             self.connection.rollback()
         self.connection.close()
+        if isinstance(exc, IntegrityError):
+            raise ConcurrentChange() from exc

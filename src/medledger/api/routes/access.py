@@ -12,7 +12,7 @@ from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import approvals, auth, registration
 
 router = api_router(tags=["access"])
@@ -61,23 +61,23 @@ def add_user(
 
 @router.get("/approvals", response_model=list[ApprovalOut])
 def list_approvals(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     status: Annotated[str | None, Query(pattern="^(pending|approved|rejected)$")] = "pending",
 ) -> list[ApprovalOut]:
     """Managers see the queue; everyone else sees the outcome of their own requests."""
-    return [ApprovalOut.of(v) for v in approvals.list_approvals(engine, actor, status)]
+    return [ApprovalOut.of(v) for v in approvals.list_approvals(database, actor, status)]
 
 
 @router.get("/approvals/{approval_id}", response_model=ApprovalOut)
 @on_event_loop
-def get_approval(engine: EngineDep, actor: ActorDep, approval_id: PathId) -> ApprovalOut:
-    return ApprovalOut.of(approvals.get_approval(engine, actor, approval_id))
+def get_approval(database: DatabaseDep, actor: ActorDep, approval_id: PathId) -> ApprovalOut:
+    return ApprovalOut.of(approvals.get_approval(database, actor, approval_id))
 
 
 @router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut | EffectOut)
 def approve(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     approval_id: PathId,
     response: Response,
@@ -86,14 +86,14 @@ def approve(
     """Post the request's write-offs and mark it approved, in one transaction (409
     ``approval-decided`` if it was decided meanwhile); a dry run answers with the effect."""
     with answering(dry_run, response) as effect:
-        return ApprovalOut.of(approvals.approve(engine, actor, approval_id))
+        return ApprovalOut.of(approvals.approve(database, actor, approval_id))
     assert effect is not None
     return EffectOut.of(effect)
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut)
 def reject(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     approval_id: PathId,
     body: RejectIn,
@@ -102,7 +102,7 @@ def reject(
 ) -> ApprovalOut:
     """Reject the request (409 ``approval-decided`` if it was decided meanwhile)."""
     with answering(dry_run, response):
-        view = approvals.reject(engine, actor, approval_id, body.reason)
+        view = approvals.reject(database, actor, approval_id, body.reason)
     return ApprovalOut.of(view)
 
 

@@ -24,7 +24,7 @@ from medledger.api.schemas import (
     WriteOffsPosted,
 )
 from medledger.domain.errors import NotFound
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId, QueryId
+from medledger.http.dependencies import DatabaseDep, PathId, QueryId
 from medledger.services import cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import Outcome
@@ -85,7 +85,6 @@ def write_off_out(view: TransactionView) -> WriteOffOut:
 
 @router.post("/write-offs", response_model=WriteOffsPosted | EffectOut, status_code=201)
 def post_write_offs(
-    engine: EngineDep,
     database: DatabaseDep,
     actor: ActorDep,
     body: WriteOffsIn,
@@ -109,7 +108,7 @@ def post_write_offs(
         for w in body.write_offs
     ]
     answer, views = _submitted(database, actor, response, dry_run_, lambda: (
-        write_offs.submit_write_offs(engine, actor, requests, idempotency_key)
+        write_offs.submit_write_offs(database, actor, requests, idempotency_key)
     ))  # fmt: skip
     if isinstance(answer, ApprovalOut):
         return WriteOffsPosted(status="pending_approval", approval=answer)
@@ -153,7 +152,6 @@ def get_write_off(database: DatabaseDep, actor: ActorDep, write_off_id: PathId) 
     "/write-offs/{write_off_id}/remove", response_model=WriteOffOut | EffectOut, status_code=201
 )
 def remove_write_off(
-    engine: EngineDep,
     database: DatabaseDep,
     actor: ActorDep,
     write_off_id: PathId,
@@ -164,8 +162,7 @@ def remove_write_off(
 ) -> Any:
     """Remove a write-off in whole or in part: the reversal, linked both ways."""
     views, effect = _posted_or_effect(database, actor, dry_run_, lambda: [
-        write_offs.remove_write_off(
-            engine, actor, write_off_id, reason=body.reason, amount=body.amount,
+        write_offs.remove_write_off(database, actor, write_off_id, reason=body.reason, amount=body.amount,
             custom_reason=body.custom_reason, note=body.note, idempotency_key=idempotency_key,
         )
     ])  # fmt: skip
@@ -179,7 +176,7 @@ def remove_write_off(
     responses={202: {"model": ApprovalOut, "description": "Above the limit: waits for approval"}},
 )
 def cancel_pr(
-    engine: EngineDep, database: DatabaseDep, actor: ActorDep, body: CancellationIn, response: Response,
+    database: DatabaseDep, actor: ActorDep, body: CancellationIn, response: Response,
     dry_run_: DryRun = False, idempotency_key: IdempotencyKey = None,
 ) -> Any:  # fmt: skip
     """Cancel estimated PR. Above the user's limit the whole cancellation waits for approval:
@@ -189,7 +186,7 @@ def cancel_pr(
         custom_reason=body.custom_reason, note=body.note,
     )  # fmt: skip
     answer, views = _submitted(database, actor, response, dry_run_, lambda: (
-        cancellations.cancel_pr(engine, actor, request, idempotency_key)
+        cancellations.cancel_pr(database, actor, request, idempotency_key)
     ))  # fmt: skip
     return answer if answer is not None else TransactionOut.of(views[0])
 

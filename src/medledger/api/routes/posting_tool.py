@@ -18,7 +18,7 @@ from medledger.api.schemas import (
     RemittanceSummaryOut,
     TransactionOut,
 )
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import drafts, history, remittance_views
 from medledger.services.approval_requests import Outcome
 from medledger.services.posting import committed
@@ -28,26 +28,31 @@ router = api_router(tags=["posting tool"])
 
 @router.get("/remittances", response_model=list[RemittanceSummaryOut])
 def list_remittances(
-    engine: EngineDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    database: DatabaseDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[RemittanceSummaryOut]:
     return [
-        RemittanceSummaryOut.of(r) for r in remittance_views.list_remittances(engine, actor, limit)
+        RemittanceSummaryOut.of(r)
+        for r in remittance_views.list_remittances(database, actor, limit)
     ]
 
 
 @router.get("/remittances/{remittance_id}", response_model=RemittanceOut)
-def get_remittance(engine: EngineDep, actor: ActorDep, remittance_id: PathId) -> RemittanceOut:
-    return RemittanceOut.of(remittance_views.payment_items_table(engine, actor, remittance_id))
+def get_remittance(database: DatabaseDep, actor: ActorDep, remittance_id: PathId) -> RemittanceOut:
+    return RemittanceOut.of(remittance_views.payment_items_table(database, actor, remittance_id))
 
 
 @router.post("/drafts", response_model=DraftOut, status_code=201)
 def create_draft(
-    engine: EngineDep, actor: ActorDep, body: DraftIn, response: Response, dry_run: DryRun = False
+    database: DatabaseDep,
+    actor: ActorDep,
+    body: DraftIn,
+    response: Response,
+    dry_run: DryRun = False,
 ) -> DraftOut:
     """Write Off PR in the posting tool: the answer is the yellow preview row."""
     with answering(dry_run, response):
         view = drafts.create_draft(
-            engine,
+            database,
             actor,
             amounts=body.amounts,
             reason=body.reason,
@@ -61,13 +66,13 @@ def create_draft(
 
 @router.get("/drafts/{draft_id}", response_model=DraftOut)
 @on_event_loop
-def get_draft(engine: EngineDep, actor: ActorDep, draft_id: PathId) -> DraftOut:
-    return DraftOut.of(drafts.get_draft(engine, actor, draft_id))
+def get_draft(database: DatabaseDep, actor: ActorDep, draft_id: PathId) -> DraftOut:
+    return DraftOut.of(drafts.get_draft(database, actor, draft_id))
 
 
 @router.patch("/drafts/{draft_id}", response_model=DraftOut)
 def edit_draft(
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: ActorDep,
     draft_id: PathId,
     body: DraftPatch,
@@ -77,7 +82,7 @@ def edit_draft(
     """Edit a value cell or the note of the preview row."""
     with answering(dry_run, response):
         view = drafts.update_draft(
-            engine,
+            database,
             actor,
             draft_id,
             amounts=body.amounts,
@@ -90,10 +95,10 @@ def edit_draft(
 
 @router.delete("/drafts/{draft_id}", status_code=204)
 def undo_draft(
-    engine: EngineDep, actor: ActorDep, draft_id: PathId, dry_run: DryRun = False
+    database: DatabaseDep, actor: ActorDep, draft_id: PathId, dry_run: DryRun = False
 ) -> Response:
     with answering(dry_run, Response()):
-        drafts.discard_draft(engine, actor, draft_id)
+        drafts.discard_draft(database, actor, draft_id)
     return Response(status_code=204)
 
 
@@ -103,7 +108,6 @@ def undo_draft(
     status_code=201,
 )
 def post_draft(
-    engine: EngineDep,
     database: DatabaseDep,
     actor: ActorDep,
     draft_id: PathId,
@@ -119,11 +123,11 @@ def post_draft(
     if dry_run:
         outcome = Outcome()
         with answering(dry_run, response) as effect:
-            outcome = drafts.post_draft(engine, actor, draft_id)
+            outcome = drafts.post_draft(database, actor, draft_id)
         assert effect is not None
         return EffectOut.of(effect, outcome.approval)
     with committed() as posted:
-        outcome = drafts.post_draft(engine, actor, draft_id)
+        outcome = drafts.post_draft(database, actor, draft_id)
     if outcome.approval is not None:
         response.status_code = 202
         return ApprovalOut.of(outcome.approval)

@@ -9,10 +9,11 @@ from fastapi import Query, Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import approvals
 from medledger.services.actor import Actor
 from medledger.services.approval_queue import approval_queue
+from medledger.storage.unit_of_work import Database
 from medledger.web.forms import fields, text
 from medledger.web.rendering import render
 from medledger.web.routing import web_router
@@ -24,40 +25,42 @@ Status = Annotated[str, Query(pattern="^(pending|approved|rejected)$")]
 
 @router.get("/approvals")
 def queue(
-    request: Request, engine: EngineDep, actor: WebActor, status: Status = "pending"
+    request: Request, database: DatabaseDep, actor: WebActor, status: Status = "pending"
 ) -> Response:
-    return _queue(request, engine, actor, status)
+    return _queue(request, database, actor, status)
 
 
 @router.post("/approvals/{approval_id}/approve")
-def approve(request: Request, engine: EngineDep, actor: WebActor, approval_id: PathId) -> Response:
+def approve(
+    request: Request, database: DatabaseDep, actor: WebActor, approval_id: PathId
+) -> Response:
     try:
-        approvals.approve(engine, actor, approval_id)
+        approvals.approve(database, actor, approval_id)
     except LedgerError as error:
-        return _queue(request, engine, actor, "pending", {approval_id: error.message}, 422)
+        return _queue(request, database, actor, "pending", {approval_id: error.message}, 422)
     return _queue(
-        request, engine, actor, "pending", message=f"Request #{approval_id} approved and posted."
+        request, database, actor, "pending", message=f"Request #{approval_id} approved and posted."
     )
 
 
 @router.post("/approvals/{approval_id}/reject")
 def reject(
     request: Request,
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     approval_id: PathId,
     form: Annotated[FormData, fields("reason")],
 ) -> Response:
     try:
-        approvals.reject(engine, actor, approval_id, text(form, "reason"))
+        approvals.reject(database, actor, approval_id, text(form, "reason"))
     except LedgerError as error:
-        return _queue(request, engine, actor, "pending", {approval_id: error.message}, 422)
-    return _queue(request, engine, actor, "pending", message=f"Request #{approval_id} rejected.")
+        return _queue(request, database, actor, "pending", {approval_id: error.message}, 422)
+    return _queue(request, database, actor, "pending", message=f"Request #{approval_id} rejected.")
 
 
 def _queue(
     request: Request,
-    engine: EngineDep,
+    database: Database,
     actor: Actor,
     status: str,
     errors: dict[int, str] | None = None,
@@ -66,5 +69,5 @@ def _queue(
 ) -> Response:
     return render(
         request, "approvals.html", status_code=status_code, status=status,
-        lines=approval_queue(engine, actor, status), errors=errors or {}, message=message,
+        lines=approval_queue(database, actor, status), errors=errors or {}, message=message,
     )  # fmt: skip

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from medledger.domain.bounds import MAX_ID
 from medledger.domain.errors import LedgerError
 from medledger.domain.money import to_cents
-from medledger.http.dependencies import DatabaseDep, EngineDep, PathId
+from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import cancellations, write_offs
 from medledger.services.actor import Actor
 from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
@@ -80,7 +80,6 @@ def charge_dialog(
 @router.post("/charges/{procedure_id}/write-off")
 def write_off(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     procedure_id: PathId,
@@ -92,7 +91,7 @@ def write_off(
             text(form, "reason"), procedure_id=procedure_id, total=required(form, "amount"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
         )  # fmt: skip
-        outcome = write_offs.submit_write_offs(engine, actor, [asked], key(form))
+        outcome = write_offs.submit_write_offs(database, actor, [asked], key(form))
     except LedgerError as error:
         return dialog(
             request, database, actor, procedure_id, "dialogs/write_off.html", form, errors_of(error)
@@ -110,7 +109,6 @@ def write_off(
 @router.post("/write-offs/{write_off_id}/remove")
 def remove_write_off(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     write_off_id: PathId,
@@ -120,8 +118,7 @@ def remove_write_off(
     """The red Remove Write Off button of ``charge``'s Write Off window: all of it, or the amount
     given."""
     try:
-        write_offs.remove_write_off(
-            engine, actor, write_off_id, reason=text(form, "reason"),
+        write_offs.remove_write_off(database, actor, write_off_id, reason=text(form, "reason"),
             amount=optional(form, "amount"), custom_reason=optional(form, "custom_reason"),
             note=optional(form, "note"), idempotency_key=key(form),
         )  # fmt: skip
@@ -135,7 +132,6 @@ def remove_write_off(
 @router.post("/charges/{procedure_id}/cancel")
 def cancel(
     request: Request,
-    engine: EngineDep,
     database: DatabaseDep,
     actor: WebActor,
     procedure_id: PathId,
@@ -148,7 +144,7 @@ def cancel(
             procedure_id, text(form, "reason"), total=optional(form, "amount"),
             custom_reason=optional(form, "custom_reason"), note=optional(form, "note"),
         )  # fmt: skip
-        outcome = cancellations.cancel_pr(engine, actor, asked, key(form))
+        outcome = cancellations.cancel_pr(database, actor, asked, key(form))
     except LedgerError as error:
         return dialog(
             request, database, actor, procedure_id, "dialogs/cancel.html", form, errors_of(error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from medledger.http.dependencies import DatabaseDep, EngineDep
+from medledger.http.dependencies import DatabaseDep
 from medledger.services.accounts import search_patients
 from medledger.services.work_list import work_list
 from medledger.web.rendering import render
@@ -15,8 +15,8 @@ router = web_router()
 
 
 @router.get("/")
-def home(request: Request, engine: EngineDep, actor: WebActor) -> Response:
-    return render(request, "home.html", work=work_list(engine, actor))
+def home(request: Request, database: DatabaseDep, actor: WebActor) -> Response:
+    return render(request, "home.html", work=work_list(database, actor))
 
 
 @router.get("/patients")

@@ -13,7 +13,7 @@ from fastapi import Query, Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
-from medledger.http.dependencies import EngineDep, PathId, QueryId
+from medledger.http.dependencies import DatabaseDep, PathId, QueryId
 from medledger.services import drafts
 from medledger.services.posting_tool import (
     PostingItem,
@@ -39,22 +39,24 @@ Editable = Annotated[str | None, Query(pattern="^(deductible|coinsurance|copay|o
 
 
 @router.get("/remittances")
-def remittances(request: Request, engine: EngineDep, actor: WebActor) -> Response:
-    return render(request, "posting/list.html", remittances=remittances_to_post(engine, actor, 200))
+def remittances(request: Request, database: DatabaseDep, actor: WebActor) -> Response:
+    return render(
+        request, "posting/list.html", remittances=remittances_to_post(database, actor, 200)
+    )
 
 
 @router.get("/remittances/{remittance_id}")
 def payment_items(
-    request: Request, engine: EngineDep, actor: WebActor, remittance_id: PathId
+    request: Request, database: DatabaseDep, actor: WebActor, remittance_id: PathId
 ) -> Response:
-    tool = posting_tool(engine, actor, remittance_id)
+    tool = posting_tool(database, actor, remittance_id)
     return render(request, "posting/tool.html", tool=tool, refused={})
 
 
 @router.get("/remittances/{remittance_id}/items/{item_id}")
 def item_rows(
     request: Request,
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     remittance_id: PathId,
     item_id: PathId,
@@ -62,22 +64,22 @@ def item_rows(
     draft: QueryId = None,
 ) -> Response:
     """An item's rows; with ``edit`` and ``draft``, that cell of the preview row as a field."""
-    tool = posting_tool(engine, actor, remittance_id)
+    tool = posting_tool(database, actor, remittance_id)
     return _item(request, tool, tool.item(item_id), editing=(draft, edit) if edit else None)
 
 
 @router.get("/remittances/{remittance_id}/items/{item_id}/write-off")
 def write_off_dialog(
-    request: Request, engine: EngineDep, actor: WebActor, remittance_id: PathId, item_id: PathId
+    request: Request, database: DatabaseDep, actor: WebActor, remittance_id: PathId, item_id: PathId
 ) -> Response:
-    tool = posting_tool(engine, actor, remittance_id)
+    tool = posting_tool(database, actor, remittance_id)
     return show_dialog(request, "dialogs/item_write_off.html", tool=tool, item=tool.item(item_id))
 
 
 @router.post("/remittances/{remittance_id}/items/{item_id}/write-off")
 def add_preview(
     request: Request,
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     remittance_id: PathId,
     item_id: PathId,
@@ -85,20 +87,19 @@ def add_preview(
 ) -> Response:
     """The dialog's Write Off PR: a draft, shown as the yellow preview row under the item (an
     item of another remittance is "not found", before anything is written)."""
-    posting_tool(engine, actor, remittance_id).item(item_id)
+    posting_tool(database, actor, remittance_id).item(item_id)
     try:
-        drafts.create_draft(
-            engine, actor, amounts=carc_amounts(form), reason=text(form, "reason"),
+        drafts.create_draft(database, actor, amounts=carc_amounts(form), reason=text(form, "reason"),
             payment_item_id=item_id, custom_reason=optional(form, "custom_reason"),
             note=optional(form, "note"),
         )  # fmt: skip
     except LedgerError as error:
-        tool = posting_tool(engine, actor, remittance_id)
+        tool = posting_tool(database, actor, remittance_id)
         return show_dialog(
             request, "dialogs/item_write_off.html", form, errors_of(error, carc_fields=True),
             tool=tool, item=tool.item(item_id),
         )  # fmt: skip
-    tool = posting_tool(engine, actor, remittance_id)
+    tool = posting_tool(database, actor, remittance_id)
     return action_done(
         request, "posting/_item_changed.html", "Preview added: check it, then Post.", tool=tool,
         item=tool.item(item_id), editing=None, refused={},
@@ -108,7 +109,7 @@ def add_preview(
 @router.post("/remittances/{remittance_id}/drafts/{draft_id}")
 def edit_preview(
     request: Request,
-    engine: EngineDep,
+    database: DatabaseDep,
     actor: WebActor,
     remittance_id: PathId,
     draft_id: PathId,
@@ -119,34 +120,40 @@ def edit_preview(
     with what was typed and the reason beside it."""
     field = text(form, "field")
     change = {"note": text(form, "note")} if field == "note" else {"amounts": carc_amounts(form)}
-    item_id = posting_tool(engine, actor, remittance_id).item_of_draft(draft_id).id
+    item_id = posting_tool(database, actor, remittance_id).item_of_draft(draft_id).id
     try:
-        drafts.update_draft(engine, actor, draft_id, **change)
+        drafts.update_draft(database, actor, draft_id, **change)
     except LedgerError as error:
-        tool = posting_tool(engine, actor, remittance_id)
+        tool = posting_tool(database, actor, remittance_id)
         return _item(
             request, tool, tool.item(item_id), editing=(draft_id, field), status_code=422,
             cell_error=error.message, typed=form,
         )  # fmt: skip
-    tool = posting_tool(engine, actor, remittance_id)
+    tool = posting_tool(database, actor, remittance_id)
     return _item(request, tool, tool.item(item_id), focus=(draft_id, field))
 
 
 @router.post("/remittances/{remittance_id}/drafts/{draft_id}/undo")
 def undo_preview(
-    request: Request, engine: EngineDep, actor: WebActor, remittance_id: PathId, draft_id: PathId
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    remittance_id: PathId,
+    draft_id: PathId,
 ) -> Response:
     """The undo button of the preview row: the draft is discarded; nothing reached the ledger."""
-    item_id = posting_tool(engine, actor, remittance_id).item_of_draft(draft_id).id
-    drafts.discard_draft(engine, actor, draft_id)
-    tool = posting_tool(engine, actor, remittance_id)
+    item_id = posting_tool(database, actor, remittance_id).item_of_draft(draft_id).id
+    drafts.discard_draft(database, actor, draft_id)
+    tool = posting_tool(database, actor, remittance_id)
     return _item(request, tool, tool.item(item_id))
 
 
 @router.post("/remittances/{remittance_id}/post")
-def post(request: Request, engine: EngineDep, actor: WebActor, remittance_id: PathId) -> Response:
+def post(
+    request: Request, database: DatabaseDep, actor: WebActor, remittance_id: PathId
+) -> Response:
     """Post every preview of the remittance; a refused one stays, its reason in its row."""
-    outcome = post_previews(engine, actor, remittance_id)
+    outcome = post_previews(database, actor, remittance_id)
     posted, waiting, refused = len(outcome.posted), len(outcome.waiting), len(outcome.refused)
     message = (
         f"Posted {posted} write-off{'s' if posted != 1 else ''}."
@@ -154,7 +161,7 @@ def post(request: Request, engine: EngineDep, actor: WebActor, remittance_id: Pa
         + (f" {refused} could not be posted: see the yellow rows." if refused else "")
     )
     return render(
-        request, "posting/_posted.html", tool=posting_tool(engine, actor, remittance_id),
+        request, "posting/_posted.html", tool=posting_tool(database, actor, remittance_id),
         refused={draft_id: error.message for draft_id, error in outcome.refused.items()},
         message=message,
     )  # fmt: skip
