@@ -3,7 +3,9 @@
 Thin on purpose: each command parses its input, calls one service and prints the answer, so the
 CLI, the API and the web UI cannot disagree about a rule. A user's mistake (an unknown patient, an
 amount with three decimals, a write-off of paid PR) ends as one line on stderr, ``error: ...``,
-with exit code 1 — never a traceback. Amounts stay strings until a service converts them exactly.
+with exit code 1 — never a traceback; a command line Typer cannot read (an unknown option, a
+missing argument, a choice not offered) ends the same way with exit code 2 (``run``). Amounts
+stay strings until a service converts them exactly.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import re
 import socket
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from rich.progress import DownloadColumn, MofNCompleteColumn, Progress
 from rich.table import Table
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from typer._click.exceptions import NoArgsIsHelpError
 
 from medledger.demo import DEMO_NAME, DEMO_PASSWORD, load_demo
 from medledger.domain.balance import Balance, Entry
@@ -133,6 +137,27 @@ class Session:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def run() -> NoReturn:
+    """The ``medledger`` console command: ``app`` with its usage errors as one ``error:`` line.
+
+    Typer would draw a usage error (unknown option, missing argument, bad value) as a Rich box
+    under the usage text; here it is one line on stderr with the error's exit code (2 for
+    usage), like every other refusal. ``--help`` and a bare group print their help as before.
+    """
+    try:
+        code = app(standalone_mode=False)  # None once a command returns, else its exit code
+    except NoArgsIsHelpError as error:  # the help was printed when it was raised
+        code = error.exit_code
+    except typer.TyperException as error:  # the root of Typer's (click's) usage errors
+        message = " ".join(error.format_message().split())
+        typer.echo(f"error: {message}", err=True)
+        code = error.exit_code
+    except typer.Abort:  # end of input or a declined confirmation at a prompt
+        typer.echo("error: aborted", err=True)
+        code = 1
+    sys.exit(code or 0)
 
 
 def fail(message: str) -> NoReturn:
