@@ -120,6 +120,21 @@ def test_a_decided_request_cannot_be_decided_again(engine, database, actor, acco
     assert written_off(engine, actor, procedure_id) == 12000  # posted once
 
 
+def test_a_rejected_request_answers_decided_though_its_pr_is_gone(engine, database, actor, account):
+    """Approving a decided request is refused as decided, not with how the ledger moved since
+    (the PR it asked for was written off meanwhile)."""
+    _, procedure_id = account
+    biller, manager = builders.biller_and_manager(engine, actor)
+    pending = submit_write_offs(database, biller, ask(procedure_id, "120.00"), None).approval
+    approvals.reject(database, manager, pending.id, "not this one")
+    builders.write_off(engine, actor, procedure_id, total="250.00", reason="small_balance")
+    with pytest.raises(errors.ApprovalDecided) as refused:
+        approvals.approve(database, manager, pending.id)
+    assert "already rejected" in refused.value.message
+    assert approvals.get_approval(database, manager, pending.id).status == "rejected"
+    assert written_off(engine, actor, procedure_id) == 25000
+
+
 @pytest.mark.parametrize("kind", ["write_off", "cancellation"])
 def test_approve_and_reject_at_once_exactly_one_wins(engine, database, actor, kind):
     """Threads on both engines (PostgreSQL: row locks; SQLite: one writer). Each round files

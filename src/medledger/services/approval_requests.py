@@ -102,12 +102,11 @@ def settle(
         if over_limit(uow, actor, tally.by_patient) is not None:
             raise OverLimit
     elif not uow.approvals.decide(approving, "approved", actor.user_id, None, transaction_ids):
-        raise approval_decided(uow, approving)
+        raise approval_decided(approving, uow.approvals.get(approving).status)
 
 
-def approval_decided(uow: UnitOfWork, approval_id: int) -> ApprovalDecided:
-    """The refusal of a decision on a request that is no longer pending."""
-    status = uow.approvals.get(approval_id).status
+def approval_decided(approval_id: int, status: str) -> ApprovalDecided:
+    """The refusal of a decision on a request that is no longer pending (``status``)."""
     return ApprovalDecided(
         f"approval request {approval_id} was already {status}", approval_id=approval_id
     )

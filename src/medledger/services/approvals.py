@@ -26,6 +26,8 @@ def approve(database: UnitOfWorkFactory, actor: Actor, approval_id: int) -> Appr
     the request approved, in one transaction; a dry run plans it all and keeps nothing."""
     authorize(actor, "approve")
     pending = get_approval(database, actor, approval_id)
+    if pending.status != "pending":  # decided: that is the answer, however the ledger moved
+        raise approval_decided(approval_id, pending.status)
     key = f"approval:{approval_id}"
     if pending.kind == "cancellation":
         (cancellation,) = pending.requests
@@ -50,7 +52,7 @@ def reject(
     with database.unit_of_work(actor.organisation_id) as uow:
         row = uow.approvals.get(approval_id)
         if not uow.approvals.decide(approval_id, "rejected", actor.user_id, reason.strip(), []):
-            raise approval_decided(uow, approval_id)
+            raise approval_decided(approval_id, uow.approvals.get(approval_id).status)
         if row.draft_id is not None and not uow.drafts.move(row.draft_id, "waiting", "open"):
             raise DraftClosed(f"draft {row.draft_id} is no longer waiting", draft_id=row.draft_id)
         view = approval_view(uow.approvals.get(approval_id))
