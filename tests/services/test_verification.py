@@ -13,6 +13,7 @@ from sqlalchemy import text
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.services.actor import Actor
+from medledger.services.payments import record_payment
 from medledger.services.registration import create_organisation
 from medledger.services.verification import verify_organisation
 from medledger.storage.unit_of_work import UnitOfWork
@@ -112,6 +113,38 @@ def test_an_identity_violation_in_journal_and_balances_alike_is_reported(
 
     assert report.differences == [
         f"procedure {procedure_id}: insurance balance is negative (-6000)"
+    ]
+
+
+def test_a_payment_holding_less_than_nothing_on_a_procedure_is_reported(
+    engine, database, actor, practice
+):
+    """Paid money moved from one payment to another on the same procedure and CARC, posted
+    straight through the store: the columns' sums, the materialised rows and the identities all
+    hold, so only the per-payment holdings show that the first payment holds -5.00 there."""
+    first, second = practice[0], practice[1]  # one patient's visit, 30.00 coinsurance each
+    with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+        patient_id = uow.registry.procedure(first).patient_id
+    payments = []
+    for amount in ("50.00", "10.00"):  # 30.00 on the first, 20.00 + 10.00 on the second
+        transaction_id = record_payment(database, actor, patient_id, amount)
+        with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
+            payments.append(uow.ledger.transaction(transaction_id).payment_id)
+    with UnitOfWork(engine, actor.organisation_id) as uow:
+        assert uow.ledger.payment_holdings(payments[0]) == {(first, "2"): 3000, (second, "2"): 2000}
+        uow.ledger.post(
+            builders.adjudication_header(actor, uuid.uuid4().hex),
+            [
+                Entry(second, Column.PATIENT_PAID, "2", -2500, payments[0]),
+                Entry(second, Column.PATIENT_PAID, "2", 2500, payments[1]),
+            ],
+        )
+        uow.commit()
+
+    report = verify_organisation(database, actor.organisation_id, batch=1)
+
+    assert report.differences == [
+        f"payment {payments[0]} on procedure {second}[2]: holds -500, less than nothing"
     ]
 
 

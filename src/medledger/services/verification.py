@@ -1,8 +1,9 @@
 """``verify``: recompute every balance from the journal and report any difference.
 
-Four checks: the materialised balances equal the journal's sums; every procedure's balance keeps
-the DESIGN.md identities; every procedure's PR source agrees with the journal; every patient's
-materialised open PR equals the sum of their procedures'. The comparisons are the database's (it
+Five checks: the materialised balances equal the journal's sums; every procedure's balance keeps
+the DESIGN.md identities; every procedure's PR source agrees with the journal; no payment holds
+less than nothing (paid − refunded) on any procedure and CARC; every patient's materialised open
+PR equals the sum of their procedures'. The comparisons are the database's (it
 returns only the differences); the identities are the domain's (``identity_violations``), run on
 each materialised balance. Procedures go through in id ranges, so memory does not grow with the
 ledger.
@@ -37,8 +38,8 @@ def verify_organisation(
     database: UnitOfWorkFactory, organisation_id: int, batch: int = BATCH
 ) -> VerificationReport:
     """Stream the organisation's procedures in id ranges. The database compares the journal's
-    sums with the materialised rows and the stored PR sources with the journal's, and returns
-    only what differs; the domain checks every balance's identities.
+    sums with the materialised rows, the stored PR sources with the journal's and each payment's
+    holdings with zero, and returns only what differs; the domain checks every balance's identities.
 
     The database's comparisons of a range run on a second connection, in a thread, while this
     one checks the same range's identities: one waits on the server, the other is Python, so
@@ -57,8 +58,8 @@ def verify_organisation(
                 for pid, balance in sorted(uow.ledger.materialised_balances(first, last).items())
                 for problem in identity_violations(balance)
             ]
-            differences, sources = compared.result()
-            report.differences += differences + identities + sources
+            differences, sources, holdings = compared.result()
+            report.differences += differences + identities + sources + holdings
         for first, last, _ in uow.ledger.patient_ranges(batch):
             report.differences += [
                 f"patient {pid}: open PR {stored}, procedure balances say {computed}"
@@ -67,8 +68,8 @@ def verify_organisation(
     return report
 
 
-def _compare(uow: UnitOfWork, first: int, last: int) -> tuple[list[str], list[str]]:
-    """The database's two comparisons for procedures first..last, as report lines."""
+def _compare(uow: UnitOfWork, first: int, last: int) -> tuple[list[str], list[str], list[str]]:
+    """The database's comparisons for procedures first..last, as report lines."""
     differences = [
         f"procedure {pid} {column}[{carc}]: journal {journal}, materialised {stored}"
         for pid, column, carc, journal, stored in uow.ledger.journal_differences(first, last)
@@ -77,7 +78,11 @@ def _compare(uow: UnitOfWork, first: int, last: int) -> tuple[list[str], list[st
         f"procedure {pid}: PR source {stored!r}, journal says {journal!r}"
         for pid, stored, journal in uow.ledger.pr_source_mismatches(first, last)
     ]
-    return differences, sources
+    holdings = [
+        f"payment {payment_id} on procedure {pid}[{carc}]: holds {cents}, less than nothing"
+        for payment_id, pid, carc, cents in uow.ledger.negative_holdings(first, last)
+    ]
+    return differences, sources, holdings
 
 
 def verify_all(database: UnitOfWorkFactory) -> list[VerificationReport]:

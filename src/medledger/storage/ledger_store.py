@@ -3,7 +3,7 @@
 ``post`` writes a transaction's row, its entries, and adds the entries to ``procedure_balances``
 in the same database transaction, so a balance read costs a handful of rows however long the
 history is. ``verify`` has the database compare the two, a range of procedures at a time
-(``journal_differences``, ``pr_source_mismatches``); ``recompute`` sums the whole journal.
+(``journal_differences``, ``pr_source_mismatches``, ``negative_holdings``); ``recompute`` sums the whole journal.
 """
 
 from __future__ import annotations
@@ -789,6 +789,29 @@ class LedgerStore:
         return [
             (r.procedure_id, r.column, r.carc, int(r.journal), int(r.materialised)) for r in rows
         ]
+
+    def negative_holdings(self, first: int, last: int) -> list[tuple[int, int, str, int]]:
+        """(payment, procedure, CARC, cents) wherever a payment holds less than nothing (paid −
+        refunded below zero) on a procedure with id first..last: one query, which returns only
+        those."""
+        entries = ledger_entries.c
+        held = func.sum(
+            case((entries.column == Column.PATIENT_PAID.value, entries.amount_cents),
+                 else_=-entries.amount_cents)
+        )  # fmt: skip
+        rows = self.connection.execute(
+            select(entries.payment_id, entries.procedure_id, entries.carc, held.label("cents"))
+            .where(
+                entries.organisation_id == self.organisation_id,
+                entries.payment_id.is_not(None),
+                entries.column.in_([Column.PATIENT_PAID.value, Column.REFUNDED.value]),
+                entries.procedure_id.between(first, last),
+            )
+            .group_by(entries.payment_id, entries.procedure_id, entries.carc)
+            .having(held < 0)
+            .order_by(entries.procedure_id, entries.payment_id, entries.carc)
+        )
+        return [(r.payment_id, r.procedure_id, r.carc, int(r.cents)) for r in rows]
 
     def materialised_balances(self, first: int, last: int) -> dict[int, Balance]:
         """The materialised balance of every procedure with ids first..last that has one."""
