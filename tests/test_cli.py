@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from medledger.cli import Session, app, listening_socket, parse_carc_amounts
+from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents
@@ -25,6 +26,7 @@ from medledger.services import accounts, auth, reports, write_offs
 from medledger.services.accounts import ProcedureAccount
 from medledger.services.review_queue import held_claims
 from medledger.storage.unit_of_work import UnitOfWork
+from tests import builders
 
 runner = CliRunner()
 DEMO_PATIENTS = 20
@@ -290,6 +292,29 @@ def test_overpayment_leaves_credit_that_can_be_refunded(session: Session) -> Non
     assert refunded.exit_code == 0, refunded.output
     assert patient_balance(session, mrn) == 0
     assert cli(session.url, "verify").exit_code == 0
+
+
+def test_a_refund_on_a_ledger_that_no_longer_adds_up_is_one_error_line(session: Session) -> None:
+    """5.00 of a payment's 10.00 credit refunded by an entry without the payment, written
+    straight into the journal: refunding the payment's 10.00 would refund more credit than was
+    paid, and the CLI says so in one line instead of failing an assertion."""
+    mrn, _ = open_procedure(session, 1)
+    paid = cli(session.url, "pay", mrn, format_cents(patient_balance(session, mrn) + 1000))
+    assert paid.exit_code == 0, paid.output
+    payment_id = int(paid.stdout.split("payment ")[1].split(":")[0])
+    with session.database.unit_of_work(session.actor.organisation_id) as uow:
+        ((procedure_id, _),) = [k for k in uow.ledger.payment_holdings(payment_id) if not k[1]]
+        uow.ledger.post(
+            builders.adjudication_header(session.actor, "corrupt"),
+            [Entry(procedure_id, Column.REFUNDED, "", 500)],
+        )
+        uow.commit()
+
+    result = cli(session.url, "refund", str(payment_id), "--amount", "10.00")
+
+    assert_one_line_error(
+        result, f"this refund would leave procedure {procedure_id} inconsistent", "verify"
+    )
 
 
 def test_serve_help_names_the_api() -> None:

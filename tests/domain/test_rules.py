@@ -82,6 +82,17 @@ def test_payment_allocation_and_refund_orders():
     assert [(e.carc, e.amount_cents) for e in refund] == [("", 200), ("2", 200)]
 
 
+def test_a_refund_that_would_break_the_balance_is_a_ledger_inconsistent_refusal():
+    """Holdings that claim more than the procedure's column was paid (a journal that no longer
+    adds up): the refund is refused with a code the fronts answer, not an AssertionError."""
+    paid = ADJUDICATED.plus([Entry(1, Column.PATIENT_PAID, "2", 300, 9)])
+    with pytest.raises(errors.LedgerInconsistent) as refused:
+        plan_refund(9, 500, {(1, "2"): 500}, {1: paid})
+    assert refused.value.code == "ledger-inconsistent" and refused.value.status == 409
+    assert refused.value.message.startswith("this refund would leave procedure 1 inconsistent")
+    assert refused.value.details["procedure_id"] == 1
+
+
 def test_a_reversal_takes_from_a_payment_no_more_than_it_holds():
     """Payment 7 left 0.01 credit on procedure 2, applied since (transaction 11) to PR-2 on
     procedure 1; payment 8 left 0.01 credit on procedure 2. The procedure's credit column is

@@ -115,6 +115,15 @@ class NotReversible(LedgerError):
     code = "not-reversible"
 
 
+class LedgerInconsistent(LedgerError):
+    """Patient money whose journal no longer adds up (a payment holding more on a procedure than
+    was paid there, most often): the action would break a balance's identities, so it is
+    refused and ``medledger verify`` says where."""
+
+    code = "ledger-inconsistent"
+    status = 409
+
+
 class AdjudicationExceedsCharge(LedgerError):
     code = "adjudication-exceeds-charge"
 

@@ -16,6 +16,7 @@ from medledger.domain.errors import (
     CreditExceeded,
     ExceedsOpenPR,
     InvalidAmount,
+    LedgerInconsistent,
     RefundExceedsPayment,
 )
 from medledger.domain.money import format_cents, require_positive
@@ -78,7 +79,7 @@ def plan_payment(
         entries.append(
             Entry(credit_procedure_id, Column.PATIENT_PAID, "", amount_cents - applied, payment_id)
         )
-    _assert_sound(entries, balances)
+    _require_sound(entries, balances, "payment")
     return entries
 
 
@@ -116,7 +117,7 @@ def plan_refund(
             entries.append(Entry(procedure_id, Column.REFUNDED, carc, take, payment_id))
             remaining -= take
     assert remaining == 0
-    _assert_sound(entries, balances)
+    _require_sound(entries, balances, "refund")
     return entries
 
 
@@ -150,11 +151,20 @@ def plan_credit_application(
         Entry(pid, Column.PATIENT_PAID, carc, cents, payment_id)
         for (pid, carc), cents in plan.items()
     )
-    _assert_sound(entries, balances)
+    _require_sound(entries, balances, "credit application")
     return entries
 
 
-def _assert_sound(entries: list[Entry], balances: Mapping[int, Balance]) -> None:
-    for procedure_id in {e.procedure_id for e in entries}:
+def _require_sound(entries: list[Entry], balances: Mapping[int, Balance], action: str) -> None:
+    """Refuse ``entries`` if they would break a procedure's identities: the plans above keep
+    them on a sound ledger, so only a journal that no longer adds up gets here."""
+    for procedure_id in sorted({e.procedure_id for e in entries}):
         own = [e for e in entries if e.procedure_id == procedure_id]
-        assert not identity_violations(balances.get(procedure_id, Balance()).plus(own)), own
+        problems = identity_violations(balances.get(procedure_id, Balance()).plus(own))
+        if problems:
+            raise LedgerInconsistent(
+                f"this {action} would leave procedure {procedure_id} inconsistent "
+                f"({problems[0]}); run medledger verify",
+                procedure_id=procedure_id,
+                problem=problems[0],
+            )
