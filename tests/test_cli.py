@@ -145,7 +145,7 @@ def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> 
     session = Session(url, "sam", None)
     assert auth.login(session.database, 1, "sam", "a long enough secret", "test").role == "biller"
     short = cli(url, "user", "add", "kim", "--role", "biller", "--password", "short")
-    assert_one_line_error(short, "at least 10 characters")
+    assert_one_line_error(short, "at least 12 characters")
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -148,3 +148,16 @@ def test_materialised_patient_columns_cannot_go_negative(engine, write_off_id):
         engine,
         "UPDATE procedure_balances SET amount_cents = -1 WHERE \"column\" = 'written_off'",
     )
+
+
+def test_a_negative_write_off_limit_is_refused_by_the_database(engine, actor):
+    refused(engine, "UPDATE users SET write_off_limit_cents = -1 WHERE id = :u", u=actor.user_id)
+
+
+def test_a_username_differing_only_in_case_is_refused_by_the_database(engine, actor):
+    copy = (
+        "INSERT INTO users (organisation_id, username, display_name, role, active, created_at) "
+        "SELECT organisation_id, upper(username), display_name, role, active, created_at "
+        "FROM users WHERE id = :u"
+    )
+    refused(engine, copy, u=actor.user_id)

@@ -3,6 +3,8 @@ the newest one can be undone and redone (so a bad deploy can step back)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -186,3 +188,35 @@ def test_rows_written_before_0017_get_the_user_their_charge_names(tmp_path):
     }
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         assert uow.registry.patient(patient_id).updated_at is None
+
+
+def test_0019_normalises_usernames_and_raises_negative_limits_to_zero(tmp_path):
+    engine, actor, _ = migrated_practice(tmp_path / "users.sqlite3")
+    config = alembic_config(engine)
+    command.downgrade(config, "0018")
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE users SET username = ' ＡＤＭＩＮ', write_off_limit_cents = -100")
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT username, write_off_limit_cents FROM users")
+        ).one() == ("admin", 0)
+        connection.rollback()
+
+
+def test_0019_stops_on_two_users_that_become_one_name(tmp_path):
+    engine, actor, _ = migrated_practice(tmp_path / "clash.sqlite3")
+    config = alembic_config(engine)
+    command.downgrade(config, "0018")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (organisation_id, username, display_name, role, active,"
+                " created_at) SELECT organisation_id, 'Admin ', display_name, role, active,"
+                " created_at FROM users"
+            )
+        )
+    with pytest.raises(AssertionError, match=re.escape("['admin', 'Admin ']")):
+        command.upgrade(config, "head")

@@ -21,14 +21,14 @@ from dataclasses import replace
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from medledger.domain.errors import InvalidInput, LedgerError, NotFound
+from medledger.domain.credentials import check_password
+from medledger.domain.errors import LedgerError, NotFound
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
 from medledger.storage.unit_of_work import Record, UnitOfWorkFactory
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mlt_"
-MIN_PASSWORD = 10
 TOKEN_CACHE_SECONDS = 5.0
 
 
@@ -41,8 +41,8 @@ class Unauthenticated(LedgerError):
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters")
+    """The argon2 hash of an acceptable password (``domain/credentials.py``), else InvalidInput."""
+    check_password(password)
     return _hasher.hash(password)
 
 

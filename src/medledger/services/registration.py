@@ -15,6 +15,7 @@ from typing import Any
 from medledger.domain.balance import Entry
 from medledger.domain.bounds import check_day
 from medledger.domain.columns import Column
+from medledger.domain.credentials import check_write_off_limit, normalise_username
 from medledger.domain.errors import AlreadyExists, IdempotencyConflict, InvalidInput, NotFound
 from medledger.domain.money import to_cents
 from medledger.domain.registration import (
@@ -58,6 +59,7 @@ def create_organisation(
     database: UnitOfWorkFactory, name: str, admin_username: str = "admin"
 ) -> Actor:
     """A new organisation with its first (admin) user; returns that user as an actor."""
+    admin_username = normalise_username(admin_username)
     with database.directory(write=True) as directory:
         organisation_id = directory.add_organisation(name)
     with database.unit_of_work(organisation_id) as uow:
@@ -113,6 +115,8 @@ def add_user(
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     limit = None if write_off_limit is None else to_cents(write_off_limit)
+    check_write_off_limit(limit)
+    username = normalise_username(username)
     with database.unit_of_work(actor.organisation_id) as uow:
         if uow.registry.find_user(username) is not None:
             raise AlreadyExists(f"user {username!r} exists already")

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from medledger.domain.bounds import parse_id
+from medledger.domain.credentials import normalise_username
 from medledger.domain.errors import InvalidInput, NotFound
 from medledger.storage.bulk import chunks, one_of
 from medledger.storage.tables import (
@@ -133,9 +134,14 @@ class Registry:
         return self._get(users, "user", user_id)
 
     def find_user(self, username: str) -> Row[Any] | None:
+        """The user of that name however it is typed (``normalise_username``), else None."""
+        try:
+            name = normalise_username(username)
+        except InvalidInput:
+            return None
         return self.connection.execute(
             select(users).where(
-                users.c.organisation_id == self.organisation_id, users.c.username == username
+                users.c.organisation_id == self.organisation_id, users.c.username == name
             )
         ).first()
 

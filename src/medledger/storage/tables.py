@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 
 from medledger.domain.columns import Column as LedgerColumn
@@ -126,7 +127,13 @@ users = Table(
     _created(),
     UniqueConstraint("organisation_id", "username"),
     CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
+    CheckConstraint(
+        "write_off_limit_cents IS NULL OR write_off_limit_cents >= 0", name="write_off_limit"
+    ),
 )
+#: Usernames are stored normalised (``domain/credentials.py``); this index refuses, in the
+#: database too, a name that differs from another only in (ASCII) case.
+Index("users_username_folded", users.c.organisation_id, func.lower(users.c.username), unique=True)
 
 patients = Table(
     "patients",

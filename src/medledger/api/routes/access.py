@@ -11,6 +11,7 @@ from medledger.api.deps import PUBLIC, ActorDep, DryRun, answering
 from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
+from medledger.domain.credentials import normalise_username
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import approvals, auth, registration
@@ -34,7 +35,7 @@ class UserIn(In):
     username: str = Field(min_length=1, max_length=100)
     display_name: str = Field(min_length=1, max_length=200)
     role: str
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(max_length=200, description="At least 12 characters, not a common one.")
     write_off_limit: AmountIn | None = None
 
 
@@ -56,7 +57,7 @@ def add_user(
         user_id = registration.add_user(database, actor, body.username, body.display_name, body.role, body.write_off_limit,
             auth.hash_password(body.password),
         )  # fmt: skip
-    return UserOut(id=user_id, username=body.username, role=body.role)
+    return UserOut(id=user_id, username=normalise_username(body.username), role=body.role)
 
 
 @router.get("/approvals", response_model=list[ApprovalOut])
