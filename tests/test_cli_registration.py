@@ -26,8 +26,24 @@ def test_register_a_patient_and_a_visit_then_void_a_charge(tmp_path: Path):
     assert "(MRN R-1) was registered: Smith, Ann" in added.stdout
     assert "  secondary: MCR 1EG4" in added.stdout
 
+    assert "  registered by Administrator on " in added.stdout
+    assert "last changed" not in added.stdout
+
     updated = cli(url, "patient", "update", "R-1", "--city", "Springfield")
     assert updated.exit_code == 0 and "was updated" in updated.stdout
+    assert "  last changed by Administrator on " in updated.stdout
+
+    covered = cli(
+        url, "patient", "update", "R-1", "--remove-payer", "BCBS", "--payer", "MCR:secondary:1EG5"
+    )
+    assert covered.exit_code == 0, covered.output
+    assert [line for line in covered.stdout.splitlines() if "ary: " in line] == [
+        "  secondary: MCR 1EG5"
+    ]
+    assert_one_line_error(
+        cli(url, "patient", "update", "R-1", "--remove-payer", "BCBS:secondary"),
+        "the patient has no secondary coverage by payer 'BCBS'",
+    )
 
     visit = cli(
         url, "visit", "add", "R-1", "--date", "2026-03-02", "--payer", "BCBS",

@@ -1121,6 +1121,13 @@ PayerOption = Annotated[
         "tertiary; repeat for more.",
     ),
 ]
+RemovePayerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--remove-payer",
+        help="Remove the coverage PAYER_CODE[:ORDER] (ORDER primary by default); repeat for more.",
+    ),
+]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")]
 
 
@@ -1142,12 +1149,28 @@ def _coverages(specs: list[str] | None) -> list[registration.CoverageInput]:
     return found
 
 
+def _coverage_keys(specs: list[str] | None) -> list[registration.CoverageKey]:
+    """``CODE[:ORDER]`` per --remove-payer."""
+    keys = []
+    for spec in specs or []:
+        code, _, order = spec.partition(":")
+        keys.append(registration.CoverageKey(code, order or "primary"))
+    return keys
+
+
 def _show_record(record: registration.PatientRecord, verb: str, dry_run: bool) -> None:
+    """The patient as stored (or as a dry run would leave them): coverages, who registered
+    them and who last changed them, as the API's record and the patient's page say."""
     row = record.patient
     what = "would be" if dry_run else "was"
     typer.echo(f"patient {row.id} (MRN {row.mrn}) {what} {verb}: {row.last_name}, {row.first_name}")
     for coverage in record.coverages:
         typer.echo(f"  {coverage.order}: {coverage.payer_code} {coverage.member_id or ''}".rstrip())
+    stamps = [("registered", record.registered), ("last changed", record.changed)]
+    for label, stamp in stamps:
+        if stamp is not None:
+            who = stamp.user_name or "(not recorded)"
+            typer.echo(f"  {label} by {who} on {stamp.at:%Y-%m-%d %H:%M} UTC")
 
 
 @command("import-csv")
@@ -1215,15 +1238,17 @@ def patient_update(
     last: LastOption = None, first: FirstOption = None, birth_date: BirthOption = None,
     sex: SexOption = None, member_id: MemberOption = None, address1: Address1Option = None,
     address2: Address2Option = None, city: CityOption = None, state: StateOption = None,
-    postal_code: PostalOption = None, payer: PayerOption = None, dry_run: DryRunOption = False,
+    postal_code: PostalOption = None, payer: PayerOption = None,
+    remove_payer: RemovePayerOption = None, dry_run: DryRunOption = False,
 ) -> None:  # fmt: skip
-    """Change a patient's details (only the options given) and add coverages."""
+    """Change a patient's details (only the options given), remove coverages, then add
+    coverages (one held already, same payer and order, takes the member id given)."""
     session = session_of(ctx)
     details = _details(
         first, last, birth_date, sex, member_id, (address1, address2, city, state, postal_code)
     )
     record = registration.update_patient(session.database, session.actor, find_patient(session, patient).id, details,
-        _coverages(payer), mrn=mrn, dry_run=dry_run,
+        _coverages(payer), mrn=mrn, remove_coverages=_coverage_keys(remove_payer), dry_run=dry_run,
     )  # fmt: skip
     _show_record(record, "updated", dry_run)
 

@@ -103,6 +103,29 @@ def test_every_registration_route_takes_a_dry_run_and_writes_nothing(practice, e
     assert desk.get(f"/api/procedures/{lab}").json()["balance"]["charge"] == "45.00"
 
 
+def test_a_coverage_is_edited_or_removed_over_the_api(practice):
+    desk = practice.clients["desk"]
+    body = {**ANN, "mrn": "API-COV", "coverages": [*ANN["coverages"], {"payer_code": "MCR", "order": "secondary"}]}  # fmt: skip
+    patient = desk.post("/api/patients", json=body).json()
+    url = f"/api/patients/{patient['id']}"
+    edit = {"coverages": [{"payer_code": "MCR", "order": "secondary", "member_id": "1EG4"}],
+            "remove_coverages": [{"payer_code": "BCBS", "order": "primary"}]}  # fmt: skip
+    dry = desk.patch(f"{url}?dry_run=true", json=edit)
+    assert dry.status_code == 200 and len(dry.json()["coverages"]) == 1
+    assert len(desk.get(f"{url}/record").json()["coverages"]) == 2
+    changed = practice.clients["biller"].patch(url, json=edit)
+    assert changed.status_code == 200, changed.text
+    record = changed.json()
+    assert [(c["order"], c["payer_code"], c["member_id"]) for c in record["coverages"]] == [
+        ("secondary", "MCR", "1EG4")
+    ]
+    assert record["changed"]["user_name"] == "Biller"
+    again = desk.patch(url, json={"remove_coverages": [{"payer_code": "BCBS"}], "city": "X"})
+    assert again.status_code == 422 and again.json()["type"] == "/problems/invalid-input"
+    assert "no primary coverage by payer 'BCBS'" in again.json()["detail"]
+    assert desk.get(f"{url}/record").json()["city"] == "Springfield"
+
+
 def test_a_repeated_visit_with_one_idempotency_key_is_charged_once(practice):
     desk = practice.clients["desk"]
     body = {**VISIT, "patient_control_number": None}

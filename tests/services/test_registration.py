@@ -17,6 +17,7 @@ from medledger.services.charge_voids import void_charge
 from medledger.services.posting import dry_run
 from medledger.services.registration import (
     CoverageInput,
+    CoverageKey,
     ProcedureInput,
     VisitDetails,
     actor_for,
@@ -118,6 +119,59 @@ def test_an_update_empties_the_details_named_but_never_the_last_name(database, a
         update_patient(database, actor, patient_id, PatientDetails(), clear=("last_name",))
     with pytest.raises(InvalidInput, match="a patient has no detail 'mrn'"):
         update_patient(database, actor, patient_id, PatientDetails(), clear=("mrn",))
+
+
+def test_a_coverage_held_is_edited_or_removed_and_the_patient_shows_who(engine, database, actor):
+    coverages = [CoverageInput("BCBS"), CoverageInput("MCR", "secondary", "1EG4")]
+    patient_id = register_patient(database, actor, "R-8", ANN, coverages).patient.id
+    front = desk(engine, actor)
+    record = update_patient(database, front, patient_id, PatientDetails(),
+        [CoverageInput("MCR", "secondary", "1EG4-TE5")], remove_coverages=[CoverageKey("BCBS", "primary")],
+    )  # fmt: skip
+    assert [(c.order, c.payer_code, c.member_id) for c in record.coverages] == [
+        ("secondary", "MCR", "1EG4-TE5")
+    ]
+    assert record.changed is not None and record.changed.user_name == "Desk"
+    # The same payer in another order: removed, then added back as primary.
+    moved = update_patient(database, actor, patient_id, PatientDetails(), [CoverageInput("MCR")],
+        remove_coverages=[CoverageKey("MCR", "secondary")],
+    )  # fmt: skip
+    assert [(c.order, c.payer_code, c.member_id) for c in moved.coverages] == [
+        ("primary", "MCR", "MEM-1")
+    ]
+    assert moved.changed is not None and moved.changed.user_name == "Administrator"
+    # A coverage given again without a member id, or with the one it holds, changes nothing.
+    same = update_patient(database, front, patient_id, PatientDetails(), [CoverageInput("MCR")])
+    assert same.changed == moved.changed and same.coverages == moved.coverages
+
+
+@pytest.mark.parametrize(
+    "key",
+    [CoverageKey("BCBS", "primary"), CoverageKey("MCR", "secondary"), CoverageKey("MCR", "4th")],
+)
+def test_removing_a_coverage_not_held_is_refused_and_nothing_is_written(database, actor, key):
+    patient_id = register_patient(database, actor, "R-9", ANN, [CoverageInput("MCR")]).patient.id
+    with pytest.raises(InvalidInput) as refused:
+        update_patient(database, actor, patient_id, PatientDetails(city="Chicago"),
+            [CoverageInput("AET")], remove_coverages=[key],
+        )  # fmt: skip
+    assert refused.value.details["field"] in {"remove_coverages", "coverage_order"}
+    with UnitOfWork(database.engine, actor.organisation_id, write=False) as uow:
+        assert uow.registry.patient(patient_id).city == "Springfield"
+        assert uow.registry.payer_by_code("AET") is None
+
+
+def test_a_coverage_of_another_organisations_patient_cannot_be_removed(database, actor):
+    from medledger.services.registration import create_organisation
+
+    patient_id = register_patient(database, actor, "R-10", ANN, [CoverageInput("MCR")]).patient.id
+    other = create_organisation(database, "Elsewhere")
+    register_patient(database, other, "R-10", ANN, [CoverageInput("MCR")])
+    with pytest.raises(NotFound):
+        update_patient(database, other, patient_id, PatientDetails(),
+            remove_coverages=[CoverageKey("MCR", "primary")],
+        )  # fmt: skip
+    assert len(update_patient(database, actor, patient_id, PatientDetails()).coverages) == 1
 
 
 def test_another_organisations_patient_cannot_be_updated(database, actor):

@@ -148,3 +148,14 @@ def test_front_desk_edits_a_patient_from_their_page_with_the_keyboard(page, staf
     page.get_by_role("link", name="Edit patient").click()
     expect(page.get_by_label("City")).to_have_value("")
     expect(page.get_by_label("Coverages")).to_contain_text("Secondary: MCR (MCR)")
+
+    # A coverage held is edited (its member id) or removed, from the same form.
+    page.get_by_label("Member id for Secondary: MCR (MCR)").fill("1EG4-TE5")
+    page.get_by_label("Remove Primary: BCBS (BCBS)").check()
+    page.get_by_label("Member id for Secondary: MCR (MCR)").press("Enter")
+    expect(page.get_by_role("heading", name="Okafor-Reed, Ada")).to_be_visible()
+    page.get_by_role("link", name="Edit patient").click()
+    coverages = page.get_by_label("Coverages")
+    expect(coverages.get_by_role("listitem")).to_have_count(1)
+    expect(coverages).to_contain_text("Secondary: MCR (MCR)")
+    expect(page.get_by_label("Member id for Secondary: MCR (MCR)")).to_have_value("1EG4-TE5")

@@ -36,6 +36,7 @@ from medledger.services.payments import PaymentView
 from medledger.services.posting import DryRunEffect
 from medledger.services.registration import (
     CoverageInput,
+    CoverageKey,
     PatientRecord,
     ProcedureInput,
     VisitDetails,
@@ -278,11 +279,23 @@ ClearableDetail = Literal[
 ]  # fmt: skip
 
 
+class CoverageKeyIn(In):
+    """One of the patient's coverages: its payer's identifier and its order."""
+
+    payer_code: str = Field(min_length=1, max_length=80)
+    order: Literal["primary", "secondary", "tertiary"] = "primary"
+
+    def key(self) -> CoverageKey:
+        return CoverageKey(self.payer_code, self.order)
+
+
 class PatientChangesIn(PatientFieldsIn):
     """Demographics and coverages; a field left out (or null) is left as it is, those named in
-    ``clear`` are emptied, coverages sent are added."""
+    ``clear`` are emptied, the coverages in ``remove_coverages`` are removed, then coverages
+    sent are added (one held already, same payer and order, takes the member id sent)."""
 
     clear: list[ClearableDetail] = Field(default_factory=list, max_length=9)
+    remove_coverages: list[CoverageKeyIn] = Field(default_factory=list, max_length=9)
 
 
 class PatientIn(PatientFieldsIn):

@@ -276,12 +276,15 @@ def update_patient(
     *,
     mrn: str | None = None,
     clear: Collection[str] = (),
+    remove_coverages: Sequence[CoverageKey] = (),
     dry_run: bool = False,
 ) -> PatientRecord:
     """Change the details given (None leaves a field as it is), empty those named in ``clear``
-    (any but the last name; see ``domain.registration.clearing``) and add coverages; returns
-    the patient's record as it now stands. Only values that differ from the stored ones are
-    written, so an edit that changes nothing leaves who last changed the patient as it was."""
+    (any but the last name; see ``domain.registration.clearing``), remove the coverages named in
+    ``remove_coverages``, then add coverages (one recorded already with the same payer and order
+    takes the member id given); returns the patient's record as it now stands. Only values that
+    differ from the stored ones are written, so an edit that changes nothing leaves who last
+    changed the patient as it was; a change of coverage counts as a change of the patient."""
     authorize(actor, "register")
     checked = details.checked(today())
     changes = {**clearing(clear), **checked.given()}
@@ -296,12 +299,38 @@ def update_patient(
             raise AlreadyExists(
                 f"a patient with MRN {changes['mrn']!r} exists already", field="mrn"
             )
-        uow.registry.update_patient(patient_id, actor.user_id, **changes)
-        cover(uow, actor, patient_id, checked.member_id or current.member_id, coverages)
+        removed = uncover(uow, patient_id, remove_coverages)
+        added = cover(uow, actor, patient_id, checked.member_id or current.member_id, coverages)
+        uow.registry.update_patient(patient_id, actor.user_id, stamp=removed or added, **changes)
         record = _record(uow, patient_id)
         if not dry_run:
             uow.commit()
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageKey:
+    """One of a patient's coverages, named by its payer's identifier and its order."""
+
+    payer_code: str
+    order: str
+
+
+def uncover(uow: UnitOfWork, patient_id: int, keys: Sequence[CoverageKey]) -> bool:
+    """Remove each coverage named; one the patient does not hold is refused. True when any
+    was removed."""
+    for key in keys:
+        code = check_text(key.payer_code, "payer_code", required=True)
+        order = check_order(key.order)
+        payer = uow.registry.payer_by_code(code)
+        found = None if payer is None else uow.claims.coverage(patient_id, int(payer.id), order)
+        if found is None:
+            raise InvalidInput(
+                f"the patient has no {order} coverage by payer {code!r}",
+                field="remove_coverages",
+            )
+        uow.claims.remove_coverage(int(found.id))
+    return bool(keys)
 
 
 def cover(
@@ -310,9 +339,11 @@ def cover(
     patient_id: int,
     member_id: str | None,
     coverages: Sequence[CoverageInput],
-) -> None:
+) -> bool:
     """Record each coverage once, registering a payer not seen before (by ``actor``); a
-    coverage without its own member id is under ``member_id``, the patient's."""
+    coverage without its own member id is under ``member_id``, the patient's, and one recorded
+    already takes the member id given with it. True when any coverage row was written."""
+    written = False
     for coverage in coverages:
         code = check_text(coverage.payer_code, "payer_code", required=True)
         order = check_order(coverage.order)
@@ -322,8 +353,11 @@ def cover(
             payer_id = uow.registry.add_payer(code, name, created_by=actor.user_id)
         else:
             payer_id = int(payer.id)
-        own = check_text(coverage.member_id or "", "member_id") or member_id
-        uow.claims.ensure_coverage(patient_id, payer_id, order, own, actor.user_id)
+        own = check_text(coverage.member_id or "", "member_id")
+        written |= uow.claims.ensure_coverage(
+            patient_id, payer_id, order, own or member_id, actor.user_id, member_id_given=bool(own)
+        )
+    return written
 
 
 def today() -> date:

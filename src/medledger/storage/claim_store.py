@@ -11,7 +11,19 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from medledger.storage.bulk import allocate_ids, chunks, one_of
 from medledger.storage.registry import insert_row, now
@@ -186,19 +198,31 @@ class ClaimStore:
             )
         }
 
-    def ensure_coverage(
-        self, patient_id: int, payer_id: int, order: str, member_id: str | None, created_by: int
-    ) -> None:
-        """Record that the patient is covered by the payer in this order, once (by the acting
-        user ``created_by``)."""
-        found = self.connection.execute(
-            select(coverages.c.id).where(
+    def coverage(self, patient_id: int, payer_id: int, order: str) -> Row[Any] | None:
+        """The patient's coverage by the payer in this order, if recorded."""
+        return self.connection.execute(
+            select(coverages).where(
                 coverages.c.organisation_id == self.organisation_id,
                 coverages.c.patient_id == patient_id,
                 coverages.c.payer_id == payer_id,
                 coverages.c.coverage_order == order,
             )
         ).first()
+
+    def ensure_coverage(
+        self,
+        patient_id: int,
+        payer_id: int,
+        order: str,
+        member_id: str | None,
+        created_by: int,
+        *,
+        member_id_given: bool = False,
+    ) -> bool:
+        """Record that the patient is covered by the payer in this order, once (by the acting
+        user ``created_by``); when it is recorded already and ``member_id_given``, its member
+        id becomes ``member_id``. True when a row was written."""
+        found = self.coverage(patient_id, payer_id, order)
         if found is None:
             self._insert(
                 coverages,
@@ -208,6 +232,23 @@ class ClaimStore:
                 member_id=member_id,
                 created_by=created_by,
             )
+            return True
+        if not member_id_given or found.member_id == member_id:
+            return False
+        self.connection.execute(
+            update(coverages)
+            .where(coverages.c.organisation_id == self.organisation_id)
+            .where(coverages.c.id == found.id)
+            .values(member_id=member_id)
+        )
+        return True
+
+    def remove_coverage(self, coverage_id: int) -> None:
+        self.connection.execute(
+            delete(coverages).where(
+                coverages.c.organisation_id == self.organisation_id, coverages.c.id == coverage_id
+            )
+        )
 
     def coverages_of(self, patient_id: int) -> list[Row[Any]]:
         return list(

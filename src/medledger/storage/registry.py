@@ -174,11 +174,14 @@ class Registry:
             **demographics,
         )
 
-    def update_patient(self, patient_id: int, updated_by: int, **values: Any) -> None:
+    def update_patient(
+        self, patient_id: int, updated_by: int, *, stamp: bool = False, **values: Any
+    ) -> None:
         """Change a patient's details (not the ledger: a patient's name is not money), stamped
-        with the acting user and the time; nothing to change leaves the row as it is."""
+        with the acting user and the time; nothing to change leaves the row as it is, unless
+        ``stamp`` (their coverages changed)."""
         self.patient(patient_id)
-        if values:
+        if values or stamp:
             self.connection.execute(
                 update(patients)
                 .where(patients.c.organisation_id == self.organisation_id)

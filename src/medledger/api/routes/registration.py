@@ -64,11 +64,12 @@ def update_patient(
     response: Response,
     dry_run: DryRun = False,
 ) -> PatientRecordOut:
-    """Change the fields sent, empty those named in ``clear``; coverages sent are added (each
-    payer and order once)."""
+    """Change the fields sent, empty those named in ``clear``, remove the coverages in
+    ``remove_coverages``; coverages sent are added (each payer and order once; one held
+    already takes the member id sent)."""
     with answering(dry_run, response):
         record = registration.update_patient(database, actor, patient_id, body.details(), [c.coverage() for c in body.coverages],
-            mrn=body.mrn, clear=body.clear,
+            mrn=body.mrn, clear=body.clear, remove_coverages=[c.key() for c in body.remove_coverages],
         )  # fmt: skip
     return PatientRecordOut.of(record, dry_run)
 

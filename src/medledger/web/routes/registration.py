@@ -33,7 +33,10 @@ PATIENT_FIELDS = (
     "mrn", "first_name", "last_name", "birth_date", "sex", "member_id", "address_line1",
     "address_line2", "city", "state", "postal_code", "payer_code", "coverage_order",
 )  # fmt: skip
-PatientForm = Annotated[FormData, fields(*PATIENT_FIELDS)]
+#: Edit patient lists each coverage held as ``coverage-<n>-key`` ("order:payer code", hidden),
+#: ``coverage-<n>-member_id`` and ``coverage-<n>-remove`` (a checkbox).
+COVERAGE_FIELD = re.compile(r"coverage-([0-9]{1,2})-key")
+PatientForm = Annotated[FormData, fields(*PATIENT_FIELDS, prefixes=("coverage-",))]
 VISIT_FIELDS = (
     "date_of_service", "patient_control_number", "payer", "place_of_service",
     "rendering_provider", "diagnosis_codes",
@@ -83,11 +86,32 @@ def _details(form: FormData) -> PatientDetails:
 
 
 def _coverages(form: FormData) -> list[registration.CoverageInput]:
-    """The coverage the form adds, when a payer is given."""
+    """The coverages held whose member id the form gives, and the one it adds when a payer is
+    given."""
+    kept = [
+        registration.CoverageInput(key.payer_code, key.order, optional(form, f"{field}-member_id"))
+        for field, key in _held(form)
+        if not text(form, f"{field}-remove")
+    ]
     payer = optional(form, "payer_code")
     if payer is None:
-        return []
-    return [registration.CoverageInput(payer, text(form, "coverage_order") or "primary")]
+        return kept
+    return [*kept, registration.CoverageInput(payer, text(form, "coverage_order") or "primary")]
+
+
+def _removed(form: FormData) -> list[registration.CoverageKey]:
+    """The coverages held that the form's Remove boxes tick."""
+    return [key for field, key in _held(form) if text(form, f"{field}-remove")]
+
+
+def _held(form: FormData) -> list[tuple[str, registration.CoverageKey]]:
+    """Each coverage the Edit patient form lists: its fields' prefix and which coverage."""
+    held = []
+    for name in form:
+        if COVERAGE_FIELD.fullmatch(name):
+            order, _, payer = text(form, name).partition(":")
+            held.append((name.removesuffix("-key"), registration.CoverageKey(payer, order)))
+    return held
 
 
 @router.get("/patients/new")
@@ -113,7 +137,8 @@ def register_patient(
 def edit_patient(
     request: Request, database: DatabaseDep, actor: WebActor, patient_id: PathId
 ) -> Response:
-    """The patient's details as stored, ready to change (and a coverage to add)."""
+    """The patient's details as stored, ready to change (each coverage's member id, or the
+    coverage removed; and a coverage to add)."""
     record = registration.patient_record(database, actor, patient_id)
     row = record.patient._mapping
     form = {name: "" if row[name] is None else str(row[name]) for name in ("mrn", *DETAIL_FIELDS)}
@@ -134,6 +159,7 @@ def save_patient(
     try:
         registration.update_patient(database, actor, patient_id, _details(form), _coverages(form), mrn=text(form, "mrn"),
             clear=[name for name in DETAIL_FIELDS if not text(form, name)],
+            remove_coverages=_removed(form),
         )  # fmt: skip
     except LedgerError as error:
         record = registration.patient_record(database, actor, patient_id)
