@@ -121,6 +121,42 @@ def test_the_demo_claim_the_payer_keyed_wrong_is_held_and_posts_to_its_visit(
     assert cli(session.url, "verify").exit_code == 0
 
 
+def test_every_demo_visit_came_from_an_837_and_every_remittance_from_an_835(
+    session: Session,
+) -> None:
+    """The demo registers through the practice's path, not private calls: each encounter is
+    the claim of an imported 837 file, and each remittance came in an 835 file."""
+    from sqlalchemy import func, select
+
+    from medledger.storage.tables import claim_files, encounters, remittances, submitted_claims
+
+    organisation = session.actor.organisation_id
+    with session.engine.connect() as connection:
+
+        def count(query):
+            return connection.execute(query).scalar_one()
+
+        visits = count(select(func.count()).where(encounters.c.organisation_id == organisation))
+        claimed = count(
+            select(func.count(func.distinct(submitted_claims.c.encounter_id))).where(
+                submitted_claims.c.organisation_id == organisation,
+                submitted_claims.c.claim_file_id.in_(
+                    select(claim_files.c.id).where(claim_files.c.organisation_id == organisation)
+                ),
+            )
+        )
+        assert visits > 0 and claimed == visits
+        by_source = connection.execute(
+            select(remittances.c.source, func.count(remittances.c.content_hash))
+            .where(remittances.c.organisation_id == organisation)
+            .group_by(remittances.c.source)
+        ).all()
+        assert [source for source, _ in by_source] == ["era"]  # each from an 835 file's hash
+        assert by_source[0][1] == count(
+            select(func.count()).where(remittances.c.organisation_id == organisation)
+        )
+
+
 def test_demo_twice_does_not_duplicate(url: str) -> None:
     result = cli(url, "demo", "--patients", str(DEMO_PATIENTS))
     assert result.exit_code == 0

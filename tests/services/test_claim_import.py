@@ -336,6 +336,18 @@ def test_a_dry_run_writes_nothing(engine, actor):
     assert counts(engine, actor)["encounters"] == 0
 
 
+def test_a_file_reports_its_progress_in_bytes_up_to_its_size(engine, actor, tmp_path):
+    path = tmp_path / "claims.837"
+    path.write_bytes(text_of(office_visit()))
+    seen: list[tuple[str, int, int]] = []
+    summary = import_claims(Database(engine), actor, path, progress=lambda *p: seen.append(p))
+    assert summary.imported == 1
+    size = path.stat().st_size
+    assert {phase for phase, _, _ in seen} == {"importing"}
+    assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
+    assert seen[-1] == ("importing", size, size)
+
+
 def test_the_front_desk_may_not_import_claims(engine, actor):
     desk = Actor(actor.organisation_id, actor.user_id, "test", "front_desk")
     with pytest.raises(Forbidden):
