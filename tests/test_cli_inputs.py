@@ -121,6 +121,8 @@ REFUSED_COMMAND_LINES = [
     (["write-off", "{id}", "--reason", "nope", "--amount", "1.00"], 2, "'nope' is not one of"),
     (["cancel-pr", "{id}", "--reason", "nope"], 2, "'nope' is not one of"),
     (["reverse", "1", "--reason", "nope"], 2, "'nope' is not one of"),
+    (["remove-write-off", "1", "--reason", "nope"], 2, "'nope' is not one of"),
+    (["void-charge", "{id}", "--reason", "nope"], 2, "'nope' is not one of"),
     (["approvals", "--status", "maybe"], 2, "'maybe' is not one of"),
     (["user", "add", "bob", "--role", "owner"], 2, "'owner' is not one of"),
     (["no-such-command"], 2, "No such command 'no-such-command'"),

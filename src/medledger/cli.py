@@ -39,8 +39,9 @@ from medledger.domain.columns import Column, pr_category
 from medledger.domain.errors import InvalidInput, LedgerError, NotFound
 from medledger.domain.idempotency import client_key
 from medledger.domain.money import format_cents
-from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
+from medledger.domain.reasons import CancelReason, ReversalReason, WriteOffReason
 from medledger.domain.registration import PatientDetails
+from medledger.domain.statuses import ApprovalStatus, Role
 from medledger.services import (
     accounts,
     approval_requests,
@@ -64,7 +65,7 @@ from medledger.services.claim_import import ClaimFileRefused, ClaimImportSummary
 from medledger.services.csv_import import CsvRefused, import_csv
 from medledger.services.era_import import EraRefused, ImportSummary, import_era
 from medledger.services.file_input import Progress as ImportProgress
-from medledger.services.payments import PAYMENT_METHODS, record_payment, refund_payment
+from medledger.services.payments import PaymentMethod, record_payment, refund_payment
 from medledger.services.posting import dry_run as dry_run_of
 from medledger.services.registration import add_user, create_organisation
 from medledger.services.reversals import reverse_transaction
@@ -74,7 +75,6 @@ from medledger.services.review_queue import (
     resolve_held_claim,
 )
 from medledger.storage.database import DEFAULT_URL, open_database
-from medledger.storage.tables import ROLES
 from medledger.storage.unit_of_work import Database
 
 app = typer.Typer(
@@ -209,16 +209,6 @@ def main(
 
 
 # -- shared options and parsing --------------------------------------------------------------------
-if TYPE_CHECKING:  # the reason lists are data; the type checker sees their codes as text
-    WriteOffReason = str
-    CancelReason = str
-    ReversalReason = str
-else:  # Typer offers (and checks) the codes as choices
-    WriteOffReason = Literal[tuple(WRITE_OFF_REASONS)]
-    CancelReason = Literal[tuple(CANCEL_REASONS)]
-    ReversalReason = Literal[tuple(REVERSAL_REASONS)]
-Role = Literal[ROLES]  # type: ignore[valid-type]
-Method = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 
 AmountOption = Annotated[
     str | None, typer.Option("--amount", help="One amount such as 12.50, split copay first.")
@@ -867,7 +857,7 @@ def pay(
     encounter: Annotated[
         str | None, typer.Option(metavar="ID", help="Apply to this encounter only.")
     ] = None,
-    method: Annotated[Method, typer.Option()] = "card",
+    method: Annotated[PaymentMethod, typer.Option()] = PaymentMethod.CARD,
     reference: Annotated[str | None, typer.Option(help="Check or card reference.")] = None,
     note: NoteOption = None,
     idempotency_key: KeyOption = None,
@@ -1327,9 +1317,9 @@ def visit_add(
 def void_charge_command(
     ctx: typer.Context,
     procedure_id: int,
-    reason: Annotated[CancelReason, typer.Option(help="Why the charge is wrong.")] = (
-        "entered_in_error"
-    ),
+    reason: Annotated[
+        CancelReason, typer.Option(help="Why the charge is wrong.")
+    ] = CancelReason.ENTERED_IN_ERROR,
     custom: CustomOption = None,
     note: NoteOption = None,
     dry_run: DryRunOption = False,
@@ -1428,12 +1418,16 @@ def review_dismiss(
 
 
 # -- approvals and settings ------------------------------------------------------------------------
+if TYPE_CHECKING:  # the type checker sees a status as text
+    WhichApprovals = str
+else:  # Typer offers (and checks) the statuses, and "all", as choices
+    WhichApprovals = Literal[(*(status.value for status in ApprovalStatus), "all")]
+
+
 @approvals_app.callback(invoke_without_command=True)
 def approvals_list(
     ctx: typer.Context,
-    status: Annotated[
-        Literal["pending", "approved", "rejected", "all"], typer.Option(help="Which requests.")
-    ] = "pending",
+    status: Annotated[WhichApprovals, typer.Option(help="Which requests.")] = "pending",
 ) -> None:
     """Approval requests, oldest first (managers: everyone's; others: their own)."""
     if ctx.invoked_subcommand is not None:

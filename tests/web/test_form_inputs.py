@@ -8,6 +8,7 @@ Beside it, the findings that were 500s, each as a worked example that also shows
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -18,8 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medledger.app import create_app
+from medledger.domain.reasons import WriteOffReason
+from medledger.domain.statuses import ApprovalStatus
 from medledger.services import accounts, drafts, history, ledger_requests, posting_tool, write_offs
-from medledger.services.payments import record_payment
+from medledger.services.payments import PaymentMethod, record_payment
 from medledger.services.registration import actor_for, organisations
 from medledger.services.review_queue import held_claims
 from medledger.services.work_list import remittances_to_post
@@ -290,3 +293,47 @@ def test_a_report_period_outside_1900_to_2100_is_refused(manager, day):
     answer = manager.get("/reports", params={"start": "2024-01-01", "end": day})
     assert answer.status_code == 422, answer.text
     assert "between 1900-01-01 and 2100-12-31" in answer.text
+
+
+def test_a_payment_form_with_a_method_not_offered_names_the_ones_that_are(
+    manager, engine, actor, garcia_rows
+):
+    patient_id, _, _ = garcia_rows
+    before = _ledger(engine, actor, patient_id)
+    answer = manager.post(
+        f"/patients/{patient_id}/payments", data={"amount": "5.00", "method": "bitcoin"},
+        headers=HTMX,
+    )  # fmt: skip
+    assert answer.status_code == 422, answer.text
+    assert f"one of {', '.join(PaymentMethod)}" in answer.text
+    assert _ledger(engine, actor, patient_id) == before
+
+
+@pytest.mark.parametrize("reason", ["bogus", "", "SMALL_BALANCE"])
+def test_a_write_off_with_a_reason_not_offered_says_so_beside_the_reason(
+    manager, engine, actor, garcia_rows, database, reason
+):
+    patient_id, _, _ = garcia_rows
+    (encounter, *_) = accounts.patient_account(database, actor, patient_id).encounters
+    procedure_id = encounter.procedures[-1].procedure.id
+    before = _ledger(engine, actor, patient_id)
+    answer = manager.post(
+        f"/charges/{procedure_id}/write-off", data={"reason": reason, "amount": "1.00"},
+        headers=HTMX,
+    )  # fmt: skip
+    assert answer.status_code == 422, answer.text
+    assert f"choose one of: {', '.join(WriteOffReason)}" in answer.text
+    assert 'class="field-error"' in answer.text
+    assert _ledger(engine, actor, patient_id) == before
+
+
+@pytest.mark.parametrize("status", ["bogus", "PENDING", ""])
+def test_the_approval_queue_refuses_a_status_it_does_not_have(manager, status):
+    answer = manager.get("/approvals", params={"status": status})
+    assert answer.status_code == 422, answer.text
+    assert all(f"'{value}'" in html.unescape(answer.text) for value in ApprovalStatus)
+
+
+def test_the_approval_queue_shows_each_status(manager):
+    for status in ApprovalStatus:
+        assert manager.get("/approvals", params={"status": status}).status_code == 200

@@ -16,7 +16,8 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.money import format_cents, to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.preview import FIGURES, FigureChange, Preview, figures
-from medledger.domain.registration import PatientDetails
+from medledger.domain.reasons import CancelReason, ReversalReason, WriteOffReason
+from medledger.domain.registration import CoverageOrder, PatientDetails, Sex
 from medledger.domain.transaction import TransactionKind, field_descriptions
 from medledger.http.dependencies import QueryDay, day_in_range
 from medledger.services.accounts import (
@@ -32,7 +33,7 @@ from medledger.services.drafts import DraftView
 from medledger.services.era_import import ImportSummary
 from medledger.services.history import TransactionView
 from medledger.services.ledger_requests import LedgerRequest
-from medledger.services.payments import PaymentView
+from medledger.services.payments import PaymentMethod, PaymentView
 from medledger.services.posting import DryRunEffect
 from medledger.services.registration import (
     CoverageInput,
@@ -242,7 +243,7 @@ Text = Annotated[str | None, Field(max_length=100)]
 
 class CoverageIn(In):
     payer_code: str = Field(min_length=1, max_length=80, description="The payer's identifier.")
-    order: Literal["primary", "secondary", "tertiary"] = "primary"
+    order: CoverageOrder = CoverageOrder.PRIMARY
     member_id: str | None = Field(None, max_length=80, description="The patient's, when blank.")
     payer_name: str | None = Field(None, max_length=200, description="For a payer not seen yet.")
 
@@ -257,7 +258,7 @@ class PatientFieldsIn(In):
     first_name: Text = None
     last_name: Text = None
     birth_date: QueryDay = None
-    sex: Literal["F", "M", "U"] | None = None
+    sex: Sex | None = None
     member_id: str | None = Field(None, max_length=80)
     address_line1: Text = None
     address_line2: Text = None
@@ -390,7 +391,7 @@ class VisitIn(In):
 
 
 class VoidIn(In):
-    reason: str = "entered_in_error"
+    reason: CancelReason = CancelReason.ENTERED_IN_ERROR
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 
@@ -496,7 +497,7 @@ class WriteOffIn(BaseModel):
     patient_id: BodyId | None = None
     amounts: dict[str, AmountIn] | None = Field(None, examples=[{"2": "15.00"}])
     amount: AmountIn | None = None
-    reason: str = Field(examples=["financial_hardship"])
+    reason: WriteOffReason
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 
@@ -507,7 +508,7 @@ class WriteOffsIn(In):
 
 class RemoveIn(In):
     amount: AmountIn | None = Field(None, description="Part to remove; all of it when absent.")
-    reason: str = Field(examples=["posted_in_error"])
+    reason: ReversalReason
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 
@@ -537,14 +538,14 @@ class DraftIn(In):
     payment_item_id: BodyId | None = None
     procedure_id: BodyId | None = None
     amounts: dict[str, AmountIn] = Field(examples=[{"1": "30.00"}])
-    reason: str
+    reason: WriteOffReason
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 
 
 class DraftPatch(In):
     amounts: dict[str, AmountIn] | None = None
-    reason: str | None = None
+    reason: WriteOffReason | None = None
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 
@@ -708,7 +709,7 @@ class RejectIn(In):
 class PaymentIn(In):
     patient_id: BodyId
     amount: AmountIn
-    method: str = "card"
+    method: PaymentMethod = PaymentMethod.CARD
     encounter_id: BodyId | None = None
     reference: str | None = Field(None, max_length=80)
     note: str | None = Field(None, max_length=2000)
@@ -723,13 +724,13 @@ class CancellationIn(In):
     procedure_id: BodyId
     amounts: dict[str, AmountIn] | None = None
     amount: AmountIn | None = None
-    reason: str
+    reason: CancelReason
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 
 
 class ReverseIn(In):
-    reason: str
+    reason: ReversalReason
     custom_reason: str | None = Field(None, max_length=500)
     note: str | None = Field(None, max_length=2000)
 

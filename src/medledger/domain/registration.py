@@ -12,14 +12,30 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from enum import StrEnum
 
 from medledger.domain.bounds import check_day
 from medledger.domain.errors import InvalidInput
 
-#: Sex as an 837 carries it (DMG03): female, male, unknown.
-SEXES = ("F", "M", "U")
-#: A patient's coverages, in the order payers are billed.
-COVERAGE_ORDERS = ("primary", "secondary", "tertiary")
+
+class Sex(StrEnum):
+    """Sex as an 837 carries it (DMG03)."""
+
+    FEMALE = "F"
+    MALE = "M"
+    UNKNOWN = "U"
+
+
+class CoverageOrder(StrEnum):
+    """A patient's coverages, in the order payers are billed."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+
+
+SEXES = tuple(Sex)
+COVERAGE_ORDERS = tuple(CoverageOrder)
 #: Longest text per field (the column's length).
 LENGTHS = {
     "mrn": 50,

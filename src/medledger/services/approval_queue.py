@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from medledger.domain.statuses import ApprovalStatus
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import ApprovalView
 from medledger.services.approvals import list_approvals
@@ -38,7 +39,7 @@ class ApprovalLine:
 
 
 def approval_queue(
-    database: UnitOfWorkFactory, actor: Actor, status: str | None = "pending"
+    database: UnitOfWorkFactory, actor: Actor, status: str | None = ApprovalStatus.PENDING
 ) -> list[ApprovalLine]:
     """Managers see every request; everyone else the outcome of their own."""
     views = list_approvals(database, actor, status)

@@ -20,6 +20,7 @@ from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import ApprovalDecided, ApprovalPending, ConcurrentChange, DraftClosed
 from medledger.domain.money import format_cents
+from medledger.domain.statuses import ApprovalStatus, DraftStatus
 from medledger.services.actor import Actor
 from medledger.services.ledger_requests import LedgerRequest, decode, encode, kind_of
 from medledger.services.limits import over_limit
@@ -101,7 +102,9 @@ def settle(
     if approving is None:
         if over_limit(uow, actor, tally.by_patient) is not None:
             raise OverLimit
-    elif not uow.approvals.decide(approving, "approved", actor.user_id, None, transaction_ids):
+    elif not uow.approvals.decide(
+        approving, ApprovalStatus.APPROVED, actor.user_id, None, transaction_ids
+    ):
         raise approval_decided(approving, uow.approvals.get(approving).status)
 
 
@@ -127,7 +130,9 @@ def file_request(
     try:
         with database.unit_of_work(actor.organisation_id) as uow:
             _refuse_second_request(uow, tally)
-            if draft_id is not None and not uow.drafts.move(draft_id, "open", "waiting"):
+            if draft_id is not None and not uow.drafts.move(
+                draft_id, DraftStatus.OPEN, DraftStatus.WAITING
+            ):
                 raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
             approval_id = uow.approvals.add(kind, encode(requests), total, actor.user_id, draft_id)
             uow.approvals.reserve(approval_id, tally.by_key)

@@ -12,6 +12,8 @@ on one request (approve racing reject) exactly one lands; the other is refused
 from __future__ import annotations
 
 from medledger.domain.errors import DraftClosed, InvalidReason, NotFound
+from medledger.domain.statuses import ApprovalStatus, DraftStatus
+from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import ApprovalView, approval_decided, approval_view
 from medledger.services.authorization import authorize, can
@@ -26,10 +28,11 @@ def approve(database: UnitOfWorkFactory, actor: Actor, approval_id: int) -> Appr
     the request approved, in one transaction; a dry run plans it all and keeps nothing."""
     authorize(actor, "approve")
     pending = get_approval(database, actor, approval_id)
-    if pending.status != "pending":  # decided: that is the answer, however the ledger moved
+    # Decided: that is the answer, however the ledger moved.
+    if pending.status != ApprovalStatus.PENDING:
         raise approval_decided(approval_id, pending.status)
     key = f"approval:{approval_id}"
-    if pending.kind == "cancellation":
+    if pending.kind == TransactionKind.CANCELLATION:
         (cancellation,) = pending.requests
         assert isinstance(cancellation, CancellationRequest)
         cancel_pr(database, actor, cancellation, key, approving=approval_id)
@@ -51,9 +54,13 @@ def reject(
         raise InvalidReason("say why the request is rejected")
     with database.unit_of_work(actor.organisation_id) as uow:
         row = uow.approvals.get(approval_id)
-        if not uow.approvals.decide(approval_id, "rejected", actor.user_id, reason.strip(), []):
+        if not uow.approvals.decide(
+            approval_id, ApprovalStatus.REJECTED, actor.user_id, reason.strip(), []
+        ):
             raise approval_decided(approval_id, uow.approvals.get(approval_id).status)
-        if row.draft_id is not None and not uow.drafts.move(row.draft_id, "waiting", "open"):
+        if row.draft_id is not None and not uow.drafts.move(
+            row.draft_id, DraftStatus.WAITING, DraftStatus.OPEN
+        ):
             raise DraftClosed(f"draft {row.draft_id} is no longer waiting", draft_id=row.draft_id)
         view = approval_view(uow.approvals.get(approval_id))
         uow.commit()  # a dry run's commit keeps nothing
@@ -70,7 +77,7 @@ def get_approval(database: UnitOfWorkFactory, actor: Actor, approval_id: int) ->
 
 
 def list_approvals(
-    database: UnitOfWorkFactory, actor: Actor, status: str | None = "pending"
+    database: UnitOfWorkFactory, actor: Actor, status: str | None = ApprovalStatus.PENDING
 ) -> list[ApprovalView]:
     """Managers see the queue; everyone else the outcome of their own requests."""
     mine = None if can(actor, "approve") else actor.user_id

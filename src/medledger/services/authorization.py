@@ -11,16 +11,17 @@
 from __future__ import annotations
 
 from medledger.domain.errors import LedgerError
+from medledger.domain.statuses import Role
 from medledger.services.actor import Actor
 
 _FRONT_DESK = frozenset({"view", "register", "take_payment", "estimate"})
 _BILLER = _FRONT_DESK | {"write_off", "cancel", "post_remittance", "import_claims", "reverse_own"}
 _MANAGER = _BILLER | {"write_off_any_amount", "approve", "refund", "reverse_any"}
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "front_desk": _FRONT_DESK,
-    "biller": frozenset(_BILLER),
-    "billing_manager": frozenset(_MANAGER),
-    "admin": frozenset(_MANAGER | {"manage_users", "manage_settings"}),
+    Role.FRONT_DESK: _FRONT_DESK,
+    Role.BILLER: frozenset(_BILLER),
+    Role.BILLING_MANAGER: frozenset(_MANAGER),
+    Role.ADMIN: frozenset(_MANAGER | {"manage_users", "manage_settings"}),
 }
 
 

@@ -17,6 +17,7 @@ from medledger.domain.balance import Balance
 from medledger.domain.errors import ClaimLevelItem, DraftClosed, LedgerError
 from medledger.domain.preview import Preview, preview
 from medledger.domain.reasons import WRITE_OFF_REASONS, choose_reason
+from medledger.domain.statuses import DraftStatus
 from medledger.domain.write_off import can_write_off, plan_write_off
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import Outcome, approval_view
@@ -115,7 +116,7 @@ def discard_draft(database: UnitOfWorkFactory, actor: Actor, draft_id: int) -> N
     authorize(actor, "write_off")
     with database.unit_of_work(actor.organisation_id) as uow:
         _open_draft(uow, draft_id)
-        uow.drafts.change(draft_id, status="discarded")
+        uow.drafts.change(draft_id, status=DraftStatus.DISCARDED)
         uow.commit()
 
 
@@ -127,13 +128,13 @@ def post_draft(database: UnitOfWorkFactory, actor: Actor, draft_id: int) -> Outc
     authorize(actor, "write_off")
     with database.unit_of_work(actor.organisation_id, write=False) as uow:
         row = uow.drafts.get(draft_id)
-        waiting = uow.drafts.waiting_in(draft_id) if row.status == "waiting" else None
+        waiting = uow.drafts.waiting_in(draft_id) if row.status == DraftStatus.WAITING else None
         approval = None if waiting is None else approval_view(uow.approvals.get(waiting))
-    if row.status == "posted":
+    if row.status == DraftStatus.POSTED:
         return Outcome((int(row.posted_transaction_id),))
     if approval is not None:
         return Outcome(approval=approval)
-    _require(row, "open")
+    _require(row, DraftStatus.OPEN)
     try:
         return submit_write_offs(
             database, actor, [draft_request(row)], f"draft:{draft_id}", draft_id=draft_id
@@ -170,14 +171,14 @@ def preview_drafts(
 
 def _open_draft(uow: UnitOfWork, draft_id: int) -> Record:
     row = uow.drafts.get(draft_id, for_update=True)
-    _require(row, "open")
+    _require(row, DraftStatus.OPEN)
     return row
 
 
 def _require(row: Record, status: str) -> None:
     if row.status == status:
         return
-    if row.status == "waiting":
+    if row.status == DraftStatus.WAITING:
         raise DraftClosed(
             f"draft {row.id} is waiting for a billing manager's approval", draft_id=row.id
         )
@@ -196,7 +197,7 @@ def _view(uow: UnitOfWork, row: Record) -> DraftView:
     amounts = amounts_of(row)
     shown: Preview | None = None
     problem: LedgerError | None = None
-    if row.status in ("open", "waiting"):
+    if row.status in (DraftStatus.OPEN, DraftStatus.WAITING):
         procedure = uow.registry.procedure(row.procedure_id)
         siblings = [p.id for p in uow.registry.procedures_of_encounter(procedure.encounter_id)]
         balances = uow.ledger.balances(siblings)
@@ -209,5 +210,5 @@ def _view(uow: UnitOfWork, row: Record) -> DraftView:
     return DraftView(
         row.id, row.procedure_id, row.payment_item_id, amounts, row.reason_code,
         row.reason_text, row.note, row.status, row.posted_transaction_id, shown, problem,
-        uow.drafts.waiting_in(row.id) if row.status == "waiting" else None,
+        uow.drafts.waiting_in(row.id) if row.status == DraftStatus.WAITING else None,
     )  # fmt: skip

@@ -16,6 +16,7 @@ from medledger.domain.transaction import TransactionHeader, values
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
 from medledger.services.posting import Committed
+from medledger.storage.history_store import Sort as Sort
 from medledger.storage.history_store import TransactionFilter as TransactionFilter
 from medledger.storage.ledger_store import header_of
 from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents, require_positive, to_cents
@@ -20,7 +21,18 @@ from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
 from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
-PAYMENT_METHODS = ("cash", "check", "card", "ach", "other")
+
+class PaymentMethod(StrEnum):
+    """How a patient paid (the collections report groups by it)."""
+
+    CASH = "cash"
+    CHECK = "check"
+    CARD = "card"
+    ACH = "ach"
+    OTHER = "other"
+
+
+PAYMENT_METHODS = tuple(PaymentMethod)
 
 
 def record_payment(
@@ -29,7 +41,7 @@ def record_payment(
     patient_id: int,
     amount: object,
     *,
-    method: str = "card",
+    method: str = PaymentMethod.CARD,
     encounter_id: int | None = None,
     allocation: Mapping[tuple[int, str], object] | None = None,
     reference: str | None = None,

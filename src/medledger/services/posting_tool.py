@@ -18,6 +18,7 @@ from medledger.domain.balance import Balance, Entry
 from medledger.domain.columns import GROUP_COLUMNS, PR_CATEGORIES, Column, pr_category
 from medledger.domain.errors import LedgerError, NotFound
 from medledger.domain.preview import figures
+from medledger.domain.statuses import DraftStatus
 from medledger.services.actor import Actor
 from medledger.services.drafts import DraftView, post_draft, preview_drafts
 from medledger.services.history import TransactionView, write_off_lines
@@ -71,7 +72,7 @@ class PostingTool:
     @property
     def open_previews(self) -> list[DraftView]:
         """The previews Post would post (not those waiting for a manager's approval)."""
-        return [d for item in self.items for d in item.view.drafts if d.status == "open"]
+        return [d for item in self.items for d in item.view.drafts if d.status == DraftStatus.OPEN]
 
     def item(self, item_id: int) -> PostingItem:
         """One of this remittance's items; another remittance's is "not found"."""
@@ -168,7 +169,7 @@ def post_previews(database: UnitOfWorkFactory, actor: Actor, remittance_id: int)
     """
     outcome = PostOutcome()
     for draft in preview_drafts(database, actor, remittance_id):
-        if draft.status != "open":
+        if draft.status != DraftStatus.OPEN:
             continue
         try:
             submitted = post_draft(database, actor, draft.id)

@@ -28,12 +28,12 @@ from medledger.domain.registration import (
     check_units,
     clearing,
 )
+from medledger.domain.statuses import Role
 from medledger.domain.transaction import TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.auth import actor_of
 from medledger.services.authorization import authorize
 from medledger.services.posting import Plan, post_once
-from medledger.storage.tables import ROLES
 from medledger.storage.unit_of_work import Record, UnitOfWork, UnitOfWorkFactory
 
 
@@ -112,8 +112,8 @@ def add_user(
     password_hash: str | None = None,
 ) -> int:
     authorize(actor, "manage_users")
-    if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role not in tuple(Role):
+        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(Role)}")
     limit = None if write_off_limit is None else to_cents(write_off_limit)
     check_write_off_limit(limit)
     username = normalise_username(username)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from medledger.domain.claim_advice import ClaimAdvice
 from medledger.domain.errors import ConcurrentChange, InvalidInput, LedgerError
 from medledger.domain.review import HOLD_REASONS
+from medledger.domain.statuses import Resolution
 from medledger.domain.transaction import TransactionHeader, TransactionKind
 from medledger.services.actor import Actor
 from medledger.services.authorization import authorize
@@ -166,7 +167,7 @@ def resolve_held_claim(
             poster.write(item.remittance_id, transaction_id, [claim])
             uow.reviews.resolve(
                 item_id,
-                action="posted",
+                action=Resolution.POSTED,
                 user_id=actor.user_id,
                 encounter_id=encounter_id,
                 transaction_id=transaction_id,
@@ -194,7 +195,7 @@ def dismiss_held_claim(
         with database.unit_of_work(actor.organisation_id) as uow:
             _open_item(uow, item_id)
             uow.reviews.resolve(
-                item_id, action="dismissed", user_id=actor.user_id, note=reason.strip()
+                item_id, action=Resolution.DISMISSED, user_id=actor.user_id, note=reason.strip()
             )
             dismissed = _view(uow.reviews.item(item_id))
             uow.commit()  # a dry run's commit keeps nothing

@@ -29,6 +29,7 @@ from medledger.domain.money import to_cents
 from medledger.domain.permission import Permission
 from medledger.domain.reasons import REVERSAL_REASONS, WRITE_OFF_REASONS, choose_reason
 from medledger.domain.reversal import plan_write_off_removal, split_removal
+from medledger.domain.statuses import DraftStatus
 from medledger.domain.transaction import TransactionKind
 from medledger.domain.write_off import HeldByCarc, plan_total, plan_write_off
 from medledger.domain.write_off import can_write_off as rule_can_write_off
@@ -73,7 +74,10 @@ def submit_write_offs(
 
     def finish(uow: UnitOfWork, transaction_ids: list[int]) -> None:
         if draft_id is not None and not uow.drafts.move(
-            draft_id, "open" if approving is None else "waiting", "posted", transaction_ids[0]
+            draft_id,
+            DraftStatus.OPEN if approving is None else DraftStatus.WAITING,
+            DraftStatus.POSTED,
+            transaction_ids[0],
         ):
             raise DraftClosed(f"draft {draft_id} was {uow.drafts.get(draft_id).status}")
         settle(uow, actor, tally, approving, transaction_ids)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select,
 
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
+from medledger.domain.statuses import APPROVAL_KINDS, ApprovalStatus
 from medledger.domain.write_off import Held, HeldByCarc
 from medledger.storage.registry import now
 from medledger.storage.tables import (
@@ -47,7 +48,7 @@ class ApprovalStore:
                     payload=payload,
                     total_cents=total_cents,
                     requested_by=requested_by,
-                    status="pending",
+                    status=ApprovalStatus.PENDING,
                     draft_id=draft_id,
                     created_at=now(),
                 )
@@ -103,7 +104,7 @@ class ApprovalStore:
             .where(
                 approval_requests.c.organisation_id == self.organisation_id,
                 approval_requests.c.id == approval_id,
-                approval_requests.c.status == "pending",
+                approval_requests.c.status == ApprovalStatus.PENDING,
             )
             .values(
                 status=status,
@@ -174,7 +175,7 @@ class ApprovalStore:
                     ledger_transactions.c.organisation_id == self.organisation_id,
                     ledger_transactions.c.user_id == user_id,
                     ledger_transactions.c.patient_id == patient_id,
-                    ledger_transactions.c.kind.in_(("write_off", "cancellation")),
+                    ledger_transactions.c.kind.in_(APPROVAL_KINDS),
                     ledger_transactions.c.created_at >= since,
                     ledger_entries.c.column.in_((Column.WRITTEN_OFF, Column.CANCELLED)),
                 )

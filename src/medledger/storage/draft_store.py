@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from medledger.domain.errors import NotFound
+from medledger.domain.statuses import ApprovalStatus, DraftStatus
+from medledger.domain.transaction import TransactionKind
 from medledger.storage.registry import now
 from medledger.storage.tables import approval_requests, drafts
 
@@ -34,14 +36,14 @@ class DraftStore:
                 insert(drafts)
                 .values(
                     organisation_id=self.organisation_id,
-                    kind="write_off",
+                    kind=TransactionKind.WRITE_OFF,
                     procedure_id=procedure_id,
                     payment_item_id=payment_item_id,
                     amounts=json.dumps(amounts, sort_keys=True),
                     reason_code=reason_code,
                     reason_text=reason_text,
                     note=note,
-                    status="open",
+                    status=DraftStatus.OPEN,
                     created_by=created_by,
                     created_at=stamp,
                     updated_at=stamp,
@@ -95,7 +97,7 @@ class DraftStore:
             select(approval_requests.c.id).where(
                 approval_requests.c.organisation_id == self.organisation_id,
                 approval_requests.c.draft_id == draft_id,
-                approval_requests.c.status == "pending",
+                approval_requests.c.status == ApprovalStatus.PENDING,
             )
         ).scalar()
 
@@ -106,7 +108,7 @@ class DraftStore:
                 .where(
                     drafts.c.organisation_id == self.organisation_id,
                     drafts.c.payment_item_id.in_(payment_item_ids),
-                    drafts.c.status.in_(("open", "waiting")),
+                    drafts.c.status.in_((DraftStatus.OPEN, DraftStatus.WAITING)),
                 )
                 .order_by(drafts.c.id)
             )

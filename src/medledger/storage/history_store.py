@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, select
 
 from medledger.domain.columns import Column
+from medledger.domain.transaction import TransactionKind
 from medledger.storage.tables import (
     in_organisation,
     ledger_entries,
@@ -23,13 +24,15 @@ from medledger.storage.tables import (
     users,
 )
 
+#: The orders a list of transactions comes in: oldest first, or newest first.
+Sort = Literal["created_at", "-created_at"]
+
 
 @dataclass(frozen=True)
 class TransactionFilter:
-    """GET /write-offs and friends: every field optional; ``sort`` is "created_at" or
-    "-created_at" (newest first, the default)."""
+    """GET /write-offs and friends: every field optional; ``sort`` newest first by default."""
 
-    kind: str | None = None
+    kind: TransactionKind | None = None
     patient_id: int | None = None
     encounter_id: int | None = None
     procedure_id: int | None = None
@@ -37,7 +40,7 @@ class TransactionFilter:
     user_id: int | None = None
     start: datetime | None = None
     end: datetime | None = None
-    sort: str = "-created_at"
+    sort: Sort = "-created_at"
     limit: int = 50
     offset: int = 0
 

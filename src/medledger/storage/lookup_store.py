@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
+from medledger.domain.statuses import DraftStatus
 from medledger.storage.tables import (
     drafts,
     encounters,
@@ -105,7 +106,10 @@ class LookupStore:
         ones (12,500 each in the benchmark's files; 77 ms of the work list at 1M procedures)."""
         open_drafts = (
             select(drafts.c.payment_item_id)
-            .where(drafts.c.organisation_id == self.organisation_id, drafts.c.status == "open")
+            .where(
+                drafts.c.organisation_id == self.organisation_id,
+                drafts.c.status == DraftStatus.OPEN,
+            )
             .subquery()
         )
         rows = self.connection.execute(

@@ -6,6 +6,7 @@ foreign keys, and (in the migration's SQL) triggers refusing UPDATE/DELETE on th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +32,9 @@ from sqlalchemy import (
 )
 
 from medledger.domain.columns import Column as LedgerColumn
-from medledger.domain.registration import COVERAGE_ORDERS
+from medledger.domain.registration import CoverageOrder
+from medledger.domain.review import HOLD_REASONS
+from medledger.domain.statuses import APPROVAL_KINDS, ApprovalStatus, DraftStatus, Resolution, Role
 from medledger.domain.transaction import TransactionKind
 
 NAMING = {
@@ -46,11 +49,15 @@ metadata = MetaData(naming_convention=NAMING)
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER keys
 
 SOURCES = ("ui", "api", "cli", "era", "rule", "demo", "test")
-ROLES = ("front_desk", "biller", "billing_manager", "admin")
 #: One of the ledger's column names, as equalities rather than ``IN (...)``: SQLite checks an
 #: IN list of three or more through a temporary index built per row (migration 0008).
 _ledger_column_check = " OR ".join(f"\"column\" = '{c.value}'" for c in LedgerColumn)
-_kinds = ", ".join(f"'{kind.value}'" for kind in TransactionKind)
+
+
+def _one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK that ``column`` holds one of ``values`` (an enum's, so the two cannot drift)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
 
 
 def _org() -> Column[int]:
@@ -126,7 +133,7 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     _created(),
     UniqueConstraint("organisation_id", "username"),
-    CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
+    CheckConstraint(_one_of("role", Role), name="role"),
     CheckConstraint(
         "write_off_limit_cents IS NULL OR write_off_limit_cents >= 0", name="write_off_limit"
     ),
@@ -227,9 +234,7 @@ coverages = Table(
     _created(),
     _by(),
     UniqueConstraint("patient_id", "coverage_order", "payer_id"),
-    CheckConstraint(
-        f"coverage_order IN ({', '.join(repr(o) for o in COVERAGE_ORDERS)})", name="order"
-    ),
+    CheckConstraint(_one_of("coverage_order", CoverageOrder), name="order"),
 )
 
 #: An imported 837 file, once per organisation and content (a re-import posts nothing).
@@ -265,9 +270,7 @@ submitted_claims = Table(
     Column("held_reason", String(500)),
     Column("position", Integer, nullable=False),
     _created(),
-    CheckConstraint(
-        f"status IN ({', '.join(repr(s) for s in SUBMITTED_CLAIM_STATUSES)})", name="status"
-    ),
+    CheckConstraint(_one_of("status", SUBMITTED_CLAIM_STATUSES), name="status"),
     CheckConstraint("(status = 'held') = (held_reason IS NOT NULL)", name="held_reason"),
     Index("ix_submitted_claims_number", "organisation_id", "patient_control_number"),
 )
@@ -389,8 +392,8 @@ ledger_transactions = Table(
     Column("payment_id", Id, ForeignKey("patient_payments.id")),
     _created(),
     UniqueConstraint("organisation_id", "idempotency_key"),
-    CheckConstraint(f"kind IN ({_kinds})", name="kind"),
-    CheckConstraint(f"source IN ({', '.join(repr(s) for s in SOURCES)})", name="source"),
+    CheckConstraint(_one_of("kind", TransactionKind), name="kind"),
+    CheckConstraint(_one_of("source", SOURCES), name="source"),
     CheckConstraint("(kind = 'reversal') = (reverts_id IS NOT NULL)", name="reversal_links"),
     Index("ix_ledger_transactions_patient", "organisation_id", "patient_id"),
 )
@@ -456,13 +459,13 @@ drafts = Table(
     Column("reason_code", String(40), nullable=False),
     Column("reason_text", String(500), nullable=False),
     Column("note", Text),
-    Column("status", String(10), nullable=False, default="open"),
+    Column("status", String(10), nullable=False, default=DraftStatus.OPEN),
     Column("created_by", Id, ForeignKey("users.id"), nullable=False),
     Column("posted_transaction_id", Id, ForeignKey("ledger_transactions.id")),
     _created(),
     Column("updated_at", UtcDateTime(), nullable=False),
-    CheckConstraint("status IN ('open', 'waiting', 'posted', 'discarded')", name="status"),
-    CheckConstraint("kind IN ('write_off')", name="kind"),
+    CheckConstraint(_one_of("status", DraftStatus), name="status"),
+    CheckConstraint(_one_of("kind", [TransactionKind.WRITE_OFF]), name="kind"),
     Index("ix_drafts_open", "organisation_id", "status"),
 )
 
@@ -494,8 +497,8 @@ approval_requests = Table(
     Column("transaction_ids", Text),
     Column("draft_id", Id, ForeignKey("drafts.id")),
     _created(),
-    CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
-    CheckConstraint("kind IN ('write_off', 'cancellation')", name="kind"),
+    CheckConstraint(_one_of("status", ApprovalStatus), name="status"),
+    CheckConstraint(_one_of("kind", APPROVAL_KINDS), name="kind"),
     CheckConstraint("total_cents > 0", name="total_positive"),
     Index("ix_approval_requests_status", "organisation_id", "status"),
 )
@@ -528,17 +531,6 @@ audit_events = Table(
     Index("ix_audit_events_org_created", "organisation_id", "created_at"),
 )
 
-#: Why an imported claim was held (domain/review.py HOLD_REASONS).
-REVIEW_REASONS = (
-    "unmatched_claim",
-    "unmatched_line",
-    "duplicate_claim",
-    "balance_would_go_negative",
-    "secondary_before_primary",
-    "reversal_without_original",
-    "predetermination",
-    "unknown_claim_status",
-)
 
 review_items = Table(
     "review_items",
@@ -554,7 +546,7 @@ review_items = Table(
     Column("paid_cents", BigInteger, nullable=False),
     Column("claim", Text, nullable=False),  # the claim as the payer sent it (JSON, cents)
     _created(),
-    CheckConstraint(f"reason IN ({', '.join(repr(r) for r in REVIEW_REASONS)})", name="reason"),
+    CheckConstraint(_one_of("reason", HOLD_REASONS), name="reason"),
     Index("ix_review_items_organisation", "organisation_id", "id"),
 )
 
@@ -570,7 +562,7 @@ review_resolutions = Table(
     Column("note", Text),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
     _created(),
-    CheckConstraint("action IN ('posted', 'dismissed')", name="action"),
+    CheckConstraint(_one_of("action", Resolution), name="action"),
     CheckConstraint(
         "(action = 'posted' AND transaction_id IS NOT NULL AND encounter_id IS NOT NULL) OR "
         "(action = 'dismissed' AND transaction_id IS NULL AND note IS NOT NULL)",

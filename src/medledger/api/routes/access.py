@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query, Response
+from fastapi import Response
 from pydantic import BaseModel, Field
 
 from medledger.api.deps import PUBLIC, ActorDep, DryRun, answering
@@ -13,6 +11,7 @@ from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
 from medledger.domain.credentials import normalise_username
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
+from medledger.domain.statuses import ApprovalStatus, Role
 from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import approvals, auth, registration
 
@@ -34,7 +33,7 @@ def issue_token(
 class UserIn(In):
     username: str = Field(min_length=1, max_length=100)
     display_name: str = Field(min_length=1, max_length=200)
-    role: str
+    role: Role
     password: str = Field(max_length=200, description="At least 12 characters, not a common one.")
     write_off_limit: AmountIn | None = None
 
@@ -64,7 +63,7 @@ def add_user(
 def list_approvals(
     database: DatabaseDep,
     actor: ActorDep,
-    status: Annotated[str | None, Query(pattern="^(pending|approved|rejected)$")] = "pending",
+    status: ApprovalStatus | None = ApprovalStatus.PENDING,
 ) -> list[ApprovalOut]:
     """Managers see the queue; everyone else sees the outcome of their own requests."""
     return [ApprovalOut.of(v) for v in approvals.list_approvals(database, actor, status)]

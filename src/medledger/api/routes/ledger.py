@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Response
 
-from medledger.api.deps import ActorDep, DryRun, IdempotencyKey, QueryMoment, QueryText
+from medledger.api.deps import ActorDep, DryRun, IdempotencyKey, QueryMoment
 from medledger.api.routing import api_router, on_event_loop
 from medledger.api.schemas import (
     ApprovalOut,
@@ -24,11 +24,13 @@ from medledger.api.schemas import (
     WriteOffsPosted,
 )
 from medledger.domain.errors import NotFound
+from medledger.domain.reasons import WriteOffReason
+from medledger.domain.transaction import TransactionKind
 from medledger.http.dependencies import DatabaseDep, PathId, QueryId
 from medledger.services import cancellations, history, payments, reversals, write_offs
 from medledger.services.actor import Actor
 from medledger.services.approval_requests import Outcome
-from medledger.services.history import TransactionFilter, TransactionView
+from medledger.services.history import Sort, TransactionFilter, TransactionView
 from medledger.services.ledger_requests import CancellationRequest, WriteOffRequest
 from medledger.services.posting import committed, dry_run
 from medledger.storage.unit_of_work import Database
@@ -124,16 +126,16 @@ def list_write_offs(
     patient_id: QueryId = None,
     encounter_id: QueryId = None,
     procedure_id: QueryId = None,
-    reason: QueryText = None,
+    reason: WriteOffReason | None = None,
     user_id: QueryId = None,
     start: QueryMoment = None,
     end: QueryMoment = None,
-    sort: Annotated[str, Query(pattern="^-?created_at$")] = "-created_at",
+    sort: Sort = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[WriteOffOut]:
     wanted = TransactionFilter(
-        "write_off", patient_id, encounter_id, procedure_id, reason, user_id, start, end, sort,
+        TransactionKind.WRITE_OFF, patient_id, encounter_id, procedure_id, reason, user_id, start, end, sort,
         limit, offset,
     )  # fmt: skip
     return [write_off_out(v) for v in history.find_transactions(database, actor, wanted)]
@@ -143,7 +145,7 @@ def list_write_offs(
 @on_event_loop
 def get_write_off(database: DatabaseDep, actor: ActorDep, write_off_id: PathId) -> WriteOffOut:
     view = history.transaction(database, actor, write_off_id)
-    if view.kind != "write_off":
+    if view.kind != TransactionKind.WRITE_OFF:
         raise NotFound("write-off", write_off_id)
     return write_off_out(view)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
+from medledger.domain.statuses import ApprovalStatus
 from medledger.http.dependencies import DatabaseDep, PathId
 from medledger.services import approvals
 from medledger.services.actor import Actor
@@ -20,14 +21,16 @@ from medledger.web.routing import web_router
 from medledger.web.session import WebActor
 
 router = web_router()
-Status = Annotated[str, Query(pattern="^(pending|approved|rejected)$")]
 
 
 @router.get("/approvals")
 def queue(
-    request: Request, database: DatabaseDep, actor: WebActor, status: Status = "pending"
+    request: Request,
+    database: DatabaseDep,
+    actor: WebActor,
+    status: ApprovalStatus = ApprovalStatus.PENDING,
 ) -> Response:
-    return _queue(request, database, actor, status)
+    return _queue(request, database, actor, status=status)
 
 
 @router.post("/approvals/{approval_id}/approve")
@@ -37,10 +40,8 @@ def approve(
     try:
         approvals.approve(database, actor, approval_id)
     except LedgerError as error:
-        return _queue(request, database, actor, "pending", {approval_id: error.message}, 422)
-    return _queue(
-        request, database, actor, "pending", message=f"Request #{approval_id} approved and posted."
-    )
+        return _queue(request, database, actor, {approval_id: error.message}, 422)
+    return _queue(request, database, actor, message=f"Request #{approval_id} approved and posted.")
 
 
 @router.post("/approvals/{approval_id}/reject")
@@ -54,18 +55,19 @@ def reject(
     try:
         approvals.reject(database, actor, approval_id, text(form, "reason"))
     except LedgerError as error:
-        return _queue(request, database, actor, "pending", {approval_id: error.message}, 422)
-    return _queue(request, database, actor, "pending", message=f"Request #{approval_id} rejected.")
+        return _queue(request, database, actor, {approval_id: error.message}, 422)
+    return _queue(request, database, actor, message=f"Request #{approval_id} rejected.")
 
 
 def _queue(
     request: Request,
     database: Database,
     actor: Actor,
-    status: str,
     errors: dict[int, str] | None = None,
     status_code: int = 200,
     message: str | None = None,
+    *,
+    status: ApprovalStatus = ApprovalStatus.PENDING,
 ) -> Response:
     return render(
         request, "approvals.html", status_code=status_code, status=status,
