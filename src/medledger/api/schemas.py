@@ -672,7 +672,7 @@ class ApprovalOut(Out):
     @classmethod
     def of(cls, view: ApprovalView) -> ApprovalOut:
         asked = [_request_out(r) for r in view.requests]
-        cancellation = view.kind == "cancellation"
+        cancellation = view.kind == TransactionKind.CANCELLATION
         return cls(
             id=view.id, kind=view.kind, status=view.status, total=view.total_cents,
             requested_by=view.requested_by, created_at=view.created_at,

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from medledger.domain.money import to_cents
+from medledger.domain.transaction import TransactionKind
 
 
 def amounts_in_cents(amounts: Mapping[str, object]) -> dict[str, int]:
@@ -57,13 +58,15 @@ class CancellationRequest:
 #: A request an approval request can hold, by its ``kind``.
 LedgerRequest = WriteOffRequest | CancellationRequest
 KINDS: dict[str, type[WriteOffRequest] | type[CancellationRequest]] = {
-    "write_off": WriteOffRequest,
-    "cancellation": CancellationRequest,
+    TransactionKind.WRITE_OFF: WriteOffRequest,
+    TransactionKind.CANCELLATION: CancellationRequest,
 }
 
 
-def kind_of(request: LedgerRequest) -> str:
-    return "write_off" if isinstance(request, WriteOffRequest) else "cancellation"
+def kind_of(request: LedgerRequest) -> TransactionKind:
+    if isinstance(request, WriteOffRequest):
+        return TransactionKind.WRITE_OFF
+    return TransactionKind.CANCELLATION
 
 
 def encode(requests: Sequence[LedgerRequest]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from medledger.domain.columns import Column
 from medledger.domain.errors import NotFound
+from medledger.domain.transaction import TransactionKind
 from medledger.services import accounts, history, payments, registration
 from medledger.services.accounts import EncounterAccount, PatientAccount, ProcedureAccount
 from medledger.services.actor import Actor
@@ -93,7 +94,7 @@ class PatientProfile:
         by_id = {view.id: view for view in self.history}
         standing = []
         for view in self.history:
-            if view.kind != "write_off":
+            if view.kind != TransactionKind.WRITE_OFF:
                 continue
             own = [view, *(by_id[r] for r in view.reverted_by if r in by_id)]
             cents = sum(

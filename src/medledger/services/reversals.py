@@ -15,7 +15,7 @@ from medledger.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 #: Patient money moves: reversing one gives money back (or takes it) as a refund does, so it
 #: needs the same role as a refund.
-PATIENT_MONEY = frozenset({"payment", "refund"})
+PATIENT_MONEY = frozenset({TransactionKind.PAYMENT, TransactionKind.REFUND})
 
 
 def reverse_transaction(
@@ -35,7 +35,7 @@ def reverse_transaction(
         authorize_reversal(actor, original.user_id)
         if original.kind in PATIENT_MONEY:
             authorize(actor, "refund")
-        if original.kind == "charge":
+        if original.kind == TransactionKind.CHARGE:
             raise NotReversible("a charge is corrected by the claim, not reversed here")
         procedure_ids = uow.ledger.procedures_of_transaction(transaction_id)
         uow.ledger.lock_procedures(procedure_ids)
@@ -52,7 +52,7 @@ def reverse_transaction(
             uow.ledger.holdings_of_payments(payment_ids),
             others,
         )
-        if original.kind in ("adjudication", "estimate"):
+        if original.kind in (TransactionKind.ADJUDICATION, TransactionKind.ESTIMATE):
             _restore_pr_source(uow, procedure_ids, transaction_id)
         return Plan(
             kind=TransactionKind.REVERSAL,

@@ -136,7 +136,7 @@ def _posting(
         )
 
     fingerprint = {
-        "kind": "write_off", "targets": targets, "amounts": per_carc, "total": total,
+        "kind": TransactionKind.WRITE_OFF, "targets": targets, "amounts": per_carc, "total": total,
         "reason": chosen.code, "text": chosen.text, "note": request.note,
     }  # fmt: skip
     return Posting(fingerprint, plan)

@@ -635,7 +635,7 @@ class LedgerStore:
             .join(ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id)
             .where(
                 ledger_transactions.c.organisation_id == self.organisation_id,
-                ledger_transactions.c.kind != "reversal",
+                ledger_transactions.c.kind != TransactionKind.REVERSAL,
                 ledger_entries.c.payment_id.in_(payment_ids),
             )
             .distinct()
@@ -700,13 +700,13 @@ class LedgerStore:
         procedures, and ``verify`` would read the whole journal once per range of procedures."""
         transactions, entries = ledger_transactions.c, ledger_entries.c
         reversal = ledger_transactions.alias("reversal")
-        strongest = func.max(case((transactions.kind == "adjudication", 2), else_=1))
+        strongest = func.max(case((transactions.kind == TransactionKind.ADJUDICATION, 2), else_=1))
         ranked = (
             select(entries.procedure_id, strongest.label("rank"))
             .join(ledger_transactions, entries.transaction_id == transactions.id)
             .where(
                 entries.organisation_id == self.organisation_id,
-                transactions.kind.in_(["adjudication", "estimate"]),
+                transactions.kind.in_([TransactionKind.ADJUDICATION, TransactionKind.ESTIMATE]),
                 ~select(reversal.c.id).where(reversal.c.reverts_id == transactions.id).exists(),
                 *conditions,
             )

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, case, func, select
 
 from medledger.domain.columns import GROUP_COLUMNS, Column
+from medledger.domain.transaction import TransactionKind
 from medledger.storage.ledger_store import owed_by_patient
 from medledger.storage.tables import (
     ledger_entries,
@@ -52,7 +53,7 @@ class ReportStore:
             .outerjoin(original, original.c.id == posted.c.reverts_id)
             .where(
                 posted.c.organisation_id == self.organisation_id,
-                kind.in_(["write_off", "cancellation"]),
+                kind.in_([TransactionKind.WRITE_OFF, TransactionKind.CANCELLATION]),
                 ledger_entries.c.column.in_([Column.WRITTEN_OFF.value, Column.CANCELLED.value]),
             )
             .group_by(kind, code, text)
@@ -69,7 +70,12 @@ class ReportStore:
                 patient_payments.c.method,
                 func.count(
                     func.distinct(
-                        case((ledger_transactions.c.kind == "payment", ledger_entries.c.payment_id))
+                        case(
+                            (
+                                ledger_transactions.c.kind == TransactionKind.PAYMENT,
+                                ledger_entries.c.payment_id,
+                            )
+                        )
                     )
                 ).label("n"),
                 _sum_where(column == Column.PATIENT_PAID.value).label("received"),
@@ -106,7 +112,7 @@ class ReportStore:
             .join(payers, payers.c.id == remittances.c.payer_id)
             .where(
                 ledger_transactions.c.organisation_id == self.organisation_id,
-                ledger_transactions.c.kind == "adjudication",
+                ledger_transactions.c.kind == TransactionKind.ADJUDICATION,
             )
             .group_by(payers.c.name)
             .order_by(payers.c.name)
