@@ -1,0 +1,5 @@
+"""The middleware both fronts share, exercised through the API: its app and practice."""
+
+from tests.api.conftest import app, practice
+
+__all__ = ["app", "practice"]
