@@ -144,9 +144,10 @@ def cancel(engine: Engine, actor: Actor, procedure_id: int, *, reason: str, **fi
     return transaction_id
 
 
-def biller_and_manager(engine: Engine, actor: Actor) -> tuple[Actor, Actor]:
-    """A biller with a 100.00 write-off limit and a billing manager, in ``actor``'s organisation."""
-    add_user(Database(engine), actor, "biller", "Bill", "biller", "100.00")
+def biller_and_manager(engine: Engine, actor: Actor, limit: str = "100.00") -> tuple[Actor, Actor]:
+    """A biller with a write-off limit (100.00 unless told) and a billing manager, in
+    ``actor``'s organisation."""
+    add_user(Database(engine), actor, "biller", "Bill", "biller", limit)
     add_user(Database(engine), actor, "manager", "Maria", "billing_manager", None)
     return (
         actor_for(Database(engine), actor.organisation_id, "biller", "test"),
