@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from medledger.domain.adjudication import Adjustment
 from medledger.domain.transaction import TransactionHeader, TransactionKind
@@ -28,9 +30,22 @@ from medledger.services.registration import (
     add_user,
 )
 from medledger.services.write_offs import submit_write_offs
+from medledger.storage.tenancy import organisation_transaction
 from medledger.storage.unit_of_work import Database, UnitOfWork
 
 _numbers = itertools.count(1)
+
+
+@contextmanager
+def reading(engine: Engine, organisation_id: int) -> Iterator[Connection]:
+    """A connection that reads one organisation's rows as its unit of work does (on
+    PostgreSQL, under row-level security: a query may ask for more, it gets no more)."""
+    with UnitOfWork(engine, organisation_id, write=False) as uow:
+        yield uow.connection
+
+
+#: A transaction that writes one organisation's rows, committed as its block ends.
+writing = organisation_transaction
 
 
 def adjudication_header(actor: Actor, idempotency_key: str) -> TransactionHeader:

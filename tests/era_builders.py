@@ -41,6 +41,7 @@ from medledger.storage.tables import (
 from medledger.storage.unit_of_work import Database
 from medledger.x12 import Claim, Remittance, ServiceLine, read_remittances
 from medledger.x12 import writer as w
+from tests.builders import reading
 
 _numbers = itertools.count(1)
 WRITTEN = datetime(2024, 2, 1, 9, 30)
@@ -61,7 +62,7 @@ def table_counts(engine: Engine, organisation_id: int) -> dict[str, int]:
         payers, remittances, payment_items, provider_adjustments,
         ledger_transactions, ledger_entries, procedure_balances, review_items,
     )  # fmt: skip
-    with engine.connect() as connection:
+    with reading(engine, organisation_id) as connection:
         return {
             table.name: connection.execute(
                 select(func.count()).where(table.c.organisation_id == organisation_id)

@@ -74,7 +74,7 @@ from medledger.services.review_queue import (
     held_claims,
     resolve_held_claim,
 )
-from medledger.storage.database import DEFAULT_URL, open_database
+from medledger.storage.database import DEFAULT_URL, open_database, setup_roles
 from medledger.storage.unit_of_work import Database
 
 app = typer.Typer(
@@ -96,6 +96,8 @@ patient_app = typer.Typer(no_args_is_help=True, help="Register a patient, or cha
 app.add_typer(patient_app, name="patient")
 visit_app = typer.Typer(no_args_is_help=True, help="Add a visit with its charges.")
 app.add_typer(visit_app, name="visit")
+db_app = typer.Typer(no_args_is_help=True, help="The database's roles (PostgreSQL).")
+app.add_typer(db_app, name="db")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,10 +115,11 @@ class Session:
     url: str
     username: str
     organisation_id: int | None
+    migration_url: str | None = None
 
     @cached_property
     def engine(self) -> Engine:
-        return open_database(self.url)
+        return open_database(self.url, self.migration_url)
 
     @cached_property
     def database(self) -> Database:
@@ -198,12 +201,19 @@ def main(
         str,
         typer.Option(envvar="MEDLEDGER_DATABASE_URL", help="SQLite file or PostgreSQL URL."),
     ] = DEFAULT_URL,
+    migration_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MEDLEDGER_MIGRATION_URL",
+            help="PostgreSQL URL of the tables' owner, who migrates (docs/security.md).",
+        ),
+    ] = None,
     user: Annotated[str, typer.Option("--user", help="Act as this user.")] = "admin",
     organisation: Annotated[
         int | None, typer.Option("--organisation", help="Organisation id (default: the first).")
     ] = None,
 ) -> None:
-    session = Session(database_url, user, organisation)
+    session = Session(database_url, user, organisation, migration_url)
     ctx.obj = session
     ctx.call_on_close(session.close)
 
@@ -374,6 +384,25 @@ def init(
         typer.echo("admin user: admin (act as another user with --user)")
 
 
+@command("setup-roles", group=db_app)
+def db_setup_roles(
+    ctx: typer.Context,
+    superuser_url: Annotated[
+        str,
+        typer.Option(envvar="MEDLEDGER_SUPERUSER_URL", help="A PostgreSQL superuser's URL."),
+    ],
+) -> None:
+    """Create the tables' owner (--migration-url's user) and the app's least-privilege role
+    (--database-url's user), migrate as the owner and grant the app its privileges. Safe to
+    repeat."""
+    session = session_of(ctx)
+    if session.migration_url is None:
+        fail("name the tables' owner with --migration-url (or MEDLEDGER_MIGRATION_URL)")
+    app_role = setup_roles(superuser_url, session.migration_url, session.url)
+    owner = make_url(session.migration_url).username
+    typer.echo(f"roles ready: {owner} owns and migrates, {app_role.name} runs the app")
+
+
 @command()
 def demo(
     ctx: typer.Context,
@@ -481,6 +510,8 @@ def serve(
         from uvicorn.supervisors import Multiprocess
 
         os.environ["MEDLEDGER_DATABASE_URL"] = session.url
+        if session.migration_url:
+            os.environ["MEDLEDGER_MIGRATION_URL"] = session.migration_url
         config = uvicorn.Config(
             "medledger.app:app_from_environment",
             factory=True,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from medledger.storage.tables import audit_events, users
+from tests import builders
 
 
 def events(engine, organisation_id):
-    with engine.connect() as connection:
+    with builders.reading(engine, organisation_id) as connection:
         rows = connection.execute(
             select(audit_events, users.c.username)
             .outerjoin(users, users.c.id == audit_events.c.user_id)

@@ -27,6 +27,7 @@ from medledger.services.registration import (
 )
 from medledger.storage.tables import coverages, encounters, patients, payers, procedures
 from medledger.storage.unit_of_work import Database
+from tests import builders
 
 WRITTEN = (patients, payers, coverages, encounters, procedures)
 
@@ -38,7 +39,7 @@ def user(engine, actor, username: str, role: str):
 
 def writers(engine, organisation_id: int) -> dict[str, set[int | None]]:
     """Each table's ``created_by`` values in the organisation."""
-    with engine.connect() as connection:
+    with builders.reading(engine, organisation_id) as connection:
         return {
             table.name: set(
                 connection.execute(

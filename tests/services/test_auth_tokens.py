@@ -8,6 +8,7 @@ from sqlalchemy import update
 from medledger.services import auth
 from medledger.services.registration import actor_for, add_user
 from medledger.storage.tables import api_tokens, users
+from tests import builders
 
 
 class Clock:
@@ -59,7 +60,7 @@ def test_a_change_made_elsewhere_takes_effect_when_the_entry_expires(
     revoked, demoted = (auth.issue_token(database, biller, name) for name in ("a", "b"))
     auth.actor_from_token(database, revoked)
     auth.actor_from_token(database, demoted)
-    with engine.begin() as connection:
+    with builders.writing(engine, biller.organisation_id) as connection:
         connection.execute(
             update(api_tokens)
             .where(api_tokens.c.token_hash == auth._digest(revoked))

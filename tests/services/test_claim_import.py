@@ -27,6 +27,7 @@ from medledger.storage.tables import (
 from medledger.storage.unit_of_work import Database, UnitOfWork
 from medledger.x12 import writer as w
 from medledger.x12.claim_writer import claims_text, submitted_claim, submitted_line
+from tests import builders
 from tests.x12.test_x12_claims import CLAIM_SAMPLES
 
 DAY = date(2026, 3, 2)
@@ -34,7 +35,7 @@ TABLES = (patients, encounters, procedures, coverages, submitted_claims, ledger_
 
 
 def counts(engine, actor) -> dict[str, int]:
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         return {
             table.name: connection.execute(
                 select(func.count()).where(table.c.organisation_id == actor.organisation_id)
@@ -116,7 +117,7 @@ def test_a_sample_registers_what_it_holds(engine, database, actor, name):
 
 def test_the_dependent_is_registered_with_the_demographics_and_coverage_of_the_claim(engine, actor):
     sample(engine, actor, "LinuxForHealth__x12__837_004010X098A1_patient-is-dependent.837")
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         (patient,) = connection.execute(
             select(patients).where(patients.c.organisation_id == actor.organisation_id)
         ).all()
@@ -230,7 +231,7 @@ def test_a_replacement_of_a_paid_claim_is_held_and_changes_nothing(engine, actor
     assert {k: v for k, v in after.items() if k != "submitted_claims"} == {
         k: v for k, v in before.items() if k != "submitted_claims"
     }
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         held = connection.execute(
             select(submitted_claims).where(submitted_claims.c.status == "held",
                                            submitted_claims.c.organisation_id == actor.organisation_id)
@@ -313,7 +314,7 @@ def test_an_ndc_given_as_the_procedure_is_refused_alike_on_both_engines(engine, 
 
 def test_a_drug_line_registers_its_hcpcs_code_not_its_ndc(engine, actor):
     sample(engine, actor, "LinuxForHealth__x12__837_005010X222A2_demo.drug.example10.2.837")
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         codes = connection.execute(
             select(procedures.c.code).where(procedures.c.organisation_id == actor.organisation_id)
         ).scalars()

@@ -445,10 +445,12 @@ def test_importing_needs_the_right_to_post_remittances(engine, actor):
         import_text(engine, front_desk, era(w.claim("X", [OFFICE_PAID])))
 
 
-def test_every_import_of_the_file_leaves_remittance_rows_scoped_to_the_organisation(engine, actor):
+def test_every_import_of_the_file_leaves_remittance_rows_scoped_to_the_organisation(
+    engine, raw_engine, actor
+):
     visit(engine, actor, "PCN-X", OFFICE)
     import_text(engine, actor, era(w.claim("PCN-X", [OFFICE_PAID])))
-    with engine.connect() as connection:
+    with raw_engine.connect() as connection:  # every organisation's rows
         organisations = {
             row.organisation_id
             for row in connection.execute(

@@ -46,13 +46,13 @@ def test_two_payers_sharing_a_trn03_are_two_remittances(engine, database, actor)
     assert_verified(engine, actor)
 
 
-def test_a_payer_recorded_by_trn03_alone_is_still_recognised(engine, actor):
+def test_a_payer_recorded_by_trn03_alone_is_still_recognised(engine, raw_engine, actor):
     """Payers imported before the payer code held the identification have TRN03 as their code:
     the same name under that TRN03 is the same payer, so an old file is still already imported."""
     visit(engine, actor, "PCN-P2", OFFICE)
     data = era(w.claim("PCN-P2", [OFFICE_PAID]), trace="EFT-OLD")
     import_text(engine, actor, data)
-    with engine.begin() as connection:
+    with raw_engine.begin() as connection:  # as it was stored before (the app may not)
         connection.execute(
             update(payers)
             .where(payers.c.organisation_id == actor.organisation_id)

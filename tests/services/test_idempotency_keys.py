@@ -33,7 +33,7 @@ def two_procedures(engine, actor):
 
 
 def _transactions(engine, actor) -> int:
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         return connection.scalar(
             select(func.count()).where(
                 ledger_transactions.c.organisation_id == actor.organisation_id

@@ -50,11 +50,13 @@ def test_a_sound_ledger_verifies_clean_in_any_batch_size(database, actor, practi
 
 
 @pytest.mark.parametrize("batch", [1, 4, 1000])
-def test_a_materialised_row_off_by_a_cent_is_reported(engine, database, actor, practice, batch):
+def test_a_materialised_row_off_by_a_cent_is_reported(
+    engine, raw_engine, database, actor, practice, batch
+):
     first, last = practice[1], practice[-1]
     for procedure_id in (first, last):
         plant(
-            engine,
+            raw_engine,
             "UPDATE procedure_balances SET amount_cents = amount_cents + 1 "
             "WHERE procedure_id = :p AND \"column\" = 'charge'",
             p=procedure_id,
@@ -69,10 +71,10 @@ def test_a_materialised_row_off_by_a_cent_is_reported(engine, database, actor, p
 
 
 def test_a_materialised_row_the_journal_does_not_have_is_reported(
-    engine, database, actor, practice
+    engine, raw_engine, database, actor, practice
 ):
     plant(
-        engine,
+        raw_engine,
         'INSERT INTO procedure_balances (procedure_id, organisation_id, "column", carc, '
         "amount_cents) VALUES (:p, :o, 'payer_oa', '23', -5)",
         p=practice[2],
@@ -86,8 +88,10 @@ def test_a_materialised_row_the_journal_does_not_have_is_reported(
     ]
 
 
-def test_a_pr_source_the_journal_does_not_support_is_reported(engine, database, actor, practice):
-    plant(engine, "UPDATE procedures SET pr_source = 'estimate' WHERE id = :p", p=practice[3])
+def test_a_pr_source_the_journal_does_not_support_is_reported(
+    engine, raw_engine, database, actor, practice
+):
+    plant(raw_engine, "UPDATE procedures SET pr_source = 'estimate' WHERE id = :p", p=practice[3])
 
     report = verify_organisation(database, actor.organisation_id, batch=2)
 
@@ -148,13 +152,15 @@ def test_a_payment_holding_less_than_nothing_on_a_procedure_is_reported(
     ]
 
 
-def test_another_organisations_differences_are_not_reported(engine, database, actor, practice):
+def test_another_organisations_differences_are_not_reported(
+    engine, raw_engine, database, actor, practice
+):
     other = create_organisation(database, f"Other {uuid.uuid4().hex[:8]}")
     other_actor = Actor(other.organisation_id, other.user_id, "test", "admin")
     patient_id = builders.patient(engine, other_actor)
     _, (theirs,) = builders.visit(engine, other_actor, patient_id, ["80.00"])
     plant(
-        engine,
+        raw_engine,
         "UPDATE procedure_balances SET amount_cents = amount_cents + 1 WHERE procedure_id = :p",
         p=theirs,
     )
@@ -166,13 +172,15 @@ def test_another_organisations_differences_are_not_reported(engine, database, ac
 
 @pytest.mark.parametrize("batch", [1, 1000])
 def test_a_patients_open_pr_that_is_not_the_sum_of_their_procedures_is_reported(
-    engine, database, actor, practice, batch
+    engine, raw_engine, database, actor, practice, batch
 ):
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         first, second = (uow.registry.procedure(p).patient_id for p in (practice[0], practice[2]))
         assert uow.ledger.patients_owing_most(10) == sorted(uow.ledger.patients_owing_most(10))
-    plant(engine, "UPDATE patient_open_pr SET open_pr_cents = 5999 WHERE patient_id = :p", p=first)
-    plant(engine, "DELETE FROM patient_open_pr WHERE patient_id = :p", p=second)
+    plant(
+        raw_engine, "UPDATE patient_open_pr SET open_pr_cents = 5999 WHERE patient_id = :p", p=first
+    )
+    plant(raw_engine, "DELETE FROM patient_open_pr WHERE patient_id = :p", p=second)
 
     report = verify_organisation(database, actor.organisation_id, batch=batch)
 
@@ -182,9 +190,11 @@ def test_a_patients_open_pr_that_is_not_the_sum_of_their_procedures_is_reported(
     ]
 
 
-def test_rebuilding_the_open_pr_from_the_balances_mends_it(engine, database, actor, practice):
+def test_rebuilding_the_open_pr_from_the_balances_mends_it(
+    engine, raw_engine, database, actor, practice
+):
     plant(
-        engine,
+        raw_engine,
         "UPDATE patient_open_pr SET open_pr_cents = 1 WHERE organisation_id = :o",
         o=actor.organisation_id,
     )

@@ -33,7 +33,7 @@ def test_one_batch_over_many_procedures_and_patients(engine, database, actor):
             uow.ledger.add_entries(transaction, entries)
         uow.registry.set_pr_source([a, b, c], "remittance")  # as posting a remittance does
         uow.commit()
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         stored = dict(
             connection.execute(
                 select(patient_open_pr.c.patient_id, patient_open_pr.c.open_pr_cents).where(

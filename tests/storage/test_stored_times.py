@@ -13,7 +13,7 @@ from tests import builders
 
 def test_a_stored_time_reads_back_in_utc_whatever_the_session_time_zone(engine, actor):
     patient_id = builders.patient(engine, actor)
-    with engine.connect() as connection:
+    with builders.reading(engine, actor.organisation_id) as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SET TIME ZONE 'America/New_York'"))
         created = connection.execute(

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from medledger.domain.transaction import TransactionKind
+from medledger.storage.unit_of_work import UnitOfWork
 
 
 def kind_check(connection: Connection) -> str:
@@ -50,7 +51,8 @@ def _insert(connection: Connection, actor, kind: str, reverts_id: int | None = N
 
 @pytest.mark.parametrize("refused", ["gift", "Write_off", "WRITE_OFF", ""])
 def test_the_database_takes_every_kind_and_nothing_else(engine, actor, refused):
-    with engine.connect() as connection:  # never committed: rolled back as it closes
+    with UnitOfWork(engine, actor.organisation_id) as uow:  # never committed: rolled back
+        connection = uow.connection
         taken = []
         for kind in TransactionKind:  # a reversal names an earlier transaction
             reverts = taken[0] if kind is TransactionKind.REVERSAL else None

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from medledger.http.access_log import route_template
 from medledger.storage.registry import now
 from medledger.storage.tables import audit_events
+from medledger.storage.tenancy import organisation_transaction
 from medledger.storage.unit_of_work import before_commit
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -60,7 +61,8 @@ class _RequestAudit:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.written: tuple[int, int] | None = None  # (event id, status recorded)
+        #: (event id, status recorded, its organisation)
+        self.written: tuple[int, int, int | None] | None = None
 
     def write(self, connection: Connection) -> None:
         """In the request's transaction, just before its first COMMIT (in the endpoint's
@@ -72,14 +74,15 @@ class _RequestAudit:
         event_id = connection.execute(
             insert(audit_events).values(**event).returning(audit_events.c.id)
         ).scalar_one()
-        self.written = (int(event_id), status)
+        self.written = (int(event_id), status, event["organisation_id"])
 
     async def finish(self, status: int) -> None:
         engine = self.scope["app"].state.engine
         if self.written is None:
             await run_in_threadpool(_record, engine, _event(self.scope, status))
         elif self.written[1] != status:
-            await run_in_threadpool(_correct, engine, self.written[0], status)
+            event_id, _, organisation_id = self.written
+            await run_in_threadpool(_correct, engine, organisation_id, event_id, status)
 
 
 def _event(scope: Scope, status_code: int) -> dict[str, Any]:
@@ -100,13 +103,13 @@ def _outcome(status_code: int) -> str:
     return "ok" if status_code < 400 else "refused"
 
 
-def _record(engine: Engine, event: dict[str, object]) -> None:
-    with engine.begin() as connection:
+def _record(engine: Engine, event: dict[str, Any]) -> None:
+    with organisation_transaction(engine, event["organisation_id"]) as connection:
         connection.execute(insert(audit_events).values(**event))
 
 
-def _correct(engine: Engine, event_id: int, status_code: int) -> None:
-    with engine.begin() as connection:
+def _correct(engine: Engine, organisation_id: int | None, event_id: int, status_code: int) -> None:
+    with organisation_transaction(engine, organisation_id) as connection:
         connection.execute(
             update(audit_events)
             .where(audit_events.c.id == event_id)

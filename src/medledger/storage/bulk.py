@@ -107,10 +107,7 @@ def insert_rows(
         return
     names = ", ".join(f'"{name}"' for name in columns)
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS:
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy_rows(connection, table, names, rows)
         return
     if connection.dialect.name == "postgresql":
         arrays = ", ".join(
@@ -125,6 +122,27 @@ def insert_rows(
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({names}) VALUES ({marks})", [tuple(row) for row in rows]
     )
+
+
+def _copy_rows(
+    connection: Connection, table: Table, names: str, rows: Sequence[Sequence[Any]]
+) -> None:
+    """COPY the rows into a temporary table, then ``INSERT … SELECT`` them: PostgreSQL refuses
+    COPY FROM into a table under row-level security (migration 0020), and the INSERT holds each
+    row to the table's policy."""
+    staging = f"medledger_copy_{table.name}"
+    connection.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {table.name} WITH NO DATA"
+        )
+    )
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    connection.execute(text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}"))
+    connection.execute(text(f"DROP TABLE {staging}"))
 
 
 def add_to_rows(

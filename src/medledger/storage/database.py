@@ -5,6 +5,10 @@ SQLite runs in WAL mode with foreign keys on, and write transactions start with
 the embedded default keeps concurrent write-offs from exceeding the open PR. PostgreSQL does the
 same with row locks on the procedures a transaction touches (see ``LedgerStore.lock_procedures``).
 A SQLite file's WAL is checkpointed in the background, not inside a commit (storage/checkpoints.py).
+
+On PostgreSQL the app can run as a role that owns nothing (storage/roles.py): then
+``MEDLEDGER_MIGRATION_URL`` names the tables' owner, who migrates and grants the app its
+privileges; without it, the app's own URL migrates (SQLite, or one role for everything).
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 
-from medledger.storage import checkpoints
+from medledger.storage import checkpoints, roles
 
 DEFAULT_URL = "sqlite:///medledger.sqlite3"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,6 +36,11 @@ _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, checkpoints.WalCheckpointer] =
 def database_url() -> str:
     """MEDLEDGER_DATABASE_URL, or a SQLite file in the working directory."""
     return os.environ.get("MEDLEDGER_DATABASE_URL", DEFAULT_URL)
+
+
+def migration_url() -> str | None:
+    """MEDLEDGER_MIGRATION_URL: the tables' owner, when the app's URL is another role."""
+    return os.environ.get("MEDLEDGER_MIGRATION_URL") or None
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -81,9 +90,33 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creates a new SQLite file's tables)."""
+def migrate(engine: Engine, app_role: str | None = None) -> None:
+    """Bring the schema to the newest migration (creates a new SQLite file's tables); then, on
+    PostgreSQL, grant ``app_role`` (when given) what the app may do (storage/roles.py)."""
     command.upgrade(alembic_config(engine), "head")
+    if app_role is not None and engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            roles.grant_app(connection, app_role)
+
+
+def setup_roles(superuser_url: str, owner_url: str, app_url: str) -> roles.Login:
+    """As a superuser, create (or repair) the owner's and the app's roles of ``owner_url`` and
+    ``app_url`` (storage/roles.py), then migrate as the owner and grant the app its privileges.
+    The schema is the superuser URL's (its search path: ``public`` unless set). Safe to repeat.
+    Answers the app's role."""
+    owner, app = roles.Login.of_url(owner_url), roles.Login.of_url(app_url)
+    admin = make_engine(superuser_url)
+    try:
+        with admin.begin() as connection:
+            roles.setup_roles(connection, owner, app)
+    finally:
+        admin.dispose()
+    engine = make_engine(owner_url)
+    try:
+        migrate(engine, app_role=app.name)
+    finally:
+        engine.dispose()
+    return app
 
 
 def is_current(engine: Engine) -> bool:
@@ -94,9 +127,18 @@ def is_current(engine: Engine) -> bool:
     return current == head
 
 
-def open_database(url: str | None = None) -> Engine:
-    """An engine on a database at the current schema, migrating it first if needed."""
+def open_database(url: str | None = None, owner_url: str | None = None) -> Engine:
+    """An engine on a database at the current schema, migrating it first if needed: as the
+    owner (``owner_url``, else MEDLEDGER_MIGRATION_URL) when that is another role."""
     engine = make_engine(url)
     if not is_current(engine):
-        migrate(engine)
+        owner_url = owner_url or migration_url()
+        if owner_url is None or make_url(owner_url) == engine.url:
+            migrate(engine)
+        else:
+            owner = make_engine(owner_url)
+            try:
+                migrate(owner, app_role=engine.url.username)
+            finally:
+                owner.dispose()
     return engine

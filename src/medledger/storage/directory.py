@@ -3,7 +3,9 @@ one), and whose an API token is.
 
 Everything else a service reads is scoped to one organisation by its unit of work; these reads
 are what a front needs before it knows the organisation (choosing one, verifying them all,
-authenticating a bearer token).
+authenticating a bearer token). On PostgreSQL these run under row-level security with no
+organisation named: the organisations are open to them, an organisation's rows are not, except
+an API token looked up by its SHA-256 (migration 0020).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import Connection, Row, func, select
 
 from medledger.storage.registry import add_organisation
 from medledger.storage.tables import api_tokens, organisations, users
+from medledger.storage.tenancy import TOKEN_SETTING, database_scope, organisation_scope
 
 
 class Directory:
@@ -45,9 +48,21 @@ class Directory:
         return add_organisation(self.connection, name)
 
     def user_of_token(self, token_hash: str) -> Row[Any] | None:
-        """The user holding the unrevoked token with this SHA-256, if any."""
-        return self.connection.execute(
-            select(users)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
-        ).first()
+        """The user holding the unrevoked token with this SHA-256, if any: the token names its
+        organisation, whose rows then show its user."""
+        with database_scope(self.connection, {TOKEN_SETTING: token_hash}):
+            organisation_id = self.connection.execute(
+                select(api_tokens.c.organisation_id).where(api_tokens.c.token_hash == token_hash)
+            ).scalar()
+        if organisation_id is None:
+            return None
+        with organisation_scope(self.connection, organisation_id):
+            return self.connection.execute(
+                select(users)
+                .join(api_tokens, api_tokens.c.user_id == users.c.id)
+                .where(
+                    api_tokens.c.organisation_id == organisation_id,
+                    api_tokens.c.token_hash == token_hash,
+                    api_tokens.c.revoked_at.is_(None),
+                )
+            ).first()

@@ -8,7 +8,9 @@ A write the database refuses by a constraint (``IntegrityError``) leaves the uni
 ``domain.errors.ConcurrentChange``, so services catch a domain error, never a driver's.
 
 Stores are scoped to one organisation when the unit of work is opened, so no query a service
-makes can reach another organisation's rows.
+makes can reach another organisation's rows. On PostgreSQL the unit of work also names its
+organisation to the database (``medledger.organisation_id``), whose row-level security
+(migration 0020) then shows and takes that organisation's rows only, whatever a query asks.
 
 A read-only unit of work on PostgreSQL runs in autocommit: no BEGIN and ROLLBACK round trips
 around its queries. It reads what it would have read in a transaction — at READ COMMITTED (the
@@ -44,6 +46,7 @@ from medledger.storage.registry import Registry
 from medledger.storage.remittance_store import RemittanceStore
 from medledger.storage.report_store import ReportStore
 from medledger.storage.review_store import ReviewStore
+from medledger.storage.tenancy import organisation_scope
 
 #: True during a dry run (``services.posting.dry_run``): ``commit`` then does nothing and the unit
 #: of work rolls back as it closes, so any use case run as a dry run plans, checks and writes as
@@ -113,6 +116,12 @@ class UnitOfWork:
             medledger_write=self._write, **options
         )
         self.connection.begin()
+        self._scope = organisation_scope(self.connection, self.organisation_id)
+        try:
+            self._scope.__enter__()
+        except BaseException:
+            self.connection.close()
+            raise
         self.registry = Registry(self.connection, self.organisation_id)
         self.ledger = LedgerStore(self.connection, self.organisation_id)
         self.remittances = RemittanceStore(self.connection, self.organisation_id)
@@ -156,6 +165,9 @@ class UnitOfWork:
     ) -> None:
         if not self._committed:
             self.connection.rollback()
-        self.connection.close()
+        try:
+            self._scope.__exit__(None, None, None)
+        finally:
+            self.connection.close()
         if isinstance(exc, IntegrityError):
             raise ConcurrentChange() from exc
