@@ -25,6 +25,7 @@ APP_CHANGES: dict[str, tuple[str, ...]] = {
     "api_tokens": ("UPDATE",),  # revoked
     "patients": ("UPDATE",),  # details
     "encounters": ("UPDATE",),  # a corrected claim's details
+    "coverages": ("UPDATE", "DELETE"),  # edited or removed with the patient
     "procedures": ("UPDATE",),  # PR source; locked while posting
     "claim_files": ("UPDATE",),  # counts, once imported
     "remittances": ("UPDATE",),  # warnings, content hash
