@@ -184,6 +184,28 @@ def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> 
     assert_one_line_error(short, "at least 12 characters")
 
 
+def test_tokens_are_listed_and_revoked_and_a_deactivated_user_ends(session: Session) -> None:
+    biller = auth.login(session.database, session.actor.organisation_id, "biller",
+                        "medledger-demo", "test")  # fmt: skip
+    token = auth.issue_token(session.database, biller, "nightly export").token
+    listed = cli(session.url, "token", "list").stdout
+    token_id = re.search(r"(\d+) +│? *biller +│? *nightly export", listed).group(1)
+    assert cli(session.url, "token", "revoke", token_id).exit_code == 0
+    assert "nightly export" not in cli(session.url, "token", "list").stdout
+    with pytest.raises(auth.Unauthenticated):
+        auth.actor_from_token(session.database, token)
+    assert_one_line_error(cli(session.url, "token", "revoke", token_id), "not found")
+
+    again = auth.issue_token(session.database, biller, "another").token
+    result = cli(session.url, "user", "deactivate", "biller")
+    assert result.exit_code == 0, result.output
+    with pytest.raises(auth.Unauthenticated):
+        auth.actor_from_token(session.database, again)
+    with pytest.raises(auth.Unauthenticated):
+        auth.login(session.database, biller.organisation_id, "biller", "medledger-demo", "test")
+    assert_one_line_error(cli(session.url, "user", "deactivate", "admin"), "yourself")
+
+
 # -- reading ----------------------------------------------------------------------------------------
 def test_balance_matches_the_accounts_service(session: Session) -> None:
     mrns = cli(session.url, "patients", "--limit", "1000", "--ids-only").stdout.split()

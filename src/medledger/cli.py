@@ -84,6 +84,8 @@ app = typer.Typer(
 )
 user_app = typer.Typer(no_args_is_help=True, help="Manage the organisation's users.")
 app.add_typer(user_app, name="user")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens that still work: list, revoke.")
+app.add_typer(token_app, name="token")
 review_app = typer.Typer(
     help="Imported claims held for review: list them (no command), resolve or dismiss one."
 )
@@ -493,6 +495,35 @@ def user_password(
     typer.echo(f"password of {username} set")
 
 
+@command("deactivate", group=user_app)
+def user_deactivate(ctx: typer.Context, username: str) -> None:
+    """Take a user's access away: no more logins; every session and token of theirs ends."""
+    session = session_of(ctx)
+    auth.deactivate_user(session.database, session.actor, username)
+    typer.echo(f"user {username} deactivated; their sessions and tokens ended")
+
+
+@command("list", group=token_app)
+def token_list(ctx: typer.Context) -> None:
+    """The tokens that still work (an admin sees everyone's); never the tokens themselves."""
+    session = session_of(ctx)
+    table = Table("id", "user", "name", "issued", "expires", box=box.SIMPLE)
+    for token in auth.list_tokens(session.database, session.actor):
+        table.add_row(
+            str(token.id), token.username, token.name,
+            f"{token.created_at:%Y-%m-%d %H:%M}", f"{token.expires_at:%Y-%m-%d %H:%M}",
+        )  # fmt: skip
+    show(table)
+
+
+@command("revoke", group=token_app)
+def token_revoke(ctx: typer.Context, token_id: str) -> None:
+    """Revoke a token by its id (one's own, or anyone's for an admin)."""
+    session = session_of(ctx)
+    auth.revoke_token_by_id(session.database, session.actor, parse_id(token_id, "token id"))
+    typer.echo(f"token {token_id} revoked")
+
+
 @command()
 def serve(
     ctx: typer.Context,
@@ -519,10 +550,13 @@ def serve(
             port=port,
             workers=workers,
             access_log=False,  # it prints query strings; http/access_log.py writes ours
+            proxy_headers=False,  # the app believes MEDLEDGER_TRUSTED_PROXIES (http/session.py)
         )
         Multiprocess(config, sockets=[listening_socket(config)]).run()
     else:
-        uvicorn.run(serving_app(session.engine), host=host, port=port, access_log=False)
+        uvicorn.run(
+            serving_app(session.engine), host=host, port=port, access_log=False, proxy_headers=False
+        )
 
 
 def listening_socket(config: Any) -> socket.socket:

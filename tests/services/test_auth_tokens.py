@@ -36,7 +36,7 @@ def biller(database, actor):
 
 
 def test_a_token_stands_for_its_user(database, clock, biller):
-    token = auth.issue_token(database, biller, "script")
+    token = auth.issue_token(database, biller, "script").token
     found = auth.actor_from_token(database, token, "api")
     assert (found.user_id, found.role, found.source) == (biller.user_id, "biller", "api")
     assert auth.actor_from_token(database, token, "cli").source == "cli"  # cached, own source
@@ -45,7 +45,7 @@ def test_a_token_stands_for_its_user(database, clock, biller):
 
 
 def test_revoking_a_token_in_this_process_takes_effect_at_once(database, clock, biller):
-    token = auth.issue_token(database, biller, "script")
+    token = auth.issue_token(database, biller, "script").token
     auth.actor_from_token(database, token)  # now cached
     auth.revoke_token(database, biller, token)
     with pytest.raises(auth.Unauthenticated):
@@ -57,7 +57,7 @@ def test_a_change_made_elsewhere_takes_effect_when_the_entry_expires(
 ):
     """Another worker's revocation, or a role changed in the database, is seen within
     TOKEN_CACHE_SECONDS; until then this process still answers from its cache."""
-    revoked, demoted = (auth.issue_token(database, biller, name) for name in ("a", "b"))
+    revoked, demoted = (auth.issue_token(database, biller, name).token for name in ("a", "b"))
     auth.actor_from_token(database, revoked)
     auth.actor_from_token(database, demoted)
     with builders.writing(engine, biller.organisation_id) as connection:
@@ -83,3 +83,13 @@ def test_the_cache_stays_within_its_size(engine, biller):
         cache.put(engine, digest, biller)
     assert cache.get(engine, "a") is None
     assert cache.get(engine, "b") == cache.get(engine, "c") == biller
+
+
+def test_a_cached_token_is_never_remembered_past_its_expiry(engine, biller):
+    clock = Clock()
+    cache = auth.TokenCache(60.0, clock=clock)
+    cache.put(engine, "ends soon", biller, at_most=2.0)
+    cache.put(engine, "ends later", biller, at_most=3600.0)
+    clock.now += 2.0
+    assert cache.get(engine, "ends soon") is None
+    assert cache.get(engine, "ends later") == biller

@@ -766,6 +766,17 @@ class TokenIn(In):
 class TokenOut(Out):
     token: str
     token_type: str = "bearer"
+    expires_at: datetime
+
+
+class TokenInfoOut(Out):
+    """A token that still works (the token itself is never shown again)."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
 
 
 # -- 835 imports and the review queue -------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
-from medledger.storage.registry import add_organisation
+from medledger.storage.registry import add_organisation, now
 from medledger.storage.tables import api_tokens, organisations, users
 from medledger.storage.tenancy import TOKEN_SETTING, database_scope, organisation_scope
 
@@ -48,8 +48,9 @@ class Directory:
         return add_organisation(self.connection, name)
 
     def user_of_token(self, token_hash: str) -> Row[Any] | None:
-        """The user holding the unrevoked token with this SHA-256, if any: the token names its
-        organisation, whose rows then show its user."""
+        """The user holding the unrevoked, unexpired token with this SHA-256, if any, with the
+        token's ``expires_at``: the token names its organisation, whose rows then show its
+        user."""
         with database_scope(self.connection, {TOKEN_SETTING: token_hash}):
             organisation_id = self.connection.execute(
                 select(api_tokens.c.organisation_id).where(api_tokens.c.token_hash == token_hash)
@@ -58,11 +59,12 @@ class Directory:
             return None
         with organisation_scope(self.connection, organisation_id):
             return self.connection.execute(
-                select(users)
+                select(users, api_tokens.c.expires_at)
                 .join(api_tokens, api_tokens.c.user_id == users.c.id)
                 .where(
                     api_tokens.c.organisation_id == organisation_id,
                     api_tokens.c.token_hash == token_hash,
                     api_tokens.c.revoked_at.is_(None),
+                    api_tokens.c.expires_at > now(),
                 )
             ).first()

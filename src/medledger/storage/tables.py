@@ -479,6 +479,21 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("revoked_at", UtcDateTime()),
     _created(),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+#: A logged-in browser: the cookie carries a random session id, only its SHA-256 is stored.
+#: Logging out deletes the row, so a copied cookie stops working; so do a password change and
+#: deactivating the user (every row of theirs). Idle and absolute timeouts: services/auth.py.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _org(),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("session_hash", String(64), nullable=False, unique=True),
+    _created(),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
 )
 
 approval_requests = Table(

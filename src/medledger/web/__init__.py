@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from medledger.web.routes import (
+    access,
     approvals,
     charges,
     held_claims,
@@ -37,6 +38,7 @@ ROUTERS = (
     imports.router,
     held_claims.router,
     reports.router,
+    access.router,
 )
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import Response
+from typing import Annotated
+
+from fastapi import Path, Response
 from pydantic import BaseModel, Field
 
 from medledger.api.deps import PUBLIC, ActorDep, DryRun, answering
 from medledger.api.money import AmountIn
 from medledger.api.routing import api_router, on_event_loop
-from medledger.api.schemas import ApprovalOut, EffectOut, In, RejectIn, TokenIn, TokenOut
+from medledger.api.schemas import (
+    ApprovalOut,
+    EffectOut,
+    In,
+    RejectIn,
+    TokenIn,
+    TokenInfoOut,
+    TokenOut,
+)
 from medledger.domain.credentials import normalise_username
 from medledger.domain.reasons import CANCEL_REASONS, REVERSAL_REASONS, WRITE_OFF_REASONS
 from medledger.domain.statuses import ApprovalStatus, Role
@@ -22,12 +32,29 @@ router = api_router(tags=["access"])
 def issue_token(
     database: DatabaseDep, body: TokenIn, response: Response, dry_run: DryRun = False
 ) -> TokenOut:
-    """Exchange a username and password for an API token (shown only this once; a dry run
-    checks the password and answers with a token that is not kept)."""
+    """Exchange a username and password for an API token (shown only this once; it works until
+    ``expires_at``, MEDLEDGER_TOKEN_DAYS after its issue, or until revoked). A dry run checks
+    the password and answers with a token that is not kept."""
     with answering(dry_run, response):
         actor = auth.login(database, body.organisation_id, body.username, body.password, "api")
-        token = auth.issue_token(database, actor, body.name)
-    return TokenOut(token=token)
+        issued = auth.issue_token(database, actor, body.name)
+    return TokenOut(token=issued.token, expires_at=issued.expires_at)
+
+
+@router.get("/tokens", response_model=list[TokenInfoOut])
+def list_tokens(database: DatabaseDep, actor: ActorDep) -> list[TokenInfoOut]:
+    """The tokens that still work: an admin sees everyone's, anyone else their own."""
+    return [TokenInfoOut.model_validate(t) for t in auth.list_tokens(database, actor)]
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(
+    database: DatabaseDep, actor: ActorDep, token_id: PathId, dry_run: DryRun = False
+) -> Response:
+    """Revoke a token at once: one's own, or anyone's for an admin."""
+    with answering(dry_run, Response()):
+        auth.revoke_token_by_id(database, actor, token_id)
+    return Response(status_code=204)
 
 
 class UserIn(In):
@@ -57,6 +84,20 @@ def add_user(
             auth.hash_password(body.password),
         )  # fmt: skip
     return UserOut(id=user_id, username=normalise_username(body.username), role=body.role)
+
+
+Username = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+
+
+@router.post("/users/{username}/deactivate", status_code=204)
+def deactivate_user(
+    database: DatabaseDep, actor: ActorDep, username: Username, dry_run: DryRun = False
+) -> Response:
+    """An admin takes a user's access away: no more logins, and every session and token of
+    theirs ends at once. What they did stays theirs in the journal."""
+    with answering(dry_run, Response()):
+        auth.deactivate_user(database, actor, username)
+    return Response(status_code=204)
 
 
 @router.get("/approvals", response_model=list[ApprovalOut])

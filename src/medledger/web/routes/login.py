@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from medledger.domain.errors import LedgerError
 from medledger.http.dependencies import DatabaseDep
-from medledger.http.session import start_session
+from medledger.http.session import end_session, start_session
 from medledger.services import auth
 from medledger.services.actor import Actor
 from medledger.services.registration import only_organisation, organisations_named
@@ -43,7 +43,7 @@ def log_in(request: Request, database: DatabaseDep, _: CheckedCsrf, form: LoginF
             next=safe_next(text(form, "next")), form=form,
             errors=errors_of(auth.Unauthenticated()),
         )  # fmt: skip
-    start_session(request, actor.organisation_id, text(form, "username"))
+    start_session(request, database, actor)
     return RedirectResponse(safe_next(text(form, "next")), status_code=303)
 
 
@@ -64,6 +64,6 @@ def _log_in(database: Database, form: FormData) -> Actor:
 
 
 @router.post("/logout")
-def log_out(request: Request, _: CheckedCsrf) -> Response:
-    request.session.clear()
+def log_out(request: Request, database: DatabaseDep, _: CheckedCsrf) -> Response:
+    end_session(request, database)
     return RedirectResponse("/login", status_code=303)
