@@ -32,7 +32,7 @@ MUTATING = {"post", "put", "patch", "delete"}
 MONEY_TABLES = (
     "ledger_transactions", "ledger_entries", "procedure_balances", "patient_open_pr",
     "patient_payments", "refunds", "approval_requests", "approval_reservations", "drafts",
-    "review_items",
+    "review_items", "users", "api_tokens", "user_sessions",
 )  # fmt: skip
 
 
@@ -69,6 +69,7 @@ class World:
     held_item_id: int
     held_encounter_id: int
     void_procedure_id: int
+    token_id: int
 
 
 @pytest.fixture
@@ -99,9 +100,11 @@ def world(practice, engine, database, actor) -> World:
     assert manager.post("/api/era-imports", files=upload).status_code == 201
     [held] = manager.get("/api/held-claims").json()
     encounter_id = manager.get(f"/api/procedures/{held_encounter[0]}").json()["encounter_id"]
+    [token] = manager.get("/api/tokens").json()
     return World(
         actor.organisation_id, practice.patient_id, practice.procedure_id, estimated,
         write_off_id, payment_id, draft.id, approval.id, held["id"], encounter_id, voidable,
+        token["id"],
     )  # fmt: skip
 
 
@@ -139,6 +142,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         "file": ("march.837", march().encode(), "text/plain")}}),
     ("post", "/api/tokens"): lambda x: ("/api/tokens", {"json": {
         "organisation_id": x.organisation_id, "username": "manager", "password": PASSWORD}}),
+    ("delete", "/api/tokens/{token_id}"): lambda x: (f"/api/tokens/{x.token_id}", {}),
+    ("post", "/api/users/{username}/deactivate"): lambda x: ("/api/users/desk/deactivate", {}),
     ("post", "/api/users"): lambda x: ("/api/users", {"json": {
         "username": "newcomer", "display_name": "New", "role": "biller",
         "password": "a long enough one"}}),

@@ -34,6 +34,10 @@ COLLECTIONS = {
     ("GET", "/api/reports/payers"),
     ("GET", "/api/payers"),
 }
+#: The caller's own rows only: the intruder's list names the intruder alone.
+OWN = {("GET", "/api/tokens")}
+#: Routes for admins: the intruder's admin finds nothing of ours.
+ADMIN_ONLY = {("POST", "/api/users/{username}/deactivate")}
 #: Summaries: the other organisation's is empty.
 SUMMARIES = {("GET", "/api/reports/aging")}
 #: Uploads: the intruder's file imports into its own organisation, never matching ours.
@@ -120,12 +124,15 @@ def owned(practice):
         "approval_id": approval["approval"]["id"],
         "remittance_id": remittance["id"],
         "payment_item_id": line["id"],
+        "token_id": manager.get("/api/tokens").json()[0]["id"],
+        "username": "manager",
     }
 
 
 def test_every_route_hides_other_organisations_data(app, engine, database, actor, owned):
     other = create_organisation(database, "Another practice")
     intruder = client_for(app, engine, other, "intruder", "billing_manager")
+    intruding_admin = client_for(app, engine, other, "intruding-admin", "admin")
     with UnitOfWork(engine, actor.organisation_id, write=False) as uow:
         ours = uow.registry.encounter(owned["encounter_id"])
     checked = 0
@@ -135,8 +142,11 @@ def test_every_route_hides_other_organisations_data(app, engine, database, actor
             if key in UNSCOPED | UPLOADS | REGISTRATIONS:  # last: they add the intruder's own rows
                 continue
             url = path.format(**owned)
-            response = intruder.request(method, url, json=bodies(owned).get(key))
-            if key in COLLECTIONS:
+            client = intruding_admin if key in ADMIN_ONLY else intruder
+            response = client.request(method, url, json=bodies(owned).get(key))
+            if key in OWN:
+                assert {row["username"] for row in response.json()} == {"intruder"}, key
+            elif key in COLLECTIONS:
                 assert response.status_code == 200 and response.json() == [], key
             elif key in SUMMARIES:
                 assert response.status_code == 200, key
