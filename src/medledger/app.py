@@ -18,7 +18,7 @@ from medledger.storage.unit_of_work import Database
 
 def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -> FastAPI:
     """The application on ``engine`` (else MEDLEDGER_DATABASE_URL's); ``secret_key`` signs the
-    session cookie (see ``http.session.install``)."""
+    session cookie instead of the key stored with the database (see ``http.session.install``)."""
     app = FastAPI(
         title="medledger",
         version="0.1.0",
@@ -29,7 +29,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     app.state.database = Database(app.state.engine)
     api.install(app)
     web.install(app)
-    session.install(app, secret_key)
+    session.install(app, secret_key, app.state.database)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(AccessLog)
     return app

@@ -529,7 +529,7 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Processes (PostgreSQL only).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Processes serving the same database.")] = 1,
 ) -> None:
     """Run the HTTP API (/api, OpenAPI at /docs) and the web UI on the chosen database."""
     import uvicorn
@@ -539,6 +539,8 @@ def serve(
     session = session_of(ctx)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
+
+        auth.session_key(session.database)  # the database migrated, its key made, once
 
         os.environ["MEDLEDGER_DATABASE_URL"] = session.url
         if session.migration_url:

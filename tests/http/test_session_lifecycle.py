@@ -153,3 +153,16 @@ def test_https_through_a_trusted_proxy_makes_the_cookie_secure(engine, monkeypat
     monkeypatch.setenv("MEDLEDGER_TRUSTED_PROXIES", "testclient")
     trusted = _session_cookie(TestClient(create_app(engine)).get("/login", headers=forwarded))
     assert "; secure" in trusted and "; secure" not in untrusted
+
+
+def test_every_app_on_a_database_signs_with_the_key_stored_with_it(engine, monkeypatch):
+    """Without MEDLEDGER_SECRET_KEY, a cookie made by one process works in another."""
+    monkeypatch.delenv("MEDLEDGER_SECRET_KEY", raising=False)
+    first, second = TestClient(create_app(engine)), TestClient(create_app(engine))
+    first.get("/login")
+    second.cookies.set("session", first.cookies["session"])
+    assert 'name="csrf" value="' + csrf_of(first.get("/login").text) in second.get("/login").text
+    monkeypatch.setenv("MEDLEDGER_SECRET_KEY", "set by the operator")
+    third = TestClient(create_app(engine))
+    third.cookies.set("session", first.cookies["session"])
+    assert csrf_of(first.get("/login").text) != csrf_of(third.get("/login").text)

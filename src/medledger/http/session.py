@@ -1,6 +1,7 @@
 """The session cookie both fronts read: who is logged in, and the CSRF token a change must echo.
 
-The cookie (Starlette's signed SessionMiddleware, ``install``) holds the organisation, a random
+The cookie (Starlette's SessionMiddleware, ``install``; signed with one key per database, see
+there) holds the organisation, a random
 session id whose record (``user_sessions``, services/auth.py) says who is logged in and until
 when, and a random CSRF token. Logging out deletes the record, so a copy of the cookie is worth
 nothing afterwards. The cookie is ``HttpOnly`` and ``SameSite=Strict`` always, and ``Secure``
@@ -37,10 +38,11 @@ class CsrfRejected(LedgerError):
     status = 403
 
 
-def install(app: FastAPI, secret_key: str | None) -> None:
-    """Sign the cookie with ``secret_key``, else MEDLEDGER_SECRET_KEY, else a key of this
-    process (its sessions end with it); believe the trusted proxies' headers (outermost)."""
-    key = secret_key or os.environ.get("MEDLEDGER_SECRET_KEY") or secrets.token_urlsafe(32)
+def install(app: FastAPI, secret_key: str | None, database: UnitOfWorkFactory) -> None:
+    """Sign the cookie with ``secret_key``, else MEDLEDGER_SECRET_KEY, else the key stored with
+    the database (``auth.session_key``: the same in every worker, and after a restart); believe
+    the trusted proxies' headers (outermost)."""
+    key = secret_key or os.environ.get("MEDLEDGER_SECRET_KEY") or auth.session_key(database)
     app.add_middleware(
         SessionCookie,
         secret_key=key,

@@ -199,6 +199,14 @@ def revoke_token_by_id(database: UnitOfWorkFactory, actor: Actor, token_id: int)
 
 
 # -- sessions (the web UI's cookie, http/session.py) --------------------------------------------------
+def session_key(database: UnitOfWorkFactory) -> str:
+    """The key that signs session cookies, stored with the database so that every process
+    serving it (``serve --workers N``, a restart) signs and checks with the same one; made by
+    the first process that asks."""
+    with database.directory(write=True) as directory:
+        return directory.secret("session_key", secrets.token_urlsafe(32))
+
+
 def start_session(database: UnitOfWorkFactory, actor: Actor) -> str:
     """A new session for a user who just logged in: its id, for the cookie only."""
     session_id = secrets.token_urlsafe(32)

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from medledger.storage.registry import add_organisation, now
-from medledger.storage.tables import api_tokens, organisations, users
+from medledger.storage.tables import api_tokens, instance_secrets, organisations, users
 from medledger.storage.tenancy import TOKEN_SETTING, database_scope, organisation_scope
 
 
@@ -46,6 +47,22 @@ class Directory:
 
     def add_organisation(self, name: str) -> int:
         return add_organisation(self.connection, name)
+
+    def secret(self, name: str, candidate: str) -> str:
+        """The installation's secret ``name``: ``candidate`` if none was stored yet (it is
+        stored now), else the stored one. Two processes asking at once store one and both read
+        it (the insert of the second does nothing)."""
+        insert = (postgresql if self.connection.dialect.name == "postgresql" else sqlite).insert
+        self.connection.execute(
+            insert(instance_secrets)
+            .values(name=name, value=candidate, created_at=now())
+            .on_conflict_do_nothing(index_elements=[instance_secrets.c.name])
+        )
+        return str(
+            self.connection.execute(
+                select(instance_secrets.c.value).where(instance_secrets.c.name == name)
+            ).scalar_one()
+        )
 
     def user_of_token(self, token_hash: str) -> Row[Any] | None:
         """The user holding the unrevoked, unexpired token with this SHA-256, if any, with the

@@ -102,6 +102,17 @@ def _by(name: str = "created_by") -> Column[int]:
     return Column(name, Id, ForeignKey("users.id"))
 
 
+#: Secrets of this installation, shared by every process on the database: ``session_key`` signs
+#: the session cookie (unless MEDLEDGER_SECRET_KEY is set). Made once, by whichever process needs
+#: it first; never changed by the application.
+instance_secrets = Table(
+    "instance_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    _created(),
+)
+
 organisations = Table(
     "organisations",
     metadata,
