@@ -79,6 +79,14 @@ def _drop_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def cli_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's own place for ``medledger login`` to keep its token (never the real home),
+    and no MEDLEDGER_TOKEN from the environment the tests run in."""
+    monkeypatch.setenv("MEDLEDGER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("MEDLEDGER_TOKEN", raising=False)
+
+
 #: Each app engine's raw engine (see above).
 _RAW_ENGINES: dict[Engine, Engine] = {}
 

@@ -18,14 +18,16 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from medledger.cli import Session, app, listening_socket, parse_carc_amounts
+from medledger.demo import DEMO_PASSWORD
 from medledger.domain.balance import Entry
 from medledger.domain.columns import Column
 from medledger.domain.errors import InvalidInput
 from medledger.domain.money import format_cents
-from medledger.services import accounts, auth, reports, write_offs
+from medledger.services import accounts, auth, registration, reports, write_offs
 from medledger.services.accounts import ProcedureAccount
 from medledger.services.review_queue import held_claims
-from medledger.storage.unit_of_work import UnitOfWork
+from medledger.storage.database import open_database
+from medledger.storage.unit_of_work import Database, UnitOfWork
 from tests import builders
 
 runner = CliRunner()
@@ -36,8 +38,42 @@ def url_of(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def cli(url: str, *args: str) -> Result:
-    return runner.invoke(app, ["--database-url", url, *args])
+#: The password of the admin ``new_practice`` makes.
+ADMIN_PASSWORD = "the first admin's passphrase"
+
+
+def cli(
+    url: str, *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> Result:
+    """``medledger --database-url URL ARGS``, as whoever is logged in to that database (the
+    ``url`` fixture and ``new_practice`` log in as the admin), or as ``env``'s token."""
+    return runner.invoke(app, ["--database-url", url, *args], input=input, env=env)
+
+
+def log_in(url: str, username: str = "admin", password: str = DEMO_PASSWORD) -> None:
+    """``medledger login`` as ``username``: the next commands on ``url`` act as them."""
+    result = cli(url, "--user", username, "login", input=f"{password}\n")
+    assert result.exit_code == 0, result.output
+
+
+def as_user(url: str, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    """The environment of one command run by ``username``: a token of theirs in MEDLEDGER_TOKEN
+    (the stored login stays the admin's)."""
+    engine = open_database(url)
+    try:
+        database = Database(engine)
+        organisation_id = min(registration.organisations(database))
+        actor = auth.login(database, organisation_id, username, password, "test")
+        return {"MEDLEDGER_TOKEN": auth.issue_token(database, actor, "test").token}
+    finally:
+        engine.dispose()
+
+
+def new_practice(url: str, name: str = "Second Clinic") -> None:
+    """``init --organisation NAME`` on a new database, then log in as its admin."""
+    made = cli(url, "init", "--organisation", name, env={"MEDLEDGER_NEW_PASSWORD": ADMIN_PASSWORD})
+    assert made.exit_code == 0, made.output
+    log_in(url, "admin", ADMIN_PASSWORD)
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> None:
@@ -60,10 +96,12 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def url(tmp_path: Path, demo_template: Path) -> str:
-    """A private copy of the demo database."""
+    """A private copy of the demo database, logged in to as its admin."""
     for file in demo_template.parent.glob(demo_template.name + "*"):
         shutil.copy(file, tmp_path / file.name)
-    return url_of(tmp_path / demo_template.name)
+    url = url_of(tmp_path / demo_template.name)
+    log_in(url)
+    return url
 
 
 @pytest.fixture
@@ -171,13 +209,15 @@ def test_commands_need_an_organisation(tmp_path: Path) -> None:
 
 def test_init_creates_an_organisation_and_users_can_be_added(tmp_path: Path) -> None:
     url = url_of(tmp_path / "new.sqlite3")
-    result = cli(url, "init", "--organisation", "Riverside Clinic")
+    result = cli(url, "init", "--organisation", "Riverside Clinic", input=f"{ADMIN_PASSWORD}\n" * 2)
     assert result.exit_code == 0, result.output
     assert "organisation 1 created: Riverside Clinic" in result.stdout
+    log_in(url, "admin", ADMIN_PASSWORD)
     added = cli(url, "user", "add", "sam", "--role", "biller", "--limit", "100.00",
                 "--password", "a long enough secret")  # fmt: skip
     assert added.exit_code == 0, added.output
-    assert cli(url, "--user", "sam", "patients").stdout.strip() == "no patients found"
+    sams = cli(url, "--user", "sam", "patients", input="a long enough secret\n")  # asks
+    assert sams.stdout.strip() == "no patients found"
     session = Session(url, "sam", None)
     assert auth.login(session.database, 1, "sam", "a long enough secret", "test").role == "biller"
     short = cli(url, "user", "add", "kim", "--role", "biller", "--password", "short")
@@ -204,6 +244,66 @@ def test_tokens_are_listed_and_revoked_and_a_deactivated_user_ends(session: Sess
     with pytest.raises(auth.Unauthenticated):
         auth.login(session.database, biller.organisation_id, "biller", "medledger-demo", "test")
     assert_one_line_error(cli(session.url, "user", "deactivate", "admin"), "yourself")
+
+
+# -- who acts: a credential, never a name alone ---------------------------------------------------
+def test_naming_a_user_without_their_credential_acts_as_nobody(session: Session) -> None:
+    mrn, procedure = open_procedure(session, 100)
+    before = patient_balance(session, mrn)
+    assert cli(session.url, "logout").stdout.strip() == "logged out"
+    write_off = ["write-off", str(procedure.procedure.id), "--amount", "1.00",
+                 "--reason", "small_balance"]  # fmt: skip
+    add_admin = ["user", "add", "mallory", "--role", "admin", "--password", "a long enough one"]
+    for forged in (
+        cli(session.url, "--user", "manager", *write_off),  # no password to give
+        cli(session.url, "--user", "manager", *write_off, input="not the password\n"),
+        cli(session.url, "--user", "admin", *add_admin),
+    ):
+        assert forged.exit_code == 1 and "error: " in forged.stderr, forged.output
+    assert "not logged in: run `medledger login`" in cli(session.url, "patients").stderr
+    assert patient_balance(session, mrn) == before
+    with pytest.raises(auth.Unauthenticated):
+        auth.login(session.database, 1, "mallory", "a long enough one", "test")
+
+
+def test_login_keeps_a_token_for_the_database_and_logout_revokes_it(
+    url: str, tmp_path: Path
+) -> None:
+    logged = cli(url, "--user", "biller", "login", "--name", "laptop", input=f"{DEMO_PASSWORD}\n")
+    assert logged.exit_code == 0, logged.output
+    assert "logged in as biller" in logged.stdout
+    stored = Path(logged.stdout.rsplit("token kept in ", 1)[1].strip())
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert DEMO_PASSWORD not in stored.read_text()
+    refused = cli(url, "settings", "--limit-window-days", "2")  # as biller now
+    assert_one_line_error(refused, "may not manage settings")
+    token = json.loads(stored.read_text())[url]["token"]
+    assert cli(url, "logout").stdout.strip() == "logged out"
+    assert json.loads(stored.read_text()) == {}
+    gone = cli(url, "patients", env={"MEDLEDGER_TOKEN": token})
+    assert_one_line_error(gone, "MEDLEDGER_TOKEN no longer works")
+    other = url_of(tmp_path / "other.sqlite3")  # a login is for its own database only
+    assert "no organisation yet" in cli(other, "patients").stderr
+
+
+def test_a_token_is_checked_against_the_user_named(url: str) -> None:
+    biller = as_user(url, "biller")
+    assert cli(url, "patients", "--ids-only", env=biller).exit_code == 0
+    assert_one_line_error(cli(url, "--user", "admin", "patients", env=biller), "not admin's")
+    revoked = cli(url, "token", "list")
+    token_id = re.search(r"(\d+) +│? *biller +│? *test", revoked.stdout).group(1)
+    assert cli(url, "token", "revoke", token_id).exit_code == 0
+    assert_one_line_error(cli(url, "patients", env=biller), "no longer works")
+
+
+def test_init_needs_the_first_admins_password(tmp_path: Path) -> None:
+    url = url_of(tmp_path / "new.sqlite3")
+    unanswered = cli(url, "init", "--organisation", "Quiet Clinic")  # the password is asked
+    assert unanswered.exit_code == 1 and "created" not in unanswered.stdout
+    short = cli(url, "init", "--organisation", "Quiet Clinic", env={"MEDLEDGER_NEW_PASSWORD": "x"})
+    assert_one_line_error(short, "at least 12 characters")
+    new_practice(url, "Quiet Clinic")
+    assert cli(url, "patients").stdout.strip() == "no patients found"
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -439,15 +539,17 @@ def test_above_the_limit_the_cli_files_an_approval_that_a_manager_decides(
     assert added.exit_code == 0, added.output
     before = patient_balance(session, mrn)
     asked = cli(
-        session.url, "--user", "penny", "write-off", str(procedure.procedure.id),
-        "--amount", "0.02", "--reason", "small_balance",
+        session.url, "write-off", str(procedure.procedure.id), "--amount", "0.02",
+        "--reason", "small_balance", env=as_user(session.url, "penny", "a long enough password"),
     )  # fmt: skip
     assert asked.exit_code == 0, asked.output
     approval_id = re.match(r"approval request (\d+):", asked.stdout).group(1)
     assert patient_balance(session, mrn) == before  # nothing posted yet
     listed = cli(session.url, "approvals").stdout
     assert approval_id in listed and "0.02" in listed
-    approved = cli(session.url, "--user", "manager", "approvals", "approve", approval_id)
+    approved = cli(
+        session.url, "approvals", "approve", approval_id, env=as_user(session.url, "manager")
+    )
     assert approved.exit_code == 0, approved.output
     assert patient_balance(session, mrn) == before - 2
     again = cli(session.url, "approvals", "reject", approval_id, "--reason", "too late")
@@ -463,18 +565,21 @@ def test_a_cancellation_above_the_limit_is_filed_and_its_number_printed(session:
     added = cli(session.url, "user", "add", "penny", "--role", "biller", "--limit", "0.01",
                 "--password", "a long enough password")  # fmt: skip
     assert added.exit_code == 0, added.output
-    asked = cli(session.url, "--user", "penny", "cancel-pr", procedure_id, "--amount", "0.02",
-                "--reason", "estimate_wrong")  # fmt: skip
+    penny = as_user(session.url, "penny", "a long enough password")
+    asked = cli(session.url, "cancel-pr", procedure_id, "--amount", "0.02",
+                "--reason", "estimate_wrong", env=penny)  # fmt: skip
     assert asked.exit_code == 0, asked.output
     approval_id = re.match(r"approval request (\d+): 0\.02 is above", asked.stdout).group(1)
     cancelled = accounts.procedure_account(session.database, session.actor, estimated.procedure.id)
     assert cancelled.balance.cancelled == estimated.balance.cancelled  # nothing posted yet
     listed = cli(session.url, "approvals").stdout
     assert re.search(rf"{approval_id} +│? *cancellation", listed), listed
-    again = cli(session.url, "--user", "penny", "cancel-pr", procedure_id, "--amount", "0.02",
-                "--reason", "estimate_wrong")  # fmt: skip
+    again = cli(session.url, "cancel-pr", procedure_id, "--amount", "0.02",
+                "--reason", "estimate_wrong", env=penny)  # fmt: skip
     assert_one_line_error(again, f"request #{approval_id}")
-    approved = cli(session.url, "--user", "manager", "approvals", "approve", approval_id)
+    approved = cli(
+        session.url, "approvals", "approve", approval_id, env=as_user(session.url, "manager")
+    )
     assert approved.exit_code == 0, approved.output
     after = accounts.procedure_account(session.database, session.actor, estimated.procedure.id)
     assert after.balance.cancelled == estimated.balance.cancelled + 2
@@ -486,5 +591,5 @@ def test_settings_show_and_change_the_limit_window(url: str) -> None:
     assert changed.exit_code == 0, changed.output
     assert "time zone: America/Chicago" in cli(url, "settings").stdout
     assert_one_line_error(cli(url, "settings", "--time-zone", "Nowhere/Else"), "unknown time zone")
-    refused = cli(url, "--user", "biller", "settings", "--limit-window-days", "2")
+    refused = cli(url, "settings", "--limit-window-days", "2", env=as_user(url, "biller"))
     assert_one_line_error(refused, "may not manage settings")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from bench.claims import generate
 
-from tests.test_cli import assert_one_line_error, cli, url_of
+from tests.test_cli import assert_one_line_error, cli, new_practice, url_of
 
 
 def test_init_import_claims_then_import_era_posts_every_claim(tmp_path: Path):
     url = url_of(tmp_path / "claims.sqlite3")
-    assert cli(url, "init", "--organisation", "Second Clinic").exit_code == 0
+    new_practice(url, "Second Clinic")
     pair = generate(12)
     claims = tmp_path / "claims.837"
     claims.write_text(pair.claims_837)
@@ -52,7 +52,7 @@ def test_init_import_claims_then_import_era_posts_every_claim(tmp_path: Path):
 
 def test_a_refused_file_is_one_line_naming_file_segment_and_problem(tmp_path: Path):
     url = url_of(tmp_path / "refused.sqlite3")
-    assert cli(url, "init", "--organisation", "Second Clinic").exit_code == 0
+    new_practice(url, "Second Clinic")
     bad = tmp_path / "bad.837"
     text = generate(2).claims_837
     first_total = text.split("CLM*C0000001*")[1].split("*")[0]

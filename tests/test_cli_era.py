@@ -13,7 +13,7 @@ from medledger.services import accounts
 from medledger.services.registration import ProcedureInput, add_encounter, add_patient
 from medledger.x12 import writer as w
 from tests.era_builders import era_bytes, table_counts
-from tests.test_cli import assert_one_line_error, cli, url_of
+from tests.test_cli import assert_one_line_error, cli, new_practice, url_of
 
 DOS = date(2024, 3, 1)
 
@@ -23,7 +23,7 @@ def practice(tmp_path: Path) -> tuple[str, int]:
     """A practice with one encounter (PCN-1: an office visit and a lab test); its url and the
     office visit's procedure."""
     url = url_of(tmp_path / "era.sqlite3")
-    assert cli(url, "init", "--organisation", "Riverside Clinic").exit_code == 0
+    new_practice(url, "Riverside Clinic")
     session = Session(url, "admin", None)
     patient = add_patient(session.database, session.actor, "MRN1", "Ann", "Lee")
     encounter = add_encounter(session.database, session.actor, patient, "PCN-1", DOS,

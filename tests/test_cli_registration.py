@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_cli import assert_one_line_error, cli, url_of
+from tests.test_cli import assert_one_line_error, cli, new_practice, url_of
 
 
 def test_register_a_patient_and_a_visit_then_void_a_charge(tmp_path: Path):
     url = url_of(tmp_path / "register.sqlite3")
-    assert cli(url, "init", "--organisation", "Second Clinic").exit_code == 0
+    new_practice(url, "Second Clinic")
 
     dry = cli(url, "patient", "add", "R-1", "--last", "Smith", "--first", "Ann", "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -62,7 +62,7 @@ def test_register_a_patient_and_a_visit_then_void_a_charge(tmp_path: Path):
 
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path):
     url = url_of(tmp_path / "bad.sqlite3")
-    assert cli(url, "init", "--organisation", "Second Clinic").exit_code == 0
+    new_practice(url, "Second Clinic")
     assert_one_line_error(
         cli(url, "patient", "add", "R-1", "--last", "Smith", "--birth-date", "1970-13-01"),
         "birth_date 1970-13-01 is not a calendar day",
@@ -98,7 +98,7 @@ def test_import_csv_reports_every_bad_row_then_imports_the_corrected_file(tmp_pa
     from tests.services.test_csv_import import GOOD
 
     url = url_of(tmp_path / "csv.sqlite3")
-    assert cli(url, "init", "--organisation", "Second Clinic").exit_code == 0
+    new_practice(url, "Second Clinic")
     bad = tmp_path / "bad.csv"
     bad.write_text(GOOD.replace("1970-05-01,F", "1970-02-30,F", 1))
     refused = cli(url, "import-csv", str(bad))

@@ -67,6 +67,7 @@ def by_cli(world: World, action: str, procedure_id: int, amount: str) -> Said:
         cli_app,
         ["--database-url", world.url, "--organisation", str(world.organisation_id),
          "--user", "biller", command, str(procedure_id), "--amount", amount, "--reason", reason],
+        input=f"{PASSWORD}\n",  # the CLI asks biller's password
     )  # fmt: skip
     if result.exit_code != 0:
         return Said("refused", result.stderr)

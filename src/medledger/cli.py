@@ -32,6 +32,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from typer._click.exceptions import NoArgsIsHelpError
 
+from medledger import cli_credentials as credentials
 from medledger.demo import DEMO_NAME, DEMO_PASSWORD, load_demo
 from medledger.domain.balance import Balance, Entry
 from medledger.domain.bounds import check_id, parse_day, parse_id
@@ -108,16 +109,28 @@ class NoOrganisation(LedgerError):
     code = "no-organisation"
 
 
+class NotLoggedIn(LedgerError):
+    code = "not-logged-in"
+    status = 401
+
+
 # -- the session: database, organisation and acting user ------------------------------------------
 @dataclass
 class Session:
     """What the app options chose; the database is opened (and migrated) on first use only, so
-    ``--help`` and usage errors never touch it."""
+    ``--help`` and usage errors never touch it.
+
+    The acting user is whoever proves it (``actor``): a token in MEDLEDGER_TOKEN, else the
+    database's login stored by ``medledger login``, else the user's password typed at a
+    prompt. ``--user`` only says whom to ask the password of, or checks that the token is
+    theirs; it never lets anyone act as that user without a credential.
+    """
 
     url: str
-    username: str
+    username: str | None
     organisation_id: int | None
     migration_url: str | None = None
+    token: str | None = None
 
     @cached_property
     def engine(self) -> Engine:
@@ -129,6 +142,44 @@ class Session:
 
     @cached_property
     def actor(self) -> Actor:
+        if self.token is not None:
+            return self._actor_of_token(self.token, "MEDLEDGER_TOKEN")
+        stored = credentials.stored_login(self.url)
+        if stored is not None and self.username in (None, stored.username):
+            return self._actor_of_token(stored.token, "the stored login")
+        return self.log_in()
+
+    def _actor_of_token(self, token: str, which: str) -> Actor:
+        try:
+            actor = auth.actor_from_token(self.database, token, "cli")
+        except auth.Unauthenticated as error:
+            raise NotLoggedIn(
+                f"{which} no longer works (expired or revoked): run `medledger login`"
+            ) from error
+        if self.username is not None:
+            named = registration.actor_for(
+                self.database, actor.organisation_id, self.username, "cli"
+            )
+            if named.user_id != actor.user_id:
+                raise NotLoggedIn(f"{which} is not {self.username}'s")
+        if self.organisation_id not in (None, actor.organisation_id):
+            raise NotLoggedIn(f"{which} is for organisation {actor.organisation_id}")
+        return actor
+
+    def log_in(self) -> Actor:
+        """The user of ``--user`` (asked for when not given) and the password typed now."""
+        organisation_id = self.organisation()
+        try:
+            self.username = self.username or typer.prompt("username", err=True)
+            password = typer.prompt(f"password of {self.username}", hide_input=True, err=True)
+        except typer.Abort as error:
+            raise NotLoggedIn(
+                "not logged in: run `medledger login`, or set MEDLEDGER_TOKEN"
+            ) from error
+        return auth.login(self.database, organisation_id, self.username, password, "cli")
+
+    def organisation(self) -> int:
+        """``--organisation``, else the first organisation."""
         known = registration.organisations(self.database)
         if not known:
             raise NoOrganisation(
@@ -137,7 +188,7 @@ class Session:
         organisation_id = min(known) if self.organisation_id is None else self.organisation_id
         if organisation_id not in known:
             raise NotFound("organisation", organisation_id)
-        return registration.actor_for(self.database, organisation_id, self.username, "cli")
+        return organisation_id
 
     def close(self) -> None:
         if "engine" in self.__dict__:
@@ -210,12 +261,23 @@ def main(
             help="PostgreSQL URL of the tables' owner, who migrates (docs/security.md).",
         ),
     ] = None,
-    user: Annotated[str, typer.Option("--user", help="Act as this user.")] = "admin",
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", help="Log in as this user (asks the password), or check the token is theirs."
+        ),
+    ] = None,
     organisation: Annotated[
         int | None, typer.Option("--organisation", help="Organisation id (default: the first).")
     ] = None,
 ) -> None:
-    session = Session(database_url, user, organisation, migration_url)
+    session = Session(
+        database_url,
+        user,
+        organisation,
+        migration_url=migration_url,
+        token=os.environ.get("MEDLEDGER_TOKEN") or None,
+    )
     ctx.obj = session
     ctx.call_on_close(session.close)
 
@@ -375,15 +437,80 @@ def init(
     organisation: Annotated[
         str | None, typer.Option("--organisation", help="Create an organisation with this name.")
     ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MEDLEDGER_NEW_PASSWORD",
+            help="The new organisation's admin's password (asked for when not given).",
+        ),
+    ] = None,
 ) -> None:
-    """Create or migrate the database; optionally create an organisation and its admin user."""
+    """Create or migrate the database; optionally create an organisation and its admin user
+    (the only command that makes a user without being one)."""
     session = session_of(ctx)
     database = session.database  # opens (and migrates) the database
     typer.echo(f"database ready: {make_url(session.url).render_as_string(hide_password=True)}")
     if organisation:
-        admin = create_organisation(database, organisation)
+        secret = password or typer.prompt(
+            "password for admin", hide_input=True, confirmation_prompt=True, err=True
+        )
+        admin = create_organisation(database, organisation, "admin", auth.hash_password(secret))
         typer.echo(f"organisation {admin.organisation_id} created: {organisation}")
-        typer.echo("admin user: admin (act as another user with --user)")
+        typer.echo(
+            f"admin user: admin (log in: medledger login --user admin"
+            f" --organisation {admin.organisation_id})"
+        )
+
+
+@command()
+def login(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Option(help="The token's name, as `token list` shows it.")
+    ] = f"cli on {socket.gethostname()}",
+) -> None:
+    """Log in (the password of --user, asked for) and keep a token for this database, so the
+    next commands act as you until it expires or `medledger logout`."""
+    session = session_of(ctx)
+    actor = session.log_in()
+    assert session.username is not None  # log_in asked for it
+    _keep_login(session, actor, session.username, name)
+
+
+def _keep_login(session: Session, actor: Actor, username: str, name: str) -> None:
+    """Issue a token to ``actor`` and keep it as the database's login (ending the one before)."""
+    _end_stored_login(session)
+    issued = auth.issue_token(session.database, actor, name)
+    path = credentials.store_login(
+        session.url, credentials.StoredLogin(issued.token, username, actor.organisation_id)
+    )
+    typer.echo(
+        f"logged in as {username} (organisation {actor.organisation_id}) until"
+        f" {issued.expires_at:%Y-%m-%d %H:%M} UTC; token kept in {path}"
+    )
+
+
+@command()
+def logout(ctx: typer.Context) -> None:
+    """Revoke the token `medledger login` kept for this database, and forget it."""
+    session = session_of(ctx)
+    if not _end_stored_login(session):
+        typer.echo("not logged in to this database")
+        return
+    typer.echo("logged out")
+
+
+def _end_stored_login(session: Session) -> bool:
+    """Revoke (if it still works) and forget the database's stored login; False if none."""
+    stored = credentials.forget_login(session.url)
+    if stored is None:
+        return False
+    try:
+        holder = auth.actor_from_token(session.database, stored.token, "cli")
+    except auth.Unauthenticated:
+        return True  # it had ended already
+    auth.revoke_token(session.database, holder, stored.token)
+    return True
 
 
 @command("setup-roles", group=db_app)
@@ -420,6 +547,7 @@ def demo(
     ]
     if existing:
         typer.echo(f"demo practice already loaded (organisation {existing[0]})")
+        _log_in_to_demo(session, existing[0])
         return
     progress = Progress(
         *Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True)
@@ -432,6 +560,7 @@ def demo(
             track=lambda items, label: progress.track(items, description=label),
         )
     typer.echo(f"{DEMO_NAME} loaded (organisation {summary.organisation_id})")
+    _log_in_to_demo(session, summary.organisation_id)
     typer.echo(
         f"users admin, manager, biller, frontdesk — password {DEMO_PASSWORD!r} (web UI: medledger serve)"
     )
@@ -456,6 +585,17 @@ def demo(
         ("credit", format_cents(summary.credit_cents)),
     ):
         typer.echo(f"  {label:<17}{value:>12}")
+
+
+def _log_in_to_demo(session: Session, organisation_id: int) -> None:
+    """Log in as the demo's admin with the demo's password, as `medledger login` would (the
+    next commands then work as in the README); not if that password was changed."""
+    try:
+        admin = auth.login(session.database, organisation_id, "admin", DEMO_PASSWORD, "cli")
+    except auth.Unauthenticated:
+        typer.echo("log in with: medledger login")
+        return
+    _keep_login(session, admin, "admin", "demo")
 
 
 @command("add", group=user_app)
@@ -492,7 +632,7 @@ def user_password(
     session = session_of(ctx)
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     auth.set_password(session.database, session.actor, username, secret)
-    typer.echo(f"password of {username} set")
+    typer.echo(f"password of {username} set; every session and token of theirs ended")
 
 
 @command("deactivate", group=user_app)

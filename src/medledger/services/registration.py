@@ -56,14 +56,19 @@ ADMINISTRATOR = "Administrator"
 
 
 def create_organisation(
-    database: UnitOfWorkFactory, name: str, admin_username: str = "admin"
+    database: UnitOfWorkFactory,
+    name: str,
+    admin_username: str = "admin",
+    admin_password_hash: str | None = None,
 ) -> Actor:
-    """A new organisation with its first (admin) user; returns that user as an actor."""
+    """A new organisation with its first (admin) user, who logs in with the password of
+    ``admin_password_hash`` (without one, nobody can log in as them); returns that user as an
+    actor."""
     admin_username = normalise_username(admin_username)
     with database.directory(write=True) as directory:
         organisation_id = directory.add_organisation(name)
     with database.unit_of_work(organisation_id) as uow:
-        user_id = uow.registry.add_user(admin_username, ADMINISTRATOR, "admin")
+        user_id = uow.registry.add_user(admin_username, ADMINISTRATOR, "admin", admin_password_hash)
         uow.commit()
     return Actor(organisation_id, user_id, "cli", "admin", display_name=ADMINISTRATOR)
 
