@@ -23,7 +23,7 @@ def token_of(client) -> str:
 
 
 def test_a_token_expires_after_the_lifetime_its_answer_states(
-    app, engine, actor, practice, monkeypatch
+    app, raw_engine, actor, practice, monkeypatch
 ):
     client = practice.clients["biller"]
     answer = client.post(
@@ -34,7 +34,7 @@ def test_a_token_expires_after_the_lifetime_its_answer_states(
     assert abs(expires - (datetime.now(UTC) + auth.LIFETIMES.token)) < timedelta(minutes=1)
     client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
     assert reads(client) == 200
-    with engine.begin() as connection:
+    with raw_engine.begin() as connection:
         connection.execute(
             update(api_tokens)
             .where(api_tokens.c.organisation_id == actor.organisation_id)

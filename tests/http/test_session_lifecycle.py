@@ -105,28 +105,33 @@ def _age(engine, user_id: int, column: str, by: timedelta) -> None:
     ("column", "lifetime"), [("last_seen_at", "session_idle"), ("created_at", "session_absolute")]
 )
 def test_a_session_ends_after_its_idle_and_absolute_timeouts(
-    app, engine, database, actor, biller, column, lifetime
+    app, raw_engine, database, actor, biller, column, lifetime
 ):
     client = TestClient(app)
     log_in(client, database, actor)
     limit = getattr(auth.LIFETIMES, lifetime)
-    _age(engine, biller.user_id, column, limit - timedelta(minutes=2))
+    _age(raw_engine, biller.user_id, column, limit - timedelta(minutes=2))
     assert reads_patients(client)
-    _age(engine, biller.user_id, column, limit + timedelta(seconds=1))
+    _age(raw_engine, biller.user_id, column, limit + timedelta(seconds=1))
     assert not reads_patients(client)
-    with engine.connect() as connection:  # the ended session's row went with it
+    with raw_engine.connect() as connection:  # the ended session's row went with it
         rows = connection.execute(
             select(user_sessions).where(user_sessions.c.user_id == biller.user_id)
         )
         assert rows.first() is None
 
 
-def test_a_request_moves_the_idle_timeout_on(app, engine, database, actor, biller):
+def test_a_request_moves_the_idle_timeout_on(app, raw_engine, database, actor, biller):
     client = TestClient(app)
     log_in(client, database, actor)
-    _age(engine, biller.user_id, "last_seen_at", auth.LIFETIMES.session_idle - timedelta(minutes=2))
+    _age(
+        raw_engine,
+        biller.user_id,
+        "last_seen_at",
+        auth.LIFETIMES.session_idle - timedelta(minutes=2),
+    )
     assert reads_patients(client)
-    with engine.connect() as connection:
+    with raw_engine.connect() as connection:
         seen = connection.execute(
             select(user_sessions.c.last_seen_at).where(user_sessions.c.user_id == biller.user_id)
         ).scalar_one()

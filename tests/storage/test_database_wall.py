@@ -197,6 +197,7 @@ def test_db_setup_roles_makes_a_fresh_database_ready_and_can_be_repeated():
         made = runner.invoke(
             cli_app,
             ["--database-url", app, "--migration-url", owner, "init", "--organisation", "New"],
+            env={"MEDLEDGER_NEW_PASSWORD": "the first admin's passphrase"},
         )
         assert made.exit_code == 0, made.output
         with raw.connect() as connection:

@@ -23,6 +23,7 @@ from medledger.storage.tables import metadata
 APP_CHANGES: dict[str, tuple[str, ...]] = {
     "users": ("UPDATE",),  # password
     "api_tokens": ("UPDATE",),  # revoked
+    "user_sessions": ("UPDATE", "DELETE"),  # last seen; ended
     "patients": ("UPDATE",),  # details
     "encounters": ("UPDATE",),  # a corrected claim's details
     "coverages": ("UPDATE", "DELETE"),  # edited or removed with the patient
