@@ -8,54 +8,14 @@ shows the write-off as its own line, and the patient's balance has changed.
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import expect
 
-from medledger.domain.adjudication import Adjustment
-from medledger.services.adjudication import (
-    ClaimResult,
-    LineResult,
-    RemittanceInput,
-    post_remittance,
-)
-from medledger.storage.unit_of_work import Database
-from tests import builders
+from tests.web.scenarios import eft0425
 from tests.web.screen import cell, figure, starting
 
 
-def _line(procedure_id: int, charge: int, paid: int, allowed: int, **cas: int) -> LineResult:
-    adjustments = tuple(Adjustment(*key.split("_"), cents) for key, cents in cas.items() if cents)
-    return LineResult(procedure_id, charge, paid, adjustments, allowed)
-
-
-def _remittance(engine, actor) -> tuple[int, int]:
-    """One ERA, two claims. Okafor: office visit (deductible 30, coinsurance 15, copay 5), CBC
-    (coinsurance 10), venipuncture (no PR). Brown: office visit (copay 25)."""
-    okafor = builders.patient(engine, actor, "Okafor")
-    visit, (office, cbc, draw) = builders.visit(
-        engine, actor, okafor, ["150.00", "40.00", "20.00"], codes=["99213", "85025", "36415"]
-    )
-    brown = builders.patient(engine, actor, "Brown")
-    other_visit, (brown_office,) = builders.visit(engine, actor, brown, ["150.00"])
-    okafor_lines = (
-        _line(office, 15000, 6000, 11000, CO_45=4000, PR_1=3000, PR_2=1500, PR_3=500),
-        _line(cbc, 4000, 2000, 3000, CO_45=1000, PR_2=1000),
-        _line(draw, 2000, 1500, 1500, CO_45=500),
-    )
-    brown_lines = (_line(brown_office, 15000, 8500, 11000, CO_45=4000, PR_3=2500),)
-    claims = (
-        ClaimResult(visit, "1", 21000, 9500, okafor_lines),
-        ClaimResult(other_visit, "1", 15000, 8500, brown_lines),
-    )
-    post_remittance(Database(engine), actor,
-        RemittanceInput(builders.payer(engine, actor), "EFT0425", 18000, claims, date(2026, 4, 10)),
-    )  # fmt: skip
-    return okafor, brown
-
-
 def test_write_off_pr_in_the_posting_tool(page, engine, actor, staff, shoot):
-    okafor, _ = _remittance(engine, actor)
+    okafor, _ = eft0425(engine, actor)
     staff("billing_manager").into(page)
 
     # Locate the remittance in the Payment Items Table.
@@ -192,7 +152,7 @@ def test_write_off_pr_in_the_posting_tool(page, engine, actor, staff, shoot):
 
 
 def test_a_preview_above_the_billers_limit_waits_for_a_manager(page, engine, actor, staff):
-    _remittance(engine, actor)
+    eft0425(engine, actor)
     biller, manager = staff("biller", "10.00"), staff("billing_manager")
     biller.into(page)
     page.get_by_role("link", name="Posting tool").click()

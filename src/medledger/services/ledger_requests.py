@@ -12,13 +12,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from medledger.domain.errors import InvalidAmount
 from medledger.domain.money import to_cents
 from medledger.domain.transaction import TransactionKind
 
 
 def amounts_in_cents(amounts: Mapping[str, object]) -> dict[str, int]:
-    """Amounts per CARC from the edge (decimal strings) to cents; zero amounts are dropped."""
-    return {carc: cents for carc, value in amounts.items() if (cents := to_cents(value))}
+    """Amounts per CARC from the edge (decimal strings) to cents; zero amounts are dropped. An
+    amount that is not one is refused naming its CARC (``carc``), so a form shows the sentence
+    beside that CARC's field."""
+    per_carc: dict[str, int] = {}
+    for carc, value in amounts.items():
+        try:
+            cents = to_cents(value)
+        except InvalidAmount as error:
+            error.details.setdefault("carc", carc)
+            raise
+        if cents:
+            per_carc[carc] = cents
+    return per_carc
 
 
 @dataclass(frozen=True)
