@@ -8,7 +8,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from medledger.services.ledger_requests import WriteOffRequest
+from medledger.services.write_offs import remove_write_off, submit_write_offs
+from medledger.storage.unit_of_work import Database
+from tests import builders
 from tests.web.scenarios import eft0425
+from tests.web.screen import starting
 
 
 def _open_write_off_pr(page):
@@ -47,3 +52,42 @@ def test_the_write_off_pr_dialog_says_why_an_amount_is_refused(
     expect(coinsurance).to_have_accessible_description(alert.inner_text())
     expect(coinsurance).to_have_value(typed)
     expect(page.get_by_text("preview to post")).to_have_count(0)
+
+
+def test_a_write_off_removed_in_part_shows_what_still_stands(page, engine, actor, staff):
+    patient_id = builders.patient(engine, actor, "Garcia")
+    encounter_id, (office,) = builders.visit(engine, actor, patient_id, ["150.00"])
+    builders.adjudicate(
+        engine,
+        actor,
+        encounter_id,
+        {office: (15000, 6000, {"CO-45": 4000, "PR-1": 3000, "PR-2": 1500})},
+    )
+    database = Database(engine)
+    request = WriteOffRequest("small_balance", procedure_id=office, amounts={"1": "20.00"})
+    (write_off,) = submit_write_offs(database, actor, [request], None).transaction_ids
+    part = remove_write_off(database, actor, write_off, reason="posted_in_error", amount="5.00")
+    staff("billing_manager").into(page)
+
+    page.goto(f"/patients/{patient_id}")
+    page.get_by_role("button", name="View Details of 99213").click()
+    lines = page.get_by_role("table", name="Ledger lines of 99213")
+    line = lines.get_by_role("row").filter(has_text=f"#{write_off}").first
+    said = f"15.00 of 20.00 still written off; 5.00 removed by #{part}"
+    expect(line).to_contain_text(said)
+    expect(line).not_to_contain_text("undone")
+    expect(line).not_to_have_class("line-write_off undone")
+
+    page.get_by_role("link", name="History").click()
+    history = page.get_by_role("region", name="History").get_by_role("table")
+    row = history.locator(f"#line-{write_off}")
+    expect(row).to_contain_text(said)
+    expect(row).not_to_contain_text("undone")
+    expect(row.get_by_role("button", name=starting("Undo"))).to_be_visible()
+
+    # Removing the rest: now it is undone, by both removals.
+    rest = remove_write_off(database, actor, write_off, reason="posted_in_error")
+    page.reload()
+    expect(row).to_contain_text(f"undone by #{part}, #{rest}")
+    expect(row).not_to_contain_text("still written off")
+    expect(row).to_have_class("line-write_off undone")

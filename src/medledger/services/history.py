@@ -48,6 +48,14 @@ class TransactionView(TransactionHeader):
     def net_cents(self) -> int:
         return sum(e.amount_cents for e in self.entries)
 
+    @property
+    def undone(self) -> bool:
+        """Reversed in full: a write-off once its removals leave nothing of it standing, any
+        other line once it has a reversal."""
+        if self.kind == "write_off":
+            return bool(self.reverted_by) and self.standing_written_off_cents <= 0
+        return bool(self.reverted_by)
+
 
 def transaction(database: UnitOfWorkFactory, actor: Actor, transaction_id: int) -> TransactionView:
     return transactions(database, actor, [transaction_id])[0]
