@@ -13,7 +13,7 @@ from medledger.services.write_offs import remove_write_off, submit_write_offs
 from medledger.storage.unit_of_work import Database
 from tests import builders
 from tests.web.scenarios import eft0425
-from tests.web.screen import starting
+from tests.web.screen import cell, figure, starting
 
 
 def _open_write_off_pr(page):
@@ -91,3 +91,46 @@ def test_a_write_off_removed_in_part_shows_what_still_stands(page, engine, actor
     expect(row).to_contain_text(f"undone by #{part}, #{rest}")
     expect(row).not_to_contain_text("still written off")
     expect(row).to_have_class("line-write_off undone")
+
+
+def _preview_coinsurance(page, amount: str):
+    """A Write Off PR preview of ``amount`` of the office visit's coinsurance (15.00)."""
+    window = _open_write_off_pr(page)
+    window.get_by_label("Deductible (PR-1)").fill("")
+    window.get_by_label("Copay (PR-3)").fill("")
+    window.get_by_label("Coinsurance (PR-2)").fill(amount)
+    window.get_by_role("button", name="Write Off PR").click()
+    expect(window).to_be_hidden()
+
+
+def test_a_typed_preview_cell_is_saved_on_leaving_it_and_post_waits(page, engine, actor, staff):
+    eft0425(engine, actor)
+    staff("billing_manager").into(page)
+    _preview_coinsurance(page, "15")
+    items = page.get_by_role("table", name="Payment Items Table")
+    preview = items.get_by_role("row", name="Write-off preview of 99213")
+    coinsurance = cell(items, preview, "Coinsurance")
+    expect(coinsurance.get_by_role("insertion")).to_have_text("0.00")
+    field = preview.get_by_role("textbox", name="Write off Coinsurance (PR-2)")
+
+    # Tab out of the cell saves it.
+    preview.get_by_role("button", name=starting("Edit coinsurance write-off")).click()
+    expect(field).to_be_focused()
+    page.keyboard.type("10")
+    page.keyboard.press("Tab")
+    expect(coinsurance.get_by_role("insertion")).to_have_text("5.00")
+
+    # Post while a cell is still open posts nothing and says why; the typed value is saved.
+    preview.get_by_role("button", name=starting("Edit coinsurance write-off")).click()
+    expect(field).to_be_focused()
+    page.keyboard.type("12.00")
+    post = page.get_by_role("button", name="Post", exact=True)
+    post.click()
+    expect(page.get_by_role("alert")).to_contain_text("a preview cell was still being edited")
+    expect(coinsurance.get_by_role("insertion")).to_have_text("3.00")
+    expect(page.get_by_text("1 preview to post")).to_be_visible()
+
+    post.click()
+    expect(page.get_by_role("status")).to_have_text("Posted 1 write-off.")
+    line = items.get_by_role("row", name=starting("Write-off #"))
+    assert figure(items, line, "Coinsurance") == "-12.00"

@@ -48,6 +48,39 @@
     if (event.target.matches(".cell-edit input")) event.target.select();
   });
 
+  // -- preview cells being edited -----------------------------------------------------------------
+  // Leaving a cell's field (Tab, a click elsewhere) saves it as Enter does; Escape (a request of
+  // its own) cancels it. Once a request has left, the cell is done: its swap saves nothing twice.
+  const cellEdit = (node) => (node instanceof Element ? node.closest(".cell-edit") : null);
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = cellEdit(event.detail.elt);
+    if (form) form.dataset.done = "true";
+  });
+  document.addEventListener("focusout", (event) => {
+    const form = cellEdit(event.target);
+    if (form && !form.dataset.done && !form.contains(event.relatedTarget)) form.requestSubmit();
+  });
+  // Post posts nothing while a cell is open or saving, and says so: pressing it leaves the cell
+  // (which saves it), and the person checks the saved preview before posting.
+  const editOpen = () => document.querySelector(".cell-edit") !== null;
+  let openAtPress = false;
+  function refusePost() {
+    showProblem("Not posted: a preview cell was still being edited. Leaving it saves it; check the preview, then Post again.");
+  }
+  document.addEventListener("pointerdown", (event) => {
+    openAtPress = Boolean(event.target.closest("[data-post-previews]")) && editOpen();
+    if (openAtPress) refusePost();
+  }, true);
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-post-previews]")) return;
+    if (openAtPress || editOpen()) {
+      event.preventDefault();
+      event.stopPropagation();
+      refusePost();
+    }
+    openAtPress = false;
+  }, true);
+
   // "Custom…" in a reason dropdown shows the field for the person's own words.
   document.addEventListener("change", (event) => {
     const select = event.target.closest("select[data-custom-toggle]");
