@@ -184,3 +184,30 @@ def test_a_rejected_draft_goes_back_to_its_biller_open(database, remittance, bil
     lowered = drafts.update_draft(database, biller, draft.id, amounts={"1": "15.00"})
     assert lowered.problem is None
     assert list(post_previews(database, biller, remittance_id).posted) == [draft.id]
+
+
+def test_several_drafts_on_one_procedure_add_up(database, actor, remittance):
+    """A second draft is checked and previewed after the first; editing either keeps them
+    fitting together; Post posts both."""
+    _, _, procedure_id, items, remittance_id = remittance
+    item_id = items[("procedure", procedure_id)]
+
+    def draft(amounts):
+        return drafts.create_draft(database, actor, payment_item_id=item_id, amounts=amounts,
+                                   reason="small_balance")  # fmt: skip
+
+    first = draft({"1": "20.00"})
+    with pytest.raises(errors.ExceedsOpenPR, match=rf"\(10.00\), after .*\(#{first.id}\)"):
+        draft({"1": "15.00"})
+    second = draft({"1": "10.00", "3": "10.00"})
+    deductible = second.preview.procedure["deductible"]
+    assert (deductible.before_cents, deductible.after_cents) == (1000, 0)
+    balance = second.preview.encounter["patient_balance"]
+    assert (balance.before_cents, balance.after_cents) == (2000, 0)
+    with pytest.raises(errors.ExceedsOpenPR):
+        drafts.update_draft(database, actor, first.id, amounts={"1": "25.00"})
+    drafts.update_draft(database, actor, first.id, amounts={"1": "19.00"})
+
+    outcome = post_previews(database, actor, remittance_id)
+    assert len(outcome.posted) == 2 and not outcome.refused
+    assert accounts.procedure_account(database, actor, procedure_id).balance.open_pr("1") == 100

@@ -134,3 +134,47 @@ def test_a_typed_preview_cell_is_saved_on_leaving_it_and_post_waits(page, engine
     expect(page.get_by_role("status")).to_have_text("Posted 1 write-off.")
     line = items.get_by_role("row", name=starting("Write-off #"))
     assert figure(items, line, "Coinsurance") == "-12.00"
+
+
+def test_several_previews_on_one_procedure_add_up_and_all_post(page, engine, actor, staff):
+    eft0425(engine, actor)
+    staff("billing_manager").into(page)
+    _preview_coinsurance(page, "10")
+    items = page.get_by_role("table", name="Payment Items Table")
+    previews = items.get_by_role("row", name="Write-off preview of 99213")
+    visits = items.get_by_role("row", name="Visit after the write-off")
+
+    # A second preview starts from the first one's "after": 10.00 more is refused, saying why.
+    window = _open_write_off_pr(page)
+    window.get_by_label("Deductible (PR-1)").fill("")
+    window.get_by_label("Copay (PR-3)").fill("5")
+    window.get_by_label("Coinsurance (PR-2)").fill("10")
+    window.get_by_role("button", name="Write Off PR").click()
+    expect(window.get_by_role("alert")).to_contain_text(
+        "exceeds the open PR of CARC 2 (5.00), after the other preview of this procedure"
+    )
+    window.get_by_label("Coinsurance (PR-2)").fill("5")
+    window.get_by_role("button", name="Write Off PR").click()
+    expect(window).to_be_hidden()
+    expect(previews).to_have_count(2)
+    first, second = previews.nth(0), previews.nth(1)
+    for row, before, after in ((first, "15.00", "5.00"), (second, "5.00", "0.00")):
+        expect(cell(items, row, "Coinsurance").get_by_role("deletion")).to_have_text(before)
+        expect(cell(items, row, "Coinsurance").get_by_role("insertion")).to_have_text(after)
+    expect(cell(items, second, "Pt. balance").get_by_role("deletion")).to_have_text("40.00")
+    expect(cell(items, second, "Pt. balance").get_by_role("insertion")).to_have_text("30.00")
+    # The visit total adds them: 60.00 less 10.00, then less 10.00 more.
+    expect(cell(items, visits.nth(0), "Pt. balance").get_by_role("insertion")).to_have_text("50.00")
+    expect(cell(items, visits.nth(1), "Pt. balance").get_by_role("deletion")).to_have_text("50.00")
+    expect(cell(items, visits.nth(1), "Pt. balance").get_by_role("insertion")).to_have_text("40.00")
+    expect(page.get_by_text("2 previews to post")).to_be_visible()
+
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Posted 2 write-offs.")
+    expect(previews).to_have_count(0)
+    lines = items.get_by_role("row", name=starting("Write-off #"))
+    expect(lines).to_have_count(2)
+    assert [figure(items, lines.nth(i), "Coinsurance") for i in (0, 1)] == ["-10.00", "-5.00"]
+    assert figure(items, lines.nth(1), "Copay") == "-5.00"
+    page.get_by_role("link", name="Okafor, Jane").click()
+    expect(page.get_by_label("Outstanding balance")).to_have_text("40.00")

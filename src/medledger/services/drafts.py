@@ -99,7 +99,7 @@ def update_draft(
         values: dict[str, Any] = {}
         if amounts is not None:
             values["amounts"] = amounts_in_cents(amounts)
-            _check(uow, row.procedure_id, values["amounts"])
+            _check(uow, row.procedure_id, values["amounts"], draft_id)
         if note is not None:
             values["note"] = note
         if reason is not None:
@@ -185,15 +185,41 @@ def _require(row: Record, status: str) -> None:
     raise DraftClosed(f"draft {row.id} was {row.status}", draft_id=row.id)
 
 
-def _check(uow: UnitOfWork, procedure_id: int, amounts: dict[str, int]) -> None:
-    """The draft's amounts against the ledger now (what pending approvals hold left out)."""
-    balance = uow.ledger.balance(procedure_id)
+def _check(
+    uow: UnitOfWork, procedure_id: int, amounts: dict[str, int], draft_id: int | None = None
+) -> None:
+    """The draft's amounts against the ledger now (what pending approvals hold left out) after
+    the procedure's other open drafts: posted together, they must all fit."""
+    others = [d for d in uow.drafts.open_on_procedures([procedure_id]) if d.id != draft_id]
+    balances = {procedure_id: uow.ledger.balance(procedure_id)}
+    _apply(others, balances)
     held = uow.approvals.held([procedure_id]).get(procedure_id)
-    can_write_off(balance, held=held).raise_if_denied()
-    plan_write_off(procedure_id, balance, amounts, held)
+    try:
+        can_write_off(balances[procedure_id], held=held).raise_if_denied()
+        plan_write_off(procedure_id, balances[procedure_id], amounts, held)
+    except LedgerError as error:
+        if others:
+            shown = ", #".join(str(d.id) for d in others)
+            error.message += f", after the other preview{'s' * (len(others) > 1)} of this "
+            error.message += f"procedure (#{shown}), which post first"
+            error.args = (error.message,)
+        raise
+
+
+def _apply(rows: list[Record], balances: dict[int, Balance]) -> None:
+    """``balances`` (per procedure) as if the open drafts ``rows`` were posted in turn; one that
+    does not fit is left out (its own row says why)."""
+    for row in rows:
+        try:
+            entries = plan_write_off(row.procedure_id, balances[row.procedure_id], amounts_of(row))
+        except LedgerError:
+            continue
+        balances[row.procedure_id] = balances[row.procedure_id].plus(entries)
 
 
 def _view(uow: UnitOfWork, row: Record) -> DraftView:
+    """A draft's preview starts where the open drafts before it on the same visit leave the
+    figures: several previews on one procedure or visit add up as Post will post them."""
     amounts = amounts_of(row)
     shown: Preview | None = None
     problem: LedgerError | None = None
@@ -201,6 +227,7 @@ def _view(uow: UnitOfWork, row: Record) -> DraftView:
         procedure = uow.registry.procedure(row.procedure_id)
         siblings = [p.id for p in uow.registry.procedures_of_encounter(procedure.encounter_id)]
         balances = uow.ledger.balances(siblings)
+        _apply([d for d in uow.drafts.open_on_procedures(siblings) if d.id < row.id], balances)
         try:
             entries = plan_write_off(row.procedure_id, balances[row.procedure_id], amounts)
             encounter = Balance.total(balances[pid] for pid in siblings)

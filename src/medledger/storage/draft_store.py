@@ -114,6 +114,20 @@ class DraftStore:
             )
         )
 
+    def open_on_procedures(self, procedure_ids: list[int]) -> list[Row[Any]]:
+        """The open drafts of these procedures, oldest first (they are previewed in turn)."""
+        return list(
+            self.connection.execute(
+                select(drafts)
+                .where(
+                    drafts.c.organisation_id == self.organisation_id,
+                    drafts.c.procedure_id.in_(procedure_ids),
+                    drafts.c.status == "open",
+                )
+                .order_by(drafts.c.id)
+            )
+        )
+
 
 def amounts_of(row: Row[Any]) -> dict[str, int]:
     return {carc: int(cents) for carc, cents in json.loads(row.amounts).items()}
