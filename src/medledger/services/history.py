@@ -12,7 +12,7 @@ from datetime import datetime
 
 from medledger.domain.balance import Entry
 from medledger.domain.errors import NotFound
-from medledger.domain.transaction import TransactionHeader, values
+from medledger.domain.transaction import TransactionHeader, TransactionKind, values
 from medledger.domain.write_off import written_off_total
 from medledger.services.actor import Actor
 from medledger.services.posting import Committed
@@ -52,7 +52,7 @@ class TransactionView(TransactionHeader):
     def undone(self) -> bool:
         """Reversed in full: a write-off once its removals leave nothing of it standing, any
         other line once it has a reversal."""
-        if self.kind == "write_off":
+        if self.kind == TransactionKind.WRITE_OFF:
             return bool(self.reverted_by) and self.standing_written_off_cents <= 0
         return bool(self.reverted_by)
 
