@@ -238,6 +238,23 @@ class LedgerModel:
             return "already-written-off"
         return "no-patient-responsibility"
 
+    def plan_draft(self, pid: int, amounts: Mapping[str, int]) -> list[Entry]:
+        """A new draft on ``pid``, checked after the procedure's open drafts, oldest first, each
+        that still fits taken as posted (posted together, they must all fit)."""
+        saved = self.procedures[pid]
+        try:
+            for _, draft in sorted(self.drafts.items()):
+                if draft.status != "open" or draft.procedure != pid:
+                    continue
+                try:
+                    taken = self.plan_write_off(WriteOff((pid,), draft.amounts), {})
+                except Refused:
+                    continue
+                self.procedures[pid] = self.procedures[pid].plus(taken)
+            return self.plan_write_off(WriteOff((pid,), amounts), self.held())
+        finally:
+            self.procedures[pid] = saved
+
     def plan_write_off(self, request: WriteOff, held: Mapping[tuple[int, str], int]) -> list[Entry]:
         if request.amounts is not None:
             (pid,) = request.scope

@@ -472,7 +472,7 @@ def auditor(engine: Engine) -> type[RuleBasedStateMachine]:
             carc = data.draw(self.carc_of(p), label="carc")
             cents = self.cents_near(data, p.open(carc))
             outcome = self.expect(
-                lambda: self.model.plan_write_off(WriteOff((pid,), {carc: cents}), self.model.held()),
+                lambda: self.model.plan_draft(pid, {carc: cents}),
                 lambda: drafts.create_draft(Database(engine), self.users[user], procedure_id=pid,
                     amounts={carc: f"{cents / 100:.2f}"}, reason="small_balance",
                 ),
