@@ -253,6 +253,14 @@ class FakeDrafts:
             raise NotFound("draft", draft_id)
         return self.drafts[draft_id]
 
+    def open_on_procedures(self, procedure_ids: list[int]) -> list[SimpleNamespace]:
+        wanted = set(procedure_ids)
+        return [
+            draft
+            for _, draft in sorted(self.drafts.items())
+            if draft.procedure_id in wanted and draft.status == "open"
+        ]
+
     def change(self, draft_id: int, **values: Any) -> None:
         if "amounts" in values:
             values["amounts"] = json.dumps(values["amounts"], sort_keys=True)
