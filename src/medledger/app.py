@@ -1,5 +1,6 @@
 """The HTTP application: the JSON API under /api and the web UI at /, one engine for both, with
-the session cookie, the audit trail and the access log around every request of either front."""
+the session cookie, the audit trail, the access log and the 500 handler (``http.errors``) around
+every request of either front."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from medledger import api, web
 from medledger.http import session
 from medledger.http.access_log import AccessLog, log_to_stderr
 from medledger.http.audit import AuditMiddleware
+from medledger.http.errors import ServerErrors
 from medledger.storage.database import open_database
 from medledger.storage.unit_of_work import Database
 
@@ -29,9 +31,11 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     app.state.database = Database(app.state.engine)
     api.install(app)
     web.install(app)
+    app.add_middleware(ServerErrors)  # inside the audit trail and the access log: both see a 500
     session.install(app, secret_key, app.state.database)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(AccessLog)
+    app.add_middleware(ServerErrors)  # and around them, should one of them fail
     return app
 
 

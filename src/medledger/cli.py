@@ -43,6 +43,7 @@ from medledger.domain.money import format_cents
 from medledger.domain.reasons import CancelReason, ReversalReason, WriteOffReason
 from medledger.domain.registration import PatientDetails
 from medledger.domain.statuses import ApprovalStatus, Role
+from medledger.failures import log_failure
 from medledger.services import (
     accounts,
     approval_requests,
@@ -235,11 +236,18 @@ def command(name: str | None = None, group: typer.Typer = app) -> Callable[[F], 
                 return function(*args, **kwargs)
             except LedgerError as error:
                 fail(error.message)
-            except IntegrityError as error:
-                fail(f"the database refused the change: {error.orig}")
+            except IntegrityError:  # its message quotes the row's values: never repeated
+                fail("the database refused the change: it breaks a rule of the schema")
             except (OperationalError, ArgumentError) as error:
                 reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
                 fail(f"cannot use the database: {reason}")
+            except (typer.Exit, typer.Abort, typer.TyperException):
+                raise  # the command's own ending, a declined prompt, a usage error: run() tells
+            except Exception as error:  # logged by type and place, never by its message
+                error_id = log_failure(error, f"medledger {name or function.__name__}")
+                fail(
+                    f"unexpected {type(error).__name__}; quote error id {error_id} when reporting it"
+                )
 
         group.command(name)(guarded)
         return function

@@ -54,10 +54,12 @@ class AccessLog:
 
 
 def log_to_stderr() -> None:
-    """For ``medledger serve`` (each worker): the access log on stderr, as uvicorn's was."""
-    if not logger.handlers:
+    """For ``medledger serve`` (each worker): medledger's logs — this access log, the error ids
+    of failed requests (``http.errors``) — on stderr, as uvicorn's were."""
+    root = logging.getLogger("medledger")
+    if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False

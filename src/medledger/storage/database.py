@@ -13,6 +13,7 @@ privileges; without it, the app's own URL migrates (SQLite, or one role for ever
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from pathlib import Path
@@ -33,6 +34,15 @@ _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, checkpoints.WalCheckpointer] =
 )
 
 
+def _no_result_rows(record: logging.LogRecord) -> bool:
+    """SQLAlchemy logs every row it reads at DEBUG: patients' names. Its statements (at INFO,
+    their parameters hidden) still log for whoever turns ``sqlalchemy.engine`` up."""
+    return record.levelno > logging.DEBUG
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_no_result_rows)
+
+
 def database_url() -> str:
     """MEDLEDGER_DATABASE_URL, or a SQLite file in the working directory."""
     return os.environ.get("MEDLEDGER_DATABASE_URL", DEFAULT_URL)
@@ -44,14 +54,23 @@ def migration_url() -> str | None:
 
 
 def make_engine(url: str | None = None) -> Engine:
+    """The engine every front and command opens. It never puts a statement's bound values in an
+    error's message (``hide_parameters``): those are patients' names, notes and amounts, and
+    error messages end up in logs."""
     url = url or database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+        )
         _configure_sqlite(engine)
         return engine
     # No pre-ping (a round trip on every checkout): after a database restart the first statement
     # on a dead connection fails, and SQLAlchemy then discards every older pooled connection.
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
+    return create_engine(
+        url, pool_size=20, max_overflow=20, pool_recycle=3600, hide_parameters=True
+    )
 
 
 def wal_checkpointer(engine: Engine) -> checkpoints.WalCheckpointer | None:
