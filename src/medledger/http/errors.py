@@ -13,11 +13,10 @@ server, which prints it whole.
 
 from __future__ import annotations
 
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medledger.api.problems import problem
 from medledger.failures import log_failure
 from medledger.http.access_log import route_template
 
@@ -54,8 +53,10 @@ def _answer(scope: Scope, error_id: str) -> Response:
     detail = (
         f"an unexpected error stopped this request; quote error id {error_id} when reporting it"
     )
-    if scope["path"].startswith("/api/"):
-        return problem(500, "internal-error", detail, {"error_id": error_id})
+    if scope["path"].startswith("/api/"):  # the API's problem document (api/problems.py)
+        body = {"type": "/problems/internal-error", "title": "Internal error", "status": 500,
+                "detail": detail, "error_id": error_id}  # fmt: skip
+        return JSONResponse(body, 500, media_type="application/problem+json")
     headers = {"Cache-Control": "no-store"}
     if any(name == b"hx-request" and value == b"true" for name, value in scope["headers"]):
         return HTMLResponse(f'<p class="error-text">Error {error_id}: {detail}.</p>', 500, headers)
