@@ -33,6 +33,7 @@ from medledger.cli import app as cli_app
 from medledger.services import auth, payments
 from medledger.services.registration import add_patient, add_user, organisations
 from medledger.storage.tables import users
+from medledger.storage.tenancy import organisation_transaction
 from medledger.storage.unit_of_work import Database
 
 MARKER = "Zyxwvut Phimarker"
@@ -133,10 +134,9 @@ def _duplicate_key(engine: Engine, organisation_id: int):
     def record_payment(_database, _actor, *_args, **_kwargs):
         row = {"organisation_id": organisation_id, "username": MARKER, "display_name": "x",
                "role": "biller", "password_hash": "x"}  # fmt: skip
-        with engine.begin() as connection:
-            connection.execute(insert(users).values(**row))
-        with engine.begin() as connection:
-            connection.execute(insert(users).values(**row))
+        for _ in range(2):
+            with organisation_transaction(engine, organisation_id) as connection:
+                connection.execute(insert(users).values(**row))
 
     return record_payment
 
