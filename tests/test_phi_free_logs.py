@@ -32,6 +32,7 @@ from medledger.app import create_app
 from medledger.cli import app as cli_app
 from medledger.services import auth, payments
 from medledger.services.registration import add_patient, add_user, organisations
+from medledger.storage.database import open_database
 from medledger.storage.tables import users
 from medledger.storage.tenancy import organisation_transaction
 from medledger.storage.unit_of_work import Database
@@ -303,8 +304,16 @@ def url(engine: Engine) -> str:
 
 
 def cli(url: str, actor, *args: str):
+    """One command run by ``actor``, who proves it with a token of theirs in MEDLEDGER_TOKEN."""
+    engine = open_database(url)
+    try:
+        token = auth.issue_token(Database(engine), actor, "phi-logs").token
+    finally:
+        engine.dispose()
     result = CliRunner().invoke(
-        cli_app, ["--database-url", url, "--organisation", str(actor.organisation_id), *args]
+        cli_app,
+        ["--database-url", url, "--organisation", str(actor.organisation_id), *args],
+        env={"MEDLEDGER_TOKEN": token},
     )
     assert result.exit_code != 0 and "Traceback" not in result.output, result.output
     return result
