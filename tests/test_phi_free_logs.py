@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -22,7 +20,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, text
 from typer.testing import CliRunner
@@ -36,6 +33,7 @@ from medledger.storage.database import open_database
 from medledger.storage.tables import users
 from medledger.storage.tenancy import organisation_transaction
 from medledger.storage.unit_of_work import Database
+from tests.serving import served_in_thread
 
 MARKER = "Zyxwvut Phimarker"
 WORDS = [word.lower() for word in MARKER.split()]
@@ -352,19 +350,8 @@ def test_refused_cli_commands_and_imports_log_no_value(url, actor, patient_id, t
 @pytest.fixture
 def served(engine: Engine) -> Iterator[str]:
     """The app under uvicorn, logging at debug: what uvicorn itself prints counts too."""
-    app = create_app(engine, secret_key="phi-logs")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="debug",
-                                           lifespan="off"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served_in_thread(create_app(engine, secret_key="phi-logs"), log_level="debug") as url:
+        yield url
 
 
 def test_a_served_failure_reaches_no_server_log(

@@ -9,21 +9,18 @@ MEDLEDGER_REQUIRE_BROWSER=1 (as in CI) they fail instead. Set MEDLEDGER_SCREENSH
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from medledger.app import create_app
 from medledger.services import auth
 from medledger.services.registration import add_user, organisations
 from medledger.storage.unit_of_work import Database
+from tests.serving import served_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,22 +65,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="module")
 def server(engine) -> Iterator[str]:
     """The whole app (API and web UI) on 127.0.0.1 and a free port, in a background thread."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(engine, secret_key="browser-tests")
-    served = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not served.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(10)
+    with served_in_thread(create_app(engine, secret_key="browser-tests")) as url:
+        yield url
 
 
 @pytest.fixture
